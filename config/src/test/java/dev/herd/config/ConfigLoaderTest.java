@@ -1,0 +1,252 @@
+package dev.herd.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String... lines) throws IOException {
+        return Files.writeString(dir.resolve("herd.json"), String.join("\n", lines) + "\n");
+    }
+
+    /** Loads a file that must be rejected and returns the message. */
+    private String errorFor(Path file) {
+        return assertThrows(ConfigException.class, () -> ConfigLoader.load(file)).getMessage();
+    }
+
+    @Test
+    void acceptsEveryKey() throws Exception {
+        Path file = write(
+                "{",
+                "  \"listen\": \"[::1]:8080\",",
+                "  \"workers\": 3,",
+                "  \"app\": \"echo\",",
+                "  \"adminSocket\": \"/run/herd/admin.sock\",",
+                "  \"gracefulTimeout\": \"1500ms\",",
+                "  \"backlog\": 128,",
+                "  \"worker\": {",
+                "    \"jvmOptions\": [\"-Xmx64m\", \"-Dfoo=bar baz\"],",
+                "    \"env\": {\"APP_MODE\": \"prod\", \"_X1\": \"\"}",
+                "  }",
+                "}");
+
+        HerdConfig config = ConfigLoader.load(file);
+
+        assertEquals(new ListenAddress("::1", 8080), config.listen());
+        assertEquals(3, config.workers());
+        assertEquals("echo", config.app());
+        assertEquals(Optional.of(Path.of("/run/herd/admin.sock")), config.adminSocket());
+        assertEquals(Duration.ofMillis(1500), config.gracefulTimeout());
+        assertEquals(128, config.backlog());
+        assertEquals(List.of("-Xmx64m", "-Dfoo=bar baz"), config.worker().jvmOptions());
+        assertEquals(Map.of("APP_MODE", "prod", "_X1", ""), config.worker().env());
+        assertEquals(Optional.of(file), config.source());
+    }
+
+    @Test
+    void anEmptyObjectGivesTheDefaultsWithTheFileAsSource() throws Exception {
+        Path file = write("{}");
+
+        HerdConfig config = ConfigLoader.load(file);
+
+        HerdConfig defaults = ConfigLoader.defaults();
+        assertEquals(defaults.listen(), config.listen());
+        assertEquals(defaults.workers(), config.workers());
+        assertEquals(defaults.gracefulTimeout(), config.gracefulTimeout());
+        assertEquals(defaults.backlog(), config.backlog());
+        assertEquals(defaults.worker(), config.worker());
+        assertEquals(Optional.of(file), config.source());
+    }
+
+    @Test
+    void keysLeftOutKeepTheirDefaults() throws Exception {
+        HerdConfig config = ConfigLoader.load(write("{\"workers\": 2, \"worker\": {\"env\": {\"A\": \"1\"}}}"));
+
+        assertEquals(2, config.workers());
+        assertEquals(ConfigBuilder.DEFAULT_LISTEN, config.listen());
+        assertEquals(List.of(), config.worker().jvmOptions());
+        assertEquals(Map.of("A", "1"), config.worker().env());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+            "workers         | -1          | is not a whole number from 1 to 1024",
+            "workers         | 0           | is not a whole number from 1 to 1024",
+            "workers         | 1025        | is not a whole number from 1 to 1024",
+            "workers         | \"four\"    | is not a whole number from 1 to 1024",
+            "workers         | \"4\"       | is not a whole number from 1 to 1024",
+            "workers         | 4.5         | is not a whole number from 1 to 1024",
+            "workers         | 99999999999 | is not a whole number from 1 to 1024",
+            "workers         | null        | is not a whole number from 1 to 1024",
+            "backlog         | 0           | is not a whole number from 1 to 65535",
+            "backlog         | 65536       | is not a whole number from 1 to 65535",
+            "backlog         | true        | is not a whole number from 1 to 65535",
+            "app             | \"http\"    | is not a known app (known apps: echo)",
+            "app             | 1           | is not a string",
+            "listen          | \"host\"    | is not a listen address: expected HOST:PORT, as in 127.0.0.1:9876",
+            "listen          | \"::1:80\"  | is not a listen address: an IPv6 host must be in brackets, as in [::1]:9876",
+            "listen          | 9876        | is not a string",
+            "adminSocket     | \"\"        | is not a socket path: it is empty",
+            "adminSocket     | [\"/a\"]    | is not a string",
+            "gracefulTimeout | \"30x\"     | is not a duration (use e.g. 500ms, 30s, 2m)",
+            "gracefulTimeout | \"-1s\"     | is not a duration (use e.g. 500ms, 30s, 2m)",
+            "gracefulTimeout | 30          | is not a string",
+            "worker          | []          | is not an object"})
+    void aBadValueIsReportedWithFileLineKeyAndValue(String key, String json, String problem) throws Exception {
+        Path file = write(
+                "{",
+                "",
+                "  \"" + key + "\": " + json,
+                "}");
+
+        assertEquals(file + ":3: \"" + key + "\": " + json + " " + problem, errorFor(file));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+            "\"jvmOptions\": \"-Xmx1m\"    | \"worker.jvmOptions\": \"-Xmx1m\" is not an array of strings",
+            "\"jvmOptions\": [\"-a\", 7]   | \"worker.jvmOptions[1]\": 7 is not a string",
+            "\"jvmOptions\": [\"\"]        | \"worker.jvmOptions[0]\": \"\" is not a JVM option: it is empty",
+            "\"env\": [\"A=1\"]            | \"worker.env\": [\"A=1\"] is not an object",
+            "\"env\": {\"1A\": \"x\"}      | \"worker.env\": \"1A\" is not an environment variable name",
+            "\"env\": {\"A-B\": \"x\"}     | \"worker.env\": \"A-B\" is not an environment variable name",
+            "\"env\": {\"A\": 1}           | \"worker.env.A\": 1 is not a string",
+            "\"jvmOpts\": []               | unknown key \"jvmOpts\" in \"worker\" (known keys: jvmOptions, env)"})
+    void aBadWorkerValueIsReportedWithItsLine(String field, String expected) throws Exception {
+        Path file = write(
+                "{",
+                "  \"worker\": {",
+                "",
+                "    " + field,
+                "  }",
+                "}");
+
+        String message = errorFor(file);
+
+        assertTrue(message.startsWith(file + ":4: " + expected), message);
+    }
+
+    @Test
+    void anUnknownTopLevelKeyListsTheKnownKeys() throws Exception {
+        Path file = write("{", "  \"workers\": 2,", "", "", "", "", "  \"wokers\": 4", "}");
+
+        assertEquals(file + ":7: unknown key \"wokers\" (known keys: listen, workers, app, adminSocket,"
+                + " gracefulTimeout, backlog, worker)", errorFor(file));
+    }
+
+    @Test
+    void aDuplicateKeyNamesBothLines() throws Exception {
+        Path file = write("{", "  \"workers\": 2,", "  \"backlog\": 5,", "  \"workers\": 3", "}");
+
+        assertEquals(file + ":4: duplicate key \"workers\" (first set on line 2)", errorFor(file));
+    }
+
+    @Test
+    void aDuplicateEnvironmentVariableIsAnError() throws Exception {
+        Path file = write("{\"worker\": {\"env\": {", "\"A\": \"1\",", "\"A\": \"2\"}}}");
+
+        assertEquals(file + ":3: duplicate key \"A\" in \"worker.env\" (first set on line 2)", errorFor(file));
+    }
+
+    @Test
+    void malformedJsonReportsTheLineAndJacksonsReason() throws Exception {
+        Path file = write("{", "  \"workers\": 2", "  \"backlog\": 5", "}");
+
+        String message = errorFor(file);
+
+        assertTrue(message.startsWith(file + ":3: malformed JSON: Unexpected character"), message);
+        assertEquals(1, message.lines().count(), message);
+    }
+
+    @Test
+    void jacksonsLocationTextIsShortenedToALineNumber() throws Exception {
+        Path file = write("{", "  \"worker\": {\"jvmOptions\": [\"-a\"", "}");
+
+        String message = errorFor(file);
+
+        assertTrue(message.startsWith(file + ":3: malformed JSON: "), message);
+        assertTrue(message.contains("line 2") && !message.contains("Source"), message);
+    }
+
+    @Test
+    void commentsAreNotAllowed() throws Exception {
+        Path file = write("{", "  // four workers", "  \"workers\": 4", "}");
+
+        assertTrue(errorFor(file).startsWith(file + ":2: malformed JSON: "));
+    }
+
+    @Test
+    void trailingCommasAreNotAllowed() throws Exception {
+        Path file = write("{", "  \"workers\": 4,", "}");
+
+        assertTrue(errorFor(file).startsWith(file + ":3: malformed JSON: "));
+    }
+
+    @Test
+    void theTopLevelMustBeAnObject() throws Exception {
+        Path file = write("", "[{\"workers\": 4}]");
+
+        assertEquals(file + ":2: the top level is an array; expected a JSON object", errorFor(file));
+    }
+
+    @Test
+    void anEmptyFileIsAnError() throws Exception {
+        Path file = write("  ");
+
+        assertEquals(file + ": the file is empty; expected a JSON object", errorFor(file));
+    }
+
+    @Test
+    void contentAfterTheObjectIsAnError() throws Exception {
+        Path file = write("{\"workers\": 4}", "{\"workers\": 5}");
+
+        assertEquals(file + ":2: unexpected content after the top-level object", errorFor(file));
+    }
+
+    @Test
+    void garbageAfterTheObjectIsAnError() throws Exception {
+        Path file = write("{\"workers\": 4}", "", "x");
+
+        assertTrue(errorFor(file).startsWith(file + ":3: malformed JSON: "));
+    }
+
+    @Test
+    void aMissingFileSaysSo() {
+        Path file = dir.resolve("absent.json");
+
+        assertEquals("cannot read " + file + ": No such file or directory", errorFor(file));
+    }
+
+    @Test
+    void aDirectoryCannotBeRead() {
+        String message = errorFor(dir);
+
+        assertTrue(message.startsWith("cannot read " + dir + ": "), message);
+    }
+
+    @Test
+    void longValuesAreCutInTheMessage() throws Exception {
+        Path file = write("{\"workers\": \"" + "x".repeat(500) + "\"}");
+
+        String message = errorFor(file);
+
+        assertTrue(message.contains("\"workers\": \"xxx") && message.contains("... is not a whole number"), message);
+        assertTrue(message.length() < 200, message);
+    }
+}

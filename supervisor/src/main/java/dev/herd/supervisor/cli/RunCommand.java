@@ -1,0 +1,114 @@
+package dev.herd.supervisor.cli;
+
+import dev.herd.config.ConfigBuilder;
+import dev.herd.config.ConfigException;
+import dev.herd.config.ConfigValues;
+import dev.herd.config.HerdConfig;
+import dev.herd.config.ListenAddress;
+import dev.herd.supervisor.master.Master;
+import dev.herd.supervisor.os.OsException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code herd run}: starts a master in the foreground. Flags override the config file; no file is needed. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Start the master in the foreground: bind the socket, run the workers, stop on SIGTERM.")
+final class RunCommand implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "JSON config file")
+    private Path configFile;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", converter = Converters.Listen.class,
+            description = "address to listen on (default 127.0.0.1:9876; [::1]:PORT for IPv6; port 0 = any free)")
+    private ListenAddress listen;
+
+    @Option(names = "--workers", paramLabel = "N", converter = Converters.Workers.class,
+            description = "number of workers (default: number of CPUs)")
+    private Integer workers;
+
+    @Option(names = "--app", paramLabel = "NAME", converter = Converters.App.class,
+            description = "built-in app the workers run (default echo)")
+    private String app;
+
+    @Option(names = "--admin-socket", paramLabel = "PATH", converter = Converters.AdminSocket.class,
+            description = "admin Unix socket path")
+    private Path adminSocket;
+
+    @Option(names = "--graceful-timeout", paramLabel = "DURATION", converter = Converters.GracefulTimeout.class,
+            description = "how long a stopping worker may take before SIGKILL, e.g. 500ms, 30s (default 30s)")
+    private Duration gracefulTimeout;
+
+    @Option(names = "--backlog", paramLabel = "N", converter = Converters.Backlog.class,
+            description = "listen backlog of the shared socket (default 511)")
+    private Integer backlog;
+
+    @Override
+    public Integer call() throws ConfigException, OsException, InterruptedException {
+        return new Master(effectiveConfig()).run();
+    }
+
+    private HerdConfig effectiveConfig() throws ConfigException {
+        ConfigBuilder builder = configFile == null ? ConfigBuilder.defaults() : ConfigBuilder.fromFile(configFile);
+        if (listen != null) {
+            builder.listen(listen);
+        }
+        if (workers != null) {
+            builder.workers(workers);
+        }
+        if (app != null) {
+            builder.app(app);
+        }
+        if (adminSocket != null) {
+            builder.adminSocket(adminSocket);
+        }
+        if (gracefulTimeout != null) {
+            builder.gracefulTimeout(gracefulTimeout);
+        }
+        if (backlog != null) {
+            builder.backlog(backlog);
+        }
+        return builder.build();
+    }
+
+    /** Flag values go through the same validators as the config file's, so both say the same thing. */
+    static final class Converters {
+        static final class Listen extends Converter<ListenAddress> {
+            Listen() {
+                super(ConfigValues::parseListen);
+            }
+        }
+
+        static final class Workers extends Converter<Integer> {
+            Workers() {
+                super(ConfigValues::parseWorkers);
+            }
+        }
+
+        static final class App extends Converter<String> {
+            App() {
+                super(ConfigValues::parseApp);
+            }
+        }
+
+        static final class AdminSocket extends Converter<Path> {
+            AdminSocket() {
+                super(ConfigValues::parseAdminSocket);
+            }
+        }
+
+        static final class GracefulTimeout extends Converter<Duration> {
+            GracefulTimeout() {
+                super(ConfigValues::parseGracefulTimeout);
+            }
+        }
+
+        static final class Backlog extends Converter<Integer> {
+            Backlog() {
+                super(ConfigValues::parseBacklog);
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.herd.supervisor.master;
+
+import dev.herd.config.ConfigException;
+import dev.herd.config.HerdConfig;
+import dev.herd.config.ListenAddress;
+import dev.herd.log.Log;
+import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.os.PosixOs;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * A master's whole life, as a straight line of steps: own the standard descriptors and the process group, bind
+ * the shared socket, open the lifeline, install the signal forwarders, run the loop, release what it made.
+ * A step that fails ends the start before any worker exists, so a failed start leaves no process behind.
+ */
+public final class Master {
+
+    private final HerdConfig config;
+    private final PosixOs os = new PosixOs();
+
+    public Master(HerdConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Runs the master until a graceful stop completes and returns its exit code.
+     *
+     * @throws ConfigException if the configured listen host cannot be resolved
+     * @throws OsException     if a setup step fails (for example, the address is in use)
+     */
+    public int run() throws ConfigException, OsException, InterruptedException {
+        Log.setSource("master");
+        os.ensureStandardDescriptors();
+        InetAddress host = resolve(config.listen());
+        BlockingQueue<MasterEvent> events = new LinkedBlockingQueue<>();
+        SignalForwarder.install(os, events);
+        os.becomeProcessGroupLeader();
+
+        int listenFd = os.listenTcp(host, config.listen().port(), config.backlog());
+        // The master holds the only write end. It never writes: its death closes the pipe and every worker reads
+        // EOF on fd 3, even after a SIGKILL.
+        int[] lifeline = os.pipe();
+        try {
+            Log.info("listening on %s (process group %d, %d workers, app %s)",
+                    new ListenAddress(config.listen().host(), os.localPort(listenFd)), os.processGroup(),
+                    config.workers(), config.app());
+            WorkerLauncher launcher = new WorkerLauncher(os, config, listenFd, lifeline[0], System.getenv());
+            MasterLoop loop = new MasterLoop(os, launcher, config.workers(), config.gracefulTimeout(),
+                    events, System::nanoTime);
+            int exitCode = loop.run();
+            Log.info("stopped");
+            return exitCode;
+        } finally {
+            closeAll(listenFd, lifeline[0], lifeline[1]);
+        }
+    }
+
+    private static InetAddress resolve(ListenAddress listen) throws ConfigException {
+        try {
+            return InetAddress.getByName(listen.host());
+        } catch (UnknownHostException e) {
+            throw new ConfigException("cannot resolve host '" + listen.host() + "' of listen address " + listen);
+        }
+    }
+
+    private void closeAll(int... fds) {
+        for (int fd : fds) {
+            try {
+                os.close(fd);
+            } catch (OsException e) {
+                Log.warn("%s", e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.herd.supervisor.master;
+
+import dev.herd.supervisor.os.Signal;
+
+/**
+ * Something that happened outside the master thread and that the master loop must act on. Signal handlers and
+ * other threads only create one of these and put it on the loop's queue; all decisions are the loop's.
+ */
+public sealed interface MasterEvent {
+
+    /** A signal arrived at the master (TERM, INT, ...). */
+    record SignalReceived(Signal signal) implements MasterEvent {
+    }
+
+    /** SIGCHLD: some child changed state; the loop reaps its known workers by pid. */
+    record ChildStateChanged() implements MasterEvent {
+    }
+}

@@ -1,0 +1,234 @@
+package dev.herd.supervisor.master;
+
+import dev.herd.log.Log;
+import dev.herd.supervisor.os.ExitStatus;
+import dev.herd.supervisor.os.Os;
+import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.os.Signal;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The master's single thread and the only owner of supervisor state. Each turn it takes the queued events, then
+ * runs the same fixed tail: reap exited workers, SIGKILL workers that overran their graceful timeout, and
+ * reconcile (start workers until every slot up to the desired count is filled). A graceful stop is the same
+ * machinery with nothing left to reconcile: kill(0, SIGTERM), then reap until no worker is left.
+ */
+public final class MasterLoop {
+
+    /** The longest the loop sleeps: a missed SIGCHLD still gets a worker reaped within this. */
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
+    private final Os os;
+    private final WorkerSpawner spawner;
+    private final Duration gracefulTimeout;
+    private final BlockingQueue<MasterEvent> events;
+    private final LongSupplier nanoClock;
+    private final SortedMap<Integer, Slot> slots = new TreeMap<>();
+    private final int desiredWorkers;
+    private boolean stopping;
+
+    MasterLoop(Os os, WorkerSpawner spawner, int desiredWorkers, Duration gracefulTimeout,
+               BlockingQueue<MasterEvent> events, LongSupplier nanoClock) {
+        this.os = os;
+        this.spawner = spawner;
+        this.desiredWorkers = desiredWorkers;
+        this.gracefulTimeout = gracefulTimeout;
+        this.events = events;
+        this.nanoClock = nanoClock;
+    }
+
+    /** Runs until a stop has been requested and every worker has been reaped; returns the exit code. */
+    public int run() throws InterruptedException {
+        reconcile();
+        while (!(stopping && liveWorkers() == 0)) {
+            runOnce(events.poll(nanosUntilNextDeadline(), TimeUnit.NANOSECONDS));
+        }
+        Log.info("all workers have exited");
+        return 0;
+    }
+
+    /** One turn: the given event (if any) and every other queued one, then the fixed tail. */
+    void runOnce(MasterEvent first) {
+        for (MasterEvent event = first; event != null; event = events.poll()) {
+            handle(event);
+        }
+        reapWorkers();
+        killOverdueWorkers();
+        if (!stopping) {
+            reconcile();
+        }
+    }
+
+    private void handle(MasterEvent event) {
+        // Java 17 has no pattern switch over a sealed interface; every case of MasterEvent is listed here.
+        if (event instanceof MasterEvent.SignalReceived received) {
+            handleSignal(received.signal());
+        } else if (event instanceof MasterEvent.ChildStateChanged) {
+            // nothing to decide here: reapWorkers() runs right after every batch of events
+            return;
+        } else {
+            throw new IllegalStateException("unhandled event " + event);
+        }
+    }
+
+    private void handleSignal(Signal signal) {
+        switch (signal) {
+            case TERM -> beginStop("SIGTERM");
+            case INT -> {
+                if (stopping) {
+                    killAllWorkersNow("second SIGINT");
+                } else {
+                    beginStop("SIGINT");
+                }
+            }
+            default -> Log.warn("ignoring SIG%s", signal);
+        }
+    }
+
+    /**
+     * Idempotent: kill(0, SIGTERM) delivers a SIGTERM to the master too, and that one comes back here.
+     */
+    private void beginStop(String reason) {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        long deadline = nanoClock.getAsLong() + gracefulTimeout.toNanos();
+        Log.info("%s: stopping %d workers (graceful timeout %d ms)", reason, liveWorkers(), gracefulTimeout.toMillis());
+        for (Slot slot : slots.values()) {
+            slot.worker().filter(w -> w.state() == WorkerState.RUNNING).ifPresent(w -> w.stopping(deadline));
+        }
+        try {
+            // One call reaches every worker at once, and any process a worker started in our group as well.
+            os.killProcessGroup(Signal.TERM);
+        } catch (OsException e) {
+            Log.error("%s; sending SIGTERM to each worker instead", e.getMessage());
+            slots.values().forEach(slot -> slot.worker().ifPresent(w -> signal(w, Signal.TERM)));
+        }
+    }
+
+    private void killAllWorkersNow(String reason) {
+        Log.warn("%s: killing %d workers now", reason, liveWorkers());
+        for (Slot slot : slots.values()) {
+            slot.worker().filter(w -> !w.killed()).ifPresent(this::kill);
+        }
+    }
+
+    private void reapWorkers() {
+        for (Slot slot : slots.values()) {
+            Optional<WorkerHandle> worker = slot.worker();
+            if (worker.isEmpty()) {
+                continue;
+            }
+            try {
+                Optional<ExitStatus> status = os.reap(worker.get().pid());
+                status.ifPresent(exit -> workerExited(slot, worker.get(), exit));
+            } catch (OsException e) {
+                // ECHILD: the pid is not our child any more. Nothing can bring it back; free the slot.
+                Log.error("%s: %s; forgetting this worker", worker.get(), e.getMessage());
+                worker.get().exited();
+                slot.vacate(null);
+            }
+        }
+    }
+
+    private void workerExited(Slot slot, WorkerHandle worker, ExitStatus status) {
+        boolean expected = worker.state() == WorkerState.STOPPING;
+        worker.exited();
+        slot.vacate(status);
+        long now = nanoClock.getAsLong();
+        if (expected || stopping) {
+            Log.info("worker-%d (pid %d) exited: %s", worker.slot(), worker.pid(), status);
+            return;
+        }
+        long uptime = now - worker.startedAtNanos();
+        int crashes = slot.recordCrash(uptime);
+        Duration delay = RestartBackoff.delayAfter(crashes);
+        slot.restartNotBefore(now + delay.toNanos());
+        Log.warn("worker-%d (pid %d) died after %d ms: %s; replacing it %s", worker.slot(), worker.pid(),
+                TimeUnit.NANOSECONDS.toMillis(uptime), status, describeDelay(delay, crashes));
+    }
+
+    private void killOverdueWorkers() {
+        long now = nanoClock.getAsLong();
+        for (Slot slot : slots.values()) {
+            slot.worker()
+                    .filter(w -> w.state() == WorkerState.STOPPING && !w.killed() && now - w.stopDeadlineNanos() >= 0)
+                    .ifPresent(w -> {
+                        Log.warn("%s did not exit within %d ms; sending SIGKILL", w, gracefulTimeout.toMillis());
+                        kill(w);
+                    });
+        }
+    }
+
+    private void reconcile() {
+        long now = nanoClock.getAsLong();
+        for (int number = 1; number <= desiredWorkers; number++) {
+            Slot slot = slots.computeIfAbsent(number, Slot::new);
+            if (slot.worker().isEmpty() && now - slot.restartNotBeforeNanos() >= 0) {
+                startWorker(slot, now);
+            }
+        }
+    }
+
+    private void startWorker(Slot slot, long now) {
+        try {
+            int pid = spawner.spawn(slot.number());
+            slot.occupy(new WorkerHandle(slot.number(), pid, now));
+            Log.info("started worker-%d (pid %d)", slot.number(), pid);
+        } catch (OsException e) {
+            int failures = slot.recordCrash(0);
+            Duration delay = RestartBackoff.delayAfter(failures);
+            slot.restartNotBefore(now + delay.toNanos());
+            Log.error("cannot start worker-%d: %s; retrying %s", slot.number(), e.getMessage(),
+                    describeDelay(delay, failures));
+        }
+    }
+
+    private void kill(WorkerHandle worker) {
+        worker.markKilled();
+        signal(worker, Signal.KILL);
+    }
+
+    private void signal(WorkerHandle worker, Signal signal) {
+        try {
+            os.kill(worker.pid(), signal);
+        } catch (OsException e) {
+            Log.error("%s: %s", worker, e.getMessage());
+        }
+    }
+
+    private long nanosUntilNextDeadline() {
+        long now = nanoClock.getAsLong();
+        long wait = TICK_NANOS;
+        for (Slot slot : slots.values()) {
+            Optional<WorkerHandle> worker = slot.worker();
+            if (worker.isEmpty() && !stopping && slot.number() <= desiredWorkers) {
+                wait = Math.min(wait, slot.restartNotBeforeNanos() - now);
+            } else if (worker.isPresent() && worker.get().state() == WorkerState.STOPPING && !worker.get().killed()) {
+                wait = Math.min(wait, worker.get().stopDeadlineNanos() - now);
+            }
+        }
+        return Math.max(wait, 0);
+    }
+
+    private int liveWorkers() {
+        return (int) slots.values().stream().filter(slot -> slot.worker().isPresent()).count();
+    }
+
+    private static String describeDelay(Duration delay, int consecutiveFailures) {
+        return delay.isZero() ? "now"
+                : "in " + delay.toMillis() + " ms (" + consecutiveFailures + " failures in a row)";
+    }
+
+    /** The slots, for status and for tests; read on the master thread only. */
+    SortedMap<Integer, Slot> slots() {
+        return slots;
+    }
+}

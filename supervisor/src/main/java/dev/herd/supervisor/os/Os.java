@@ -1,0 +1,22 @@
+package dev.herd.supervisor.os;
+
+import java.util.Optional;
+
+/**
+ * The process operations the master loop needs, named after the system calls behind them. {@link PosixOs} is
+ * the real one (it also spawns); the loop's unit tests use a fake. Nothing outside this package calls native code.
+ */
+public interface Os {
+
+    /** kill(pid, signal). Returns false if the process no longer exists (ESRCH). */
+    boolean kill(int pid, Signal signal) throws OsException;
+
+    /** kill(0, signal): the master's own process group, the master included. */
+    void killProcessGroup(Signal signal) throws OsException;
+
+    /** waitpid(pid, WNOHANG): the child's exit status once it has exited (and is now reaped), else empty. */
+    Optional<ExitStatus> reap(int pid) throws OsException;
+
+    /** This process's pid. */
+    int pid();
+}

@@ -1,0 +1,129 @@
+package dev.herd.worker.app;
+
+import dev.herd.log.Log;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The original socket example's server, made concurrent: every byte a client sends is written back unchanged as
+ * soon as it arrives (clients write titles without a newline, so nothing waits for one). One platform thread per
+ * connection keeps each exchange simple; an exchange is "busy" from the read that returned bytes until the echo
+ * is fully written, and a drain closes only connections that are not busy.
+ */
+final class EchoApp implements App {
+
+    private final Set<EchoConnection> connections = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
+
+    @Override
+    public void serve(ServerSocketChannel listener) throws IOException {
+        while (true) {
+            SocketChannel client;
+            try {
+                client = listener.accept();
+            } catch (ClosedChannelException closedByDrain) {
+                // AsynchronousCloseException is a ClosedChannelException: the drain closed our copy of the socket.
+                return;
+            }
+            EchoConnection connection = new EchoConnection(client);
+            connections.add(connection);
+            Thread thread = new Thread(() -> serveConnection(connection), "echo-" + client.socket().getPort());
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    private void serveConnection(EchoConnection connection) {
+        ByteBuffer buffer = ByteBuffer.allocate(8192);
+        try {
+            while (true) {
+                buffer.clear();
+                if (connection.channel.read(buffer) < 0 || !connection.beginExchange()) {
+                    return;
+                }
+                buffer.flip();
+                while (buffer.hasRemaining()) {
+                    connection.channel.write(buffer);
+                }
+                if (!connection.endExchange(draining)) {
+                    return;
+                }
+            }
+        } catch (ClosedChannelException closedWhileIdle) {
+            // a drain closed this idle connection: nothing was in flight
+        } catch (IOException e) {
+            Log.warn("echo connection failed: %s", e.getMessage());
+        } finally {
+            connection.close();
+            synchronized (connections) {
+                connections.remove(connection);
+                connections.notifyAll();
+            }
+        }
+    }
+
+    @Override
+    public void finishInFlight() throws InterruptedException {
+        draining = true;
+        for (EchoConnection connection : connections) {
+            connection.closeIfIdle();
+        }
+        synchronized (connections) {
+            while (!connections.isEmpty()) {
+                connections.wait();
+            }
+        }
+    }
+
+    /** One client connection; the monitor guards the idle/busy/closed decision against a concurrent drain. */
+    private static final class EchoConnection {
+        private final SocketChannel channel;
+        private boolean busy;
+        private boolean closed;
+
+        EchoConnection(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        synchronized boolean beginExchange() {
+            if (closed) {
+                return false;
+            }
+            busy = true;
+            return true;
+        }
+
+        /** Returns whether the connection stays open for another exchange. */
+        synchronized boolean endExchange(boolean draining) {
+            busy = false;
+            if (draining) {
+                closeQuietly();
+            }
+            return !closed;
+        }
+
+        synchronized void closeIfIdle() {
+            if (!busy) {
+                closeQuietly();
+            }
+        }
+
+        synchronized void close() {
+            closeQuietly();
+        }
+
+        private void closeQuietly() {
+            closed = true;
+            try {
+                channel.close();
+            } catch (IOException e) {
+                Log.warn("closing echo connection: %s", e.getMessage());
+            }
+        }
+    }
+}
