@@ -42,7 +42,7 @@ public final class HerdCli implements Runnable {
     private static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
         PrintWriter err = command.getErr();
-        err.println(command.getCommandName() + ": " + e.getMessage()
+        err.println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage()
                 + " (see '" + command.getCommandSpec().qualifiedName() + " --help')");
         err.flush();
         return ExitCodes.USAGE;

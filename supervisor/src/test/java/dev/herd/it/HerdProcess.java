@@ -1,0 +1,177 @@
+package dev.herd.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real herd master started the way a user starts it ({@code bin/herd run ...}), with its stderr collected line
+ * by line. {@link #close()} SIGKILLs the master and every process it started, whatever state the test left.
+ */
+final class HerdProcess implements AutoCloseable {
+
+    static final Path HOME = Path.of(System.getProperty("herd.home", "..")).toAbsolutePath().normalize();
+    static final Path LAUNCHER = HOME.resolve("bin/herd");
+    private static final Pattern LISTENING = Pattern.compile("listening on \\S+:(\\d+) ");
+
+    private final Process process;
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Set<Long> seenDescendants = new LinkedHashSet<>();
+
+    private HerdProcess(Process process) {
+        this.process = process;
+        Thread reader = new Thread(this::collectOutput, "herd-output-" + process.pid());
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** {@code bin/herd run --listen 127.0.0.1:0 EXTRA...}: a free port chosen by the kernel. */
+    static HerdProcess run(String... extraArgs) {
+        List<String> args = new ArrayList<>(List.of("run", "--listen", "127.0.0.1:0"));
+        args.addAll(List.of(extraArgs));
+        return start(args, Map.of());
+    }
+
+    static HerdProcess start(List<String> args, Map<String, String> environment) {
+        List<String> command = new ArrayList<>();
+        command.add(LAUNCHER.toString());
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        try {
+            return new HerdProcess(builder.start());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void collectOutput() {
+        try (BufferedReader reader = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = reader.readLine()) != null; ) {
+                lines.add(line);
+                System.out.println("[herd " + process.pid() + "] " + line);
+            }
+        } catch (IOException e) {
+            lines.add("(output reader failed: " + e + ")");
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    Process process() {
+        return process;
+    }
+
+    List<String> lines() {
+        return List.copyOf(lines);
+    }
+
+    String output() {
+        return String.join("\n", lines);
+    }
+
+    /** The first output line matching {@code regex}, waiting for it up to {@code timeout}. */
+    Matcher awaitLine(String regex, Duration timeout) {
+        Pattern pattern = Pattern.compile(regex);
+        return Poll.until(timeout, "a line matching /" + regex + "/ in:\n" + output(), () -> {
+            for (String line : lines) {
+                Matcher matcher = pattern.matcher(line);
+                if (matcher.find()) {
+                    return Optional.of(matcher);
+                }
+            }
+            return Optional.empty();
+        });
+    }
+
+    /** Whether some output line matches {@code regex} now. */
+    boolean hasLine(String regex) {
+        Pattern pattern = Pattern.compile(regex);
+        return lines.stream().anyMatch(line -> pattern.matcher(line).find());
+    }
+
+    int port() {
+        return Integer.parseInt(awaitLine(LISTENING.pattern(), Duration.ofSeconds(60)).group(1));
+    }
+
+    /** The live worker processes (children of the master running WorkerMain), keyed by slot. */
+    Map<Integer, Long> workers() {
+        Map<Integer, Long> bySlot = new java.util.TreeMap<>();
+        Pattern slotFlag = Pattern.compile("-Dherd\\.worker\\.slot=(\\d+)");
+        process.toHandle().children().forEach(child -> {
+            seenDescendants.add(child.pid());
+            if (ProcFs.exited(child.pid())) {
+                return;
+            }
+            Matcher slot = slotFlag.matcher(ProcFs.cmdline(child.pid()));
+            if (slot.find()) {
+                bySlot.put(Integer.parseInt(slot.group(1)), child.pid());
+            }
+        });
+        return bySlot;
+    }
+
+    /** Waits until {@code count} workers run and each has logged that it accepts; returns them by slot. */
+    Map<Integer, Long> awaitWorkersAccepting(int count, Duration timeout) {
+        return Poll.until(timeout, count + " accepting workers in:\n" + output(), () -> {
+            Map<Integer, Long> workers = workers();
+            boolean allAccepting = workers.size() == count && workers.entrySet().stream()
+                    .allMatch(w -> hasLine("worker-" + w.getKey() + "\\[" + w.getValue() + "\\] accepting"));
+            return allAccepting ? Optional.of(workers) : Optional.empty();
+        });
+    }
+
+    void signal(String signal) {
+        Cli.run(Duration.ofSeconds(10), "kill", "-s", signal, Long.toString(pid()));
+    }
+
+    /** Waits for the master to exit and returns its exit code. */
+    int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("herd (pid " + pid() + ") still running after " + timeout.toMillis()
+                        + " ms; output:\n" + output());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() {
+        process.toHandle().descendants().forEach(child -> seenDescendants.add(child.pid()));
+        process.destroyForcibly();
+        for (long pid : seenDescendants) {
+            // Only processes this test started: descendants of our master, still running our worker class.
+            if (!ProcFs.exited(pid) && ProcFs.cmdline(pid).contains("dev.herd.worker.WorkerMain")) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Poll.until(Duration.ofSeconds(10), "every worker of herd " + pid() + " to exit",
+                () -> seenDescendants.stream().allMatch(ProcFs::exited));
+    }
+}

@@ -1,0 +1,125 @@
+package dev.herd.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/** Reads what the tests check about processes straight from /proc: state, parent, group, descriptors, sockets. */
+final class ProcFs {
+
+    private ProcFs() {
+    }
+
+    /** The fields of /proc/PID/stat after the command name; empty once the process is gone. */
+    private static Optional<String[]> stat(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return Optional.of(stat.substring(stat.lastIndexOf(')') + 2).split(" "));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty(); // raced with the process's exit
+        }
+    }
+
+    /** The one-letter state (R, S, Z, ...) or empty if there is no such process. */
+    static Optional<String> state(long pid) {
+        return stat(pid).map(fields -> fields[0]);
+    }
+
+    /** Whether the process is gone or has at least exited (a zombie of some other parent). */
+    static boolean exited(long pid) {
+        return state(pid).map(s -> s.equals("Z") || s.equals("X")).orElse(true);
+    }
+
+    static long parent(long pid) {
+        return stat(pid).map(fields -> Long.parseLong(fields[1])).orElse(-1L);
+    }
+
+    static long processGroup(long pid) {
+        return stat(pid).map(fields -> Long.parseLong(fields[2])).orElse(-1L);
+    }
+
+    static String cmdline(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                    StandardCharsets.UTF_8).replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Every process whose process group is {@code pgid}. */
+    static List<Long> processGroupMembers(long pgid) {
+        try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
+            return entries.map(p -> p.getFileName().toString())
+                    .filter(name -> name.chars().allMatch(Character::isDigit))
+                    .map(Long::parseLong)
+                    .filter(pid -> processGroup(pid) == pgid)
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** fd number to link target ("socket:[123]", "pipe:[456]", "/path"). */
+    static Map<Integer, String> descriptors(long pid) {
+        Map<Integer, String> fds = new TreeMap<>();
+        try (Stream<Path> entries = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            entries.forEach(link -> {
+                try {
+                    fds.put(Integer.parseInt(link.getFileName().toString()), Files.readSymbolicLink(link).toString());
+                } catch (IOException e) {
+                    // closed while listing: not there
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return fds;
+    }
+
+    /** The kernel objects (sockets and pipes) among a process's descriptors, e.g. "socket:[123]". */
+    static Set<String> socketsAndPipes(long pid) {
+        Set<String> objects = new HashSet<>();
+        for (String target : descriptors(pid).values()) {
+            if (target.startsWith("socket:") || target.startsWith("pipe:")) {
+                objects.add(target);
+            }
+        }
+        return objects;
+    }
+
+    /** Inodes ("socket:[N]" form) of the established TCP connections whose local port is {@code port}. */
+    static Set<String> establishedConnections(int port) {
+        Set<String> sockets = new HashSet<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            try {
+                List<String> lines = Files.readAllLines(Path.of(table));
+                for (String line : lines.subList(1, lines.size())) {
+                    String[] columns = line.trim().split("\\s+");
+                    String local = columns[1];
+                    int localPort = Integer.parseInt(local.substring(local.indexOf(':') + 1), 16);
+                    if (localPort == port && columns[3].equals("01")) {
+                        sockets.add("socket:[" + columns[9] + "]");
+                    }
+                }
+            } catch (NoSuchFileException e) {
+                // no IPv6 on this machine
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return sockets;
+    }
+}
