@@ -11,7 +11,10 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "herd", mixinStandardHelpOptions = true, versionProvider = HerdVersion.class,
         description = "A pre-fork process supervisor for JVM network servers.",
-        subcommands = {RunCommand.class, ClientCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, AdminCommands.Status.class, AdminCommands.Scale.class,
+            AdminCommands.Restart.class, AdminCommands.Reload.class, AdminCommands.Stop.class,
+            AdminCommands.Ping.class, ClientCommand.class, AdminCommands.Completion.class,
+            CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:ok",
@@ -23,6 +26,14 @@ public final class HerdCli implements Runnable {
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = "--admin-socket", paramLabel = "PATH",
+            description = "admin socket for the admin subcommands (they also take it after their name)")
+    private java.nio.file.Path adminSocket;
+
+    java.nio.file.Path adminSocket() {
+        return adminSocket;
+    }
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
@@ -50,6 +61,11 @@ public final class HerdCli implements Runnable {
 
     private static int executionError(Exception e, CommandLine command, CommandLine.ParseResult parseResult) {
         PrintWriter err = command.getErr();
+        if (e instanceof AdminClient.NotRunningException) {
+            err.println("herd: " + e.getMessage());
+            err.flush();
+            return ExitCodes.NOT_RUNNING;
+        }
         if (e instanceof ConfigException) {
             err.println("herd: configuration error: " + e.getMessage());
             err.flush();

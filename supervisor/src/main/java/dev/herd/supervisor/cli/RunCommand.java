@@ -6,7 +6,6 @@ import dev.herd.config.ConfigValues;
 import dev.herd.config.HerdConfig;
 import dev.herd.config.ListenAddress;
 import dev.herd.supervisor.master.Master;
-import dev.herd.supervisor.os.OsException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -46,8 +45,8 @@ final class RunCommand implements Callable<Integer> {
     private Integer backlog;
 
     @Override
-    public Integer call() throws ConfigException, OsException, InterruptedException {
-        return new Master(effectiveConfig()).run();
+    public Integer call() throws ConfigException, java.io.IOException, InterruptedException {
+        return new Master(effectiveConfig(), HerdVersion.current()).run();
     }
 
     private HerdConfig effectiveConfig() throws ConfigException {

@@ -4,10 +4,13 @@ import dev.herd.config.ConfigException;
 import dev.herd.config.HerdConfig;
 import dev.herd.config.ListenAddress;
 import dev.herd.log.Log;
+import dev.herd.supervisor.admin.AdminPaths;
+import dev.herd.supervisor.admin.AdminServer;
 import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.os.PosixOs;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Instant;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -19,19 +22,24 @@ import java.util.concurrent.LinkedBlockingQueue;
 public final class Master {
 
     private final HerdConfig config;
+    private final String version;
     private final PosixOs os = new PosixOs();
 
-    public Master(HerdConfig config) {
+    public Master(HerdConfig config, String version) {
         this.config = config;
+        this.version = version;
     }
 
     /**
      * Runs the master until a graceful stop completes and returns its exit code.
      *
      * @throws ConfigException if the configured listen host cannot be resolved
-     * @throws OsException     if a setup step fails (for example, the address is in use)
+     * @throws java.io.IOException if a setup step fails (the address is in use, another master owns the admin
+     *                             socket, ...)
      */
-    public int run() throws ConfigException, OsException, InterruptedException {
+    public int run() throws ConfigException, java.io.IOException, InterruptedException {
+        Instant startedAt = Instant.now();
+        long startedAtNanos = System.nanoTime();
         Log.setSource("master");
         os.ensureStandardDescriptors();
         InetAddress host = resolve(config.listen());
@@ -39,22 +47,27 @@ public final class Master {
         SignalForwarder.install(os, events);
         os.becomeProcessGroupLeader();
 
-        int listenFd = os.listenTcp(host, config.listen().port(), config.backlog());
-        // The master holds the only write end. It never writes: its death closes the pipe and every worker reads
-        // EOF on fd 3, even after a SIGKILL.
-        int[] lifeline = os.pipe();
-        try {
-            Log.info("listening on %s (process group %d, %d workers, app %s)",
-                    new ListenAddress(config.listen().host(), os.localPort(listenFd)), os.processGroup(),
-                    config.workers(), config.app());
-            WorkerLauncher launcher = new WorkerLauncher(os, config, listenFd, lifeline[0], System.getenv());
-            MasterLoop loop = new MasterLoop(os, launcher, config.workers(), config.gracefulTimeout(),
-                    events, System::nanoTime);
-            int exitCode = loop.run();
-            Log.info("stopped");
-            return exitCode;
-        } finally {
-            closeAll(listenFd, lifeline[0], lifeline[1]);
+        // The admin socket first: a second master on the same socket stops here, before touching the port.
+        try (AdminServer admin = AdminServer.open(AdminPaths.resolve(config.adminSocket(), System.getenv()), events)) {
+            int listenFd = os.listenTcp(host, config.listen().port(), config.backlog());
+            // The master holds the only write end. It never writes: its death closes the pipe and every worker
+            // reads EOF on fd 3, even after a SIGKILL.
+            int[] lifeline = os.pipe();
+            try {
+                ListenAddress bound = new ListenAddress(config.listen().host(), os.localPort(listenFd));
+                Log.info("listening on %s (process group %d, %d workers, app %s, admin socket %s)", bound,
+                        os.processGroup(), config.workers(), config.app(), admin.path());
+                WorkerLauncher launcher = new WorkerLauncher(os, config, listenFd, lifeline[0], System.getenv());
+                MasterLoop loop = new MasterLoop(os, launcher, config.workers(), config.gracefulTimeout(),
+                        events, System::nanoTime);
+                loop.setAdminCommands(new AdminCommands(new AdminCommands.MasterInfo(os.pid(), version, startedAt,
+                        startedAtNanos, bound.toString(), bound.port()), config, launcher));
+                int exitCode = loop.run();
+                Log.info("stopped");
+                return exitCode;
+            } finally {
+                closeAll(listenFd, lifeline[0], lifeline[1]);
+            }
         }
     }
 

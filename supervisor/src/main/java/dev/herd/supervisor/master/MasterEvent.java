@@ -1,6 +1,9 @@
 package dev.herd.supervisor.master;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herd.supervisor.admin.AdminCommand;
 import dev.herd.supervisor.os.Signal;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Something that happened outside the master thread and that the master loop must act on. Signal handlers and
@@ -14,5 +17,9 @@ public sealed interface MasterEvent {
 
     /** SIGCHLD: some child changed state; the loop reaps its known workers by pid. */
     record ChildStateChanged() implements MasterEvent {
+    }
+
+    /** A parsed admin command; the loop completes {@code reply} with the reply's JSON object. */
+    record AdminRequest(AdminCommand command, CompletableFuture<ObjectNode> reply) implements MasterEvent {
     }
 }

@@ -6,6 +6,9 @@ import dev.herd.supervisor.os.Os;
 import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.os.Signal;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -26,12 +29,16 @@ public final class MasterLoop {
 
     private final Os os;
     private final WorkerSpawner spawner;
-    private final Duration gracefulTimeout;
     private final BlockingQueue<MasterEvent> events;
     private final LongSupplier nanoClock;
     private final SortedMap<Integer, Slot> slots = new TreeMap<>();
-    private final int desiredWorkers;
+    /** Slots still to be restarted one after another (admin restart, reload); the head is in progress. */
+    private final Deque<Integer> pendingRestarts = new ArrayDeque<>();
+    private Duration gracefulTimeout;
+    private int desiredWorkers;
+    private int restartingPid;
     private boolean stopping;
+    private AdminCommands admin;
 
     MasterLoop(Os os, WorkerSpawner spawner, int desiredWorkers, Duration gracefulTimeout,
                BlockingQueue<MasterEvent> events, LongSupplier nanoClock) {
@@ -53,6 +60,11 @@ public final class MasterLoop {
         return 0;
     }
 
+    /** Lets the loop answer admin requests; without it they get an error reply. */
+    void setAdminCommands(AdminCommands admin) {
+        this.admin = admin;
+    }
+
     /** One turn: the given event (if any) and every other queued one, then the fixed tail. */
     void runOnce(MasterEvent first) {
         for (MasterEvent event = first; event != null; event = events.poll()) {
@@ -61,6 +73,7 @@ public final class MasterLoop {
         reapWorkers();
         killOverdueWorkers();
         if (!stopping) {
+            advanceRestarts();
             reconcile();
         }
     }
@@ -72,6 +85,12 @@ public final class MasterLoop {
         } else if (event instanceof MasterEvent.ChildStateChanged) {
             // nothing to decide here: reapWorkers() runs right after every batch of events
             return;
+        } else if (event instanceof MasterEvent.AdminRequest request) {
+            if (admin == null) {
+                request.reply().completeExceptionally(new IllegalStateException("no admin commands"));
+            } else {
+                admin.execute(request, this);
+            }
         } else {
             throw new IllegalStateException("unhandled event " + event);
         }
@@ -79,12 +98,19 @@ public final class MasterLoop {
 
     private void handleSignal(Signal signal) {
         switch (signal) {
-            case TERM -> beginStop("SIGTERM");
+            case TERM -> beginStop("SIGTERM", gracefulTimeout);
+            case HUP -> {
+                if (admin != null) {
+                    admin.reload(this).ifPresent(error -> Log.error("SIGHUP: reload failed: %s", error));
+                }
+            }
+            case TTIN -> scaleTo(Math.min(desiredWorkers + 1, dev.herd.config.ConfigValues.MAX_WORKERS), "SIGTTIN");
+            case TTOU -> scaleTo(Math.max(desiredWorkers - 1, 1), "SIGTTOU");
             case INT -> {
                 if (stopping) {
                     killAllWorkersNow("second SIGINT");
                 } else {
-                    beginStop("SIGINT");
+                    beginStop("SIGINT", gracefulTimeout);
                 }
             }
             default -> Log.warn("ignoring SIG%s", signal);
@@ -94,13 +120,15 @@ public final class MasterLoop {
     /**
      * Idempotent: kill(0, SIGTERM) delivers a SIGTERM to the master too, and that one comes back here.
      */
-    private void beginStop(String reason) {
+    void beginStop(String reason, Duration timeout) {
         if (stopping) {
             return;
         }
         stopping = true;
-        long deadline = nanoClock.getAsLong() + gracefulTimeout.toNanos();
-        Log.info("%s: stopping %d workers (graceful timeout %d ms)", reason, liveWorkers(), gracefulTimeout.toMillis());
+        gracefulTimeout = timeout;
+        pendingRestarts.clear();
+        long deadline = nanoClock.getAsLong() + timeout.toNanos();
+        Log.info("%s: stopping %d workers (graceful timeout %d ms)", reason, liveWorkers(), timeout.toMillis());
         for (Slot slot : slots.values()) {
             slot.worker().filter(w -> w.state() == WorkerState.RUNNING).ifPresent(w -> w.stopping(deadline));
         }
@@ -175,6 +203,70 @@ public final class MasterLoop {
                 startWorker(slot, now);
             }
         }
+        // Scaling down drains the highest slots; a slot above the desired count is forgotten once empty.
+        long deadline = now + gracefulTimeout.toNanos();
+        slots.tailMap(desiredWorkers + 1).values().forEach(slot -> slot.worker()
+                .filter(w -> w.state() == WorkerState.RUNNING)
+                .ifPresent(w -> stopWorker(w, deadline)));
+        slots.tailMap(desiredWorkers + 1).values().removeIf(slot -> slot.worker().isEmpty());
+    }
+
+    /**
+     * Restarts the head of {@link #pendingRestarts}: stop its worker gracefully; reconcile fills the slot again at
+     * once (an exit the master asked for is not a crash); move on once the slot runs a new process.
+     */
+    private void advanceRestarts() {
+        while (!pendingRestarts.isEmpty()) {
+            Slot slot = slots.get(pendingRestarts.peek());
+            Optional<WorkerHandle> worker = slot == null ? Optional.empty() : slot.worker();
+            if (slot == null || pendingRestarts.peek() > desiredWorkers) {
+                pendingRestarts.poll(); // scaled away meanwhile
+                restartingPid = 0;
+            } else if (restartingPid == 0 && worker.isPresent()) {
+                restartingPid = worker.get().pid();
+                Log.info("restarting %s", worker.get());
+                stopWorker(worker.get(), nanoClock.getAsLong() + gracefulTimeout.toNanos());
+                return;
+            } else if (worker.isPresent() && worker.get().pid() != restartingPid) {
+                pendingRestarts.poll(); // replaced: on to the next slot
+                restartingPid = 0;
+            } else {
+                return; // still stopping, or waiting for its replacement
+            }
+        }
+    }
+
+    /** Queues slots for a rolling restart, one after another, skipping those already queued. */
+    void restart(List<Integer> slotNumbers) {
+        slotNumbers.stream().filter(n -> !pendingRestarts.contains(n)).forEach(pendingRestarts::add);
+    }
+
+    void scaleTo(int workers, String reason) {
+        if (workers != desiredWorkers) {
+            Log.info("%s: scaling from %d to %d workers", reason, desiredWorkers, workers);
+            desiredWorkers = workers;
+        }
+    }
+
+    void setGracefulTimeout(Duration timeout) {
+        gracefulTimeout = timeout;
+    }
+
+    int desiredWorkers() {
+        return desiredWorkers;
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    long now() {
+        return nanoClock.getAsLong();
+    }
+
+    private void stopWorker(WorkerHandle worker, long deadlineNanos) {
+        worker.stopping(deadlineNanos);
+        signal(worker, Signal.TERM);
     }
 
     private void startWorker(Slot slot, long now) {

@@ -20,7 +20,7 @@ final class SignalForwarder {
             // no handler at all.
             os.unignore(signal);
         }
-        for (Signal signal : new Signal[] {Signal.TERM, Signal.INT}) {
+        for (Signal signal : new Signal[] {Signal.TERM, Signal.INT, Signal.HUP, Signal.TTIN, Signal.TTOU}) {
             sun.misc.Signal.handle(new sun.misc.Signal(signal.name()),
                     received -> events.offer(new MasterEvent.SignalReceived(signal)));
         }

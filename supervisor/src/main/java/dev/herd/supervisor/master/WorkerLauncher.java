@@ -35,7 +35,7 @@ final class WorkerLauncher implements WorkerSpawner {
     private static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError");
 
     private final PosixOs os;
-    private final HerdConfig config;
+    private HerdConfig config;
     private final int masterPid;
     private final int listenFd;
     private final int lifelineReadFd;
@@ -51,6 +51,11 @@ final class WorkerLauncher implements WorkerSpawner {
         this.listenFd = listenFd;
         this.lifelineReadFd = lifelineReadFd;
         this.baseEnvironment = baseEnvironment;
+    }
+
+    /** The configuration for workers started from now on (a reload). */
+    void setConfig(HerdConfig next) {
+        config = next;
     }
 
     @Override

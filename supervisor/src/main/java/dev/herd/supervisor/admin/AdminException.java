@@ -1,0 +1,27 @@
+package dev.herd.supervisor.admin;
+
+/** An admin request that gets an error reply: a stable machine-readable code and a one-line message. */
+public final class AdminException extends Exception {
+
+    public static final String BAD_JSON = "bad_json";
+    public static final String NOT_AN_OBJECT = "not_an_object";
+    public static final String UNKNOWN_COMMAND = "unknown_command";
+    public static final String BAD_ARGUMENT = "bad_argument";
+    public static final String LINE_TOO_LONG = "line_too_long";
+    public static final String FORBIDDEN = "forbidden";
+    public static final String NO_SUCH_SLOT = "no_such_slot";
+    public static final String RELOAD_FAILED = "reload_failed";
+    public static final String STOPPING = "stopping";
+    public static final String INTERNAL = "internal";
+
+    private final String code;
+
+    public AdminException(String code, String message) {
+        super(message);
+        this.code = code;
+    }
+
+    public String code() {
+        return code;
+    }
+}

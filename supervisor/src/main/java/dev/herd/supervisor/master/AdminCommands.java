@@ -1,0 +1,198 @@
+package dev.herd.supervisor.master;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herd.config.ConfigBuilder;
+import dev.herd.config.ConfigException;
+import dev.herd.config.Durations;
+import dev.herd.config.HerdConfig;
+import dev.herd.log.Log;
+import dev.herd.supervisor.admin.AdminCommand;
+import dev.herd.supervisor.admin.AdminException;
+import dev.herd.supervisor.os.Connections;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Carries out admin commands on the master thread, against the loop's state, and builds their replies. Every
+ * reply has {@code "ok": true} and the command's result, or {@code "ok": false} and an error object.
+ */
+final class AdminCommands {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final MasterInfo info;
+    private final WorkerLauncher launcher;
+    private HerdConfig config;
+
+    /** Facts about this master that never change while it runs. */
+    record MasterInfo(int pid, String version, Instant startedAt, long startedAtNanos, String listen, int port) {
+    }
+
+    AdminCommands(MasterInfo info, HerdConfig config, WorkerLauncher launcher) {
+        this.info = info;
+        this.config = config;
+        this.launcher = launcher;
+    }
+
+    void execute(MasterEvent.AdminRequest request, MasterLoop loop) {
+        ObjectNode reply;
+        try {
+            reply = run(request.command(), loop);
+        } catch (AdminException e) {
+            reply = JSON.createObjectNode().put("ok", false);
+            reply.putObject("error").put("code", e.code()).put("message", e.getMessage());
+        } catch (RuntimeException e) {
+            Log.error("admin command %s failed: %s", request.command(), e);
+            reply = JSON.createObjectNode().put("ok", false);
+            reply.putObject("error").put("code", AdminException.INTERNAL).put("message", e.toString());
+        }
+        request.reply().complete(reply);
+    }
+
+    private ObjectNode run(AdminCommand command, MasterLoop loop) throws AdminException {
+        ObjectNode ok = JSON.createObjectNode().put("ok", true);
+        if (command instanceof AdminCommand.Ping) {
+            return ok.put("pong", true);
+        } else if (command instanceof AdminCommand.Version) {
+            return ok.put("version", info.version()).put("java", Runtime.version().toString());
+        } else if (command instanceof AdminCommand.Status) {
+            return status(ok, loop);
+        } else if (command instanceof AdminCommand.Config) {
+            ok.set("config", configJson(config));
+            return ok;
+        }
+        if (loop.stopping()) {
+            throw new AdminException(AdminException.STOPPING, "the master is stopping");
+        }
+        if (command instanceof AdminCommand.Scale scale) {
+            int target = scale.workers().orElseGet(() -> loop.desiredWorkers() + scale.delta().orElseThrow());
+            target = Math.max(1, Math.min(target, dev.herd.config.ConfigValues.MAX_WORKERS));
+            int previous = loop.desiredWorkers();
+            loop.scaleTo(target, "admin scale");
+            return ok.put("previous", previous).put("workers", target);
+        } else if (command instanceof AdminCommand.Restart restart) {
+            List<Integer> slots = restartSlots(restart.slot(), loop);
+            loop.restart(slots);
+            ok.putArray("restarting").addAll(slots.stream().map(JSON.getNodeFactory()::numberNode).toList());
+            return ok;
+        } else if (command instanceof AdminCommand.Reload) {
+            Optional<String> error = reload(loop);
+            if (error.isPresent()) {
+                throw new AdminException(AdminException.RELOAD_FAILED, error.get());
+            }
+            return ok.put("workers", loop.desiredWorkers());
+        } else if (command instanceof AdminCommand.Stop stop) {
+            Duration timeout = stop.timeout().orElse(config.gracefulTimeout());
+            loop.beginStop("admin stop", timeout);
+            return ok.put("stopping", true).put("gracefulTimeout", Durations.format(timeout));
+        }
+        throw new AdminException(AdminException.UNKNOWN_COMMAND, "unhandled command " + command);
+    }
+
+    /**
+     * Re-reads the config file and applies it: worker count, graceful timeout, and (through a rolling restart of
+     * every slot) worker options. An invalid file changes nothing. Returns the error, if any.
+     */
+    Optional<String> reload(MasterLoop loop) {
+        if (config.source().isEmpty()) {
+            Log.info("reload: no config file; restarting every worker with the same configuration");
+            loop.restart(allSlots(loop));
+            return Optional.empty();
+        }
+        HerdConfig next;
+        try {
+            next = ConfigBuilder.fromFile(config.source().get()).build();
+        } catch (ConfigException | IllegalArgumentException e) {
+            Log.error("reload: %s; keeping the running configuration", e.getMessage());
+            return Optional.of(e.getMessage());
+        }
+        if (!next.listen().equals(config.listen())) {
+            String error = "changing listen (" + config.listen() + " to " + next.listen()
+                    + ") needs a restart of herd itself";
+            Log.error("reload: %s; keeping the running configuration", error);
+            return Optional.of(error);
+        }
+        config = next;
+        launcher.setConfig(next);
+        loop.setGracefulTimeout(next.gracefulTimeout());
+        loop.scaleTo(next.workers(), "reload");
+        loop.restart(allSlots(loop));
+        Log.info("reload: applied %s; restarting workers one after another", next.source().get());
+        return Optional.empty();
+    }
+
+    private static List<Integer> allSlots(MasterLoop loop) {
+        List<Integer> slots = new ArrayList<>();
+        for (int slot = 1; slot <= loop.desiredWorkers(); slot++) {
+            slots.add(slot);
+        }
+        return slots;
+    }
+
+    private static List<Integer> restartSlots(Optional<Integer> slot, MasterLoop loop) throws AdminException {
+        if (slot.isEmpty()) {
+            return allSlots(loop);
+        }
+        if (slot.get() > loop.desiredWorkers()) {
+            throw new AdminException(AdminException.NO_SUCH_SLOT,
+                    "no slot " + slot.get() + " (slots are 1.." + loop.desiredWorkers() + ")");
+        }
+        return List.of(slot.get());
+    }
+
+    private ObjectNode status(ObjectNode reply, MasterLoop loop) {
+        long now = loop.now();
+        Instant wallNow = Instant.now();
+        reply.put("pid", info.pid())
+                .put("version", info.version())
+                .put("startedAt", info.startedAt().truncatedTo(ChronoUnit.MILLIS).toString())
+                .put("uptimeSeconds", TimeUnit.NANOSECONDS.toSeconds(now - info.startedAtNanos()))
+                .put("listen", info.listen())
+                .put("configFile", config.source().map(Object::toString).orElse(null))
+                .put("desiredWorkers", loop.desiredWorkers())
+                .put("stopping", loop.stopping());
+        Set<String> established = Connections.established(info.port());
+        ArrayNode workers = reply.putArray("workers");
+        for (Slot slot : loop.slots().values()) {
+            ObjectNode row = workers.addObject().put("slot", slot.number());
+            Optional<WorkerHandle> worker = slot.worker();
+            if (worker.isPresent()) {
+                WorkerHandle w = worker.get();
+                row.put("pid", w.pid())
+                        .put("state", w.state().label())
+                        .put("startedAt", wallNow.minusNanos(now - w.startedAtNanos()).truncatedTo(ChronoUnit.MILLIS).toString())
+                        .put("connectionsOpen", Connections.heldBy(w.pid(), established));
+            } else {
+                row.putNull("pid").put("state", slot.restartNotBeforeNanos() - now > 0 ? "backoff" : "starting")
+                        .putNull("startedAt").put("connectionsOpen", 0);
+            }
+            row.put("restarts", slot.restarts())
+                    .put("lastExit", slot.lastExit().map(Object::toString).orElse(null));
+        }
+        return reply;
+    }
+
+    private static ObjectNode configJson(HerdConfig config) {
+        ObjectNode node = JSON.createObjectNode()
+                .put("listen", config.listen().toString())
+                .put("workers", config.workers())
+                .put("app", config.app())
+                .put("adminSocket", config.adminSocket().map(Object::toString).orElse(null))
+                .put("gracefulTimeout", Durations.format(config.gracefulTimeout()))
+                .put("backlog", config.backlog())
+                .put("configFile", config.source().map(Object::toString).orElse(null));
+        ObjectNode worker = node.putObject("worker");
+        config.worker().jvmOptions().forEach(worker.putArray("jvmOptions")::add);
+        ObjectNode env = worker.putObject("env");
+        config.worker().env().forEach(env::put);
+        return node;
+    }
+}

@@ -1,0 +1,60 @@
+package dev.herd.supervisor.os;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Counts a worker's open client connections from /proc: the established TCP sockets on the listening port
+ * (/proc/net/tcp, tcp6) that appear among the worker's descriptors. Costs a few file reads; used by status only.
+ */
+public final class Connections {
+
+    private Connections() {
+    }
+
+    /** Inodes of the established connections whose local port is {@code port}. */
+    public static Set<String> established(int port) {
+        Set<String> inodes = new HashSet<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            try {
+                List<String> lines = Files.readAllLines(Path.of(table));
+                for (String line : lines.subList(1, lines.size())) {
+                    String[] columns = line.trim().split("\\s+");
+                    String local = columns[1];
+                    if (Integer.parseInt(local.substring(local.indexOf(':') + 1), 16) == port
+                            && columns[3].equals("01")) { // 01 = TCP_ESTABLISHED
+                        inodes.add("socket:[" + columns[9] + "]");
+                    }
+                }
+            } catch (IOException e) {
+                // no IPv6 table, or unreadable: count what we can
+            }
+        }
+        return inodes;
+    }
+
+    /** How many of {@code established} the process holds open. */
+    public static int heldBy(int pid, Set<String> established) {
+        int count = 0;
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Integer.toString(pid), "fd"))) {
+            for (Path fd : fds) {
+                try {
+                    if (established.contains(Files.readSymbolicLink(fd).toString())) {
+                        count++;
+                    }
+                } catch (NoSuchFileException closedMeanwhile) {
+                    // closed between listing and reading
+                }
+            }
+        } catch (IOException e) {
+            return 0; // the process is gone
+        }
+        return count;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.herd.supervisor.master;
+
+import dev.herd.supervisor.os.OsException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link WorkerSpawner} that hands out increasing pids (1001, 1002, ...), registers each as a running child of
+ * the {@link FakeOs}, and records every call. It can be told to fail the next spawns of a slot.
+ */
+final class FakeSpawner implements WorkerSpawner {
+
+    static final int FIRST_PID = 1001;
+    private static final int EAGAIN = 11;
+
+    private final FakeOs os;
+    private final List<Integer> attempts = new ArrayList<>();
+    private final List<Integer> spawnedPids = new ArrayList<>();
+    private final Map<Integer, Integer> failuresLeftBySlot = new HashMap<>();
+    private int nextPid = FIRST_PID;
+
+    FakeSpawner(FakeOs os) {
+        this.os = os;
+    }
+
+    /** The next {@code times} spawns for this slot throw an OsException. */
+    synchronized void failNextSpawns(int slot, int times) {
+        failuresLeftBySlot.put(slot, times);
+    }
+
+    @Override
+    public synchronized int spawn(int slot) throws OsException {
+        attempts.add(slot);
+        int failuresLeft = failuresLeftBySlot.getOrDefault(slot, 0);
+        if (failuresLeft > 0) {
+            failuresLeftBySlot.put(slot, failuresLeft - 1);
+            throw new OsException("posix_spawn", EAGAIN, "Resource temporarily unavailable");
+        }
+        int pid = nextPid++;
+        os.started(pid);
+        spawnedPids.add(pid);
+        return pid;
+    }
+
+    /** The slot of every spawn call, failed ones included, in order. */
+    synchronized List<Integer> attempts() {
+        return List.copyOf(attempts);
+    }
+
+    /** How many workers were started successfully. */
+    synchronized int spawned() {
+        return spawnedPids.size();
+    }
+}

@@ -1,0 +1,437 @@
+package dev.herd.supervisor.master;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herd.supervisor.master.FakeOs.Kill;
+import dev.herd.supervisor.os.ExitStatus;
+import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.os.Signal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The master loop against a {@link FakeOs}, a {@link FakeSpawner} and a clock that only moves when a test
+ * advances it. Each test drives single turns with {@code runOnce}, except the last ones, which run {@code run()}.
+ */
+class MasterLoopTest {
+
+    private static final Duration GRACEFUL_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration ONE_NANO = Duration.ofNanos(1);
+
+    private static final ExitStatus CLEAN_EXIT = ExitStatus.decode(0);
+    private static final ExitStatus CRASH = ExitStatus.decode(1 << 8);
+    private static final ExitStatus KILLED = ExitStatus.decode(9);
+
+    private final FakeOs os = new FakeOs();
+    private final FakeSpawner spawner = new FakeSpawner(os);
+    private final BlockingQueue<MasterEvent> events = new LinkedBlockingQueue<>();
+    private long nowNanos = TimeUnit.HOURS.toNanos(1);
+    private MasterLoop loop;
+
+    // ---- starting workers -----------------------------------------------------------------------------------
+
+    @Test
+    void firstTurnStartsOneWorkerPerSlot() {
+        startLoop(3);
+
+        assertEquals(List.of(1, 2, 3), spawner.attempts());
+        assertEquals(List.of(1, 2, 3), List.copyOf(loop.slots().keySet()));
+        for (int slot = 1; slot <= 3; slot++) {
+            WorkerHandle worker = workerIn(slot);
+            assertEquals(slot, worker.slot());
+            assertEquals(WorkerState.RUNNING, worker.state());
+        }
+        assertEquals(3, List.of(pidIn(1), pidIn(2), pidIn(3)).stream().distinct().count());
+    }
+
+    @Test
+    void laterTurnsStartNothingWhileEverySlotIsFilled() {
+        startLoop(3);
+
+        turn();
+        advance(Duration.ofMinutes(1));
+        turn();
+
+        assertEquals(3, spawner.spawned());
+    }
+
+    // ---- replacing crashed workers ----------------------------------------------------------------------------
+
+    @Test
+    void firstCrashIsReapedAndReplacedInTheSameSlotAtOnce() {
+        startLoop(3);
+        int crashedPid = pidIn(2);
+
+        os.exit(crashedPid, CRASH);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertEquals(List.of(1, 2, 3, 2), spawner.attempts());
+        assertNotEquals(crashedPid, pidIn(2));
+        assertEquals(WorkerState.RUNNING, workerIn(2).state());
+        assertEquals(Optional.of(CRASH), loop.slots().get(2).lastExit());
+        assertEquals(1, loop.slots().get(2).restarts());
+        assertEquals(List.of(), os.kills());
+    }
+
+    @Test
+    void exitIsNoticedEvenWithoutAChildStateChangedEvent() {
+        startLoop(1);
+        int crashedPid = pidIn(1);
+
+        os.exit(crashedPid, CRASH);
+        turn(); // the SIGCHLD was missed: the periodic tick still reaps
+
+        assertNotEquals(crashedPid, pidIn(1));
+    }
+
+    @Test
+    void repeatedQuickCrashesBackOffDoublingFrom100Ms() {
+        startLoop(1);
+
+        crashAndExpectReplacementAfter(1, Duration.ZERO);
+        crashAndExpectReplacementAfter(1, Duration.ofMillis(100));
+        crashAndExpectReplacementAfter(1, Duration.ofMillis(200));
+        crashAndExpectReplacementAfter(1, Duration.ofMillis(400));
+    }
+
+    @Test
+    void restartDelayIsCappedAt30Seconds() {
+        startLoop(1);
+
+        for (long delayMillis : new long[] {0, 100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 30000, 30000}) {
+            crashAndExpectReplacementAfter(1, Duration.ofMillis(delayMillis));
+        }
+    }
+
+    @Test
+    void backoffOfOneSlotDoesNotDelayAnother() {
+        startLoop(2);
+        crashAndExpectReplacementAfter(1, Duration.ZERO);
+        crash(1); // slot 1 now waits 100 ms
+
+        crashAndExpectReplacementAfter(2, Duration.ZERO);
+    }
+
+    @Test
+    void workerThatStayedUpTenSecondsResetsTheCrashCount() {
+        startLoop(1);
+        crashAndExpectReplacementAfter(1, Duration.ZERO);
+        crashAndExpectReplacementAfter(1, Duration.ofMillis(100)); // a third quick crash would wait 200 ms
+
+        advance(RestartBackoff.STABLE_UPTIME);
+        crashAndExpectReplacementAfter(1, Duration.ZERO);
+        crashAndExpectReplacementAfter(1, Duration.ofMillis(100));
+    }
+
+    @Test
+    void workerUpJustUnderTenSecondsStillCountsAsAQuickCrash() {
+        startLoop(1);
+        crashAndExpectReplacementAfter(1, Duration.ZERO);
+        crashAndExpectReplacementAfter(1, Duration.ofMillis(100));
+
+        advance(RestartBackoff.STABLE_UPTIME.minus(ONE_NANO));
+        crashAndExpectReplacementAfter(1, Duration.ofMillis(200));
+    }
+
+    // ---- spawn failures ---------------------------------------------------------------------------------------
+
+    @Test
+    void spawnFailureNeitherEscapesTheLoopNorKeepsOtherSlotsEmpty() {
+        spawner.failNextSpawns(1, 1);
+        loop = newLoop(2);
+
+        assertDoesNotThrow(() -> loop.runOnce(null));
+
+        assertEquals(List.of(1, 2), spawner.attempts());
+        assertTrue(loop.slots().get(1).worker().isEmpty());
+        assertEquals(WorkerState.RUNNING, workerIn(2).state());
+    }
+
+    @Test
+    void failedSpawnIsRetriedWithBackoff() {
+        spawner.failNextSpawns(1, 2);
+        startLoop(1); // 1st failure: retry at once
+
+        turn(); // 2nd failure: retry in 100 ms
+        assertEquals(List.of(1, 1), spawner.attempts());
+
+        advance(Duration.ofMillis(100).minus(ONE_NANO));
+        turn();
+        assertEquals(List.of(1, 1), spawner.attempts(), "retried before the backoff delay");
+
+        advance(ONE_NANO);
+        turn();
+        assertEquals(List.of(1, 1, 1), spawner.attempts());
+        assertEquals(WorkerState.RUNNING, workerIn(1).state());
+    }
+
+    // ---- graceful stop ----------------------------------------------------------------------------------------
+
+    @Test
+    void sigtermSignalsTheProcessGroupWithTermAndMarksWorkersStopping() {
+        startLoop(2);
+
+        signal(Signal.TERM);
+
+        assertEquals(List.of(Signal.TERM), os.groupSignals());
+        assertEquals(List.of(), os.kills());
+        assertEquals(WorkerState.STOPPING, workerIn(1).state());
+        assertEquals(WorkerState.STOPPING, workerIn(2).state());
+    }
+
+    @Test
+    void secondSigtermDoesNotSignalTheGroupAgain() {
+        startLoop(2);
+        signal(Signal.TERM);
+
+        // kill(0, SIGTERM) reaches the master too; that TERM comes back as an event
+        signal(Signal.TERM);
+        loop.runOnce(new MasterEvent.SignalReceived(Signal.TERM));
+
+        assertEquals(List.of(Signal.TERM), os.groupSignals());
+        assertEquals(List.of(), os.kills());
+    }
+
+    @Test
+    void noWorkerIsStartedAfterStopEvenIfOneCrashes() {
+        startLoop(2);
+        signal(Signal.TERM);
+
+        os.exit(pidIn(1), CRASH);
+        turn();
+        advance(Duration.ofMinutes(1));
+        turn();
+
+        assertEquals(2, spawner.spawned());
+        assertTrue(loop.slots().get(1).worker().isEmpty());
+    }
+
+    @Test
+    void workerExitingDuringStopIsExpectedNotACrash() {
+        startLoop(2);
+        int pid = pidIn(1);
+        signal(Signal.TERM);
+
+        os.exit(pid, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        Slot slot = loop.slots().get(1);
+        assertTrue(slot.worker().isEmpty());
+        assertEquals(Optional.of(CLEAN_EXIT), slot.lastExit());
+        assertEquals(0, slot.restarts());
+        assertEquals(2, spawner.spawned());
+    }
+
+    @Test
+    void slotWaitingForItsRestartDelayStaysEmptyAfterStop() {
+        startLoop(1);
+        crashAndExpectReplacementAfter(1, Duration.ZERO);
+        crash(1); // replacement due in 100 ms
+
+        signal(Signal.TERM);
+        advance(Duration.ofSeconds(1));
+        turn();
+
+        assertEquals(2, spawner.spawned());
+        assertTrue(loop.slots().get(1).worker().isEmpty());
+    }
+
+    @Test
+    void ifTheGroupCannotBeSignalledEachWorkerGetsTerm() {
+        startLoop(2);
+        int pid1 = pidIn(1);
+        int pid2 = pidIn(2);
+        os.failGroupSignals(new OsException("kill(0, SIGTERM)", 1, "Operation not permitted"));
+
+        assertDoesNotThrow(() -> signal(Signal.TERM));
+
+        assertEquals(List.of(new Kill(pid1, Signal.TERM), new Kill(pid2, Signal.TERM)), os.kills());
+    }
+
+    // ---- graceful timeout -------------------------------------------------------------------------------------
+
+    @Test
+    void workerStillAliveAfterTheGracefulTimeoutGetsSigkillExactlyOnce() {
+        startLoop(2);
+        int drainsInTime = pidIn(1);
+        int stuck = pidIn(2);
+        signal(Signal.TERM);
+        os.exit(drainsInTime, CLEAN_EXIT);
+
+        advance(GRACEFUL_TIMEOUT.minus(ONE_NANO));
+        turn();
+        assertEquals(List.of(), os.kills(), "killed before the graceful timeout");
+
+        advance(ONE_NANO);
+        turn();
+        assertEquals(List.of(new Kill(stuck, Signal.KILL)), os.kills());
+
+        // the SIGKILL'ed worker has not been reaped yet: later turns must not kill it again
+        turn();
+        advance(Duration.ofMinutes(1));
+        turn();
+        assertEquals(List.of(new Kill(stuck, Signal.KILL)), os.kills());
+    }
+
+    @Test
+    void sigkilledWorkerIsReapedWithoutReplacement() {
+        startLoop(1);
+        int stuck = pidIn(1);
+        signal(Signal.TERM);
+        advance(GRACEFUL_TIMEOUT);
+        turn();
+
+        os.exit(stuck, KILLED);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertEquals(Optional.of(KILLED), loop.slots().get(1).lastExit());
+        assertTrue(loop.slots().get(1).worker().isEmpty());
+        assertEquals(1, spawner.spawned());
+    }
+
+    // ---- SIGINT -----------------------------------------------------------------------------------------------
+
+    @Test
+    void firstSigintStopsGracefully() {
+        startLoop(2);
+
+        signal(Signal.INT);
+
+        assertEquals(List.of(Signal.TERM), os.groupSignals());
+        assertEquals(List.of(), os.kills());
+        assertEquals(WorkerState.STOPPING, workerIn(1).state());
+    }
+
+    @Test
+    void secondSigintKillsAllRemainingWorkersAtOnce() {
+        startLoop(3);
+        int alreadyGone = pidIn(1);
+        int pid2 = pidIn(2);
+        int pid3 = pidIn(3);
+        signal(Signal.INT);
+        os.exit(alreadyGone, CLEAN_EXIT);
+        turn();
+
+        signal(Signal.INT); // long before the graceful timeout
+
+        assertEquals(List.of(new Kill(pid2, Signal.KILL), new Kill(pid3, Signal.KILL)), os.kills());
+        assertEquals(List.of(Signal.TERM), os.groupSignals());
+    }
+
+    @Test
+    void workersKilledBySecondSigintAreNotKilledAgain() {
+        startLoop(2);
+        signal(Signal.INT);
+        signal(Signal.INT);
+
+        signal(Signal.INT);
+        advance(GRACEFUL_TIMEOUT);
+        turn();
+
+        assertEquals(2, os.kills().size());
+    }
+
+    // ---- run() ------------------------------------------------------------------------------------------------
+
+    @Test
+    void runReturnsZeroOnceStopWasRequestedAndAllWorkersAreReaped() {
+        loop = newLoop(3);
+        os.exitAllOnGroupSignal(CLEAN_EXIT);
+        events.add(new MasterEvent.SignalReceived(Signal.TERM));
+
+        int exitCode = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> loop.run());
+
+        assertEquals(0, exitCode);
+        assertEquals(3, spawner.spawned());
+        assertEquals(List.of(Signal.TERM), os.groupSignals());
+        loop.slots().values().forEach(slot -> assertTrue(slot.worker().isEmpty()));
+    }
+
+    @Test
+    void runKeepsGoingWhileAStoppingWorkerIsStillAlive() throws Exception {
+        loop = newLoop(1);
+        events.add(new MasterEvent.SignalReceived(Signal.TERM));
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> result = executor.submit(() -> loop.run());
+            assertTrue(os.groupSignalled().await(10, TimeUnit.SECONDS), "the loop never signalled the group");
+
+            assertThrows(TimeoutException.class, () -> result.get(500, TimeUnit.MILLISECONDS),
+                    "run() returned while a worker was still alive");
+
+            os.exit(FakeSpawner.FIRST_PID, CLEAN_EXIT);
+            events.add(new MasterEvent.ChildStateChanged());
+            assertEquals(0, result.get(10, TimeUnit.SECONDS));
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    // ---- fixture ----------------------------------------------------------------------------------------------
+
+    private MasterLoop newLoop(int desiredWorkers) {
+        return new MasterLoop(os, spawner, desiredWorkers, GRACEFUL_TIMEOUT, events, () -> nowNanos);
+    }
+
+    /** Creates the loop and runs its first turn, which starts the workers. */
+    private void startLoop(int desiredWorkers) {
+        loop = newLoop(desiredWorkers);
+        loop.runOnce(null);
+    }
+
+    private void turn() {
+        loop.runOnce(null);
+    }
+
+    private void signal(Signal signal) {
+        loop.runOnce(new MasterEvent.SignalReceived(signal));
+    }
+
+    private void advance(Duration duration) {
+        nowNanos += duration.toNanos();
+    }
+
+    private WorkerHandle workerIn(int slot) {
+        return loop.slots().get(slot).worker().orElseThrow(() -> new AssertionError("slot " + slot + " is empty"));
+    }
+
+    private int pidIn(int slot) {
+        return workerIn(slot).pid();
+    }
+
+    /** The worker in the slot exits with an error, and the loop gets the SIGCHLD. */
+    private void crash(int slot) {
+        os.exit(pidIn(slot), CRASH);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+    }
+
+    /** Crashes the slot's worker and checks that its replacement starts after exactly this delay, not sooner. */
+    private void crashAndExpectReplacementAfter(int slot, Duration delay) {
+        int spawnedBefore = spawner.spawned();
+        crash(slot);
+        if (!delay.isZero()) {
+            assertTrue(loop.slots().get(slot).worker().isEmpty(), "replaced at once instead of after " + delay);
+            advance(delay.minus(ONE_NANO));
+            turn();
+            assertEquals(spawnedBefore, spawner.spawned(), "replaced before " + delay);
+            advance(ONE_NANO);
+            turn();
+        }
+        assertEquals(spawnedBefore + 1, spawner.spawned(), "not replaced after " + delay);
+        assertEquals(WorkerState.RUNNING, workerIn(slot).state());
+    }
+}
