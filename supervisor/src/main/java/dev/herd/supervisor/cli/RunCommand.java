@@ -46,7 +46,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws ConfigException, java.io.IOException, InterruptedException {
-        return new Master(effectiveConfig(), HerdVersion.current()).run();
+        return new Master(effectiveConfig(), this::effectiveConfig, HerdVersion.current()).run();
     }
 
     private HerdConfig effectiveConfig() throws ConfigException {

@@ -3,7 +3,6 @@ package dev.herd.supervisor.master;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.herd.config.ConfigBuilder;
 import dev.herd.config.ConfigException;
 import dev.herd.config.Durations;
 import dev.herd.config.HerdConfig;
@@ -30,15 +29,17 @@ final class AdminCommands {
 
     private final MasterInfo info;
     private final WorkerLauncher launcher;
+    private final ConfigReloader reloader;
     private HerdConfig config;
 
     /** Facts about this master that never change while it runs. */
     record MasterInfo(int pid, String version, Instant startedAt, long startedAtNanos, String listen, int port) {
     }
 
-    AdminCommands(MasterInfo info, HerdConfig config, WorkerLauncher launcher) {
+    AdminCommands(MasterInfo info, HerdConfig config, ConfigReloader reloader, WorkerLauncher launcher) {
         this.info = info;
         this.config = config;
+        this.reloader = reloader;
         this.launcher = launcher;
     }
 
@@ -109,7 +110,7 @@ final class AdminCommands {
         }
         HerdConfig next;
         try {
-            next = ConfigBuilder.fromFile(config.source().get()).build();
+            next = reloader.reload();
         } catch (ConfigException | IllegalArgumentException e) {
             Log.error("reload: %s; keeping the running configuration", e.getMessage());
             return Optional.of(e.getMessage());
@@ -120,11 +121,14 @@ final class AdminCommands {
             Log.error("reload: %s; keeping the running configuration", error);
             return Optional.of(error);
         }
+        // Only workers running now carry the old configuration; slots a scale-up adds start with the new one.
+        List<Integer> oldWorkers = loop.slots().values().stream()
+                .filter(slot -> slot.worker().isPresent()).map(Slot::number).toList();
         config = next;
         launcher.setConfig(next);
         loop.setGracefulTimeout(next.gracefulTimeout());
         loop.scaleTo(next.workers(), "reload");
-        loop.restart(allSlots(loop));
+        loop.restart(oldWorkers);
         Log.info("reload: applied %s; restarting workers one after another", next.source().get());
         return Optional.empty();
     }

@@ -22,11 +22,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 public final class Master {
 
     private final HerdConfig config;
+    private final ConfigReloader reloader;
     private final String version;
     private final PosixOs os = new PosixOs();
 
-    public Master(HerdConfig config, String version) {
+    public Master(HerdConfig config, ConfigReloader reloader, String version) {
         this.config = config;
+        this.reloader = reloader;
         this.version = version;
     }
 
@@ -61,7 +63,7 @@ public final class Master {
                 MasterLoop loop = new MasterLoop(os, launcher, config.workers(), config.gracefulTimeout(),
                         events, System::nanoTime);
                 loop.setAdminCommands(new AdminCommands(new AdminCommands.MasterInfo(os.pid(), version, startedAt,
-                        startedAtNanos, bound.toString(), bound.port()), config, launcher));
+                        startedAtNanos, bound.toString(), bound.port()), config, reloader, launcher));
                 int exitCode = loop.run();
                 Log.info("stopped");
                 return exitCode;
