@@ -198,7 +198,7 @@ public final class MasterLoop {
     private void reconcile() {
         long now = nanoClock.getAsLong();
         for (int number = 1; number <= desiredWorkers; number++) {
-            Slot slot = slots.computeIfAbsent(number, Slot::new);
+            Slot slot = slots.computeIfAbsent(number, n -> new Slot(n, now));
             if (slot.worker().isEmpty() && now - slot.restartNotBeforeNanos() >= 0) {
                 startWorker(slot, now);
             }
@@ -224,8 +224,10 @@ public final class MasterLoop {
                 restartingPid = 0;
             } else if (restartingPid == 0 && worker.isPresent()) {
                 restartingPid = worker.get().pid();
-                Log.info("restarting %s", worker.get());
-                stopWorker(worker.get(), nanoClock.getAsLong() + gracefulTimeout.toNanos());
+                if (worker.get().state() == WorkerState.RUNNING) { // one already stopping just needs replacing
+                    Log.info("restarting %s", worker.get());
+                    stopWorker(worker.get(), nanoClock.getAsLong() + gracefulTimeout.toNanos());
+                }
                 return;
             } else if (worker.isPresent() && worker.get().pid() != restartingPid) {
                 pendingRestarts.poll(); // replaced: on to the next slot

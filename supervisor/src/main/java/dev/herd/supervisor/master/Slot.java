@@ -16,8 +16,10 @@ final class Slot {
     private int restarts;
     private ExitStatus lastExit;
 
-    Slot(int number) {
+    /** A new slot may be filled from {@code nowNanos} on (nanoTime may be negative: no zero default). */
+    Slot(int number, long nowNanos) {
         this.number = number;
+        this.restartNotBeforeNanos = nowNanos;
     }
 
     int number() {

@@ -381,6 +381,30 @@ class MasterLoopTest {
         }
     }
 
+    @Test
+    void restartingASlotWhoseWorkerIsAlreadyStoppingWaitsForItsReplacementInsteadOfFailing() {
+        startLoop(3);
+        int draining = pidIn(3);
+        loop.scaleTo(2, "test");
+        turn();
+        assertEquals(WorkerState.STOPPING, workerIn(3).state());
+        loop.scaleTo(3, "test");
+        loop.restart(List.of(3));
+        turn(); // used to throw: STOPPING -> STOPPING
+        os.exit(draining, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        turn();
+        assertNotEquals(draining, pidIn(3), "slot 3 runs a new worker");
+        assertEquals(WorkerState.RUNNING, workerIn(3).state());
+    }
+
+    @Test
+    void slotsFillEvenWhenTheMonotonicClockReadsNegative() {
+        nowNanos = -TimeUnit.SECONDS.toNanos(1);
+        startLoop(2);
+        assertEquals(2, loop.slots().values().stream().filter(slot -> slot.worker().isPresent()).count());
+    }
+
     // ---- fixture ----------------------------------------------------------------------------------------------
 
     private MasterLoop newLoop(int desiredWorkers) {
