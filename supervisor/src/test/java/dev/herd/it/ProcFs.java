@@ -99,27 +99,4 @@ final class ProcFs {
         }
         return objects;
     }
-
-    /** Inodes ("socket:[N]" form) of the established TCP connections whose local port is {@code port}. */
-    static Set<String> establishedConnections(int port) {
-        Set<String> sockets = new HashSet<>();
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            try {
-                List<String> lines = Files.readAllLines(Path.of(table));
-                for (String line : lines.subList(1, lines.size())) {
-                    String[] columns = line.trim().split("\\s+");
-                    String local = columns[1];
-                    int localPort = Integer.parseInt(local.substring(local.indexOf(':') + 1), 16);
-                    if (localPort == port && columns[3].equals("01")) {
-                        sockets.add("socket:[" + columns[9] + "]");
-                    }
-                }
-            } catch (NoSuchFileException e) {
-                // no IPv6 on this machine
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return sockets;
-    }
 }

@@ -68,7 +68,8 @@ final class AdminConnection {
                         answer(line.toString(StandardCharsets.UTF_8));
                         line.reset();
                     } else if (line.size() >= MAX_LINE_BYTES) {
-                        send(error(AdminException.LINE_TOO_LONG, "request line longer than 64 KiB; closing"));
+                        send(new AdminException(AdminException.LINE_TOO_LONG,
+                                "request line longer than 64 KiB; closing").toReply());
                         return;
                     } else {
                         line.write(b);
@@ -90,7 +91,8 @@ final class AdminConnection {
         }
         Log.warn("admin: refused a connection from user %s (only %s and root may control this master)",
                 user, System.getProperty("user.name"));
-        send(error(AdminException.FORBIDDEN, "user " + user + " may not control this herd master"));
+        send(new AdminException(AdminException.FORBIDDEN, "user " + user + " may not control this herd master")
+                .toReply());
         return false;
     }
 
@@ -103,7 +105,7 @@ final class AdminConnection {
             AdminCommand command = AdminCommand.parse(parseJson(line));
             reply = askMaster(command);
         } catch (AdminException e) {
-            reply = error(e.code(), e.getMessage());
+            reply = e.toReply();
         }
         send(reply);
     }
@@ -127,12 +129,6 @@ final class AdminConnection {
         } catch (ExecutionException | TimeoutException e) {
             throw new AdminException(AdminException.INTERNAL, "the master did not answer: " + e);
         }
-    }
-
-    static ObjectNode error(String code, String message) {
-        ObjectNode reply = JSON.createObjectNode().put("ok", false);
-        reply.putObject("error").put("code", code).put("message", message);
-        return reply;
     }
 
     private void send(ObjectNode reply) throws IOException {

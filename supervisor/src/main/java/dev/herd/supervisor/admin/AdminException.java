@@ -1,5 +1,8 @@
 package dev.herd.supervisor.admin;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /** An admin request that gets an error reply: a stable machine-readable code and a one-line message. */
 public final class AdminException extends Exception {
 
@@ -23,5 +26,12 @@ public final class AdminException extends Exception {
 
     public String code() {
         return code;
+    }
+
+    /** The error reply: {@code {"ok":false,"error":{"code":...,"message":...}}}. */
+    public ObjectNode toReply() {
+        ObjectNode reply = JsonNodeFactory.instance.objectNode().put("ok", false);
+        reply.putObject("error").put("code", code).put("message", getMessage());
+        return reply;
     }
 }

@@ -48,12 +48,11 @@ final class AdminCommands {
         try {
             reply = run(request.command(), loop);
         } catch (AdminException e) {
-            reply = JSON.createObjectNode().put("ok", false);
-            reply.putObject("error").put("code", e.code()).put("message", e.getMessage());
+            reply = e.toReply();
         } catch (RuntimeException e) {
+            // A bug in a command must not take the master down: log it, answer it, keep supervising.
             Log.error("admin command %s failed: %s", request.command(), e);
-            reply = JSON.createObjectNode().put("ok", false);
-            reply.putObject("error").put("code", AdminException.INTERNAL).put("message", e.toString());
+            reply = new AdminException(AdminException.INTERNAL, e.toString()).toReply();
         }
         request.reply().complete(reply);
     }
