@@ -23,6 +23,7 @@ public final class ConfigBuilder {
     private int workers = defaultWorkers();
     private String app = DEFAULT_APP;
     private Optional<Path> adminSocket = Optional.empty();
+    private Optional<String> adminGroup = Optional.empty();
     private Duration gracefulTimeout = DEFAULT_GRACEFUL_TIMEOUT;
     private int backlog = DEFAULT_BACKLOG;
     private WorkerSpec worker = WorkerSpec.DEFAULT;
@@ -64,6 +65,11 @@ public final class ConfigBuilder {
         return this;
     }
 
+    public ConfigBuilder adminGroup(String adminGroup) {
+        this.adminGroup = Optional.of(ConfigValues.checkAdminGroup(adminGroup));
+        return this;
+    }
+
     public ConfigBuilder adminSocket(Path adminSocket) {
         this.adminSocket = Optional.of(ConfigValues.checkAdminSocket(adminSocket));
         return this;
@@ -85,6 +91,6 @@ public final class ConfigBuilder {
     }
 
     public HerdConfig build() {
-        return new HerdConfig(listen, workers, app, adminSocket, gracefulTimeout, backlog, worker, source);
+        return new HerdConfig(listen, workers, app, adminSocket, adminGroup, gracefulTimeout, backlog, worker, source);
     }
 }

@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
 final class ConfigFileReader {
 
     static final List<String> TOP_LEVEL_KEYS =
-            List.of("listen", "workers", "app", "adminSocket", "gracefulTimeout", "backlog", "worker");
+            List.of("listen", "workers", "app", "adminSocket", "adminGroup", "gracefulTimeout", "backlog",
+                    "worker");
     static final List<String> WORKER_KEYS = List.of("jvmOptions", "env");
 
     // Jackson's defaults are strict JSON: no comments, no single quotes, no trailing commas.
@@ -100,6 +101,7 @@ final class ConfigFileReader {
             case "workers" -> builder.workers(readWholeNumber(key, line, ConfigValues::parseWorkers));
             case "app" -> builder.app(readString(key, line, ConfigValues::parseApp));
             case "adminSocket" -> builder.adminSocket(readString(key, line, ConfigValues::parseAdminSocket));
+            case "adminGroup" -> builder.adminGroup(readString(key, line, ConfigValues::checkAdminGroup));
             case "gracefulTimeout" ->
                     builder.gracefulTimeout(readString(key, line, ConfigValues::parseGracefulTimeout));
             case "backlog" -> builder.backlog(readWholeNumber(key, line, ConfigValues::parseBacklog));

@@ -64,6 +64,14 @@ public final class ConfigValues {
         return app;
     }
 
+    /** A group name as /etc/group spells it; whether the group exists is checked when the socket is made. */
+    public static String checkAdminGroup(String group) {
+        if (!group.matches("[A-Za-z_][A-Za-z0-9_.-]{0,31}")) {
+            throw new InvalidValueException(group, "is not a group name");
+        }
+        return group;
+    }
+
     public static Path parseAdminSocket(String raw) {
         // Checked before Path.of, whose own exception would not name the value.
         if (raw.indexOf('\0') >= 0) {

@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param workers         how many workers to keep alive
  * @param app             the built-in app each worker runs ({@code echo})
  * @param adminSocket     the admin Unix socket path, if set explicitly (otherwise resolved from the environment)
+ * @param adminGroup      a group whose members may also use the admin socket (mode 0660), if any
  * @param gracefulTimeout how long a stopping worker may take before it gets SIGKILL
  * @param backlog         the listen(2) backlog of the shared socket
  * @param worker          how worker processes are started
@@ -25,6 +26,7 @@ public record HerdConfig(
         int workers,
         String app,
         Optional<Path> adminSocket,
+        Optional<String> adminGroup,
         Duration gracefulTimeout,
         int backlog,
         WorkerSpec worker,
@@ -35,6 +37,7 @@ public record HerdConfig(
         ConfigValues.checkWorkers(workers);
         ConfigValues.checkApp(Objects.requireNonNull(app, "app"));
         Objects.requireNonNull(adminSocket, "adminSocket").ifPresent(ConfigValues::checkAdminSocket);
+        Objects.requireNonNull(adminGroup, "adminGroup").ifPresent(ConfigValues::checkAdminGroup);
         ConfigValues.checkGracefulTimeout(Objects.requireNonNull(gracefulTimeout, "gracefulTimeout"));
         ConfigValues.checkBacklog(backlog);
         Objects.requireNonNull(worker, "worker");

@@ -68,11 +68,11 @@ class ConfigBuilderTest {
         HerdConfig valid = ConfigLoader.defaults();
 
         assertThrows(IllegalArgumentException.class, () -> new HerdConfig(valid.listen(), 0, valid.app(),
-                valid.adminSocket(), valid.gracefulTimeout(), valid.backlog(), valid.worker(), valid.source()));
+                valid.adminSocket(), valid.adminGroup(), valid.gracefulTimeout(), valid.backlog(), valid.worker(), valid.source()));
         assertThrows(IllegalArgumentException.class, () -> new HerdConfig(valid.listen(), valid.workers(), "x",
-                valid.adminSocket(), valid.gracefulTimeout(), valid.backlog(), valid.worker(), valid.source()));
+                valid.adminSocket(), valid.adminGroup(), valid.gracefulTimeout(), valid.backlog(), valid.worker(), valid.source()));
         assertThrows(NullPointerException.class, () -> new HerdConfig(null, valid.workers(), valid.app(),
-                valid.adminSocket(), valid.gracefulTimeout(), valid.backlog(), valid.worker(), valid.source()));
+                valid.adminSocket(), valid.adminGroup(), valid.gracefulTimeout(), valid.backlog(), valid.worker(), valid.source()));
     }
 
     @Test

@@ -146,7 +146,7 @@ class ConfigLoaderTest {
     void anUnknownTopLevelKeyListsTheKnownKeys() throws Exception {
         Path file = write("{", "  \"workers\": 2,", "", "", "", "", "  \"wokers\": 4", "}");
 
-        assertEquals(file + ":7: unknown key \"wokers\" (known keys: listen, workers, app, adminSocket,"
+        assertEquals(file + ":7: unknown key \"wokers\" (known keys: listen, workers, app, adminSocket, adminGroup,"
                 + " gracefulTimeout, backlog, worker)", errorFor(file));
     }
 

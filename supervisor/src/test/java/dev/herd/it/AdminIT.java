@@ -145,6 +145,24 @@ class AdminIT {
     }
 
     @Test
+    void anAdminGroupOpensTheSocketToItsMembers() throws Exception {
+        Path config = dir.resolve("herd.json");
+        Files.writeString(config, "{\"adminGroup\": \"nogroup\", \"workers\": 1}");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (HerdProcess herd = startHerd("-c", config.toString())) {
+            herd.awaitWorkersAccepting(1, START);
+            assertEquals("rw-rw----", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket())));
+            assertEquals("nogroup", Files.readAttributes(socket(), java.nio.file.attribute.PosixFileAttributes.class)
+                    .group().getName());
+            String client = "import socket; s = socket.socket(socket.AF_UNIX); s.connect('" + socket() + "');"
+                    + " s.sendall(b'{\"command\":\"ping\"}\\n'); print(s.makefile().readline().strip())";
+            Cli.Result asNobody = Cli.run(Duration.ofSeconds(30), "setpriv", "--reuid=nobody", "--regid=nogroup",
+                    "--clear-groups", "/usr/bin/python3", "-c", client);
+            assertEquals("{\"ok\":true,\"pong\":true}", asNobody.stdout().strip(), asNobody.stderr());
+        }
+    }
+
+    @Test
     void aThousandBadLinesHurtNothingAndLeakNoDescriptor() throws Exception {
         try (HerdProcess herd = startHerd("--workers", "1")) {
             herd.awaitWorkersAccepting(1, START);

@@ -33,12 +33,15 @@ final class AdminConnection {
 
     private final SocketChannel channel;
     private final BlockingQueue<MasterEvent> events;
+    private final PeerPolicy peers;
     private final Consumer<AdminConnection> onClose;
     private volatile long lastActivityNanos = System.nanoTime();
 
-    AdminConnection(SocketChannel channel, BlockingQueue<MasterEvent> events, Consumer<AdminConnection> onClose) {
+    AdminConnection(SocketChannel channel, BlockingQueue<MasterEvent> events, PeerPolicy peers,
+                    Consumer<AdminConnection> onClose) {
         this.channel = channel;
         this.events = events;
+        this.peers = peers;
         this.onClose = onClose;
     }
 
@@ -86,11 +89,10 @@ final class AdminConnection {
     private boolean peerMayControl() throws IOException {
         UnixDomainPrincipal peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
         String user = peer.user().getName();
-        if (user.equals(System.getProperty("user.name")) || user.equals("root")) {
+        if (peers.mayControl(user, peer.group().getName())) {
             return true;
         }
-        Log.warn("admin: refused a connection from user %s (only %s and root may control this master)",
-                user, System.getProperty("user.name"));
+        Log.warn("admin: refused a connection from user %s (%s)", user, peers.describe());
         send(new AdminException(AdminException.FORBIDDEN, "user " + user + " may not control this herd master")
                 .toReply());
         return false;

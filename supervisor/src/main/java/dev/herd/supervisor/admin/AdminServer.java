@@ -13,7 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,32 +39,35 @@ public final class AdminServer implements AutoCloseable {
     private final Path path;
     private final ServerSocketChannel server;
     private final BlockingQueue<MasterEvent> events;
+    private final PeerPolicy peers;
     private final Set<AdminConnection> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    private AdminServer(Path path, ServerSocketChannel server, BlockingQueue<MasterEvent> events) {
+    private AdminServer(Path path, ServerSocketChannel server, BlockingQueue<MasterEvent> events, PeerPolicy peers) {
         this.path = path;
         this.server = server;
         this.events = events;
+        this.peers = peers;
     }
 
     /**
      * Binds the socket at {@code path}. A live master already answering there is an error; a stale socket file
-     * (nothing answers) is removed first.
+     * (nothing answers) is removed first. With an admin group, the socket is 0660 and owned by that group.
      */
-    public static AdminServer open(Path path, BlockingQueue<MasterEvent> events) throws IOException {
-        prepareDirectory(path.toAbsolutePath().getParent());
+    public static AdminServer open(Path path, Optional<GroupPrincipal> adminGroup, BlockingQueue<MasterEvent> events)
+            throws IOException {
+        prepareDirectory(path.toAbsolutePath().getParent(), adminGroup);
         removeStaleSocket(path);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             server.bind(UnixDomainSocketAddress.of(path));
             // Created with 0755 under umask 022, and connect() only needs write permission: make it owner-only.
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            restrict(path, adminGroup, "rw-------", "rw-rw----");
         } catch (IOException e) {
             server.close();
             throw new IOException("cannot bind admin socket " + path + ": " + e.getMessage(), e);
         }
-        AdminServer admin = new AdminServer(path, server, events);
+        AdminServer admin = new AdminServer(path, server, events, new PeerPolicy(adminGroup.map(GroupPrincipal::getName)));
         admin.startThreads();
         return admin;
     }
@@ -70,12 +76,20 @@ public final class AdminServer implements AutoCloseable {
         return path;
     }
 
-    private static void prepareDirectory(Path directory) throws IOException {
+    private static void prepareDirectory(Path directory, Optional<GroupPrincipal> adminGroup) throws IOException {
         if (directory != null && !Files.exists(directory)) {
             Files.createDirectories(directory);
-            // herd made it, so herd decides: only the owner may even look inside.
-            Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
+            // herd made it, so herd decides: only the owner (and the admin group) may even look inside.
+            restrict(directory, adminGroup, "rwx------", "rwxr-x---");
         }
+    }
+
+    private static void restrict(Path file, Optional<GroupPrincipal> group, String ownerOnly, String withGroup)
+            throws IOException {
+        if (group.isPresent()) {
+            Files.getFileAttributeView(file, PosixFileAttributeView.class).setGroup(group.get());
+        }
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(group.isPresent() ? withGroup : ownerOnly));
     }
 
     private static void removeStaleSocket(Path path) throws IOException {
@@ -114,7 +128,7 @@ public final class AdminServer implements AutoCloseable {
                     channel.close();
                     continue;
                 }
-                AdminConnection connection = new AdminConnection(channel, events, connections::remove);
+                AdminConnection connection = new AdminConnection(channel, events, peers, connections::remove);
                 connections.add(connection);
                 connection.start();
             } catch (ClosedChannelException e) {

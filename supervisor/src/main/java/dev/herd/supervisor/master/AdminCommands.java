@@ -189,6 +189,7 @@ final class AdminCommands {
                 .put("workers", config.workers())
                 .put("app", config.app())
                 .put("adminSocket", config.adminSocket().map(Object::toString).orElse(null))
+                .put("adminGroup", config.adminGroup().orElse(null))
                 .put("gracefulTimeout", Durations.format(config.gracefulTimeout()))
                 .put("backlog", config.backlog())
                 .put("configFile", config.source().map(Object::toString).orElse(null));

@@ -10,7 +10,10 @@ import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.os.PosixOs;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.FileSystems;
+import java.nio.file.attribute.GroupPrincipal;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -50,7 +53,9 @@ public final class Master {
         os.becomeProcessGroupLeader();
 
         // The admin socket first: a second master on the same socket stops here, before touching the port.
-        try (AdminServer admin = AdminServer.open(AdminPaths.resolve(config.adminSocket(), System.getenv()), events)) {
+        Optional<GroupPrincipal> adminGroup = lookUpGroup(config.adminGroup());
+        try (AdminServer admin = AdminServer.open(AdminPaths.resolve(config.adminSocket(), System.getenv()),
+                adminGroup, events)) {
             int listenFd = os.listenTcp(host, config.listen().port(), config.backlog());
             // The master holds the only write end. It never writes: its death closes the pipe and every worker
             // reads EOF on fd 3, even after a SIGKILL.
@@ -70,6 +75,18 @@ public final class Master {
             } finally {
                 closeAll(listenFd, lifeline[0], lifeline[1]);
             }
+        }
+    }
+
+    private static Optional<GroupPrincipal> lookUpGroup(Optional<String> name) throws ConfigException {
+        if (name.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(FileSystems.getDefault().getUserPrincipalLookupService()
+                    .lookupPrincipalByGroupName(name.get()));
+        } catch (java.io.IOException e) {
+            throw new ConfigException("adminGroup: no group named '" + name.get() + "'");
         }
     }
 
