@@ -114,6 +114,33 @@ class AdminIT {
     }
 
     @Test
+    void statusCountsEachWorkersOpenAndServedConnections() throws Exception {
+        try (HerdProcess herd = startHerd("--workers", "1")) {
+            int port = herd.port();
+            herd.awaitWorkersAccepting(1, START);
+            try (EchoClient a = new EchoClient(port); EchoClient b = new EchoClient(port);
+                 EchoClient c = new EchoClient(port)) {
+                for (EchoClient client : List.of(a, b, c)) {
+                    assertEquals("War and Peace", client.exchange("War and Peace"));
+                }
+                JsonNode worker = workerStatus();
+                assertEquals(3, worker.path("connectionsOpen").asInt(), worker.toString());
+                assertEquals(3, worker.path("connectionsServed").asInt(), worker.toString());
+            }
+            Poll.until(START, "connections closed in status", () -> workerStatus().path("connectionsOpen").asInt() == 0);
+            assertEquals(3, workerStatus().path("connectionsServed").asInt());
+        }
+    }
+
+    private JsonNode workerStatus() {
+        try (AdminSocketClient client = new AdminSocketClient(socket())) {
+            return client.request("{\"command\":\"status\"}").path("workers").get(0);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void noMasterMeansExitThree() {
         Cli.Result result = cli("status");
         assertEquals(3, result.exitCode());

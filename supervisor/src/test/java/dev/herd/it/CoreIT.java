@@ -75,7 +75,7 @@ class CoreIT {
                     }));
                 }
                 assertTrue(allConnected.await(30, TimeUnit.SECONDS), "all clients connected and echoed once");
-                Set<String> connections = dev.herd.supervisor.os.Connections.established(port);
+                Set<String> connections = Connections.established(port);
                 int servingWorkers = 0;
                 for (long worker : workers.values()) {
                     Set<String> held = new HashSet<>(ProcFs.socketsAndPipes(worker));

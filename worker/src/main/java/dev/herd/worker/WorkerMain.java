@@ -36,7 +36,7 @@ public final class WorkerMain {
         Lifeline lifeline;
         try {
             StandardStreams.detachFromFds();
-            app = App.named(args[0]);
+            app = App.named(args[0], WorkerStats.fromEnvironment());
             listener = inheritedListener();
             drain = new Drain(listener);
             lifeline = Lifeline.watch(environment.masterPid(), drain);

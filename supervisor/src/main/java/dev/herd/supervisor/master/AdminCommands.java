@@ -9,14 +9,12 @@ import dev.herd.config.HerdConfig;
 import dev.herd.log.Log;
 import dev.herd.supervisor.admin.AdminCommand;
 import dev.herd.supervisor.admin.AdminException;
-import dev.herd.supervisor.os.Connections;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,6 +27,7 @@ final class AdminCommands {
 
     private final MasterInfo info;
     private final WorkerLauncher launcher;
+    private final WorkerStatsFiles stats;
     private final ConfigReloader reloader;
     private HerdConfig config;
 
@@ -36,7 +35,9 @@ final class AdminCommands {
     record MasterInfo(int pid, String version, Instant startedAt, long startedAtNanos, String listen, int port) {
     }
 
-    AdminCommands(MasterInfo info, HerdConfig config, ConfigReloader reloader, WorkerLauncher launcher) {
+    AdminCommands(MasterInfo info, HerdConfig config, ConfigReloader reloader, WorkerLauncher launcher,
+                  WorkerStatsFiles stats) {
+        this.stats = stats;
         this.info = info;
         this.config = config;
         this.reloader = reloader;
@@ -162,7 +163,6 @@ final class AdminCommands {
                 .put("configFile", config.source().map(Object::toString).orElse(null))
                 .put("desiredWorkers", loop.desiredWorkers())
                 .put("stopping", loop.stopping());
-        Set<String> established = Connections.established(info.port());
         ArrayNode workers = reply.putArray("workers");
         for (Slot slot : loop.slots().values()) {
             ObjectNode row = workers.addObject().put("slot", slot.number());
@@ -171,11 +171,13 @@ final class AdminCommands {
                 WorkerHandle w = worker.get();
                 row.put("pid", w.pid())
                         .put("state", w.state().label())
-                        .put("startedAt", wallNow.minusNanos(now - w.startedAtNanos()).truncatedTo(ChronoUnit.MILLIS).toString())
-                        .put("connectionsOpen", Connections.heldBy(w.pid(), established));
+                        .put("startedAt", wallNow.minusNanos(now - w.startedAtNanos()).truncatedTo(ChronoUnit.MILLIS).toString());
+                Optional<WorkerStatsFiles.Counters> counters = stats.read(slot.number());
+                row.put("connectionsOpen", counters.map(WorkerStatsFiles.Counters::open).orElse(0L))
+                        .put("connectionsServed", counters.map(WorkerStatsFiles.Counters::served).orElse(0L));
             } else {
                 row.putNull("pid").put("state", slot.restartNotBeforeNanos() - now > 0 ? "backoff" : "starting")
-                        .putNull("startedAt").put("connectionsOpen", 0);
+                        .putNull("startedAt").put("connectionsOpen", 0).put("connectionsServed", 0);
             }
             row.put("restarts", slot.restarts())
                     .put("lastExit", slot.lastExit().map(Object::toString).orElse(null));

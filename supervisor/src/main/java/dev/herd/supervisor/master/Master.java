@@ -55,7 +55,7 @@ public final class Master {
         // The admin socket first: a second master on the same socket stops here, before touching the port.
         Optional<GroupPrincipal> adminGroup = lookUpGroup(config.adminGroup());
         try (AdminServer admin = AdminServer.open(AdminPaths.resolve(config.adminSocket(), System.getenv()),
-                adminGroup, events)) {
+                adminGroup, events); WorkerStatsFiles stats = WorkerStatsFiles.create()) {
             int listenFd = os.listenTcp(host, config.listen().port(), config.backlog());
             // The master holds the only write end. It never writes: its death closes the pipe and every worker
             // reads EOF on fd 3, even after a SIGKILL.
@@ -64,11 +64,11 @@ public final class Master {
                 ListenAddress bound = new ListenAddress(config.listen().host(), os.localPort(listenFd));
                 Log.info("listening on %s (process group %d, %d workers, app %s, admin socket %s)", bound,
                         os.processGroup(), config.workers(), config.app(), admin.path());
-                WorkerLauncher launcher = new WorkerLauncher(os, config, listenFd, lifeline[0], System.getenv());
+                WorkerLauncher launcher = new WorkerLauncher(os, stats, config, listenFd, lifeline[0], System.getenv());
                 MasterLoop loop = new MasterLoop(os, launcher, config.workers(), config.gracefulTimeout(),
                         events, System::nanoTime);
                 loop.setAdminCommands(new AdminCommands(new AdminCommands.MasterInfo(os.pid(), version, startedAt,
-                        startedAtNanos, bound.toString(), bound.port()), config, reloader, launcher));
+                        startedAtNanos, bound.toString(), bound.port()), config, reloader, launcher, stats));
                 int exitCode = loop.run();
                 Log.info("stopped");
                 return exitCode;

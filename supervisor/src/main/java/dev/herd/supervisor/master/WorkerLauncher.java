@@ -7,6 +7,7 @@ import dev.herd.supervisor.os.PosixOs;
 import dev.herd.supervisor.os.SpawnRequest;
 import dev.herd.worker.WorkerEnvironment;
 import dev.herd.worker.WorkerMain;
+import dev.herd.worker.WorkerStats;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,6 +36,7 @@ final class WorkerLauncher implements WorkerSpawner {
     private static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError");
 
     private final PosixOs os;
+    private final WorkerStatsFiles stats;
     private HerdConfig config;
     private final int masterPid;
     private final int listenFd;
@@ -43,9 +45,10 @@ final class WorkerLauncher implements WorkerSpawner {
     private final String javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private final String classpath = absoluteClasspath(System.getProperty("java.class.path"));
 
-    WorkerLauncher(PosixOs os, HerdConfig config, int listenFd, int lifelineReadFd,
+    WorkerLauncher(PosixOs os, WorkerStatsFiles stats, HerdConfig config, int listenFd, int lifelineReadFd,
                    Map<String, String> baseEnvironment) {
         this.os = os;
+        this.stats = stats;
         this.config = config;
         this.masterPid = os.pid();
         this.listenFd = listenFd;
@@ -60,10 +63,16 @@ final class WorkerLauncher implements WorkerSpawner {
 
     @Override
     public int spawn(int slot) throws OsException {
+        Path statsFile;
+        try {
+            statsFile = stats.resetFor(slot);
+        } catch (java.io.IOException e) {
+            throw new OsException("write(stats file of slot " + slot + ")", 0, e.getMessage());
+        }
         int[] output = os.pipe();
         int pid;
         try {
-            pid = os.spawn(requestFor(slot, output[1]));
+            pid = os.spawn(requestFor(slot, output[1], statsFile));
         } catch (OsException e) {
             closeQuietly(output[0]);
             throw e;
@@ -75,7 +84,7 @@ final class WorkerLauncher implements WorkerSpawner {
         return pid;
     }
 
-    SpawnRequest requestFor(int slot, int outputFd) {
+    SpawnRequest requestFor(int slot, int outputFd, Path statsFile) {
         List<String> argv = new ArrayList<>();
         argv.add(javaExecutable);
         argv.addAll(DEFAULT_JVM_OPTIONS);
@@ -86,7 +95,9 @@ final class WorkerLauncher implements WorkerSpawner {
         argv.add(classpath);
         argv.add(WorkerMain.class.getName());
         argv.add(config.app());
-        return new SpawnRequest(javaExecutable, argv, environmentFor(slot), listenFd, outputFd, lifelineReadFd);
+        Map<String, String> environment = environmentFor(slot);
+        environment.put(WorkerStats.FILE_VARIABLE, statsFile.toString());
+        return new SpawnRequest(javaExecutable, argv, environment, listenFd, outputFd, lifelineReadFd);
     }
 
     private void closeQuietly(int fd) {

@@ -1,5 +1,6 @@
 package dev.herd.worker.app;
 
+import dev.herd.worker.WorkerStats;
 import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
 
@@ -17,9 +18,9 @@ public interface App {
     void finishInFlight() throws InterruptedException;
 
     /** The built-in app with this name; names are checked by the config module before a worker starts. */
-    static App named(String name) {
+    static App named(String name, WorkerStats stats) {
         return switch (name) {
-            case "echo" -> new EchoApp();
+            case "echo" -> new EchoApp(stats);
             default -> throw new IllegalArgumentException("unknown app '" + name + "'");
         };
     }

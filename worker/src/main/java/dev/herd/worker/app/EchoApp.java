@@ -1,6 +1,7 @@
 package dev.herd.worker.app;
 
 import dev.herd.log.Log;
+import dev.herd.worker.WorkerStats;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -18,7 +19,12 @@ import java.util.concurrent.ConcurrentHashMap;
 final class EchoApp implements App {
 
     private final Set<EchoConnection> connections = ConcurrentHashMap.newKeySet();
+    private final WorkerStats stats;
     private volatile boolean draining;
+
+    EchoApp(WorkerStats stats) {
+        this.stats = stats;
+    }
 
     @Override
     public void serve(ServerSocketChannel listener) throws IOException {
@@ -32,6 +38,7 @@ final class EchoApp implements App {
             }
             EchoConnection connection = new EchoConnection(client);
             connections.add(connection);
+            stats.connectionOpened();
             Thread thread = new Thread(() -> serveConnection(connection), "echo-" + client.socket().getPort());
             thread.setDaemon(true);
             thread.start();
@@ -60,6 +67,7 @@ final class EchoApp implements App {
             Log.warn("echo connection failed: %s", e.getMessage());
         } finally {
             connection.close();
+            stats.connectionClosed();
             synchronized (connections) {
                 connections.remove(connection);
                 connections.notifyAll();

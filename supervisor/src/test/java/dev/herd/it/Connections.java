@@ -1,4 +1,4 @@
-package dev.herd.supervisor.os;
+package dev.herd.it;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -11,15 +11,16 @@ import java.util.Set;
 
 /**
  * Counts a worker's open client connections from /proc: the established TCP sockets on the listening port
- * (/proc/net/tcp, tcp6) that appear among the worker's descriptors. Costs a few file reads; used by status only.
+ * (/proc/net/tcp, tcp6) that appear among the worker's descriptors. Reading /proc/net/tcp walks the kernel's whole
+ * connection table (about 7 ms here), which is why the master counts connections through WorkerStats instead.
  */
-public final class Connections {
+final class Connections {
 
     private Connections() {
     }
 
     /** Inodes of the established connections whose local port is {@code port}. */
-    public static Set<String> established(int port) {
+    static Set<String> established(int port) {
         Set<String> inodes = new HashSet<>();
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             try {
@@ -40,7 +41,7 @@ public final class Connections {
     }
 
     /** How many of {@code established} the process holds open. */
-    public static int heldBy(int pid, Set<String> established) {
+    static int heldBy(int pid, Set<String> established) {
         int count = 0;
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc", Integer.toString(pid), "fd"))) {
             for (Path fd : fds) {
