@@ -31,8 +31,9 @@ abstract class AdminCommandBase implements Callable<Integer> {
 
     @Override
     public final Integer call() throws IOException {
+        ObjectNode request = request(); // a usage error is reported before looking for a master
         try (AdminClient client = AdminClient.connect(socketPath())) {
-            JsonNode reply = client.request(request());
+            JsonNode reply = client.request(request);
             if (!reply.path("ok").asBoolean(false)) {
                 JsonNode error = reply.path("error");
                 System.err.println("herd: " + error.path("message").asText("error") + " ("

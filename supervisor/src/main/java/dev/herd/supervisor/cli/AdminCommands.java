@@ -16,7 +16,9 @@ final class AdminCommands {
     private AdminCommands() {
     }
 
-    @Command(name = "ping", mixinStandardHelpOptions = true, description = "Check that a master answers.")
+    @Command(name = "ping", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
+                "3:no master is running at the admin socket"}, description = "Check that a master answers.")
     static final class Ping extends AdminCommandBase {
         @Override
         ObjectNode request() {
@@ -29,7 +31,9 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the master and its workers.")
+    @Command(name = "status", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
+                "3:no master is running at the admin socket"}, description = "Show the master and its workers.")
     static final class Status extends AdminCommandBase {
         @Option(names = "--json", description = "print the reply as it is")
         private boolean json;
@@ -46,7 +50,9 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "scale", mixinStandardHelpOptions = true,
+    @Command(name = "scale", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
+                "3:no master is running at the admin socket"},
             description = "Set the number of workers: N, +N or -N.")
     static final class Scale extends AdminCommandBase {
         @Parameters(paramLabel = "N|+N|-N", description = "absolute count, or a change")
@@ -71,7 +77,9 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "restart", mixinStandardHelpOptions = true,
+    @Command(name = "restart", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
+                "3:no master is running at the admin socket"},
             description = "Restart one worker, or all of them one after another.")
     static final class Restart extends AdminCommandBase {
         @Parameters(paramLabel = "SLOT", arity = "0..1", description = "slot to restart (default: all)")
@@ -89,7 +97,9 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "reload", mixinStandardHelpOptions = true,
+    @Command(name = "reload", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
+                "3:no master is running at the admin socket"},
             description = "Re-read the config file and apply it with a rolling restart.")
     static final class Reload extends AdminCommandBase {
         @Override
@@ -103,7 +113,9 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "stop", mixinStandardHelpOptions = true,
+    @Command(name = "stop", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
+                "3:no master is running at the admin socket"},
             description = "Stop the master gracefully; waits until it has exited unless --no-wait.")
     static final class Stop extends AdminCommandBase {
         @Option(names = "--timeout", paramLabel = "DURATION", converter = RunCommand.Converters.GracefulTimeout.class,
