@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herd.config.ConfigException;
+import dev.herd.config.ConfigValues;
 import dev.herd.config.Durations;
 import dev.herd.config.HerdConfig;
 import dev.herd.log.Log;
@@ -75,7 +76,7 @@ final class AdminCommands {
         }
         if (command instanceof AdminCommand.Scale scale) {
             int target = scale.workers().orElseGet(() -> loop.desiredWorkers() + scale.delta().orElseThrow());
-            target = Math.max(1, Math.min(target, dev.herd.config.ConfigValues.MAX_WORKERS));
+            target = Math.max(1, Math.min(target, ConfigValues.MAX_WORKERS));
             int previous = loop.desiredWorkers();
             loop.scaleTo(target, "admin scale");
             return ok.put("previous", previous).put("workers", target);

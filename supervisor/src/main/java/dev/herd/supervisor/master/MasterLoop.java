@@ -1,5 +1,6 @@
 package dev.herd.supervisor.master;
 
+import dev.herd.config.ConfigValues;
 import dev.herd.log.Log;
 import dev.herd.supervisor.os.ExitStatus;
 import dev.herd.supervisor.os.Os;
@@ -97,6 +98,10 @@ public final class MasterLoop {
     }
 
     private void handleSignal(Signal signal) {
+        if (stopping && signal != Signal.TERM && signal != Signal.INT) {
+            Log.warn("ignoring SIG%s: the master is stopping", signal);
+            return;
+        }
         switch (signal) {
             case TERM -> beginStop("SIGTERM", gracefulTimeout);
             case HUP -> {
@@ -104,7 +109,7 @@ public final class MasterLoop {
                     admin.reload(this).ifPresent(error -> Log.error("SIGHUP: reload failed: %s", error));
                 }
             }
-            case TTIN -> scaleTo(Math.min(desiredWorkers + 1, dev.herd.config.ConfigValues.MAX_WORKERS), "SIGTTIN");
+            case TTIN -> scaleTo(Math.min(desiredWorkers + 1, ConfigValues.MAX_WORKERS), "SIGTTIN");
             case TTOU -> scaleTo(Math.max(desiredWorkers - 1, 1), "SIGTTOU");
             case INT -> {
                 if (stopping) {
