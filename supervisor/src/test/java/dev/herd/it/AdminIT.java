@@ -144,7 +144,7 @@ class AdminIT {
     void noMasterMeansExitThree() {
         Cli.Result result = cli("status");
         assertEquals(3, result.exitCode());
-        assertEquals("herd: no herd master is running at " + socket() + " (No such file or directory)",
+        assertEquals("herd: no herd master is running at " + socket() + " (no such file)",
                 result.stderr().strip());
     }
 

@@ -12,8 +12,8 @@ import sun.misc.SignalHandler;
  * Entry point of a worker JVM started by the herd master ({@code WorkerMain APP}). The contract with the master:
  * fd 0 is the shared listening socket, fd 3 the lifeline pipe (EOF means the master is gone),
  * {@code HERD_WORKER_SLOT} and {@code HERD_MASTER_PID} in the environment. SIGTERM starts a drain: stop accepting,
- * finish the exchanges in progress, close idle connections, exit 0. SIGINT is ignored: Ctrl+C reaches the whole
- * process group, and the master answers it by sending SIGTERM itself, so the worker does not race the master.
+ * finish the exchanges in progress, close idle connections, exit 0. SIGINT, SIGHUP, SIGTTIN and SIGTTOU are
+ * ignored: sent to the whole group they are meant for the master, which answers Ctrl+C with SIGTERM itself.
  */
 public final class WorkerMain {
 
@@ -46,7 +46,11 @@ public final class WorkerMain {
             return;
         }
         Signal.handle(new Signal("TERM"), signal -> drain.begin("SIGTERM"));
-        Signal.handle(new Signal("INT"), SignalHandler.SIG_IGN);
+        // Signals meant for the master can reach the whole group (Ctrl+C, a terminal hangup, kill -TTIN -PGID):
+        // the master decides what they mean, and a worker stopped or killed by one would only count as a crash.
+        for (String masterSignal : new String[] {"INT", "HUP", "TTIN", "TTOU"}) {
+            Signal.handle(new Signal(masterSignal), SignalHandler.SIG_IGN);
+        }
 
         Log.info("accepting (app %s, master %d)", args[0], environment.masterPid());
         int exitCode = 0;

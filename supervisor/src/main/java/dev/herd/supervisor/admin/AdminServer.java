@@ -14,6 +14,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
@@ -77,10 +78,35 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static void prepareDirectory(Path directory, Optional<GroupPrincipal> adminGroup) throws IOException {
-        if (directory != null && !Files.exists(directory)) {
+        if (directory == null) {
+            return;
+        }
+        if (!Files.exists(directory)) {
             Files.createDirectories(directory);
             // herd made it, so herd decides: only the owner (and the admin group) may even look inside.
             restrict(directory, adminGroup, "rwx------", "rwxr-x---");
+            return;
+        }
+        checkNobodyElseControls(directory);
+    }
+
+    /**
+     * An existing directory (say /tmp/herd-UID, whose name anyone can predict) must belong to us or root, and
+     * nobody else may be able to replace our socket in it: no write access for group or others unless the
+     * sticky bit protects our entries, as in /tmp.
+     */
+    private static void checkNobodyElseControls(Path directory) throws IOException {
+        PosixFileAttributes attributes = Files.readAttributes(directory, PosixFileAttributes.class);
+        String owner = attributes.owner().getName();
+        if (!owner.equals(System.getProperty("user.name")) && !owner.equals("root")) {
+            throw new IOException("refusing admin socket directory " + directory + ": it belongs to " + owner);
+        }
+        int mode = (Integer) Files.getAttribute(directory, "unix:mode");
+        boolean writableByOthers = (mode & 0022) != 0;
+        boolean sticky = (mode & 01000) != 0;
+        if (writableByOthers && !sticky) {
+            throw new IOException("refusing admin socket directory " + directory
+                    + ": others may write to it (mode " + Integer.toOctalString(mode & 07777) + ")");
         }
     }
 
@@ -135,7 +161,16 @@ public final class AdminServer implements AutoCloseable {
                 return; // close() was called
             } catch (IOException e) {
                 Log.error("admin: accept failed: %s", e.getMessage());
+                pauseAfterAcceptFailure(); // EMFILE and the like persist: do not spin on them
             }
+        }
+    }
+
+    private static void pauseAfterAcceptFailure() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

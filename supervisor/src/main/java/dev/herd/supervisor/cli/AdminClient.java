@@ -32,6 +32,9 @@ final class AdminClient implements AutoCloseable {
     }
 
     static AdminClient connect(Path path) throws IOException {
+        if (!java.nio.file.Files.exists(path)) {
+            throw new NotRunningException(path, "no such file");
+        }
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             channel.connect(UnixDomainSocketAddress.of(path));
@@ -39,9 +42,10 @@ final class AdminClient implements AutoCloseable {
         } catch (java.net.ConnectException | java.nio.file.NoSuchFileException e) {
             channel.close();
             throw new NotRunningException(path, e.getMessage() == null ? "connection refused" : e.getMessage());
-        } catch (java.net.SocketException e) {
+        } catch (IOException e) {
+            // Permission denied and the like: a master may well be running, we just may not talk to it.
             channel.close();
-            throw new NotRunningException(path, e.getMessage());
+            throw new IOException("cannot connect to admin socket " + path + ": " + e.getMessage(), e);
         }
     }
 

@@ -70,6 +70,7 @@ public final class Master {
                 loop.setAdminCommands(new AdminCommands(new AdminCommands.MasterInfo(os.pid(), version, startedAt,
                         startedAtNanos, bound.toString(), bound.port()), config, reloader, launcher, stats));
                 int exitCode = loop.run();
+                launcher.awaitOutputRelays(java.time.Duration.ofSeconds(1));
                 Log.info("stopped");
                 return exitCode;
             } finally {

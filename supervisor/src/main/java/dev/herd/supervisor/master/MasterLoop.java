@@ -28,6 +28,15 @@ public final class MasterLoop {
     /** The longest the loop sleeps: a missed SIGCHLD still gets a worker reaped within this. */
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
+    /**
+     * How long a replacement must stay up before a rolling restart moves on to the next slot. Until workers
+     * report readiness, this is what keeps a reload with a broken worker option from replacing every worker
+     * with one that cannot start: the first replacement dies within it and the restart stops there.
+     */
+    static final long RESTART_SETTLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private static final int ECHILD = 10;
+
     private final Os os;
     private final WorkerSpawner spawner;
     private final BlockingQueue<MasterEvent> events;
@@ -69,7 +78,12 @@ public final class MasterLoop {
     /** One turn: the given event (if any) and every other queued one, then the fixed tail. */
     void runOnce(MasterEvent first) {
         for (MasterEvent event = first; event != null; event = events.poll()) {
-            handle(event);
+            try {
+                handle(event);
+            } catch (RuntimeException e) {
+                // A bug in handling one event must not end supervision: the workers still need a master.
+                Log.error("handling %s failed: %s", event, e);
+            }
         }
         reapWorkers();
         killOverdueWorkers();
@@ -132,10 +146,24 @@ public final class MasterLoop {
         stopping = true;
         gracefulTimeout = timeout;
         pendingRestarts.clear();
+        restartingPid = 0;
         long deadline = nanoClock.getAsLong() + timeout.toNanos();
         Log.info("%s: stopping %d workers (graceful timeout %d ms)", reason, liveWorkers(), timeout.toMillis());
         for (Slot slot : slots.values()) {
-            slot.worker().filter(w -> w.state() == WorkerState.RUNNING).ifPresent(w -> w.stopping(deadline));
+            slot.worker().ifPresent(w -> {
+                if (w.state() == WorkerState.RUNNING) {
+                    w.stopping(deadline);
+                } else {
+                    w.shortenStopDeadline(deadline); // already draining (scale down, restart)
+                }
+            });
+        }
+        List<Integer> strangers = os.strangersInProcessGroup();
+        if (!strangers.isEmpty()) {
+            Log.info("process group also holds %s, not started by herd; sending SIGTERM to each worker instead",
+                    strangers);
+            slots.values().forEach(slot -> slot.worker().ifPresent(w -> signal(w, Signal.TERM)));
+            return;
         }
         try {
             // One call reaches every worker at once, and any process a worker started in our group as well.
@@ -163,7 +191,11 @@ public final class MasterLoop {
                 Optional<ExitStatus> status = os.reap(worker.get().pid());
                 status.ifPresent(exit -> workerExited(slot, worker.get(), exit));
             } catch (OsException e) {
-                // ECHILD: the pid is not our child any more. Nothing can bring it back; free the slot.
+                if (e.errno() != ECHILD) {
+                    Log.error("%s: %s; trying again", worker.get(), e.getMessage());
+                    continue;
+                }
+                // The pid is not our child any more; nothing can bring it back. Free the slot.
                 Log.error("%s: %s; forgetting this worker", worker.get(), e.getMessage());
                 worker.get().exited();
                 slot.vacate(null);
@@ -181,6 +213,13 @@ public final class MasterLoop {
             return;
         }
         long uptime = now - worker.startedAtNanos();
+        Integer restartingSlot = pendingRestarts.peek();
+        if (restartingPid != 0 && restartingSlot != null && restartingSlot == slot.number()) {
+            Log.error("worker-%d's replacement died (%s): rolling restart stopped, %d slots left as they are",
+                    slot.number(), status, pendingRestarts.size() - 1);
+            pendingRestarts.clear();
+            restartingPid = 0;
+        }
         int crashes = slot.recordCrash(uptime);
         Duration delay = RestartBackoff.delayAfter(crashes);
         slot.restartNotBefore(now + delay.toNanos());
@@ -194,7 +233,7 @@ public final class MasterLoop {
             slot.worker()
                     .filter(w -> w.state() == WorkerState.STOPPING && !w.killed() && now - w.stopDeadlineNanos() >= 0)
                     .ifPresent(w -> {
-                        Log.warn("%s did not exit within %d ms; sending SIGKILL", w, gracefulTimeout.toMillis());
+                        Log.warn("%s did not exit by its stop deadline; sending SIGKILL", w);
                         kill(w);
                     });
         }
@@ -234,8 +273,9 @@ public final class MasterLoop {
                     stopWorker(worker.get(), nanoClock.getAsLong() + gracefulTimeout.toNanos());
                 }
                 return;
-            } else if (worker.isPresent() && worker.get().pid() != restartingPid) {
-                pendingRestarts.poll(); // replaced: on to the next slot
+            } else if (worker.isPresent() && worker.get().pid() != restartingPid
+                    && nanoClock.getAsLong() - worker.get().startedAtNanos() >= RESTART_SETTLE_NANOS) {
+                pendingRestarts.poll(); // replaced, and the replacement stayed up: on to the next slot
                 restartingPid = 0;
             } else {
                 return; // still stopping, or waiting for its replacement
@@ -243,9 +283,17 @@ public final class MasterLoop {
         }
     }
 
-    /** Queues slots for a rolling restart, one after another, skipping those already queued. */
+    /**
+     * Queues slots for a rolling restart, one after another, skipping those already waiting. The slot in
+     * progress is queued again: its replacement may already run with what this request wants to replace.
+     */
     void restart(List<Integer> slotNumbers) {
-        slotNumbers.stream().filter(n -> !pendingRestarts.contains(n)).forEach(pendingRestarts::add);
+        Integer inProgress = restartingPid == 0 ? null : pendingRestarts.peek();
+        for (int slot : slotNumbers) {
+            if (!pendingRestarts.contains(slot) || Integer.valueOf(slot).equals(inProgress)) {
+                pendingRestarts.add(slot);
+            }
+        }
     }
 
     void scaleTo(int workers, String reason) {

@@ -31,10 +31,11 @@ final class OutputRelay implements Runnable {
         this.pid = pid;
     }
 
-    static void start(PosixOs os, int readFd, String source, int pid) {
+    static Thread start(PosixOs os, int readFd, String source, int pid) {
         Thread thread = new Thread(new OutputRelay(os, readFd, source, pid), "relay-" + source + "-" + pid);
         thread.setDaemon(true);
         thread.start();
+        return thread;
     }
 
     @Override

@@ -20,6 +20,10 @@ final class SignalForwarder {
             // no handler at all.
             os.unignore(signal);
         }
+        // Load the event classes now, not at the first signal: a jar rebuilt in place under a running master
+        // (bin/herd rebuilds stale jars) would otherwise make the first SIGTERM fail with NoClassDefFoundError.
+        new MasterEvent.SignalReceived(Signal.TERM).signal();
+        new MasterEvent.ChildStateChanged().hashCode();
         for (Signal signal : new Signal[] {Signal.TERM, Signal.INT, Signal.HUP, Signal.TTIN, Signal.TTOU}) {
             sun.misc.Signal.handle(new sun.misc.Signal(signal.name()),
                     received -> events.offer(new MasterEvent.SignalReceived(signal)));

@@ -49,6 +49,12 @@ public final class WorkerHandle {
         stopDeadlineNanos = deadlineNanos;
     }
 
+    void shortenStopDeadline(long deadlineNanos) {
+        if (deadlineNanos - stopDeadlineNanos < 0) {
+            stopDeadlineNanos = deadlineNanos;
+        }
+    }
+
     void markKilled() {
         killed = true;
     }

@@ -36,6 +36,7 @@ final class WorkerLauncher implements WorkerSpawner {
     private static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError");
 
     private final PosixOs os;
+    private final List<Thread> relays = new ArrayList<>();
     private final WorkerStatsFiles stats;
     private HerdConfig config;
     private final int masterPid;
@@ -54,6 +55,20 @@ final class WorkerLauncher implements WorkerSpawner {
         this.listenFd = listenFd;
         this.lifelineReadFd = lifelineReadFd;
         this.baseEnvironment = baseEnvironment;
+    }
+
+    /**
+     * Waits (up to {@code timeout} in all) until the relays have passed on the last lines of exited workers,
+     * such as "drained; exiting", which the master would otherwise lose by exiting first.
+     */
+    void awaitOutputRelays(java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Thread relay : relays) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                relay.join(Math.max(1, left / 1_000_000));
+            }
+        }
     }
 
     /** The configuration for workers started from now on (a reload). */
@@ -80,7 +95,8 @@ final class WorkerLauncher implements WorkerSpawner {
             // Only the worker may hold the write end, or the relay would never see end of file.
             closeQuietly(output[1]);
         }
-        OutputRelay.start(os, output[0], "worker-" + slot, pid);
+        relays.removeIf(relay -> !relay.isAlive());
+        relays.add(OutputRelay.start(os, output[0], "worker-" + slot, pid));
         return pid;
     }
 

@@ -1,5 +1,6 @@
 package dev.herd.supervisor.os;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -16,6 +17,13 @@ public interface Os {
 
     /** waitpid(pid, WNOHANG): the child's exit status once it has exited (and is now reaped), else empty. */
     Optional<ExitStatus> reap(int pid) throws OsException;
+
+    /**
+     * Processes in the master's process group that it did not start (neither it nor a descendant): for example
+     * {@code tee} in {@code herd run | tee log} typed in an interactive shell, where herd leads the pipeline's
+     * group. kill(0, ...) would hit them too.
+     */
+    List<Integer> strangersInProcessGroup();
 
     /** This process's pid. */
     int pid();

@@ -128,6 +128,31 @@ public final class PosixOs implements Os {
     }
 
     @Override
+    public List<Integer> strangersInProcessGroup() {
+        int self = posix.getpid();
+        int group = posix.getpgrp();
+        List<Integer> strangers = new ArrayList<>();
+        try (java.util.stream.Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+            all.forEach(process -> {
+                int pid = (int) process.pid();
+                if (pid != self && posix.getpgid(pid) == group && !descendsFrom(process, self)) {
+                    strangers.add(pid);
+                }
+            });
+        }
+        return strangers;
+    }
+
+    private static boolean descendsFrom(ProcessHandle process, long ancestor) {
+        for (Optional<ProcessHandle> parent = process.parent(); parent.isPresent(); parent = parent.get().parent()) {
+            if (parent.get().pid() == ancestor) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
     public int pid() {
         return posix.getpid();
     }

@@ -102,6 +102,12 @@ final class FakeOs implements Os {
         return Optional.of(status);
     }
 
+    /** The fake group holds only the master and its workers. */
+    @Override
+    public java.util.List<Integer> strangersInProcessGroup() {
+        return java.util.List.of();
+    }
+
     @Override
     public int pid() {
         return MASTER_PID;

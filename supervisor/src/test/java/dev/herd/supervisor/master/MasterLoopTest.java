@@ -399,6 +399,53 @@ class MasterLoopTest {
     }
 
     @Test
+    void aRollingRestartMovesOnOnlyAfterTheReplacementStayedUp() {
+        startLoop(2);
+        int oldFirst = pidIn(1);
+        int oldSecond = pidIn(2);
+        loop.restart(List.of(1, 2));
+        turn();
+        os.exit(oldFirst, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        assertNotEquals(oldFirst, pidIn(1), "slot 1 replaced");
+        assertEquals(WorkerState.RUNNING, workerIn(2).state(), "slot 2 waits while the replacement settles");
+        advance(Duration.ofNanos(MasterLoop.RESTART_SETTLE_NANOS));
+        turn();
+        turn();
+        assertEquals(WorkerState.STOPPING, workerIn(2).state(), "then slot 2 is restarted");
+        assertEquals(oldSecond, pidIn(2));
+    }
+
+    @Test
+    void aReplacementThatDiesStopsTheRollingRestart() {
+        startLoop(2);
+        int oldFirst = pidIn(1);
+        int oldSecond = pidIn(2);
+        loop.restart(List.of(1, 2));
+        turn();
+        os.exit(oldFirst, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        crash(1); // the new configuration cannot start
+        advance(Duration.ofSeconds(5));
+        turn();
+        turn();
+        assertEquals(oldSecond, pidIn(2));
+        assertEquals(WorkerState.RUNNING, workerIn(2).state(), "the old worker of slot 2 keeps serving");
+    }
+
+    @Test
+    void aStopWithAShorterTimeoutShortensTheDeadlineOfWorkersAlreadyDraining() {
+        startLoop(2);
+        loop.scaleTo(1, "test");
+        turn(); // slot 2 drains with the 5 s graceful timeout
+        int draining = pidIn(2);
+        loop.beginStop("test", Duration.ofSeconds(1));
+        advance(Duration.ofSeconds(1));
+        turn();
+        assertTrue(os.kills().contains(new FakeOs.Kill(draining, Signal.KILL)), os.kills().toString());
+    }
+
+    @Test
     void slotsFillEvenWhenTheMonotonicClockReadsNegative() {
         nowNanos = -TimeUnit.SECONDS.toNanos(1);
         startLoop(2);
