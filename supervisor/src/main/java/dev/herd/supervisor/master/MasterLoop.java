@@ -48,7 +48,7 @@ public final class MasterLoop {
     private int desiredWorkers;
     private int restartingPid;
     private boolean stopping;
-    private AdminCommands admin;
+    private AdminExecutor admin;
 
     MasterLoop(Os os, WorkerSpawner spawner, int desiredWorkers, Duration gracefulTimeout,
                BlockingQueue<MasterEvent> events, LongSupplier nanoClock) {
@@ -71,7 +71,7 @@ public final class MasterLoop {
     }
 
     /** Lets the loop answer admin requests; without it they get an error reply. */
-    void setAdminCommands(AdminCommands admin) {
+    void setAdminCommands(AdminExecutor admin) {
         this.admin = admin;
     }
 

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * Carries out admin commands on the master thread, against the loop's state, and builds their replies. Every
  * reply has {@code "ok": true} and the command's result, or {@code "ok": false} and an error object.
  */
-final class AdminCommands {
+final class AdminExecutor {
 
     /** Only the node factory: an ObjectMapper's class initialisation would add ~100 ms to every master start. */
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -37,7 +37,7 @@ final class AdminCommands {
     record MasterInfo(int pid, String version, Instant startedAt, long startedAtNanos, String listen, int port) {
     }
 
-    AdminCommands(MasterInfo info, HerdConfig config, ConfigReloader reloader, WorkerLauncher launcher,
+    AdminExecutor(MasterInfo info, HerdConfig config, ConfigReloader reloader, WorkerLauncher launcher,
                   WorkerStatsFiles stats) {
         this.stats = stats;
         this.info = info;
