@@ -67,7 +67,7 @@ public final class Master {
                 WorkerLauncher launcher = new WorkerLauncher(os, stats, config, listenFd, lifeline[0], System.getenv());
                 MasterLoop loop = new MasterLoop(os, launcher, config.workers(), config.gracefulTimeout(),
                         events, System::nanoTime);
-                loop.setAdminCommands(new AdminExecutor(new AdminExecutor.MasterInfo(os.pid(), version, startedAt,
+                loop.setAdminExecutor(new AdminExecutor(new AdminExecutor.MasterInfo(os.pid(), version, startedAt,
                         startedAtNanos, bound.toString(), bound.port()), config, reloader, launcher, stats));
                 int exitCode = loop.run();
                 launcher.awaitOutputRelays(java.time.Duration.ofSeconds(1));

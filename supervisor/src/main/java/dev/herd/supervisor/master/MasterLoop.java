@@ -71,7 +71,7 @@ public final class MasterLoop {
     }
 
     /** Lets the loop answer admin requests; without it they get an error reply. */
-    void setAdminCommands(AdminExecutor admin) {
+    void setAdminExecutor(AdminExecutor admin) {
         this.admin = admin;
     }
 
