@@ -12,6 +12,7 @@ import java.nio.file.Path;
  *   "workers": 4,                      1..1024
  *   "app": "echo",                     one of ConfigValues.APPS
  *   "adminSocket": "/run/herd/admin.sock",
+ *   "adminGroup": "herd-admins",
  *   "gracefulTimeout": "30s",          see Durations
  *   "backlog": 511,                    1..65535
  *   "worker": {

@@ -17,7 +17,10 @@ import sun.misc.SignalHandler;
  */
 public final class WorkerMain {
 
-    /** Exit status of a worker that could not start (wrong fd 0, unknown app): the master backs off. */
+    /**
+     * Exit status of a worker that could not start (wrong fd 0, unknown app). The master counts it as a crash
+     * like any other, so repeated boot failures back off instead of looping.
+     */
     public static final int EXIT_BOOT_FAILURE = 3;
 
     private WorkerMain() {

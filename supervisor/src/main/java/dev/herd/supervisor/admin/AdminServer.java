@@ -24,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The admin channel: a Unix stream socket, owner-only, speaking JSON lines (docs/admin-protocol.md). An accept
+ * The admin channel: a Unix stream socket, owner-only (or owner and {@code adminGroup}), speaking JSON lines (docs/admin-protocol.md). An accept
  * thread hands each connection to a thread of its own ({@link AdminConnection}), which parses and checks requests
  * and puts only valid commands on the master's queue; a reaper closes connections idle for 30 s. Nothing here
  * touches supervisor state, so no client, however slow or hostile, can stall worker supervision.
@@ -62,7 +62,8 @@ public final class AdminServer implements AutoCloseable {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             server.bind(UnixDomainSocketAddress.of(path));
-            // Created with 0755 under umask 022, and connect() only needs write permission: make it owner-only.
+            // Created with 0755 under umask 022, and connect() only needs write permission: owner-only (0600), or
+            // 0660 for the admin group.
             restrict(path, adminGroup, "rw-------", "rw-rw----");
         } catch (IOException e) {
             server.close();

@@ -18,8 +18,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * A master's whole life, as a straight line of steps: own the standard descriptors and the process group, bind
- * the shared socket, open the lifeline, install the signal forwarders, run the loop, release what it made.
+ * A master's whole life, as a straight line of steps: own the standard descriptors, resolve the host, install
+ * the signal forwarders, lead a process group, open the admin socket, bind the shared socket, open the lifeline,
+ * run the loop, release what it made.
  * A step that fails ends the start before any worker exists, so a failed start leaves no process behind.
  */
 public final class Master {
@@ -38,7 +39,7 @@ public final class Master {
     /**
      * Runs the master until a graceful stop completes and returns its exit code.
      *
-     * @throws ConfigException if the configured listen host cannot be resolved
+     * @throws ConfigException if the configured listen host cannot be resolved or the admin group does not exist
      * @throws java.io.IOException if a setup step fails (the address is in use, another master owns the admin
      *                             socket, ...)
      */

@@ -19,9 +19,10 @@ import java.util.function.LongSupplier;
 
 /**
  * The master's single thread and the only owner of supervisor state. Each turn it takes the queued events, then
- * runs the same fixed tail: reap exited workers, SIGKILL workers that overran their graceful timeout, and
- * reconcile (start workers until every slot up to the desired count is filled). A graceful stop is the same
- * machinery with nothing left to reconcile: kill(0, SIGTERM), then reap until no worker is left.
+ * runs the same fixed tail: reap exited workers, SIGKILL workers that overran their stop deadline, advance a
+ * rolling restart, and reconcile (fill every slot up to the desired count, drain the slots above it). Scale,
+ * restart, reload and crash recovery all change the wanted state and let that tail act. A graceful stop is the
+ * same machinery with nothing left to reconcile: kill(0, SIGTERM), then reap until no worker is left.
  */
 public final class MasterLoop {
 
