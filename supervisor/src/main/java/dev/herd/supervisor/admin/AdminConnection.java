@@ -22,8 +22,8 @@ import jdk.net.UnixDomainPrincipal;
 
 /**
  * One admin client, served on a thread of its own: checks the peer (SO_PEERCRED, {@link PeerPolicy}), then reads
- * JSON lines,
- * answers malformed or invalid ones itself, and forwards valid commands to the master, waiting for its reply.
+ * JSON lines, answers malformed or invalid ones itself, and forwards valid commands to the master, waiting for
+ * its reply.
  * Requests on one connection are answered in order. A line over 64 KiB gets an error and the connection closes.
  */
 final class AdminConnection {
