@@ -141,6 +141,23 @@ class AdminIT {
     }
 
     @Test
+    void aReloadWhoseWorkersCannotStartStopsAtTheFirstAndTheOthersKeepServing() throws Exception {
+        Path config = dir.resolve("herd.json");
+        Files.writeString(config, "{\"workers\": 3}");
+        try (HerdProcess herd = startHerd("-c", config.toString())) {
+            int port = herd.port();
+            Map<Integer, Long> before = herd.awaitWorkersAccepting(3, START);
+            Files.writeString(config, "{\"workers\": 3, \"worker\": {\"jvmOptions\": [\"-XX:+NoSuchHerdOption\"]}}");
+            assertEquals(0, cli("reload").exitCode());
+            herd.awaitLine("worker-1's replacement died \\(exit 1\\): rolling restart stopped, 2 slots left", START);
+            Map<Integer, Long> after = herd.workers();
+            assertEquals(before.get(2), after.get(2), "slot 2 keeps its worker");
+            assertEquals(before.get(3), after.get(3), "slot 3 keeps its worker");
+            assertEquals("War and Peace", EchoClient.roundTrip(port, "War and Peace"), "still serving");
+        }
+    }
+
+    @Test
     void noMasterMeansExitThree() {
         Cli.Result result = cli("status");
         assertEquals(3, result.exitCode());

@@ -54,7 +54,11 @@ public final class PosixOs implements Os {
         Pointer fullSet = Memory.allocateDirect(runtime, OPAQUE_STRUCT_BYTES, true);
         List<Pointer> keepAlive = new ArrayList<>();
         check("posix_spawn_file_actions_init", libc.posix_spawn_file_actions_init(fileActions));
-        check("posix_spawnattr_init", libc.posix_spawnattr_init(attributes));
+        int attributesFailed = libc.posix_spawnattr_init(attributes);
+        if (attributesFailed != 0) {
+            libc.posix_spawn_file_actions_destroy(fileActions);
+            check("posix_spawnattr_init", attributesFailed);
+        }
         try {
             // dup2 clears close-on-exec on the target, so the socket and the pipe survive the exec. Then close
             // everything else: the JDK's own descriptors (jars, sockets, pipes) are not close-on-exec, and a
