@@ -118,7 +118,7 @@ final class AdminCommands {
                 "3:no master is running at the admin socket"},
             description = "Stop the master gracefully; waits until it has exited unless --no-wait.")
     static final class Stop extends AdminCommandBase {
-        @Option(names = "--timeout", paramLabel = "DURATION", converter = RunCommand.Converters.GracefulTimeout.class,
+        @Option(names = "--timeout", paramLabel = "DURATION", converter = FlagConverters.GracefulTimeout.class,
                 description = "graceful timeout for this stop (default: the master's gracefulTimeout)")
         private Duration timeout;
 

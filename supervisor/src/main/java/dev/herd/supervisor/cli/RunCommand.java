@@ -2,7 +2,6 @@ package dev.herd.supervisor.cli;
 
 import dev.herd.config.ConfigBuilder;
 import dev.herd.config.ConfigException;
-import dev.herd.config.ConfigValues;
 import dev.herd.config.HerdConfig;
 import dev.herd.config.ListenAddress;
 import dev.herd.supervisor.master.Master;
@@ -20,27 +19,27 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "JSON config file")
     private Path configFile;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", converter = Converters.Listen.class,
+    @Option(names = "--listen", paramLabel = "HOST:PORT", converter = FlagConverters.Listen.class,
             description = "address to listen on (default 127.0.0.1:9876; [::1]:PORT for IPv6; port 0 = any free)")
     private ListenAddress listen;
 
-    @Option(names = "--workers", paramLabel = "N", converter = Converters.Workers.class,
+    @Option(names = "--workers", paramLabel = "N", converter = FlagConverters.Workers.class,
             description = "number of workers (default: number of CPUs)")
     private Integer workers;
 
-    @Option(names = "--app", paramLabel = "NAME", converter = Converters.App.class,
+    @Option(names = "--app", paramLabel = "NAME", converter = FlagConverters.App.class,
             description = "built-in app the workers run (default echo)")
     private String app;
 
-    @Option(names = "--admin-socket", paramLabel = "PATH", converter = Converters.AdminSocket.class,
+    @Option(names = "--admin-socket", paramLabel = "PATH", converter = FlagConverters.AdminSocket.class,
             description = "admin Unix socket path")
     private Path adminSocket;
 
-    @Option(names = "--graceful-timeout", paramLabel = "DURATION", converter = Converters.GracefulTimeout.class,
+    @Option(names = "--graceful-timeout", paramLabel = "DURATION", converter = FlagConverters.GracefulTimeout.class,
             description = "how long a stopping worker may take before SIGKILL, e.g. 500ms, 30s (default 30s)")
     private Duration gracefulTimeout;
 
-    @Option(names = "--backlog", paramLabel = "N", converter = Converters.Backlog.class,
+    @Option(names = "--backlog", paramLabel = "N", converter = FlagConverters.Backlog.class,
             description = "listen backlog of the shared socket (default 511)")
     private Integer backlog;
 
@@ -70,44 +69,5 @@ final class RunCommand implements Callable<Integer> {
             builder.backlog(backlog);
         }
         return builder.build();
-    }
-
-    /** Flag values go through the same validators as the config file's, so both say the same thing. */
-    static final class Converters {
-        static final class Listen extends Converter<ListenAddress> {
-            Listen() {
-                super(ConfigValues::parseListen);
-            }
-        }
-
-        static final class Workers extends Converter<Integer> {
-            Workers() {
-                super(ConfigValues::parseWorkers);
-            }
-        }
-
-        static final class App extends Converter<String> {
-            App() {
-                super(ConfigValues::parseApp);
-            }
-        }
-
-        static final class AdminSocket extends Converter<Path> {
-            AdminSocket() {
-                super(ConfigValues::parseAdminSocket);
-            }
-        }
-
-        static final class GracefulTimeout extends Converter<Duration> {
-            GracefulTimeout() {
-                super(ConfigValues::parseGracefulTimeout);
-            }
-        }
-
-        static final class Backlog extends Converter<Integer> {
-            Backlog() {
-                super(ConfigValues::parseBacklog);
-            }
-        }
     }
 }
