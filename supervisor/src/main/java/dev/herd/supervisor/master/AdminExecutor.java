@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herd.config.ConfigException;
-import dev.herd.config.ConfigValues;
 import dev.herd.config.Durations;
 import dev.herd.config.HerdConfig;
 import dev.herd.log.Log;
@@ -76,10 +75,9 @@ final class AdminExecutor {
             throw new AdminException(AdminException.STOPPING, "the master is stopping");
         }
         if (command instanceof AdminCommand.Scale scale) {
-            int target = scale.workers().orElseGet(() -> loop.desiredWorkers() + scale.delta().orElseThrow());
-            target = Math.max(1, Math.min(target, ConfigValues.MAX_WORKERS));
             int previous = loop.desiredWorkers();
-            loop.scaleTo(target, "admin scale");
+            int target = loop.scaleTo(scale.workers().orElseGet(() -> previous + scale.delta().orElseThrow()),
+                    "admin scale");
             return ok.put("previous", previous).put("workers", target);
         } else if (command instanceof AdminCommand.Restart restart) {
             List<Integer> slots = restartSlots(restart.slot(), loop);

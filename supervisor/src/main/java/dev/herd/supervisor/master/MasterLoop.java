@@ -124,8 +124,8 @@ public final class MasterLoop {
                     admin.reload(this).ifPresent(error -> Log.error("SIGHUP: reload failed: %s", error));
                 }
             }
-            case TTIN -> scaleTo(Math.min(desiredWorkers + 1, ConfigValues.MAX_WORKERS), "SIGTTIN");
-            case TTOU -> scaleTo(Math.max(desiredWorkers - 1, 1), "SIGTTOU");
+            case TTIN -> scaleTo(desiredWorkers + 1, "SIGTTIN");
+            case TTOU -> scaleTo(desiredWorkers - 1, "SIGTTOU");
             case INT -> {
                 if (stopping) {
                     killAllWorkersNow("second SIGINT");
@@ -163,7 +163,7 @@ public final class MasterLoop {
         if (!strangers.isEmpty()) {
             Log.info("process group also holds %s, not started by herd; sending SIGTERM to each worker instead",
                     strangers);
-            slots.values().forEach(slot -> slot.worker().ifPresent(w -> signal(w, Signal.TERM)));
+            signalEachWorker(Signal.TERM);
             return;
         }
         try {
@@ -171,7 +171,7 @@ public final class MasterLoop {
             os.killProcessGroup(Signal.TERM);
         } catch (OsException e) {
             Log.error("%s; sending SIGTERM to each worker instead", e.getMessage());
-            slots.values().forEach(slot -> slot.worker().ifPresent(w -> signal(w, Signal.TERM)));
+            signalEachWorker(Signal.TERM);
         }
     }
 
@@ -297,11 +297,14 @@ public final class MasterLoop {
         }
     }
 
-    void scaleTo(int workers, String reason) {
+    /** Sets the wanted worker count, kept within 1..1024; returns the count now wanted. */
+    int scaleTo(int requested, String reason) {
+        int workers = Math.max(ConfigValues.MIN_WORKERS, Math.min(requested, ConfigValues.MAX_WORKERS));
         if (workers != desiredWorkers) {
             Log.info("%s: scaling from %d to %d workers", reason, desiredWorkers, workers);
             desiredWorkers = workers;
         }
+        return workers;
     }
 
     void setGracefulTimeout(Duration timeout) {
@@ -337,6 +340,10 @@ public final class MasterLoop {
             Log.error("cannot start worker-%d: %s; retrying %s", slot.number(), e.getMessage(),
                     describeDelay(delay, failures));
         }
+    }
+
+    private void signalEachWorker(Signal signal) {
+        slots.values().forEach(slot -> slot.worker().ifPresent(w -> signal(w, signal)));
     }
 
     private void kill(WorkerHandle worker) {
