@@ -27,15 +27,23 @@ public sealed interface AdminCommand {
     record Config() implements AdminCommand {
     }
 
-    record Reload() implements AdminCommand {
+    /**
+     * A command whose work outlasts the request. With {@code wait} (the default) the reply comes when the work is
+     * done: the rolling restart has ended, or the scaled pool is ready; without it, at once.
+     */
+    sealed interface Lasting extends AdminCommand {
+        boolean waitForCompletion();
+    }
+
+    record Reload(boolean waitForCompletion) implements Lasting {
     }
 
     /** Exactly one of {@code workers} (absolute) and {@code delta} (relative) is present. */
-    record Scale(Optional<Integer> workers, Optional<Integer> delta) implements AdminCommand {
+    record Scale(Optional<Integer> workers, Optional<Integer> delta, boolean waitForCompletion) implements Lasting {
     }
 
     /** One slot, or every slot one after another when empty. */
-    record Restart(Optional<Integer> slot) implements AdminCommand {
+    record Restart(Optional<Integer> slot, boolean waitForCompletion) implements Lasting {
     }
 
     /** Graceful stop; the timeout overrides gracefulTimeout for this stop. */
@@ -55,9 +63,10 @@ public sealed interface AdminCommand {
             case "version" -> only(request, Set.of(), new Version());
             case "status" -> only(request, Set.of(), new Status());
             case "config" -> only(request, Set.of(), new Config());
-            case "reload" -> only(request, Set.of(), new Reload());
-            case "scale" -> only(request, Set.of("workers", "delta"), scale(request));
-            case "restart" -> only(request, Set.of("slot"), new Restart(optionalInt(request, "slot", 1, 1024)));
+            case "reload" -> only(request, Set.of("wait"), new Reload(waitFlag(request)));
+            case "scale" -> only(request, Set.of("workers", "delta", "wait"), scale(request));
+            case "restart" -> only(request, Set.of("slot", "wait"),
+                    new Restart(optionalInt(request, "slot", 1, 1024), waitFlag(request)));
             case "stop" -> only(request, Set.of("timeout"), new Stop(optionalDuration(request, "timeout")));
             default -> throw new AdminException(AdminException.UNKNOWN_COMMAND, "unknown command \""
                     + command.asText() + "\" (known: ping, version, status, config, scale, restart, reload, stop)");
@@ -70,7 +79,18 @@ public sealed interface AdminCommand {
         if (workers.isPresent() == delta.isPresent()) {
             throw new AdminException(AdminException.BAD_ARGUMENT, "scale takes exactly one of \"workers\" or \"delta\"");
         }
-        return new Scale(workers, delta);
+        return new Scale(workers, delta, waitFlag(request));
+    }
+
+    private static boolean waitFlag(JsonNode request) throws AdminException {
+        JsonNode value = request.get("wait");
+        if (value == null) {
+            return true;
+        }
+        if (!value.isBoolean()) {
+            throw new AdminException(AdminException.BAD_ARGUMENT, "\"wait\": " + value + " is not true or false");
+        }
+        return value.asBoolean();
     }
 
     private static AdminCommand only(JsonNode request, Set<String> allowed, AdminCommand command)

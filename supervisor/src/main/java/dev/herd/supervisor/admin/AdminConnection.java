@@ -30,6 +30,7 @@ final class AdminConnection {
 
     static final int MAX_LINE_BYTES = 64 * 1024;
     private static final long MASTER_REPLY_TIMEOUT_SECONDS = 30;
+    private static final long LASTING_REPLY_TIMEOUT_SECONDS = TimeUnit.HOURS.toSeconds(24);
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final SocketChannel channel;
@@ -37,6 +38,7 @@ final class AdminConnection {
     private final PeerPolicy peers;
     private final Consumer<AdminConnection> onClose;
     private volatile long lastActivityNanos = System.nanoTime();
+    private volatile boolean awaitingMaster;
 
     AdminConnection(SocketChannel channel, BlockingQueue<MasterEvent> events, PeerPolicy peers,
                     Consumer<AdminConnection> onClose) {
@@ -52,8 +54,9 @@ final class AdminConnection {
         thread.start();
     }
 
+    /** When the connection last did something; a connection waiting for the master's reply is busy, not idle. */
     long lastActivityNanos() {
-        return lastActivityNanos;
+        return awaitingMaster ? System.nanoTime() : lastActivityNanos;
     }
 
     private void serve() {
@@ -124,13 +127,20 @@ final class AdminConnection {
     private ObjectNode askMaster(AdminCommand command) throws AdminException {
         CompletableFuture<ObjectNode> reply = new CompletableFuture<>();
         events.add(new MasterEvent.AdminRequest(command, reply));
+        boolean lasting = command instanceof AdminCommand.Lasting lastingCommand && lastingCommand.waitForCompletion();
+        awaitingMaster = true;
         try {
-            return reply.get(MASTER_REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            // A lasting command's reply comes when its work ends; the master always ends it (done, failed,
+            // timed out, or stopping), so the cap is only a last resort.
+            return reply.get(lasting ? LASTING_REPLY_TIMEOUT_SECONDS : MASTER_REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AdminException(AdminException.INTERNAL, "interrupted while waiting for the master");
         } catch (ExecutionException | TimeoutException e) {
             throw new AdminException(AdminException.INTERNAL, "the master did not answer: " + e);
+        } finally {
+            lastActivityNanos = System.nanoTime();
+            awaitingMaster = false;
         }
     }
 

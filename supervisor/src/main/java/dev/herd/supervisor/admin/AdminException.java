@@ -14,6 +14,8 @@ public final class AdminException extends Exception {
     public static final String FORBIDDEN = "forbidden";
     public static final String NO_SUCH_SLOT = "no_such_slot";
     public static final String RELOAD_FAILED = "reload_failed";
+    public static final String RESTART_FAILED = "restart_failed";
+    public static final String NOT_READY = "not_ready";
     public static final String STOPPING = "stopping";
     public static final String INTERNAL = "internal";
 

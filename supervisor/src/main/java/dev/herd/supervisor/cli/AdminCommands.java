@@ -50,11 +50,21 @@ final class AdminCommands {
         }
     }
 
+    /** A command whose reply by default comes when its work is done; {@code --no-wait} asks for it at once. */
+    abstract static class LastingCommand extends AdminCommandBase {
+        @Option(names = "--no-wait", description = "return as soon as the master has accepted the request")
+        private boolean noWait;
+
+        ObjectNode withWait(ObjectNode request) {
+            return request.put("wait", !noWait);
+        }
+    }
+
     @Command(name = "scale", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
                 "3:no master is running at the admin socket"},
-            description = "Set the number of workers: N, +N or -N.")
-    static final class Scale extends AdminCommandBase {
+            description = "Set the number of workers: N, +N or -N. Waits until the pool is ready.")
+    static final class Scale extends LastingCommand {
         @Parameters(paramLabel = "N|+N|-N", description = "absolute count, or a change")
         private String count;
 
@@ -68,48 +78,54 @@ final class AdminCommands {
                         "'" + count + "' is not N, +N or -N");
             }
             boolean relative = count.startsWith("+") || count.startsWith("-");
-            return AdminClient.command("scale").put(relative ? "delta" : "workers", Integer.parseInt(count));
+            return withWait(AdminClient.command("scale").put(relative ? "delta" : "workers", Integer.parseInt(count)));
         }
 
         @Override
         String summary(JsonNode reply) {
-            return "workers: " + reply.path("previous").asInt() + " -> " + reply.path("workers").asInt();
+            return "workers: " + reply.path("previous").asInt() + " -> " + reply.path("workers").asInt()
+                    + (reply.has("ready") ? " (" + reply.path("ready").asInt() + " ready)" : "");
         }
     }
 
     @Command(name = "restart", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
                 "3:no master is running at the admin socket"},
-            description = "Restart one worker, or all of them one after another.")
-    static final class Restart extends AdminCommandBase {
+            description = "Restart one worker, or all of them one after another (each replacement ready before "
+                    + "its old worker drains). Waits until done.")
+    static final class Restart extends LastingCommand {
         @Parameters(paramLabel = "SLOT", arity = "0..1", description = "slot to restart (default: all)")
         private Integer slot;
 
         @Override
         ObjectNode request() {
-            ObjectNode request = AdminClient.command("restart");
+            ObjectNode request = withWait(AdminClient.command("restart"));
             return slot == null ? request : request.put("slot", slot);
         }
 
         @Override
         String summary(JsonNode reply) {
-            return "restarting slots " + reply.path("restarting");
+            return reply.has("replaced") ? "restarted: " + reply.path("replaced").asInt() + " workers replaced"
+                    : "restarting slots " + reply.path("restarting");
         }
     }
 
     @Command(name = "reload", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
             exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
                 "3:no master is running at the admin socket"},
-            description = "Re-read the config file and apply it with a rolling restart.")
-    static final class Reload extends AdminCommandBase {
+            description = "Re-read the config file and apply it with a rolling restart. Waits until done.")
+    static final class Reload extends LastingCommand {
         @Override
         ObjectNode request() {
-            return AdminClient.command("reload");
+            return withWait(AdminClient.command("reload"));
         }
 
         @Override
         String summary(JsonNode reply) {
-            return "reloading: " + reply.path("workers").asInt() + " workers";
+            return reply.has("replaced")
+                    ? "reloaded: " + reply.path("replaced").asInt() + " workers replaced, "
+                            + reply.path("workers").asInt() + " wanted"
+                    : "reloading: " + reply.path("workers").asInt() + " workers";
         }
     }
 

@@ -15,6 +15,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,7 +29,7 @@ final class AdminExecutor {
 
     private final MasterInfo info;
     private final WorkerLauncher launcher;
-    private final WorkerStatsFiles stats;
+    private final WorkerFiles files;
     private final ConfigReloader reloader;
     private HerdConfig config;
 
@@ -37,8 +38,8 @@ final class AdminExecutor {
     }
 
     AdminExecutor(MasterInfo info, HerdConfig config, ConfigReloader reloader, WorkerLauncher launcher,
-                  WorkerStatsFiles stats) {
-        this.stats = stats;
+                  WorkerFiles files) {
+        this.files = files;
         this.info = info;
         this.config = config;
         this.reloader = reloader;
@@ -46,30 +47,31 @@ final class AdminExecutor {
     }
 
     void execute(MasterEvent.AdminRequest request, MasterLoop loop) {
-        ObjectNode reply;
+        CompletableFuture<ObjectNode> reply;
         try {
             reply = run(request.command(), loop);
         } catch (AdminException e) {
-            reply = e.toReply();
+            reply = CompletableFuture.completedFuture(e.toReply());
         } catch (RuntimeException e) {
             // A bug in a command must not take the master down: log it, answer it, keep supervising.
             Log.error("admin command %s failed: %s", request.command(), e);
-            reply = new AdminException(AdminException.INTERNAL, e.toString()).toReply();
+            reply = CompletableFuture.completedFuture(
+                    new AdminException(AdminException.INTERNAL, e.toString()).toReply());
         }
-        request.reply().complete(reply);
+        reply.thenAccept(request.reply()::complete);
     }
 
-    private ObjectNode run(AdminCommand command, MasterLoop loop) throws AdminException {
+    private CompletableFuture<ObjectNode> run(AdminCommand command, MasterLoop loop) throws AdminException {
         ObjectNode ok = JSON.objectNode().put("ok", true);
         if (command instanceof AdminCommand.Ping) {
-            return ok.put("pong", true);
+            return done(ok.put("pong", true));
         } else if (command instanceof AdminCommand.Version) {
-            return ok.put("version", info.version()).put("java", Runtime.version().toString());
+            return done(ok.put("version", info.version()).put("java", Runtime.version().toString()));
         } else if (command instanceof AdminCommand.Status) {
-            return status(ok, loop);
+            return done(status(ok, loop));
         } else if (command instanceof AdminCommand.Config) {
             ok.set("config", configJson(config));
-            return ok;
+            return done(ok);
         }
         if (loop.stopping()) {
             throw new AdminException(AdminException.STOPPING, "the master is stopping");
@@ -78,59 +80,94 @@ final class AdminExecutor {
             int previous = loop.desiredWorkers();
             int target = loop.scaleTo(scale.workers().orElseGet(() -> previous + scale.delta().orElseThrow()),
                     "admin scale");
-            return ok.put("previous", previous).put("workers", target);
+            ok.put("previous", previous).put("workers", target);
+            if (!scale.waitForCompletion()) {
+                return done(ok);
+            }
+            SupervisionPolicy policy = loop.policy();
+            return loop.awaitCapacity(policy.readyTimeout().plus(policy.gracefulTimeout()).plusSeconds(5))
+                    .thenApply(missing -> missing
+                            .map(what -> new AdminException(AdminException.NOT_READY, "scaled to " + target
+                                    + " workers, but after the ready and graceful timeouts " + what).toReply())
+                            .orElse(ok.put("ready", loop.readyWorkers())));
         } else if (command instanceof AdminCommand.Restart restart) {
             List<Integer> slots = restartSlots(restart.slot(), loop);
-            loop.restart(slots);
             ok.putArray("restarting").addAll(slots.stream().map(JSON::numberNode).toList());
-            return ok;
-        } else if (command instanceof AdminCommand.Reload) {
-            Optional<String> error = reload(loop);
-            if (error.isPresent()) {
-                throw new AdminException(AdminException.RELOAD_FAILED, error.get());
+            CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(slots, false);
+            return restart.waitForCompletion() ? outcome.thenApply(o -> replyTo(o, ok, AdminException.RESTART_FAILED))
+                    : done(ok);
+        } else if (command instanceof AdminCommand.Reload reload) {
+            Reloaded reloaded = reloadConfig(loop);
+            if (reloaded.error().isPresent()) {
+                throw new AdminException(AdminException.RELOAD_FAILED, reloaded.error().get());
             }
-            return ok.put("workers", loop.desiredWorkers());
+            ok.put("workers", loop.desiredWorkers());
+            return reload.waitForCompletion()
+                    ? reloaded.outcome().thenApply(o -> replyTo(o, ok, AdminException.RELOAD_FAILED)) : done(ok);
         } else if (command instanceof AdminCommand.Stop stop) {
             Duration timeout = stop.timeout().orElse(config.gracefulTimeout());
             loop.beginStop("admin stop", timeout);
-            return ok.put("stopping", true).put("gracefulTimeout", Durations.format(timeout));
+            return done(ok.put("stopping", true).put("gracefulTimeout", Durations.format(timeout)));
         }
         throw new AdminException(AdminException.UNKNOWN_COMMAND, "unhandled command " + command);
     }
 
-    /**
-     * Re-reads the config file and applies it: worker count, graceful timeout, and (through a rolling restart of
-     * every slot) worker options. An invalid file changes nothing. Returns the error, if any.
-     */
+    private static CompletableFuture<ObjectNode> done(ObjectNode reply) {
+        return CompletableFuture.completedFuture(reply);
+    }
+
+    private static ObjectNode replyTo(RollingRestart.Outcome outcome, ObjectNode ok, String failureCode) {
+        if (outcome.failure().isPresent()) {
+            ObjectNode error = new AdminException(failureCode, outcome.failure().get()).toReply();
+            return error.put("replaced", outcome.replaced());
+        }
+        return ok.put("replaced", outcome.replaced());
+    }
+
+    /** A reload's result: why the new config was refused, or the rolling restart that applies it. */
+    record Reloaded(Optional<String> error, CompletableFuture<RollingRestart.Outcome> outcome) {
+        static Reloaded refused(String error) {
+            return new Reloaded(Optional.of(error), CompletableFuture.completedFuture(null));
+        }
+    }
+
+    /** SIGHUP's reload: the error, if the new configuration was refused; the restart's end is only logged. */
     Optional<String> reload(MasterLoop loop) {
+        return reloadConfig(loop).error();
+    }
+
+    /**
+     * Re-reads the config file and applies it: worker count, timeouts, and (through a rolling restart of every
+     * slot) worker options. An invalid file changes nothing.
+     */
+    private Reloaded reloadConfig(MasterLoop loop) {
         if (config.source().isEmpty()) {
             Log.info("reload: no config file; restarting every worker with the same configuration");
-            loop.restart(allSlots(loop));
-            return Optional.empty();
+            return new Reloaded(Optional.empty(), loop.restart(allSlots(loop), true));
         }
         HerdConfig next;
         try {
             next = reloader.reload();
         } catch (ConfigException | IllegalArgumentException e) {
             Log.error("reload: %s; keeping the running configuration", e.getMessage());
-            return Optional.of(e.getMessage());
+            return Reloaded.refused(e.getMessage());
         }
         Optional<String> fixed = changedFixedSetting(config, next);
         if (fixed.isPresent()) {
             String error = "changing " + fixed.get() + " needs a restart of herd itself";
             Log.error("reload: %s; keeping the running configuration", error);
-            return Optional.of(error);
+            return Reloaded.refused(error);
         }
-        // Only workers running now carry the old configuration; slots a scale-up adds start with the new one.
+        // Every worker running now carries the old configuration; slots a scale-up adds start with the new one.
         List<Integer> oldWorkers = loop.slots().values().stream()
-                .filter(slot -> slot.worker().isPresent()).map(Slot::number).toList();
+                .filter(slot -> !slot.isEmpty()).map(Slot::number).toList();
         config = next;
-        launcher.setConfig(next);
-        loop.setGracefulTimeout(next.gracefulTimeout());
+        SupervisionPolicy policy = SupervisionPolicy.from(next);
+        launcher.setConfig(next, policy.heartbeatTimeout());
+        loop.setPolicy(policy);
         loop.scaleTo(next.workers(), "reload");
-        loop.restart(oldWorkers);
-        Log.info("reload: applied %s; restarting workers one after another", next.source().get());
-        return Optional.empty();
+        Log.info("reload: applied %s; replacing workers one after another", next.source().get());
+        return new Reloaded(Optional.empty(), loop.restart(oldWorkers, true));
     }
 
     /** The settings a running master cannot change: its socket, and the admin socket's place and group. */
@@ -166,6 +203,10 @@ final class AdminExecutor {
         return List.of(slot.get());
     }
 
+    /**
+     * One row per worker process (a slot has two during its rolling restart, plus any still draining), and one
+     * row for a slot with no process (waiting to start, or backing off after crashes).
+     */
     private ObjectNode status(ObjectNode reply, MasterLoop loop) {
         long now = loop.now();
         Instant wallNow = Instant.now();
@@ -176,27 +217,50 @@ final class AdminExecutor {
                 .put("listen", info.listen())
                 .put("configFile", config.source().map(Object::toString).orElse(null))
                 .put("desiredWorkers", loop.desiredWorkers())
+                .put("readyWorkers", loop.readyWorkers())
+                .put("summary", loop.statusLine())
                 .put("stopping", loop.stopping());
         ArrayNode workers = reply.putArray("workers");
         for (Slot slot : loop.slots().values()) {
-            ObjectNode row = workers.addObject().put("slot", slot.number());
-            Optional<WorkerHandle> worker = slot.worker();
-            if (worker.isPresent()) {
-                WorkerHandle w = worker.get();
-                row.put("pid", w.pid())
-                        .put("state", w.state().label())
-                        .put("startedAt", wallNow.minusNanos(now - w.startedAtNanos()).truncatedTo(ChronoUnit.MILLIS).toString());
-                Optional<WorkerStatsFiles.Counters> counters = stats.read(slot.number());
-                row.put("connectionsOpen", counters.map(WorkerStatsFiles.Counters::open).orElse(0L))
-                        .put("connectionsServed", counters.map(WorkerStatsFiles.Counters::served).orElse(0L));
-            } else {
-                row.putNull("pid").put("state", slot.restartNotBeforeNanos() - now > 0 ? "backoff" : "starting")
-                        .putNull("startedAt").put("connectionsOpen", 0).put("connectionsServed", 0);
+            boolean backoff = loop.flapping(slot) || slot.restartNotBeforeNanos() - now > 0;
+            if (slot.isEmpty()) {
+                ObjectNode row = workers.addObject().put("slot", slot.number());
+                row.putNull("pid").put("state", backoff ? "backoff" : "starting").putNull("startedAt")
+                        .putNull("readyAfterMs").put("connectionsOpen", 0).put("connectionsServed", 0);
+                slotFields(row, slot, loop);
             }
-            row.put("restarts", slot.restarts())
-                    .put("lastExit", slot.lastExit().map(Object::toString).orElse(null));
+            for (WorkerHandle w : slot.workers()) {
+                ObjectNode row = workers.addObject().put("slot", slot.number());
+                // A flapping slot's worker shows backoff until it is ready: it is the one that keeps dying.
+                String state = backoff && w.state() == WorkerState.STARTING ? "backoff" : w.state().label();
+                row.put("pid", w.pid())
+                        .put("state", state)
+                        .put("startedAt", wallNow.minusNanos(now - w.startedAtNanos())
+                                .truncatedTo(ChronoUnit.MILLIS).toString());
+                w.readyAfterNanos().ifPresentOrElse(
+                        nanos -> row.put("readyAfterMs", TimeUnit.NANOSECONDS.toMillis(nanos)),
+                        () -> row.putNull("readyAfterMs"));
+                Optional<WorkerFiles.Counters> counters = files.read(w.serial());
+                row.put("connectionsOpen", counters.map(WorkerFiles.Counters::open).orElse(0L))
+                        .put("connectionsServed", Math.max(w.reportedServed(),
+                                counters.map(WorkerFiles.Counters::served).orElse(0L)));
+                if (w.servedLimit() > 0) {
+                    row.put("servedLimit", w.servedLimit());
+                }
+                if (w.state() == WorkerState.READY) {
+                    row.put("lastHeartbeatMsAgo", TimeUnit.NANOSECONDS.toMillis(now - w.lastHeartbeatNanos()));
+                }
+                w.statusText().ifPresent(text -> row.put("status", text));
+                slotFields(row, slot, loop);
+            }
         }
         return reply;
+    }
+
+    private static void slotFields(ObjectNode row, Slot slot, MasterLoop loop) {
+        row.put("restarts", slot.restarts())
+                .put("crashesInWindow", slot.crashesWithin(loop.now(), loop.policy().flappingWindow().toNanos()))
+                .put("lastExit", slot.lastExit().map(Object::toString).orElse(null));
     }
 
     private static ObjectNode configJson(HerdConfig config) {

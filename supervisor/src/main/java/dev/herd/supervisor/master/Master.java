@@ -56,7 +56,7 @@ public final class Master {
         // The admin socket first: a second master on the same socket stops here, before touching the port.
         Optional<GroupPrincipal> adminGroup = lookUpGroup(config.adminGroup());
         try (AdminServer admin = AdminServer.open(AdminPaths.resolve(config.adminSocket(), System.getenv()),
-                adminGroup, events); WorkerStatsFiles stats = WorkerStatsFiles.create()) {
+                adminGroup, events); WorkerFiles files = WorkerFiles.create()) {
             int listenFd = os.listenTcp(host, config.listen().port(), config.backlog());
             // The master holds the only write end. It never writes: its death closes the pipe and every worker
             // reads EOF on fd 3, even after a SIGKILL.
@@ -65,11 +65,12 @@ public final class Master {
                 ListenAddress bound = new ListenAddress(config.listen().host(), os.localPort(listenFd));
                 Log.info("listening on %s (process group %d, %d workers, app %s, admin socket %s)", bound,
                         os.processGroup(), config.workers(), config.app(), admin.path());
-                WorkerLauncher launcher = new WorkerLauncher(os, stats, config, listenFd, lifeline[0], System.getenv());
-                MasterLoop loop = new MasterLoop(os, launcher, config.workers(), config.gracefulTimeout(),
-                        events, System::nanoTime);
+                SupervisionPolicy policy = SupervisionPolicy.from(config);
+                WorkerLauncher launcher = new WorkerLauncher(os, files, events, config, policy.heartbeatTimeout(),
+                        listenFd, lifeline[0], System.getenv());
+                MasterLoop loop = new MasterLoop(os, launcher, config.workers(), policy, events, System::nanoTime);
                 loop.setAdminExecutor(new AdminExecutor(new AdminExecutor.MasterInfo(os.pid(), version, startedAt,
-                        startedAtNanos, bound.toString(), bound.port()), config, reloader, launcher, stats));
+                        startedAtNanos, bound.toString(), bound.port()), config, reloader, launcher, files));
                 int exitCode = loop.run();
                 launcher.awaitOutputRelays(java.time.Duration.ofSeconds(1));
                 Log.info("stopped");

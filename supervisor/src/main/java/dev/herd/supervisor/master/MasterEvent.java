@@ -19,6 +19,13 @@ public sealed interface MasterEvent {
     record ChildStateChanged() implements MasterEvent {
     }
 
+    /**
+     * A worker sent a datagram to its notify socket: sd_notify lines such as {@code READY=1} or {@code WATCHDOG=1}.
+     * The worker is named by the serial its socket was made for, so a worker cannot speak for another.
+     */
+    record WorkerNotified(int serial, String message) implements MasterEvent {
+    }
+
     /** A parsed admin command; the loop completes {@code reply} with the reply's JSON object. */
     record AdminRequest(AdminCommand command, CompletableFuture<ObjectNode> reply) implements MasterEvent {
     }

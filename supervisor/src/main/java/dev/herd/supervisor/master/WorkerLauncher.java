@@ -9,11 +9,14 @@ import dev.herd.worker.WorkerEnvironment;
 import dev.herd.worker.WorkerMain;
 import dev.herd.worker.WorkerStats;
 import java.io.File;
+import java.io.IOException;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -37,8 +40,11 @@ final class WorkerLauncher implements WorkerSpawner {
 
     private final PosixOs os;
     private final List<Thread> relays = new ArrayList<>();
-    private final WorkerStatsFiles stats;
+    private final Map<Integer, NotifyReceiver> receivers = new HashMap<>();
+    private final WorkerFiles files;
+    private final Queue<MasterEvent> events;
     private HerdConfig config;
+    private Duration heartbeatTimeout;
     private final int masterPid;
     private final int listenFd;
     private final int lifelineReadFd;
@@ -46,11 +52,13 @@ final class WorkerLauncher implements WorkerSpawner {
     private final String javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private final String classpath = absoluteClasspath(System.getProperty("java.class.path"));
 
-    WorkerLauncher(PosixOs os, WorkerStatsFiles stats, HerdConfig config, int listenFd, int lifelineReadFd,
-                   Map<String, String> baseEnvironment) {
+    WorkerLauncher(PosixOs os, WorkerFiles files, Queue<MasterEvent> events, HerdConfig config,
+                   Duration heartbeatTimeout, int listenFd, int lifelineReadFd, Map<String, String> baseEnvironment) {
         this.os = os;
-        this.stats = stats;
+        this.files = files;
+        this.events = events;
         this.config = config;
+        this.heartbeatTimeout = heartbeatTimeout;
         this.masterPid = os.pid();
         this.listenFd = listenFd;
         this.lifelineReadFd = lifelineReadFd;
@@ -61,7 +69,7 @@ final class WorkerLauncher implements WorkerSpawner {
      * Waits (up to {@code timeout} in all) until the relays have passed on the last lines of exited workers,
      * such as "drained; exiting", which the master would otherwise lose by exiting first.
      */
-    void awaitOutputRelays(java.time.Duration timeout) throws InterruptedException {
+    void awaitOutputRelays(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (Thread relay : relays) {
             long left = deadline - System.nanoTime();
@@ -72,35 +80,62 @@ final class WorkerLauncher implements WorkerSpawner {
     }
 
     /** The configuration for workers started from now on (a reload). */
-    void setConfig(HerdConfig next) {
+    void setConfig(HerdConfig next, Duration nextHeartbeatTimeout) {
         config = next;
+        heartbeatTimeout = nextHeartbeatTimeout;
     }
 
     @Override
-    public int spawn(int slot) throws OsException {
+    public int spawn(int slot, int serial) throws OsException {
         Path statsFile;
+        NotifyReceiver receiver;
         try {
-            statsFile = stats.resetFor(slot);
-        } catch (java.io.IOException e) {
-            throw new OsException("write(stats file of slot " + slot + ")", 0, e.getMessage());
+            statsFile = files.createStatsFile(serial);
+            receiver = NotifyReceiver.open(files.notifySocket(serial), serial, "worker-" + slot, events);
+        } catch (IOException e) {
+            files.remove(serial);
+            throw new OsException("preparing worker-" + slot, 0, e.getMessage());
         }
-        int[] output = os.pipe();
+        int[] output;
         int pid;
         try {
-            pid = os.spawn(requestFor(slot, output[1], statsFile));
+            output = os.pipe();
+        } catch (OsException e) {
+            receiver.close();
+            throw e;
+        }
+        try {
+            pid = os.spawn(requestFor(slot, output[1], statsFile, receiver.path()));
         } catch (OsException e) {
             closeQuietly(output[0]);
+            receiver.close();
+            files.remove(serial);
             throw e;
         } finally {
             // Only the worker may hold the write end, or the relay would never see end of file.
             closeQuietly(output[1]);
         }
+        receivers.put(serial, receiver);
         relays.removeIf(relay -> !relay.isAlive());
         relays.add(OutputRelay.start(os, output[0], "worker-" + slot, pid));
         return pid;
     }
 
-    SpawnRequest requestFor(int slot, int outputFd, Path statsFile) {
+    @Override
+    public long served(int serial) {
+        return files.read(serial).map(WorkerFiles.Counters::served).orElse(0L);
+    }
+
+    @Override
+    public void release(int serial) {
+        NotifyReceiver receiver = receivers.remove(serial);
+        if (receiver != null) {
+            receiver.close();
+        }
+        files.remove(serial);
+    }
+
+    SpawnRequest requestFor(int slot, int outputFd, Path statsFile, String notifySocket) {
         List<String> argv = new ArrayList<>();
         argv.add(javaExecutable);
         argv.addAll(DEFAULT_JVM_OPTIONS);
@@ -113,6 +148,11 @@ final class WorkerLauncher implements WorkerSpawner {
         argv.add(config.app());
         Map<String, String> environment = environmentFor(slot);
         environment.put(WorkerStats.FILE_VARIABLE, statsFile.toString());
+        environment.put("NOTIFY_SOCKET", notifySocket);
+        if (!heartbeatTimeout.isZero()) {
+            // systemd's convention: the timeout in microseconds; a client pings at half of it.
+            environment.put("WATCHDOG_USEC", Long.toString(heartbeatTimeout.toNanos() / 1000));
+        }
         return new SpawnRequest(javaExecutable, argv, environment, listenFd, outputFd, lifelineReadFd);
     }
 

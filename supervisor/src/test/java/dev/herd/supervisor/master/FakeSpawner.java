@@ -19,6 +19,9 @@ final class FakeSpawner implements WorkerSpawner {
     private final List<Integer> attempts = new ArrayList<>();
     private final List<Integer> spawnedPids = new ArrayList<>();
     private final Map<Integer, Integer> failuresLeftBySlot = new HashMap<>();
+    private final Map<Integer, Integer> serials = new HashMap<>();
+    private final Map<Integer, Long> served = new HashMap<>();
+    private final List<Integer> released = new ArrayList<>();
     private int nextPid = FIRST_PID;
 
     FakeSpawner(FakeOs os) {
@@ -31,7 +34,7 @@ final class FakeSpawner implements WorkerSpawner {
     }
 
     @Override
-    public synchronized int spawn(int slot) throws OsException {
+    public synchronized int spawn(int slot, int serial) throws OsException {
         attempts.add(slot);
         int failuresLeft = failuresLeftBySlot.getOrDefault(slot, 0);
         if (failuresLeft > 0) {
@@ -41,7 +44,33 @@ final class FakeSpawner implements WorkerSpawner {
         int pid = nextPid++;
         os.started(pid);
         spawnedPids.add(pid);
+        serials.put(pid, serial);
         return pid;
+    }
+
+    @Override
+    public synchronized long served(int serial) {
+        return served.getOrDefault(serial, 0L);
+    }
+
+    @Override
+    public synchronized void release(int serial) {
+        released.add(serial);
+    }
+
+    /** The serial the loop gave the worker with this pid. */
+    synchronized int serialOf(int pid) {
+        return serials.get(pid);
+    }
+
+    /** What the worker with this pid has served, as its stats file would say. */
+    synchronized void setServed(int pid, long count) {
+        served.put(serialOf(pid), count);
+    }
+
+    /** The serials of the workers released (reaped), in order. */
+    synchronized List<Integer> released() {
+        return List.copyOf(released);
     }
 
     /** The slot of every spawn call, failed ones included, in order. */

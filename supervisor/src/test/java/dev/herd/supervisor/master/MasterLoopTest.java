@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -40,6 +41,9 @@ class MasterLoopTest {
     private final FakeSpawner spawner = new FakeSpawner(os);
     private final BlockingQueue<MasterEvent> events = new LinkedBlockingQueue<>();
     private long nowNanos = TimeUnit.HOURS.toNanos(1);
+    /** Most tests are not about readiness or heartbeats: generous limits keep those rules out of their way. */
+    private SupervisionPolicy policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO,
+            0, 0, 5, Duration.ofSeconds(60));
     private MasterLoop loop;
 
     // ---- starting workers -----------------------------------------------------------------------------------
@@ -53,7 +57,7 @@ class MasterLoopTest {
         for (int slot = 1; slot <= 3; slot++) {
             WorkerHandle worker = workerIn(slot);
             assertEquals(slot, worker.slot());
-            assertEquals(WorkerState.RUNNING, worker.state());
+            assertEquals(WorkerState.STARTING, worker.state());
         }
         assertEquals(3, List.of(pidIn(1), pidIn(2), pidIn(3)).stream().distinct().count());
     }
@@ -81,7 +85,7 @@ class MasterLoopTest {
 
         assertEquals(List.of(1, 2, 3, 2), spawner.attempts());
         assertNotEquals(crashedPid, pidIn(2));
-        assertEquals(WorkerState.RUNNING, workerIn(2).state());
+        assertEquals(WorkerState.STARTING, workerIn(2).state());
         assertEquals(Optional.of(CRASH), loop.slots().get(2).lastExit());
         assertEquals(1, loop.slots().get(2).restarts());
         assertEquals(List.of(), os.kills());
@@ -157,8 +161,8 @@ class MasterLoopTest {
         assertDoesNotThrow(() -> loop.runOnce(null));
 
         assertEquals(List.of(1, 2), spawner.attempts());
-        assertTrue(loop.slots().get(1).worker().isEmpty());
-        assertEquals(WorkerState.RUNNING, workerIn(2).state());
+        assertTrue(loop.slots().get(1).isEmpty());
+        assertEquals(WorkerState.STARTING, workerIn(2).state());
     }
 
     @Test
@@ -176,7 +180,7 @@ class MasterLoopTest {
         advance(ONE_NANO);
         turn();
         assertEquals(List.of(1, 1, 1), spawner.attempts());
-        assertEquals(WorkerState.RUNNING, workerIn(1).state());
+        assertEquals(WorkerState.STARTING, workerIn(1).state());
     }
 
     // ---- graceful stop ----------------------------------------------------------------------------------------
@@ -217,7 +221,7 @@ class MasterLoopTest {
         turn();
 
         assertEquals(2, spawner.spawned());
-        assertTrue(loop.slots().get(1).worker().isEmpty());
+        assertTrue(loop.slots().get(1).isEmpty());
     }
 
     @Test
@@ -230,7 +234,7 @@ class MasterLoopTest {
         loop.runOnce(new MasterEvent.ChildStateChanged());
 
         Slot slot = loop.slots().get(1);
-        assertTrue(slot.worker().isEmpty());
+        assertTrue(slot.isEmpty());
         assertEquals(Optional.of(CLEAN_EXIT), slot.lastExit());
         assertEquals(0, slot.restarts());
         assertEquals(2, spawner.spawned());
@@ -247,7 +251,7 @@ class MasterLoopTest {
         turn();
 
         assertEquals(2, spawner.spawned());
-        assertTrue(loop.slots().get(1).worker().isEmpty());
+        assertTrue(loop.slots().get(1).isEmpty());
     }
 
     @Test
@@ -299,7 +303,7 @@ class MasterLoopTest {
         loop.runOnce(new MasterEvent.ChildStateChanged());
 
         assertEquals(Optional.of(KILLED), loop.slots().get(1).lastExit());
-        assertTrue(loop.slots().get(1).worker().isEmpty());
+        assertTrue(loop.slots().get(1).isEmpty());
         assertEquals(1, spawner.spawned());
     }
 
@@ -358,7 +362,7 @@ class MasterLoopTest {
         assertEquals(0, exitCode);
         assertEquals(3, spawner.spawned());
         assertEquals(List.of(Signal.TERM), os.groupSignals());
-        loop.slots().values().forEach(slot -> assertTrue(slot.worker().isEmpty()));
+        loop.slots().values().forEach(slot -> assertTrue(slot.isEmpty()));
     }
 
     @Test
@@ -381,56 +385,269 @@ class MasterLoopTest {
         }
     }
 
+    // ---- readiness --------------------------------------------------------------------------------------------
+
     @Test
-    void restartingASlotWhoseWorkerIsAlreadyStoppingWaitsForItsReplacementInsteadOfFailing() {
-        startLoop(3);
-        int draining = pidIn(3);
-        loop.scaleTo(2, "test");
-        turn();
-        assertEquals(WorkerState.STOPPING, workerIn(3).state());
-        loop.scaleTo(3, "test");
-        loop.restart(List.of(3));
-        turn(); // used to throw: STOPPING -> STOPPING
-        os.exit(draining, CLEAN_EXIT);
-        loop.runOnce(new MasterEvent.ChildStateChanged());
-        turn();
-        assertNotEquals(draining, pidIn(3), "slot 3 runs a new worker");
-        assertEquals(WorkerState.RUNNING, workerIn(3).state());
+    void aWorkerIsStartingUntilItSendsReadyAndThenRecordsHowLongItTook() {
+        startLoop(1);
+        assertEquals(WorkerState.STARTING, workerIn(1).state());
+
+        advance(Duration.ofMillis(250));
+        notify(pidIn(1), "STATUS=warming up\nREADY=1");
+
+        assertEquals(WorkerState.READY, workerIn(1).state());
+        assertEquals(Optional.of(Duration.ofMillis(250).toNanos()), workerIn(1).readyAfterNanos());
+        assertEquals(Optional.of("warming up"), workerIn(1).statusText());
     }
 
     @Test
-    void aRollingRestartMovesOnOnlyAfterTheReplacementStayedUp() {
-        startLoop(2);
-        int oldFirst = pidIn(1);
-        int oldSecond = pidIn(2);
-        loop.restart(List.of(1, 2));
+    void aWorkerNotReadyWithinTheReadyTimeoutIsKilledAndCountsAsACrash() {
+        policy = policyWith(Duration.ofSeconds(10), Duration.ZERO);
+        startLoop(1);
+        int slow = pidIn(1);
+
+        advance(Duration.ofSeconds(10).minus(ONE_NANO));
         turn();
-        os.exit(oldFirst, CLEAN_EXIT);
+        assertEquals(List.of(), os.kills());
+        advance(ONE_NANO);
+        turn();
+        assertEquals(List.of(new Kill(slow, Signal.KILL)), os.kills());
+
+        os.exit(slow, KILLED);
         loop.runOnce(new MasterEvent.ChildStateChanged());
-        assertNotEquals(oldFirst, pidIn(1), "slot 1 replaced");
-        assertEquals(WorkerState.RUNNING, workerIn(2).state(), "slot 2 waits while the replacement settles");
-        advance(Duration.ofNanos(MasterLoop.RESTART_SETTLE_NANOS));
-        turn();
-        turn();
-        assertEquals(WorkerState.STOPPING, workerIn(2).state(), "then slot 2 is restarted");
-        assertEquals(oldSecond, pidIn(2));
+        assertEquals(1, loop.slots().get(1).restarts());
+        assertNotEquals(slow, pidIn(1), "replaced");
     }
 
     @Test
-    void aReplacementThatDiesStopsTheRollingRestart() {
-        startLoop(2);
+    void extendTimeoutUsecGivesASlowStarterMoreTime() {
+        policy = policyWith(Duration.ofSeconds(10), Duration.ZERO);
+        startLoop(1);
+        advance(Duration.ofSeconds(5));
+        notify(pidIn(1), "EXTEND_TIMEOUT_USEC=20000000");
+
+        advance(Duration.ofSeconds(19));
+        turn();
+        assertEquals(List.of(), os.kills());
+        advance(Duration.ofSeconds(1));
+        turn();
+        assertEquals(1, os.kills().size());
+    }
+
+    @Test
+    void notificationsFromAReapedWorkerAreIgnored() {
+        startLoop(1);
+        int gone = pidIn(1);
+        int serial = spawner.serialOf(gone);
+        crash(1);
+
+        assertDoesNotThrow(() -> loop.runOnce(new MasterEvent.WorkerNotified(serial, "READY=1")));
+        assertEquals(WorkerState.STARTING, workerIn(1).state());
+    }
+
+    // ---- hang detection -----------------------------------------------------------------------------------------
+
+    @Test
+    void aReadyWorkerSilentForLongerThanTheHeartbeatTimeoutIsKilledAsHung() {
+        policy = policyWith(Duration.ofHours(1), Duration.ofSeconds(3));
+        startLoop(1);
+        int worker = pidIn(1);
+        notify(worker, "READY=1");
+
+        advance(Duration.ofSeconds(2));
+        notify(worker, "WATCHDOG=1");
+        advance(Duration.ofSeconds(3).minus(ONE_NANO));
+        turn();
+        assertEquals(List.of(), os.kills(), "a heartbeat restarts the clock");
+
+        advance(ONE_NANO);
+        turn();
+        assertEquals(List.of(new Kill(worker, Signal.KILL)), os.kills());
+        assertTrue(workerIn(1).failure().orElseThrow().startsWith("hung"), workerIn(1).failure().toString());
+    }
+
+    @Test
+    void aHeartbeatTimeoutOfZeroTurnsHangDetectionOff() {
+        policy = policyWith(Duration.ofHours(1), Duration.ZERO);
+        startLoop(1);
+        notify(pidIn(1), "READY=1");
+
+        advance(Duration.ofMinutes(30));
+        turn();
+
+        assertEquals(List.of(), os.kills());
+    }
+
+    @Test
+    void watchdogTriggerKillsTheWorkerAtOnce() {
+        startLoop(1);
+        int worker = pidIn(1);
+        notify(worker, "READY=1");
+
+        notify(worker, "WATCHDOG=trigger");
+
+        assertEquals(List.of(new Kill(worker, Signal.KILL)), os.kills());
+    }
+
+    // ---- rolling restart ------------------------------------------------------------------------------------------
+
+    @Test
+    void aRollingRestartStartsTheReplacementFirstAndDrainsTheOldWorkerOnlyOnceItIsReady() {
+        startReadyLoop(2);
         int oldFirst = pidIn(1);
         int oldSecond = pidIn(2);
-        loop.restart(List.of(1, 2));
+
+        CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(List.of(1, 2), false);
         turn();
-        os.exit(oldFirst, CLEAN_EXIT);
+        WorkerHandle newFirst = workerIn(1);
+        assertNotEquals(oldFirst, newFirst.pid(), "a replacement starts next to the old worker");
+        assertEquals(WorkerState.READY, workerOf(oldFirst).state(), "the old worker keeps serving meanwhile");
+        assertEquals(List.of(), os.kills());
+        assertEquals(2, loop.readyWorkers());
+
+        notify(newFirst.pid(), "READY=1");
+        assertEquals(WorkerState.STOPPING, workerOf(oldFirst).state());
+        assertEquals(List.of(new Kill(oldFirst, Signal.TERM)), os.kills());
+        assertEquals(WorkerState.READY, workerOf(oldSecond).state(), "slot 2 waits for slot 1's replacement");
+        assertNotEquals(oldSecond, workerIn(2).pid(), "slot 2's replacement is starting");
+        assertTrue(loop.readyWorkers() >= 2);
+        assertTrue(outcome.isDone() == false);
+
+        notify(workerIn(2).pid(), "READY=1");
+        assertEquals(List.of(new Kill(oldFirst, Signal.TERM), new Kill(oldSecond, Signal.TERM)), os.kills());
+        assertEquals(new RollingRestart.Outcome(2, Optional.empty()), outcome.getNow(null));
+    }
+
+    @Test
+    void aReplacementThatDiesBeforeItIsReadyStopsTheRestartAndTheOldWorkersKeepServing() {
+        startReadyLoop(2);
+        int oldFirst = pidIn(1);
+        int oldSecond = pidIn(2);
+        CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(List.of(1, 2), false);
+        turn();
+
+        os.exit(workerIn(1).pid(), CRASH); // the new configuration cannot start
         loop.runOnce(new MasterEvent.ChildStateChanged());
-        crash(1); // the new configuration cannot start
         advance(Duration.ofSeconds(5));
         turn();
-        turn();
+
+        assertEquals(oldFirst, pidIn(1));
         assertEquals(oldSecond, pidIn(2));
-        assertEquals(WorkerState.RUNNING, workerIn(2).state(), "the old worker of slot 2 keeps serving");
+        assertEquals(WorkerState.READY, workerOf(oldFirst).state());
+        assertEquals(WorkerState.READY, workerOf(oldSecond).state());
+        assertEquals(List.of(), os.kills());
+        RollingRestart.Outcome result = outcome.getNow(null);
+        assertEquals(0, result.replaced());
+        assertTrue(result.failure().orElseThrow().contains("worker-1's replacement"), result.toString());
+    }
+
+    @Test
+    void aReplacementNotReadyInTimeIsKilledAndTheRestartReportsIt() {
+        policy = policyWith(Duration.ofSeconds(10), Duration.ZERO);
+        startReadyLoop(1);
+        int old = pidIn(1);
+        CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(List.of(1), true);
+        turn();
+        int replacement = workerIn(1).pid();
+
+        advance(Duration.ofSeconds(10));
+        turn();
+        assertEquals(List.of(new Kill(replacement, Signal.KILL)), os.kills());
+        os.exit(replacement, KILLED);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertTrue(outcome.getNow(null).failure().orElseThrow().contains("not ready within 10s"),
+                outcome.getNow(null).toString());
+        assertEquals(old, pidIn(1));
+        assertEquals(WorkerState.READY, workerIn(1).state());
+    }
+
+    @Test
+    void restartingAnEmptySlotSetCompletesAtOnce() {
+        startReadyLoop(1);
+        CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(List.of(), false);
+        assertEquals(new RollingRestart.Outcome(0, Optional.empty()), outcome.getNow(null));
+    }
+
+    @Test
+    void aSlotScaledAwayDuringItsRestartIsSkipped() {
+        startReadyLoop(2);
+        CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(List.of(2), false);
+        turn();
+        loop.scaleTo(1, "test");
+        turn();
+
+        assertTrue(outcome.isDone());
+        loop.slots().get(2).workers().forEach(w -> assertEquals(WorkerState.STOPPING, w.state()));
+    }
+
+    @Test
+    void aWorkerThatAnnouncesStoppingIsReplacedAtOnceAndItsExitIsNoCrash() {
+        startReadyLoop(1);
+        int leaving = pidIn(1);
+
+        notify(leaving, "STOPPING=1");
+        assertNotEquals(leaving, workerIn(1).pid(), "its replacement starts at once");
+        os.exit(leaving, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertEquals(0, loop.slots().get(1).restarts());
+    }
+
+    // ---- recycling ------------------------------------------------------------------------------------------------
+
+    @Test
+    void aWorkerThatServedMaxRequestsIsReplacedWithItsReplacementReadyFirst() {
+        policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO, 100, 0, 5,
+                Duration.ofSeconds(60));
+        startReadyLoop(1);
+        int old = pidIn(1);
+
+        spawner.setServed(old, 99);
+        turn();
+        assertEquals(1, spawner.spawned(), "not yet at its limit");
+
+        spawner.setServed(old, 100);
+        turn();
+        assertEquals(2, spawner.spawned());
+        assertEquals(WorkerState.READY, workerOf(old).state(), "still serving until its replacement is ready");
+
+        notify(workerIn(1).pid(), "READY=1");
+        assertEquals(WorkerState.STOPPING, workerOf(old).state());
+        assertEquals(List.of(new Kill(old, Signal.TERM)), os.kills());
+    }
+
+    @Test
+    void jitterSpreadsTheLimitsWithinTheConfiguredRange() {
+        policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO, 100, 50, 5,
+                Duration.ofSeconds(60));
+        startLoop(40);
+        List<Long> limits = loop.slots().values().stream().map(slot -> slot.workers().get(0).servedLimit()).toList();
+
+        limits.forEach(limit -> assertTrue(limit >= 100 && limit <= 150, limits.toString()));
+        assertTrue(limits.stream().distinct().count() > 1, "40 workers all got the same limit: " + limits);
+    }
+
+    // ---- flapping -------------------------------------------------------------------------------------------------
+
+    @Test
+    void aSlotWithMoreCrashesThanAllowedWithinTheWindowIsFlappingUntilTheyAgeOut() {
+        policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO, 0, 0, 3,
+                Duration.ofSeconds(60));
+        startLoop(1);
+        Slot slot = loop.slots().get(1);
+        for (int crash = 1; crash <= 3; crash++) {
+            crash(1);
+            advance(Duration.ofSeconds(1));
+            turn();
+        }
+        assertTrue(!loop.flapping(slot), "3 crashes are allowed");
+
+        crash(1);
+        assertTrue(loop.flapping(slot), "the 4th within the window is one too many");
+
+        advance(Duration.ofSeconds(60));
+        assertTrue(!loop.flapping(slot), "crashes older than the window no longer count");
     }
 
     @Test
@@ -449,13 +666,37 @@ class MasterLoopTest {
     void slotsFillEvenWhenTheMonotonicClockReadsNegative() {
         nowNanos = -TimeUnit.SECONDS.toNanos(1);
         startLoop(2);
-        assertEquals(2, loop.slots().values().stream().filter(slot -> slot.worker().isPresent()).count());
+        assertEquals(2, loop.slots().values().stream().filter(slot -> !slot.isEmpty()).count());
     }
 
     // ---- fixture ----------------------------------------------------------------------------------------------
 
     private MasterLoop newLoop(int desiredWorkers) {
-        return new MasterLoop(os, spawner, desiredWorkers, GRACEFUL_TIMEOUT, events, () -> nowNanos);
+        return new MasterLoop(os, spawner, desiredWorkers, policy, events, () -> nowNanos);
+    }
+
+    private static SupervisionPolicy policyWith(Duration readyTimeout, Duration heartbeatTimeout) {
+        return new SupervisionPolicy(GRACEFUL_TIMEOUT, readyTimeout, heartbeatTimeout, 0, 0, 5,
+                Duration.ofSeconds(60));
+    }
+
+    /** Starts the loop and has every worker report READY=1. */
+    private void startReadyLoop(int desiredWorkers) {
+        startLoop(desiredWorkers);
+        for (int slot = 1; slot <= desiredWorkers; slot++) {
+            notify(pidIn(slot), "READY=1");
+        }
+    }
+
+    /** The worker with this pid sends a notify datagram, and the loop takes a turn. */
+    private void notify(int pid, String message) {
+        loop.runOnce(new MasterEvent.WorkerNotified(spawner.serialOf(pid), message));
+    }
+
+    private WorkerHandle workerOf(int pid) {
+        return loop.slots().values().stream().flatMap(slot -> slot.workers().stream())
+                .filter(w -> w.pid() == pid).findFirst()
+                .orElseThrow(() -> new AssertionError("no worker with pid " + pid));
     }
 
     /** Creates the loop and runs its first turn, which starts the workers. */
@@ -476,8 +717,13 @@ class MasterLoopTest {
         nowNanos += duration.toNanos();
     }
 
+    /** The newest process of the slot. */
     private WorkerHandle workerIn(int slot) {
-        return loop.slots().get(slot).worker().orElseThrow(() -> new AssertionError("slot " + slot + " is empty"));
+        List<WorkerHandle> workers = loop.slots().get(slot).workers();
+        if (workers.isEmpty()) {
+            throw new AssertionError("slot " + slot + " is empty");
+        }
+        return workers.get(workers.size() - 1);
     }
 
     private int pidIn(int slot) {
@@ -495,7 +741,7 @@ class MasterLoopTest {
         int spawnedBefore = spawner.spawned();
         crash(slot);
         if (!delay.isZero()) {
-            assertTrue(loop.slots().get(slot).worker().isEmpty(), "replaced at once instead of after " + delay);
+            assertTrue(loop.slots().get(slot).isEmpty(), "replaced at once instead of after " + delay);
             advance(delay.minus(ONE_NANO));
             turn();
             assertEquals(spawnedBefore, spawner.spawned(), "replaced before " + delay);
@@ -503,6 +749,6 @@ class MasterLoopTest {
             turn();
         }
         assertEquals(spawnedBefore + 1, spawner.spawned(), "not replaced after " + delay);
-        assertEquals(WorkerState.RUNNING, workerIn(slot).state());
+        assertEquals(WorkerState.STARTING, workerIn(slot).state());
     }
 }

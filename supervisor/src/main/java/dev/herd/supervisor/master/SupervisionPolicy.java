@@ -1,0 +1,48 @@
+package dev.herd.supervisor.master;
+
+import dev.herd.config.HerdConfig;
+import java.time.Duration;
+
+/**
+ * The timing rules the master loop applies to workers, taken from the configuration (and replaced by a reload).
+ *
+ * @param gracefulTimeout   how long a stopping worker may drain before SIGKILL
+ * @param readyTimeout      how long a starting worker may take to send READY=1 before it is killed
+ * @param heartbeatTimeout  how long a ready worker may stay silent (no WATCHDOG=1) before it is killed as hung;
+ *                          zero turns hang detection off
+ * @param maxRequests       how much a worker may serve before it is replaced (0: no limit)
+ * @param maxRequestsJitter up to this much is added at random to each worker's limit, so they do not all recycle
+ *                          at once
+ * @param flappingCrashes   more crashes than this within {@code flappingWindow} put a slot in state backoff
+ * @param flappingWindow    the window the flapping rule counts crashes in
+ */
+record SupervisionPolicy(
+        Duration gracefulTimeout,
+        Duration readyTimeout,
+        Duration heartbeatTimeout,
+        long maxRequests,
+        long maxRequestsJitter,
+        int flappingCrashes,
+        Duration flappingWindow) {
+
+    static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(60);
+    static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
+    static final int DEFAULT_FLAPPING_CRASHES = 5;
+    static final Duration DEFAULT_FLAPPING_WINDOW = Duration.ofSeconds(60);
+
+    /** The policy a configuration asks for. */
+    static SupervisionPolicy from(HerdConfig config) {
+        return withGracefulTimeout(config.gracefulTimeout());
+    }
+
+    /** The defaults, with the given graceful timeout. */
+    static SupervisionPolicy withGracefulTimeout(Duration gracefulTimeout) {
+        return new SupervisionPolicy(gracefulTimeout, DEFAULT_READY_TIMEOUT, DEFAULT_HEARTBEAT_TIMEOUT, 0, 0,
+                DEFAULT_FLAPPING_CRASHES, DEFAULT_FLAPPING_WINDOW);
+    }
+
+    SupervisionPolicy withGraceful(Duration timeout) {
+        return new SupervisionPolicy(timeout, readyTimeout, heartbeatTimeout, maxRequests, maxRequestsJitter,
+                flappingCrashes, flappingWindow);
+    }
+}
