@@ -53,6 +53,7 @@ public final class MasterLoop {
     private String announcedStatus = "";
     private long nextServiceWatchdogNanos;
     private AdminExecutor admin;
+    private final boolean reapsOrphans;
 
     /** A scale request waiting until every wanted slot has a ready worker and the surplus ones are gone. */
     private record CapacityWait(long deadlineNanos, CompletableFuture<Optional<String>> result) {
@@ -67,6 +68,7 @@ public final class MasterLoop {
         this.events = events;
         this.nanoClock = nanoClock;
         this.nextServiceWatchdogNanos = nanoClock.getAsLong();
+        this.reapsOrphans = os.pid() == 1;
     }
 
     /** Runs until a stop has been requested and every worker has been reaped; returns the exit code. */
@@ -100,6 +102,7 @@ public final class MasterLoop {
             }
         }
         reapWorkers();
+        reapOrphans();
         killWorkersPastDeadlines();
         if (!stopping) {
             recycleWorkersAtTheirLimit();
@@ -270,6 +273,27 @@ public final class MasterLoop {
                     Log.error("%s: %s; forgetting this worker", worker, e.getMessage());
                     forget(slot, worker, null);
                 }
+            }
+        }
+    }
+
+    /**
+     * As PID 1 (a container's entrypoint) the master is also the parent of every orphan in the container, and
+     * nobody else will reap them. Each is reaped by pid, never with waitpid(-1), which would steal workers'
+     * exits from {@link #reapWorkers}. Listing children reads /proc, so it runs once per turn, only as PID 1.
+     */
+    private void reapOrphans() {
+        if (!reapsOrphans) {
+            return;
+        }
+        for (int pid : os.children()) {
+            if (workersBySerial.values().stream().anyMatch(w -> w.pid() == pid)) {
+                continue;
+            }
+            try {
+                os.reap(pid).ifPresent(exit -> Log.info("reaped orphan process %d: %s", pid, exit));
+            } catch (OsException e) {
+                // ECHILD: it was not ours after all (gone, or reaped meanwhile); nothing to do.
             }
         }
     }

@@ -25,6 +25,9 @@ public interface Os {
      */
     List<Integer> strangersInProcessGroup();
 
+    /** The pids of this process's children, whoever started them (orphans re-parented to PID 1 included). */
+    List<Integer> children();
+
     /** This process's pid. */
     int pid();
 }

@@ -147,6 +147,13 @@ public final class PosixOs implements Os {
         return strangers;
     }
 
+    @Override
+    public List<Integer> children() {
+        try (java.util.stream.Stream<ProcessHandle> children = ProcessHandle.current().children()) {
+            return children.map(child -> (int) child.pid()).toList();
+        }
+    }
+
     private static boolean descendsFrom(ProcessHandle process, long ancestor) {
         for (Optional<ProcessHandle> parent = process.parent(); parent.isPresent(); parent = parent.get().parent()) {
             if (parent.get().pid() == ancestor) {

@@ -21,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 final class FakeOs implements Os {
 
     static final int MASTER_PID = 4242;
+    private int pid = MASTER_PID;
     private static final int ECHILD = 10;
 
     record Kill(int pid, Signal signal) {
@@ -33,6 +34,28 @@ final class FakeOs implements Os {
     private final CountDownLatch groupSignalled = new CountDownLatch(1);
     private ExitStatus exitOnGroupSignal;
     private OsException groupSignalFailure;
+
+    /** Makes the master PID 1, as in a container. */
+    synchronized void runAsPid1() {
+        pid = 1;
+    }
+
+    /** A process the master did not start became its child (an orphan re-parented to PID 1). */
+    synchronized void adopt(int orphanPid) {
+        running.add(orphanPid);
+    }
+
+    /** Whether the pid has been reaped (or never existed). */
+    synchronized boolean reaped(int childPid) {
+        return !running.contains(childPid) && !exitedNotReaped.containsKey(childPid);
+    }
+
+    @Override
+    public synchronized List<Integer> children() {
+        List<Integer> children = new ArrayList<>(running);
+        children.addAll(exitedNotReaped.keySet());
+        return children;
+    }
 
     /** Called by the fake spawner: a child with this pid now exists. */
     synchronized void started(int pid) {
@@ -110,6 +133,6 @@ final class FakeOs implements Os {
 
     @Override
     public int pid() {
-        return MASTER_PID;
+        return pid;
     }
 }

@@ -669,6 +669,34 @@ class MasterLoopTest {
         assertEquals(2, loop.slots().values().stream().filter(slot -> !slot.isEmpty()).count());
     }
 
+    // ---- PID 1 ---------------------------------------------------------------------------------------------------
+
+    @Test
+    void asPid1TheMasterAlsoReapsOrphansItDidNotStart() {
+        os.runAsPid1();
+        startLoop(1);
+        int worker = pidIn(1);
+        os.adopt(9001);
+        os.exit(9001, CLEAN_EXIT);
+
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertTrue(os.reaped(9001), "the orphan stays a zombie");
+        assertEquals(worker, pidIn(1), "the worker is untouched");
+        assertEquals(WorkerState.STARTING, workerIn(1).state());
+    }
+
+    @Test
+    void notAsPid1OtherChildrenAreLeftAlone() {
+        startLoop(1);
+        os.adopt(9001);
+        os.exit(9001, CLEAN_EXIT);
+
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertTrue(!os.reaped(9001));
+    }
+
     // ---- fixture ----------------------------------------------------------------------------------------------
 
     private MasterLoop newLoop(int desiredWorkers) {
