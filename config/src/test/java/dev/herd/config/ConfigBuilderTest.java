@@ -57,7 +57,7 @@ class ConfigBuilderTest {
         assertEquals("'0' is not a whole number from 1 to 1024",
                 assertThrows(IllegalArgumentException.class, () -> builder.workers(0)).getMessage());
         assertThrows(IllegalArgumentException.class, () -> builder.backlog(70000));
-        assertThrows(IllegalArgumentException.class, () -> builder.app("http"));
+        assertThrows(IllegalArgumentException.class, () -> builder.app("ftp"));
         assertThrows(IllegalArgumentException.class, () -> builder.gracefulTimeout(Duration.ofSeconds(-1)));
         assertThrows(IllegalArgumentException.class, () -> builder.adminSocket(Path.of("")));
         assertEquals(ConfigLoader.defaults(), builder.build());

@@ -97,7 +97,7 @@ class ConfigLoaderTest {
             "backlog         | 0           | is not a whole number from 1 to 65535",
             "backlog         | 65536       | is not a whole number from 1 to 65535",
             "backlog         | true        | is not a whole number from 1 to 65535",
-            "app             | \"http\"    | is not a known app (known apps: echo)",
+            "app             | \"ftp\"     | is not a known app (known apps: echo, http)",
             "app             | 1           | is not a string",
             "listen          | \"host\"    | is not a listen address: expected HOST:PORT, as in 127.0.0.1:9876",
             "listen          | \"::1:80\"  | is not a listen address: an IPv6 host must be in brackets, as in [::1]:9876",

@@ -45,10 +45,11 @@ class ConfigValuesTest {
 
     @Test
     void appMustBeKnownAndTheMessageListsTheKnownApps() {
-        assertEquals(List.of("echo"), ConfigValues.APPS);
+        assertEquals(List.of("echo", "http"), ConfigValues.APPS);
         assertEquals("echo", ConfigValues.parseApp("echo"));
-        InvalidValueException e = assertThrows(InvalidValueException.class, () -> ConfigValues.parseApp("http"));
-        assertEquals("'http' is not a known app (known apps: echo)", e.getMessage());
+        assertEquals("http", ConfigValues.parseApp("http"));
+        InvalidValueException e = assertThrows(InvalidValueException.class, () -> ConfigValues.parseApp("ftp"));
+        assertEquals("'ftp' is not a known app (known apps: echo, http)", e.getMessage());
     }
 
     @Test
