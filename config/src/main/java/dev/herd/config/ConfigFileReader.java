@@ -30,8 +30,9 @@ final class ConfigFileReader {
 
     static final List<String> TOP_LEVEL_KEYS =
             List.of("listen", "workers", "app", "adminSocket", "adminGroup", "gracefulTimeout", "backlog",
-                    "worker");
-    static final List<String> WORKER_KEYS = List.of("jvmOptions", "env");
+                    "readyTimeout", "heartbeatTimeout", "maxRequests", "maxRequestsJitter", "flappingCrashes",
+                    "flappingWindow", "logFile", "pidFile", "worker");
+    static final List<String> WORKER_KEYS = List.of("jvmOptions", "env", "mainClass", "classpath", "args", "command");
 
     // Jackson's defaults are strict JSON: no comments, no single quotes, no trailing commas.
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -47,6 +48,8 @@ final class ConfigFileReader {
     private final Path file;
     private final JsonParser parser;
     private final ConfigBuilder builder;
+    // The line of every key read, by path ("worker.command"), to place errors about two keys.
+    private final Map<String, Integer> keyLines = new HashMap<>();
 
     private ConfigFileReader(Path file, JsonParser parser, ConfigBuilder builder) {
         this.file = file;
@@ -57,7 +60,9 @@ final class ConfigFileReader {
     static void readInto(Path file, ConfigBuilder builder) throws ConfigException {
         byte[] json = readBytes(file);
         try (JsonParser parser = MAPPER.createParser(json)) {
-            new ConfigFileReader(file, parser, builder).readDocument();
+            ConfigFileReader reader = new ConfigFileReader(file, parser, builder);
+            reader.readDocument();
+            reader.checkKeyRules();
         } catch (JsonProcessingException e) {
             JsonLocation location = e.getLocation();
             throw ConfigException.inFile(file, location == null ? 0 : location.getLineNr(),
@@ -105,37 +110,73 @@ final class ConfigFileReader {
             case "gracefulTimeout" ->
                     builder.gracefulTimeout(readString(key, line, ConfigValues::parseGracefulTimeout));
             case "backlog" -> builder.backlog(readWholeNumber(key, line, ConfigValues::parseBacklog));
-            case "worker" -> builder.worker(readWorker(line));
+            case "readyTimeout" -> builder.readyTimeout(readString(key, line, ConfigValues::parseReadyTimeout));
+            case "heartbeatTimeout" ->
+                    builder.heartbeatTimeout(readString(key, line, ConfigValues::parseHeartbeatTimeout));
+            case "maxRequests" -> builder.maxRequests(readWholeNumber(key, line, ConfigValues::parseMaxRequests));
+            case "maxRequestsJitter" ->
+                    builder.maxRequestsJitter(readWholeNumber(key, line, ConfigValues::parseMaxRequestsJitter));
+            case "flappingCrashes" ->
+                    builder.flappingCrashes(readWholeNumber(key, line, ConfigValues::parseFlappingCrashes));
+            case "flappingWindow" -> builder.flappingWindow(readString(key, line, ConfigValues::parseFlappingWindow));
+            case "logFile" -> builder.logFile(readString(key, line, ConfigValues::parseFilePath));
+            case "pidFile" -> builder.pidFile(readString(key, line, ConfigValues::parseFilePath));
+            case "worker" -> readWorker(line);
             default -> throw unknownKey(key, "", TOP_LEVEL_KEYS, line);
         }
     }
 
-    private WorkerSpec readWorker(int line) throws IOException, ConfigException {
+    private void readWorker(int line) throws IOException, ConfigException {
         requireObject("worker", line);
-        List<String> jvmOptions = new ArrayList<>();
-        Map<String, String> env = new LinkedHashMap<>();
-        // readFields rejects duplicate keys, so each collection is filled at most once.
+        // readFields rejects duplicate keys, so each part is set at most once; checkKeyRules sees them together.
         readFields("worker", (key, keyLine) -> {
+            String path = "worker." + key;
             switch (key) {
-                case "jvmOptions" -> jvmOptions.addAll(readJvmOptions(keyLine));
-                case "env" -> env.putAll(readEnv(keyLine));
+                case "jvmOptions" ->
+                        builder.workerJvmOptions(readStringList(path, keyLine, ConfigValues::checkJvmOption));
+                case "env" -> builder.workerEnv(readEnv(keyLine));
+                case "mainClass" -> builder.workerMainClass(readString(path, keyLine, ConfigValues::checkMainClass));
+                case "classpath" ->
+                        builder.workerClasspath(readStringList(path, keyLine, ConfigValues::checkClasspathEntry));
+                case "args" -> builder.workerArgs(readStringList(path, keyLine, ConfigValues::checkArgument));
+                case "command" -> builder.workerCommand(readCommand(keyLine));
                 default -> throw unknownKey(key, "worker", WORKER_KEYS, keyLine);
             }
         });
-        return new WorkerSpec(jvmOptions, env);
     }
 
-    private List<String> readJvmOptions(int line) throws IOException, ConfigException {
-        String path = "worker.jvmOptions";
+    /** Each element is checked with {@code check}, and named by its index in an error. */
+    private List<String> readStringList(String path, int line, Function<String, String> check)
+            throws IOException, ConfigException {
+        JsonNode array = readArray(path, line);
+        List<String> strings = new ArrayList<>();
+        for (int i = 0; i < array.size(); i++) {
+            strings.add(checkString(path + "[" + i + "]", line, array.get(i), check));
+        }
+        return strings;
+    }
+
+    /** Like {@link #readStringList}, but the first element is the executable and there must be one. */
+    private List<String> readCommand(int line) throws IOException, ConfigException {
+        String path = "worker.command";
+        JsonNode array = readArray(path, line);
+        if (array.isEmpty()) {
+            check(path, line, array, () -> ConfigValues.checkCommand(List.of()));
+        }
+        List<String> command = new ArrayList<>();
+        for (int i = 0; i < array.size(); i++) {
+            Function<String, String> check = i == 0 ? ConfigValues::checkExecutable : ConfigValues::checkArgument;
+            command.add(checkString(path + "[" + i + "]", line, array.get(i), check));
+        }
+        return command;
+    }
+
+    private JsonNode readArray(String path, int line) throws IOException, ConfigException {
         JsonNode array = readValue();
         if (!array.isArray()) {
             throw error(line, quote(path) + ": " + shown(array) + " is not an array of strings");
         }
-        List<String> options = new ArrayList<>();
-        for (int i = 0; i < array.size(); i++) {
-            options.add(checkString(path + "[" + i + "]", line, array.get(i), ConfigValues::checkJvmOption));
-        }
-        return options;
+        return array;
     }
 
     private Map<String, String> readEnv(int line) throws IOException, ConfigException {
@@ -147,6 +188,23 @@ final class ConfigFileReader {
             env.put(name, readString(path + "." + name, nameLine, ConfigValues::checkEnvValue));
         });
         return env;
+    }
+
+    /**
+     * Checks the rules between keys (see {@link KeyConflictException}) on the file's values alone, placing a
+     * broken rule at the line of the key it is about and naming the line of the other key when it is in the file.
+     */
+    private void checkKeyRules() throws ConfigException {
+        try {
+            builder.assemble();
+        } catch (KeyConflictException e) {
+            Integer line = keyLines.get(e.key());
+            Integer otherLine = keyLines.get(e.otherKey());
+            if (line == null) {
+                throw error(otherLine == null ? 0 : otherLine, e.getMessage());
+            }
+            throw error(line, e.getMessage() + (otherLine == null ? "" : " (set on line " + otherLine + ")"));
+        }
     }
 
     /**
@@ -163,6 +221,7 @@ final class ConfigFileReader {
                 throw error(line, "duplicate key " + quote(key) + inObject(objectPath)
                         + " (first set on line " + firstLine + ")");
             }
+            keyLines.put(objectPath.isEmpty() ? key : objectPath + "." + key, line);
             parser.nextToken();
             reader.read(key, line);
         }

@@ -15,12 +15,25 @@ import java.nio.file.Path;
  *   "adminGroup": "herd-admins",
  *   "gracefulTimeout": "30s",          see Durations
  *   "backlog": 511,                    1..65535
+ *   "readyTimeout": "60s",             1ms..1h
+ *   "heartbeatTimeout": "30s",         0 (off)..1h
+ *   "maxRequests": 0,                  0 (off)..2147483647
+ *   "maxRequestsJitter": 0,            0..2147483647, only with maxRequests
+ *   "flappingCrashes": 5,              1..1000
+ *   "flappingWindow": "60s",           above 0
+ *   "logFile": "/var/log/herd.log",    not ending in '/'
+ *   "pidFile": "/run/herd.pid",
  *   "worker": {
- *     "jvmOptions": ["-Xmx256m"],
- *     "env": {"APP_MODE": "prod"}      names match [A-Za-z_][A-Za-z0-9_]*
+ *     "jvmOptions": ["-Xmx256m"],      not with command
+ *     "env": {"APP_MODE": "prod"},     names match [A-Za-z_][A-Za-z0-9_]*
+ *     "mainClass": "com.example.Main", instead of app; not with command
+ *     "classpath": ["lib/app.jar"],    only with mainClass
+ *     "args": ["--mode", "prod"],      only with mainClass
+ *     "command": ["/usr/bin/server"]   instead of app: a non-JVM worker, socket on fd 0
  *   }
  * }
  * </pre>
+ * A file that sets {@code worker.mainClass} or {@code worker.command} must not set {@code app}.
  * Every problem is reported as a {@link ConfigException} naming the file, the line, the key and the value.
  */
 public final class ConfigLoader {
@@ -35,6 +48,10 @@ public final class ConfigLoader {
 
     /** The built-in defaults, as listed in {@link ConfigBuilder#defaults()}. */
     public static HerdConfig defaults() {
-        return ConfigBuilder.defaults().build();
+        try {
+            return ConfigBuilder.defaults().build();
+        } catch (ConfigException e) {
+            throw new AssertionError("the defaults go together", e);
+        }
     }
 }

@@ -1,10 +1,13 @@
 package dev.herd.config;
 
+import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
+import javax.lang.model.SourceVersion;
 
 /**
  * The rules for each configuration value, shared by the config file loader, the command line and the
@@ -17,15 +20,22 @@ import java.util.regex.Pattern;
 public final class ConfigValues {
 
     /** The built-in apps a worker can run. */
-    public static final List<String> APPS = List.of("echo");
+    public static final List<String> APPS = List.of("echo", "http");
     public static final int MIN_WORKERS = 1;
     public static final int MAX_WORKERS = 1024;
     public static final int MIN_BACKLOG = 1;
     public static final int MAX_BACKLOG = 65535;
     /** Linux keeps a Unix socket path in 108 bytes (sun_path), including the terminating NUL. */
     public static final int MAX_SOCKET_PATH_BYTES = 107;
+    public static final Duration MAX_READY_TIMEOUT = Duration.ofHours(1);
+    public static final Duration MAX_HEARTBEAT_TIMEOUT = Duration.ofHours(1);
+    public static final int MIN_FLAPPING_CRASHES = 1;
+    public static final int MAX_FLAPPING_CRASHES = 1000;
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    // A binary class name as the java launcher takes it: identifiers (letters, digits, _ and $) joined by dots.
+    private static final Pattern CLASS_NAME =
+            Pattern.compile("[\\p{L}_$][\\p{L}\\p{N}_$]*(\\.[\\p{L}_$][\\p{L}\\p{N}_$]*)*");
     // At most 10 digits, so that the text always fits in a long and the range check below decides.
     private static final Pattern WHOLE_NUMBER = Pattern.compile("-?[0-9]{1,10}");
 
@@ -105,6 +115,132 @@ public final class ConfigValues {
         return timeout;
     }
 
+    public static Duration parseReadyTimeout(String raw) {
+        return checkDuration(raw, Durations.parse(raw), Duration.ofMillis(1), MAX_READY_TIMEOUT, "from 1ms to 1h");
+    }
+
+    /** How long a starting worker may take to report READY=1: more than 0, at most an hour. */
+    public static Duration checkReadyTimeout(Duration timeout) {
+        return checkDuration(shown(timeout), timeout, Duration.ofMillis(1), MAX_READY_TIMEOUT, "from 1ms to 1h");
+    }
+
+    public static Duration parseHeartbeatTimeout(String raw) {
+        return checkDuration(raw, Durations.parse(raw), Duration.ZERO, MAX_HEARTBEAT_TIMEOUT, "from 0 (off) to 1h");
+    }
+
+    /** How long a ready worker may stay silent before it counts as hung; 0 turns hang detection off. */
+    public static Duration checkHeartbeatTimeout(Duration timeout) {
+        return checkDuration(shown(timeout), timeout, Duration.ZERO, MAX_HEARTBEAT_TIMEOUT, "from 0 (off) to 1h");
+    }
+
+    public static int parseMaxRequests(String raw) {
+        return parseWholeNumber(raw, 0, Integer.MAX_VALUE);
+    }
+
+    /** Requests (connections) after which a worker is replaced; 0 means never. */
+    public static int checkMaxRequests(int maxRequests) {
+        return checkRange(maxRequests, 0, Integer.MAX_VALUE);
+    }
+
+    public static int parseMaxRequestsJitter(String raw) {
+        return parseWholeNumber(raw, 0, Integer.MAX_VALUE);
+    }
+
+    public static int checkMaxRequestsJitter(int jitter) {
+        return checkRange(jitter, 0, Integer.MAX_VALUE);
+    }
+
+    public static int parseFlappingCrashes(String raw) {
+        return parseWholeNumber(raw, MIN_FLAPPING_CRASHES, MAX_FLAPPING_CRASHES);
+    }
+
+    public static int checkFlappingCrashes(int crashes) {
+        return checkRange(crashes, MIN_FLAPPING_CRASHES, MAX_FLAPPING_CRASHES);
+    }
+
+    public static Duration parseFlappingWindow(String raw) {
+        return checkDuration(raw, Durations.parse(raw), Duration.ofMillis(1), null, "above 0");
+    }
+
+    public static Duration checkFlappingWindow(Duration window) {
+        return checkDuration(shown(window), window, Duration.ofMillis(1), null, "above 0");
+    }
+
+    /**
+     * A file the master writes (its log, its pid): non-empty, and not a directory name. Checked on the text,
+     * because {@link Path#of} drops the trailing '/' that gives a directory name away.
+     */
+    public static Path parseFilePath(String raw) {
+        checkNoNul(raw, "a file path");
+        if (raw.endsWith("/")) {
+            throw new InvalidValueException(raw, "is not a file path: it ends in '/'");
+        }
+        return checkFilePath(Path.of(raw));
+    }
+
+    public static Path checkFilePath(Path path) {
+        String text = path.toString();
+        if (text.isEmpty()) {
+            throw new InvalidValueException(text, "is not a file path: it is empty");
+        }
+        Path name = path.getFileName();
+        if (name == null || name.toString().equals(".") || name.toString().equals("..")) {
+            throw new InvalidValueException(text, "is not a file path: it names a directory");
+        }
+        return path;
+    }
+
+    /** The user's main class as the java launcher takes it, e.g. {@code com.example.Main} or {@code a.B$Main}. */
+    public static String checkMainClass(String name) {
+        // A keyword is never an identifier; "com.example.Main.class" is the usual slip.
+        if (!CLASS_NAME.matcher(name).matches()
+                || Arrays.stream(name.split("\\.")).anyMatch(SourceVersion::isKeyword)) {
+            throw new InvalidValueException(name,
+                    "is not a Java class name (as in com.example.Main: letters, digits, _ and $, joined by dots)");
+        }
+        return name;
+    }
+
+    /** One classpath entry, a jar or a directory; entries are joined with ':', so one cannot contain it. */
+    public static String checkClasspathEntry(String entry) {
+        if (entry.isEmpty()) {
+            throw new InvalidValueException(entry, "is not a classpath entry: it is empty");
+        }
+        if (entry.indexOf(File.pathSeparatorChar) >= 0) {
+            throw new InvalidValueException(entry, "is not a classpath entry: it contains '"
+                    + File.pathSeparatorChar + "' (give one entry per string)");
+        }
+        return checkNoNul(entry, "a classpath entry");
+    }
+
+    /** One argument for the worker's program; an empty argument is allowed, as in a shell's {@code ""}. */
+    public static String checkArgument(String argument) {
+        return checkNoNul(argument, "a program argument");
+    }
+
+    /**
+     * The program of a command worker, the first element of {@code worker.command}. It must contain a '/'
+     * ({@code /usr/bin/server}, {@code ./server}): workers are started with posix_spawn, which does not search PATH.
+     */
+    public static String checkExecutable(String path) {
+        checkNoNul(path, "an executable path");
+        if (path.indexOf('/') < 0) {
+            throw new InvalidValueException(path,
+                    "is not an executable path: it has no '/' (PATH is not searched; write e.g. /usr/bin/x or ./x)");
+        }
+        return path;
+    }
+
+    /** A whole {@code worker.command}: an executable path followed by its arguments. */
+    public static List<String> checkCommand(List<String> command) {
+        if (command.isEmpty()) {
+            throw new InvalidValueException("[]", "is not a command: it is empty (give the executable first)");
+        }
+        checkExecutable(command.get(0));
+        command.subList(1, command.size()).forEach(ConfigValues::checkArgument);
+        return command;
+    }
+
     /** A worker environment variable name: {@code [A-Za-z_][A-Za-z0-9_]*}. */
     public static String checkEnvName(String name) {
         if (!ENV_NAME.matcher(name).matches()) {
@@ -125,6 +261,25 @@ public final class ConfigValues {
             throw new InvalidValueException(option, "is not a JVM option: it is empty");
         }
         return checkNoNul(option, "a JVM option");
+    }
+
+    /**
+     * Checks that {@code duration} lies in {@code [min, max]} ({@code max} null: no upper limit), showing the
+     * value as {@code shown} and the range as {@code range} in the message.
+     */
+    private static Duration checkDuration(String shown, Duration duration, Duration min, Duration max, String range) {
+        if (!Durations.isExpressible(duration)) {
+            throw new InvalidValueException(shown, "is not a whole, non-negative number of milliseconds");
+        }
+        if (duration.compareTo(min) < 0 || (max != null && duration.compareTo(max) > 0)) {
+            throw new InvalidValueException(shown, "is not a duration " + range);
+        }
+        return duration;
+    }
+
+    /** A typed duration in the syntax the user would have written, where there is one. */
+    private static String shown(Duration duration) {
+        return Durations.isExpressible(duration) ? Durations.format(duration) : duration.toString();
     }
 
     private static String checkNoNul(String text, String what) {

@@ -36,13 +36,23 @@ class ConfigLoaderTest {
                 "{",
                 "  \"listen\": \"[::1]:8080\",",
                 "  \"workers\": 3,",
-                "  \"app\": \"echo\",",
                 "  \"adminSocket\": \"/run/herd/admin.sock\",",
                 "  \"gracefulTimeout\": \"1500ms\",",
                 "  \"backlog\": 128,",
+                "  \"readyTimeout\": \"2m\",",
+                "  \"heartbeatTimeout\": \"0\",",
+                "  \"maxRequests\": 10000,",
+                "  \"maxRequestsJitter\": 500,",
+                "  \"flappingCrashes\": 10,",
+                "  \"flappingWindow\": \"5m\",",
+                "  \"logFile\": \"/var/log/herd.log\",",
+                "  \"pidFile\": \"run/herd.pid\",",
                 "  \"worker\": {",
                 "    \"jvmOptions\": [\"-Xmx64m\", \"-Dfoo=bar baz\"],",
-                "    \"env\": {\"APP_MODE\": \"prod\", \"_X1\": \"\"}",
+                "    \"env\": {\"APP_MODE\": \"prod\", \"_X1\": \"\"},",
+                "    \"mainClass\": \"com.example.Main\",",
+                "    \"classpath\": [\"lib/app.jar\", \"lib/*\"],",
+                "    \"args\": [\"--mode\", \"\"]",
                 "  }",
                 "}");
 
@@ -56,7 +66,40 @@ class ConfigLoaderTest {
         assertEquals(128, config.backlog());
         assertEquals(List.of("-Xmx64m", "-Dfoo=bar baz"), config.worker().jvmOptions());
         assertEquals(Map.of("APP_MODE", "prod", "_X1", ""), config.worker().env());
+        assertEquals(Duration.ofMinutes(2), config.readyTimeout());
+        assertEquals(Duration.ZERO, config.heartbeatTimeout());
+        assertEquals(10000, config.maxRequests());
+        assertEquals(500, config.maxRequestsJitter());
+        assertEquals(10, config.flappingCrashes());
+        assertEquals(Duration.ofMinutes(5), config.flappingWindow());
+        assertEquals(Optional.of(Path.of("/var/log/herd.log")), config.logFile());
+        assertEquals(Optional.of(Path.of("run/herd.pid")), config.pidFile());
+        assertEquals(Optional.of("com.example.Main"), config.worker().mainClass());
+        assertEquals(List.of("lib/app.jar", "lib/*"), config.worker().classpath());
+        assertEquals(List.of("--mode", ""), config.worker().args());
+        assertEquals(List.of(), config.worker().command());
+        assertEquals(WorkerSpec.Kind.MAIN_CLASS, config.worker().kind());
+        assertEquals("echo", config.app());
         assertEquals(Optional.of(file), config.source());
+    }
+
+    @Test
+    void acceptsAnAppForTheBuiltInWorker() throws Exception {
+        HerdConfig config = ConfigLoader.load(write("{\"app\": \"http\", \"worker\": {\"jvmOptions\": [\"-Xmx8m\"]}}"));
+
+        assertEquals("http", config.app());
+        assertEquals(WorkerSpec.Kind.BUILT_IN_APP, config.worker().kind());
+    }
+
+    @Test
+    void acceptsACommandWorker() throws Exception {
+        Path file = write("{\"worker\": {\"command\": [\"/usr/bin/server\", \"-v\", \"\"], \"env\": {\"A\": \"1\"}}}");
+
+        HerdConfig config = ConfigLoader.load(file);
+
+        assertEquals(List.of("/usr/bin/server", "-v", ""), config.worker().command());
+        assertEquals(Map.of("A", "1"), config.worker().env());
+        assertEquals(WorkerSpec.Kind.COMMAND, config.worker().kind());
     }
 
     @Test
@@ -71,6 +114,14 @@ class ConfigLoaderTest {
         assertEquals(defaults.gracefulTimeout(), config.gracefulTimeout());
         assertEquals(defaults.backlog(), config.backlog());
         assertEquals(defaults.worker(), config.worker());
+        assertEquals(defaults.readyTimeout(), config.readyTimeout());
+        assertEquals(defaults.heartbeatTimeout(), config.heartbeatTimeout());
+        assertEquals(defaults.maxRequests(), config.maxRequests());
+        assertEquals(defaults.maxRequestsJitter(), config.maxRequestsJitter());
+        assertEquals(defaults.flappingCrashes(), config.flappingCrashes());
+        assertEquals(defaults.flappingWindow(), config.flappingWindow());
+        assertEquals(defaults.logFile(), config.logFile());
+        assertEquals(defaults.pidFile(), config.pidFile());
         assertEquals(Optional.of(file), config.source());
     }
 
@@ -97,7 +148,7 @@ class ConfigLoaderTest {
             "backlog         | 0           | is not a whole number from 1 to 65535",
             "backlog         | 65536       | is not a whole number from 1 to 65535",
             "backlog         | true        | is not a whole number from 1 to 65535",
-            "app             | \"http\"    | is not a known app (known apps: echo)",
+            "app             | \"ftp\"     | is not a known app (known apps: echo, http)",
             "app             | 1           | is not a string",
             "listen          | \"host\"    | is not a listen address: expected HOST:PORT, as in 127.0.0.1:9876",
             "listen          | \"::1:80\"  | is not a listen address: an IPv6 host must be in brackets, as in [::1]:9876",
@@ -107,6 +158,29 @@ class ConfigLoaderTest {
             "gracefulTimeout | \"30x\"     | is not a duration (use e.g. 500ms, 30s, 2m)",
             "gracefulTimeout | \"-1s\"     | is not a duration (use e.g. 500ms, 30s, 2m)",
             "gracefulTimeout | 30          | is not a string",
+            "readyTimeout    | \"0\"       | is not a duration from 1ms to 1h",
+            "readyTimeout    | \"61m\"     | is not a duration from 1ms to 1h",
+            "readyTimeout    | \"1 m\"     | is not a duration (use e.g. 500ms, 30s, 2m)",
+            "readyTimeout    | 60          | is not a string",
+            "heartbeatTimeout | \"2h\"     | is not a duration from 0 (off) to 1h",
+            "heartbeatTimeout | \"off\"    | is not a duration (use e.g. 500ms, 30s, 2m)",
+            "heartbeatTimeout | 0          | is not a string",
+            "maxRequests     | -1          | is not a whole number from 0 to 2147483647",
+            "maxRequests     | 2147483648  | is not a whole number from 0 to 2147483647",
+            "maxRequests     | false       | is not a whole number from 0 to 2147483647",
+            "maxRequests     | \"1000\"    | is not a whole number from 0 to 2147483647",
+            "maxRequestsJitter | -5        | is not a whole number from 0 to 2147483647",
+            "maxRequestsJitter | 0.5       | is not a whole number from 0 to 2147483647",
+            "flappingCrashes | 0           | is not a whole number from 1 to 1000",
+            "flappingCrashes | 1001        | is not a whole number from 1 to 1000",
+            "flappingWindow  | \"0s\"      | is not a duration above 0",
+            "flappingWindow  | \"1d\"      | is not a duration (use e.g. 500ms, 30s, 2m)",
+            "logFile         | \"\"        | is not a file path: it is empty",
+            "logFile         | \"logs/\"   | is not a file path: it ends in '/'",
+            "logFile         | \"logs/..\" | is not a file path: it names a directory",
+            "logFile         | true        | is not a string",
+            "pidFile         | \"/run/\"   | is not a file path: it ends in '/'",
+            "pidFile         | null        | is not a string",
             "worker          | []          | is not an object"})
     void aBadValueIsReportedWithFileLineKeyAndValue(String key, String json, String problem) throws Exception {
         Path file = write(
@@ -127,7 +201,18 @@ class ConfigLoaderTest {
             "\"env\": {\"1A\": \"x\"}      | \"worker.env\": \"1A\" is not an environment variable name",
             "\"env\": {\"A-B\": \"x\"}     | \"worker.env\": \"A-B\" is not an environment variable name",
             "\"env\": {\"A\": 1}           | \"worker.env.A\": 1 is not a string",
-            "\"jvmOpts\": []               | unknown key \"jvmOpts\" in \"worker\" (known keys: jvmOptions, env)"})
+            "\"mainClass\": \"a/Main\"     | \"worker.mainClass\": \"a/Main\" is not a Java class name (as in",
+            "\"mainClass\": [\"a.B\"]      | \"worker.mainClass\": [\"a.B\"] is not a string",
+            "\"classpath\": \"a.jar\"      | \"worker.classpath\": \"a.jar\" is not an array of strings",
+            "\"classpath\": [\"a:b\"]      | \"worker.classpath[0]\": \"a:b\" is not a classpath entry: it contains",
+            "\"classpath\": [\"a\", \"\"]  | \"worker.classpath[1]\": \"\" is not a classpath entry: it is empty",
+            "\"args\": \"-v\"              | \"worker.args\": \"-v\" is not an array of strings",
+            "\"args\": [1]                 | \"worker.args[0]\": 1 is not a string",
+            "\"command\": \"./s -v\"       | \"worker.command\": \"./s -v\" is not an array of strings",
+            "\"command\": []               | \"worker.command\": [] is not a command: it is empty",
+            "\"command\": [\"srv\"]        | \"worker.command[0]\": \"srv\" is not an executable path: it has no '/'",
+            "\"command\": [\"./s\", null]  | \"worker.command[1]\": null is not a string",
+            "\"jvmOpts\": []               | unknown key \"jvmOpts\" in \"worker\" (known keys: jvmOptions, env,"})
     void aBadWorkerValueIsReportedWithItsLine(String field, String expected) throws Exception {
         Path file = write(
                 "{",
@@ -147,7 +232,16 @@ class ConfigLoaderTest {
         Path file = write("{", "  \"workers\": 2,", "", "", "", "", "  \"wokers\": 4", "}");
 
         assertEquals(file + ":7: unknown key \"wokers\" (known keys: listen, workers, app, adminSocket, adminGroup,"
-                + " gracefulTimeout, backlog, worker)", errorFor(file));
+                + " gracefulTimeout, backlog, readyTimeout, heartbeatTimeout, maxRequests, maxRequestsJitter,"
+                + " flappingCrashes, flappingWindow, logFile, pidFile, worker)", errorFor(file));
+    }
+
+    @Test
+    void anUnknownWorkerKeyListsTheKnownWorkerKeys() throws Exception {
+        Path file = write("{\"worker\": {\"main\": \"a.B\"}}");
+
+        assertEquals(file + ":1: unknown key \"main\" in \"worker\" (known keys: jvmOptions, env, mainClass,"
+                + " classpath, args, command)", errorFor(file));
     }
 
     @Test

@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ConfigValuesTest {
@@ -45,10 +48,11 @@ class ConfigValuesTest {
 
     @Test
     void appMustBeKnownAndTheMessageListsTheKnownApps() {
-        assertEquals(List.of("echo"), ConfigValues.APPS);
+        assertEquals(List.of("echo", "http"), ConfigValues.APPS);
         assertEquals("echo", ConfigValues.parseApp("echo"));
-        InvalidValueException e = assertThrows(InvalidValueException.class, () -> ConfigValues.parseApp("http"));
-        assertEquals("'http' is not a known app (known apps: echo)", e.getMessage());
+        assertEquals("http", ConfigValues.parseApp("http"));
+        InvalidValueException e = assertThrows(InvalidValueException.class, () -> ConfigValues.parseApp("ftp"));
+        assertEquals("'ftp' is not a known app (known apps: echo, http)", e.getMessage());
     }
 
     @Test
@@ -100,5 +104,138 @@ class ConfigValuesTest {
         assertThrows(InvalidValueException.class, () -> ConfigValues.checkJvmOption(""));
         assertThrows(InvalidValueException.class, () -> ConfigValues.checkJvmOption("-Da=\0"));
         assertThrows(InvalidValueException.class, () -> ConfigValues.checkEnvValue("a\0"));
+    }
+
+    @Test
+    void readyTimeoutIsMoreThanZeroAndAtMostAnHour() {
+        assertEquals(Duration.ofMillis(1), ConfigValues.parseReadyTimeout("1ms"));
+        assertEquals(Duration.ofHours(1), ConfigValues.parseReadyTimeout("60m"));
+        assertEquals("'0s' is not a duration from 1ms to 1h",
+                assertThrows(InvalidValueException.class, () -> ConfigValues.parseReadyTimeout("0s")).getMessage());
+        assertEquals("'3600001ms' is not a duration from 1ms to 1h", assertThrows(InvalidValueException.class,
+                () -> ConfigValues.parseReadyTimeout("3600001ms")).getMessage());
+        assertEquals("'60' is not a duration (use e.g. 500ms, 30s, 2m)",
+                assertThrows(InvalidValueException.class, () -> ConfigValues.parseReadyTimeout("60")).getMessage());
+        assertEquals("'PT-1S' is not a whole, non-negative number of milliseconds",
+                assertThrows(InvalidValueException.class,
+                        () -> ConfigValues.checkReadyTimeout(Duration.ofSeconds(-1))).getMessage());
+    }
+
+    @Test
+    void heartbeatTimeoutIsZeroForOffOrAtMostAnHour() {
+        assertEquals(Duration.ZERO, ConfigValues.parseHeartbeatTimeout("0"));
+        assertEquals(Duration.ofHours(1), ConfigValues.parseHeartbeatTimeout("1h"));
+        assertEquals("'2h' is not a duration from 0 (off) to 1h",
+                assertThrows(InvalidValueException.class, () -> ConfigValues.parseHeartbeatTimeout("2h")).getMessage());
+        assertEquals("'1h1ms' is not a duration (use e.g. 500ms, 30s, 2m)", assertThrows(InvalidValueException.class,
+                () -> ConfigValues.parseHeartbeatTimeout("1h1ms")).getMessage());
+        assertEquals(Duration.ZERO, ConfigValues.checkHeartbeatTimeout(Duration.ZERO));
+    }
+
+    @Test
+    void maxRequestsAndItsJitterAreZeroToTheLargestInt() {
+        assertEquals(0, ConfigValues.parseMaxRequests("0"));
+        assertEquals(Integer.MAX_VALUE, ConfigValues.parseMaxRequests("2147483647"));
+        assertEquals(Integer.MAX_VALUE, ConfigValues.parseMaxRequestsJitter("2147483647"));
+        for (Function<String, Integer> parse : List.<Function<String, Integer>>of(
+                ConfigValues::parseMaxRequests, ConfigValues::parseMaxRequestsJitter)) {
+            for (String raw : List.of("-1", "2147483648", "1e3", "ten", "")) {
+                assertEquals("'" + raw + "' is not a whole number from 0 to 2147483647",
+                        assertThrows(InvalidValueException.class, () -> parse.apply(raw)).getMessage());
+            }
+        }
+        assertThrows(InvalidValueException.class, () -> ConfigValues.checkMaxRequests(-1));
+        assertThrows(InvalidValueException.class, () -> ConfigValues.checkMaxRequestsJitter(Integer.MIN_VALUE));
+    }
+
+    @Test
+    void flappingCrashesIsOneTo1000AndItsWindowMoreThanZero() {
+        assertEquals(1, ConfigValues.parseFlappingCrashes("1"));
+        assertEquals(1000, ConfigValues.parseFlappingCrashes("1000"));
+        assertEquals("'0' is not a whole number from 1 to 1000",
+                assertThrows(InvalidValueException.class, () -> ConfigValues.parseFlappingCrashes("0")).getMessage());
+        assertEquals("'1001' is not a whole number from 1 to 1000",
+                assertThrows(InvalidValueException.class, () -> ConfigValues.checkFlappingCrashes(1001)).getMessage());
+        assertEquals(Duration.ofMillis(1), ConfigValues.parseFlappingWindow("1ms"));
+        assertEquals(Duration.ofHours(24), ConfigValues.parseFlappingWindow("24h"));
+        assertEquals("'0ms' is not a duration above 0",
+                assertThrows(InvalidValueException.class, () -> ConfigValues.parseFlappingWindow("0ms")).getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"herd.log", "/var/log/herd.log", "logs/herd.log", "./herd.pid", "../run/herd.pid",
+            "a b", ".hidden"})
+    void acceptsFilePaths(String raw) {
+        assertEquals(Path.of(raw), ConfigValues.parseFilePath(raw));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+            "``           | it is empty",
+            "/var/log/    | it ends in '/'",
+            "/            | it ends in '/'",
+            ".            | it names a directory",
+            "logs/..      | it names a directory",
+            "/var/log/.   | it names a directory"})
+    void rejectsFilePathsThatAreEmptyOrNameADirectory(String raw, String reason) {
+        assertEquals("'" + raw + "' is not a file path: " + reason,
+                assertThrows(InvalidValueException.class, () -> ConfigValues.parseFilePath(raw)).getMessage());
+    }
+
+    @Test
+    void aFilePathCannotContainNul() {
+        assertEquals("is not a file path: it contains a NUL character",
+                assertThrows(InvalidValueException.class, () -> ConfigValues.parseFilePath("a\0b")).problem());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Main", "com.example.Main", "a.B$Inner", "_x.$y", "com.example1.V2", "été.Ñ"})
+    void acceptsJavaClassNames(String name) {
+        assertEquals(name, ConfigValues.checkMainClass(name));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "1a.Main", "com..Main", ".Main", "Main.", "com/example/Main", "com.example.Main.class",
+            "a b", "a-b.C", "a.1B", "int", "a.new.B"})
+    void rejectsOtherClassNames(String name) {
+        assertEquals("'" + name + "' is not a Java class name (as in com.example.Main: letters, digits, _ and $,"
+                + " joined by dots)",
+                assertThrows(InvalidValueException.class, () -> ConfigValues.checkMainClass(name)).getMessage());
+    }
+
+    @Test
+    void classpathEntriesAreSingleNonEmptyPaths() {
+        assertEquals("lib/*", ConfigValues.checkClasspathEntry("lib/*"));
+        assertEquals("/opt/app/app.jar", ConfigValues.checkClasspathEntry("/opt/app/app.jar"));
+        assertEquals("'' is not a classpath entry: it is empty",
+                assertThrows(InvalidValueException.class, () -> ConfigValues.checkClasspathEntry("")).getMessage());
+        assertEquals("'a.jar:b.jar' is not a classpath entry: it contains ':' (give one entry per string)",
+                assertThrows(InvalidValueException.class,
+                        () -> ConfigValues.checkClasspathEntry("a.jar:b.jar")).getMessage());
+        assertThrows(InvalidValueException.class, () -> ConfigValues.checkClasspathEntry("a\0"));
+    }
+
+    @Test
+    void argumentsMayBeEmptyButNotContainNul() {
+        assertEquals("", ConfigValues.checkArgument(""));
+        assertEquals("--port=8080", ConfigValues.checkArgument("--port=8080"));
+        assertEquals("is not a program argument: it contains a NUL character",
+                assertThrows(InvalidValueException.class, () -> ConfigValues.checkArgument("a\0")).problem());
+    }
+
+    @Test
+    void aCommandIsAnExecutablePathAndItsArguments() {
+        List<String> command = List.of("/usr/bin/server", "", "-v");
+        assertEquals(command, ConfigValues.checkCommand(command));
+        assertEquals(List.of("./server"), ConfigValues.checkCommand(List.of("./server")));
+        assertEquals("'[]' is not a command: it is empty (give the executable first)",
+                assertThrows(InvalidValueException.class, () -> ConfigValues.checkCommand(List.of())).getMessage());
+        assertEquals("'server' is not an executable path: it has no '/' (PATH is not searched;"
+                + " write e.g. /usr/bin/x or ./x)",
+                assertThrows(InvalidValueException.class,
+                        () -> ConfigValues.checkCommand(List.of("server", "-v"))).getMessage());
+        assertThrows(InvalidValueException.class, () -> ConfigValues.checkExecutable(""));
+        List<String> withNul = new ArrayList<>(List.of("./server", "a\0"));
+        assertThrows(InvalidValueException.class, () -> ConfigValues.checkCommand(withNul));
     }
 }

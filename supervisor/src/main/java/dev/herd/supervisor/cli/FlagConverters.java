@@ -46,4 +46,29 @@ final class FlagConverters {
             super(ConfigValues::parseBacklog);
         }
     }
+
+    static final class ReadyTimeout extends Converter<Duration> {
+        ReadyTimeout() {
+            super(ConfigValues::parseReadyTimeout);
+        }
+    }
+
+    static final class HeartbeatTimeout extends Converter<Duration> {
+        HeartbeatTimeout() {
+            super(ConfigValues::parseHeartbeatTimeout);
+        }
+    }
+
+    static final class MaxRequests extends Converter<Integer> {
+        MaxRequests() {
+            super(ConfigValues::parseMaxRequests);
+        }
+    }
+
+    /** For --pid-file and --log-file. */
+    static final class FilePath extends Converter<Path> {
+        FilePath() {
+            super(ConfigValues::parseFilePath);
+        }
+    }
 }

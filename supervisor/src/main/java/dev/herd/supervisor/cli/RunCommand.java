@@ -43,6 +43,26 @@ final class RunCommand implements Callable<Integer> {
             description = "listen backlog of the shared socket (default 511)")
     private Integer backlog;
 
+    @Option(names = "--ready-timeout", paramLabel = "DURATION", converter = FlagConverters.ReadyTimeout.class,
+            description = "how long a starting worker may take to report ready, 1ms..1h (default 60s)")
+    private Duration readyTimeout;
+
+    @Option(names = "--heartbeat-timeout", paramLabel = "DURATION", converter = FlagConverters.HeartbeatTimeout.class,
+            description = "kill a ready worker silent for longer as hung; 0 = off, at most 1h (default 30s)")
+    private Duration heartbeatTimeout;
+
+    @Option(names = "--max-requests", paramLabel = "N", converter = FlagConverters.MaxRequests.class,
+            description = "replace a worker after it has served N connections; 0 = never (default 0)")
+    private Integer maxRequests;
+
+    @Option(names = "--pid-file", paramLabel = "PATH", converter = FlagConverters.FilePath.class,
+            description = "file to write the master's pid to (default none)")
+    private Path pidFile;
+
+    @Option(names = "--log-file", paramLabel = "PATH", converter = FlagConverters.FilePath.class,
+            description = "append the log and worker output to this file, reopened on SIGUSR1 (default stderr)")
+    private Path logFile;
+
     @Override
     public Integer call() throws ConfigException, java.io.IOException, InterruptedException {
         return new Master(effectiveConfig(), this::effectiveConfig, HerdVersion.current()).run();
@@ -67,6 +87,21 @@ final class RunCommand implements Callable<Integer> {
         }
         if (backlog != null) {
             builder.backlog(backlog);
+        }
+        if (readyTimeout != null) {
+            builder.readyTimeout(readyTimeout);
+        }
+        if (heartbeatTimeout != null) {
+            builder.heartbeatTimeout(heartbeatTimeout);
+        }
+        if (maxRequests != null) {
+            builder.maxRequests(maxRequests);
+        }
+        if (pidFile != null) {
+            builder.pidFile(pidFile);
+        }
+        if (logFile != null) {
+            builder.logFile(logFile);
         }
         return builder.build();
     }
