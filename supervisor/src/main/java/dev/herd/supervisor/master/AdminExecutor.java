@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herd.config.ConfigException;
 import dev.herd.config.Durations;
 import dev.herd.config.HerdConfig;
+import dev.herd.config.WorkerSpec;
 import dev.herd.log.Log;
 import dev.herd.supervisor.admin.AdminCommand;
 import dev.herd.supervisor.admin.AdminException;
@@ -161,13 +162,27 @@ final class AdminExecutor {
         // Every worker running now carries the old configuration; slots a scale-up adds start with the new one.
         List<Integer> oldWorkers = loop.slots().values().stream()
                 .filter(slot -> !slot.isEmpty()).map(Slot::number).toList();
+        HerdConfig previous = config;
+        apply(next, loop, "reload");
+        Log.info("reload: applied %s; replacing workers one after another", next.source().get());
+        CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(oldWorkers, true);
+        outcome.thenAccept(result -> {
+            // A reload whose replacement failed must not leave its config behind for the next crash
+            // replacement to pick up: go back to what the old workers run (unless another reload came since).
+            if (result.failure().isPresent() && config == next && !loop.stopping()) {
+                Log.warn("reload failed: workers started from now on use the previous configuration again");
+                apply(previous, loop, "reload rolled back");
+            }
+        });
+        return new Reloaded(Optional.empty(), outcome);
+    }
+
+    private void apply(HerdConfig next, MasterLoop loop, String reason) {
         config = next;
         SupervisionPolicy policy = SupervisionPolicy.from(next);
         launcher.setConfig(next, policy.heartbeatTimeout());
         loop.setPolicy(policy);
-        loop.scaleTo(next.workers(), "reload");
-        Log.info("reload: applied %s; replacing workers one after another", next.source().get());
-        return new Reloaded(Optional.empty(), loop.restart(oldWorkers, true));
+        loop.scaleTo(next.workers(), reason);
     }
 
     /** The settings a running master cannot change: its socket, and the admin socket's place and group. */
@@ -273,10 +288,23 @@ final class AdminExecutor {
                 .put("gracefulTimeout", Durations.format(config.gracefulTimeout()))
                 .put("backlog", config.backlog())
                 .put("configFile", config.source().map(Object::toString).orElse(null));
+        node.put("readyTimeout", Durations.format(config.readyTimeout()))
+                .put("heartbeatTimeout", Durations.format(config.heartbeatTimeout()))
+                .put("maxRequests", config.maxRequests())
+                .put("maxRequestsJitter", config.maxRequestsJitter())
+                .put("flappingCrashes", config.flappingCrashes())
+                .put("flappingWindow", Durations.format(config.flappingWindow()))
+                .put("logFile", config.logFile().map(Object::toString).orElse(null))
+                .put("pidFile", config.pidFile().map(Object::toString).orElse(null));
+        WorkerSpec spec = config.worker();
         ObjectNode worker = node.putObject("worker");
-        config.worker().jvmOptions().forEach(worker.putArray("jvmOptions")::add);
+        spec.jvmOptions().forEach(worker.putArray("jvmOptions")::add);
         ObjectNode env = worker.putObject("env");
-        config.worker().env().forEach(env::put);
+        spec.env().forEach(env::put);
+        worker.put("mainClass", spec.mainClass().orElse(null));
+        spec.classpath().forEach(worker.putArray("classpath")::add);
+        spec.args().forEach(worker.putArray("args")::add);
+        spec.command().forEach(worker.putArray("command")::add);
         return node;
     }
 }

@@ -7,7 +7,7 @@ import java.util.Optional;
  * What the master loop tells its service manager (systemd, through sd_notify) about itself. The loop calls these
  * from its own thread, so a watchdog ping proves the loop itself is turning.
  */
-interface ServiceNotifier {
+public interface ServiceNotifier {
 
     /** No service manager: every call does nothing. */
     ServiceNotifier NONE = new ServiceNotifier() {

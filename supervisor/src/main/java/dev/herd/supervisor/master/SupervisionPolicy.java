@@ -25,20 +25,10 @@ record SupervisionPolicy(
         int flappingCrashes,
         Duration flappingWindow) {
 
-    static final Duration DEFAULT_READY_TIMEOUT = Duration.ofSeconds(60);
-    static final Duration DEFAULT_HEARTBEAT_TIMEOUT = Duration.ofSeconds(30);
-    static final int DEFAULT_FLAPPING_CRASHES = 5;
-    static final Duration DEFAULT_FLAPPING_WINDOW = Duration.ofSeconds(60);
-
     /** The policy a configuration asks for. */
     static SupervisionPolicy from(HerdConfig config) {
-        return withGracefulTimeout(config.gracefulTimeout());
-    }
-
-    /** The defaults, with the given graceful timeout. */
-    static SupervisionPolicy withGracefulTimeout(Duration gracefulTimeout) {
-        return new SupervisionPolicy(gracefulTimeout, DEFAULT_READY_TIMEOUT, DEFAULT_HEARTBEAT_TIMEOUT, 0, 0,
-                DEFAULT_FLAPPING_CRASHES, DEFAULT_FLAPPING_WINDOW);
+        return new SupervisionPolicy(config.gracefulTimeout(), config.readyTimeout(), config.heartbeatTimeout(),
+                config.maxRequests(), config.maxRequestsJitter(), config.flappingCrashes(), config.flappingWindow());
     }
 
     SupervisionPolicy withGraceful(Duration timeout) {

@@ -1,6 +1,7 @@
 package dev.herd.supervisor.master;
 
 import dev.herd.config.HerdConfig;
+import dev.herd.config.WorkerSpec;
 import dev.herd.log.Log;
 import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.os.PosixOs;
@@ -136,16 +137,14 @@ final class WorkerLauncher implements WorkerSpawner {
     }
 
     SpawnRequest requestFor(int slot, int outputFd, Path statsFile, String notifySocket) {
-        List<String> argv = new ArrayList<>();
-        argv.add(javaExecutable);
-        argv.addAll(DEFAULT_JVM_OPTIONS);
-        argv.addAll(config.worker().jvmOptions());
-        // Shown by ps: which slot this JVM fills, without reading its environment.
-        argv.add("-Dherd.worker.slot=" + slot);
-        argv.add("-cp");
-        argv.add(classpath);
-        argv.add(WorkerMain.class.getName());
-        argv.add(config.app());
+        WorkerSpec worker = config.worker();
+        List<String> argv = switch (worker.kind()) {
+            case BUILT_IN_APP -> javaArgv(slot, classpath, WorkerMain.class.getName(), List.of(config.app()));
+            // herd's jars come after the user's: the user's own Jetty (or anything else) wins.
+            case MAIN_CLASS -> javaArgv(slot, String.join(File.pathSeparator, worker.classpath())
+                    + File.pathSeparator + classpath, worker.mainClass().orElseThrow(), worker.args());
+            case COMMAND -> worker.command();
+        };
         Map<String, String> environment = environmentFor(slot);
         environment.put(WorkerStats.FILE_VARIABLE, statsFile.toString());
         environment.put("NOTIFY_SOCKET", notifySocket);
@@ -153,7 +152,21 @@ final class WorkerLauncher implements WorkerSpawner {
             // systemd's convention: the timeout in microseconds; a client pings at half of it.
             environment.put("WATCHDOG_USEC", Long.toString(heartbeatTimeout.toNanos() / 1000));
         }
-        return new SpawnRequest(javaExecutable, argv, environment, listenFd, outputFd, lifelineReadFd);
+        return new SpawnRequest(argv.get(0), argv, environment, listenFd, outputFd, lifelineReadFd);
+    }
+
+    private List<String> javaArgv(int slot, String workerClasspath, String mainClass, List<String> args) {
+        List<String> argv = new ArrayList<>();
+        argv.add(javaExecutable);
+        argv.addAll(DEFAULT_JVM_OPTIONS);
+        argv.addAll(config.worker().jvmOptions());
+        // Shown by ps: which slot this JVM fills, without reading its environment.
+        argv.add("-Dherd.worker.slot=" + slot);
+        argv.add("-cp");
+        argv.add(workerClasspath);
+        argv.add(mainClass);
+        argv.addAll(args);
+        return argv;
     }
 
     private void closeQuietly(int fd) {
