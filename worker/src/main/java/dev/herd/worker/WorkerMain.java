@@ -20,9 +20,23 @@ public final class WorkerMain {
      */
     public static final int EXIT_BOOT_FAILURE = 3;
 
+    static {
+        // Jetty logs through slf4j, which without a provider warns on stderr. The built-in apps choose slf4j's own
+        // no-op provider (slf4j-api 2.0.9+) and hush slf4j's note about that choice, unless the JVM options (the
+        // config's worker.jvmOptions) set either. A provider jar such as slf4j-nop would do the same, but this
+        // module is also the library users' apps depend on, and a second provider there would fight theirs.
+        setPropertyIfAbsent("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+        setPropertyIfAbsent("slf4j.internal.verbosity", "WARN");
+    }
+
     private WorkerMain() {
     }
 
+    private static void setPropertyIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
 
     public static void main(String[] args) throws InterruptedException {
         WorkerEnvironment environment = WorkerEnvironment.fromSystem();

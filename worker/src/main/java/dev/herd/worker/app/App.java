@@ -30,6 +30,7 @@ public interface App {
     static App named(String name) {
         return switch (name) {
             case "echo" -> new EchoApp();
+            case "http" -> new HttpApp();
             default -> throw new IllegalArgumentException("unknown app '" + name + "'");
         };
     }
