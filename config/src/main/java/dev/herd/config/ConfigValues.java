@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 public final class ConfigValues {
 
     /** The built-in apps a worker can run. */
-    public static final List<String> APPS = List.of("echo", "http");
+    public static final List<String> APPS = List.of("echo");
     public static final int MIN_WORKERS = 1;
     public static final int MAX_WORKERS = 1024;
     public static final int MIN_BACKLOG = 1;
