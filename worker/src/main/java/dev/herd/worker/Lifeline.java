@@ -68,4 +68,13 @@ final class Lifeline implements AutoCloseable {
     public void close() throws IOException {
         pipe.close();
     }
+
+    /** For a shutdown hook, where nobody could act on the failure any more than log it. */
+    void closeQuietly() {
+        try {
+            close();
+        } catch (IOException e) {
+            Log.warn("closing the lifeline: %s", e.getMessage());
+        }
+    }
 }

@@ -2,18 +2,15 @@ package dev.herd.worker;
 
 import dev.herd.log.Log;
 import dev.herd.worker.app.App;
-import java.io.IOException;
-import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 /**
- * Entry point of a worker JVM started by the herd master ({@code WorkerMain APP}). The contract with the master:
- * fd 0 is the shared listening socket, fd 3 the lifeline pipe (EOF means the master is gone),
- * {@code HERD_WORKER_SLOT} and {@code HERD_MASTER_PID} in the environment. SIGTERM starts a drain: stop accepting,
- * finish the exchanges in progress, close idle connections, exit 0. SIGINT, SIGHUP, SIGTTIN and SIGTTOU are
- * ignored: sent to the whole group they are meant for the master, which answers Ctrl+C with SIGTERM itself.
+ * Entry point of a worker JVM started by the herd master ({@code WorkerMain APP}) for a built-in app. It drives the
+ * app through the same {@link Herd} API a user's own app uses: fd 0 is the shared listening socket, fd 3 the
+ * lifeline pipe (EOF means the master is gone), {@code READY=1} goes to {@code NOTIFY_SOCKET} once the app accepts,
+ * heartbeats go through the app's own executor, {@code STOPPING=1} when the drain starts. SIGTERM starts a drain:
+ * stop accepting, finish the exchanges in progress, close idle connections, exit 0. SIGINT, SIGHUP, SIGTTIN and
+ * SIGTTOU are ignored: sent to the whole group they are meant for the master, which answers Ctrl+C with SIGTERM.
  */
 public final class WorkerMain {
 
@@ -23,7 +20,22 @@ public final class WorkerMain {
      */
     public static final int EXIT_BOOT_FAILURE = 3;
 
+    static {
+        // Jetty logs through slf4j, which without a provider warns on stderr. The built-in apps choose slf4j's own
+        // no-op provider (slf4j-api 2.0.9+) and hush slf4j's note about that choice, unless the JVM options (the
+        // config's worker.jvmOptions) set either. A provider jar such as slf4j-nop would do the same, but this
+        // module is also the library users' apps depend on, and a second provider there would fight theirs.
+        setPropertyIfAbsent("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+        setPropertyIfAbsent("slf4j.internal.verbosity", "WARN");
+    }
+
     private WorkerMain() {
+    }
+
+    private static void setPropertyIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -34,61 +46,34 @@ public final class WorkerMain {
             System.exit(EXIT_BOOT_FAILURE);
         }
         App app;
-        ServerSocketChannel listener;
-        Drain drain;
-        Lifeline lifeline;
         try {
             StandardStreams.detachFromFds();
-            app = App.named(args[0], WorkerStats.fromEnvironment());
-            listener = inheritedListener();
-            drain = new Drain(listener);
-            lifeline = Lifeline.watch(environment.masterPid(), drain);
-        } catch (IllegalArgumentException | IOException e) {
-            Log.error("cannot start: %s", e.getMessage());
+            app = App.named(args[0]);
+            ServerSocketChannel listener = Herd.listener();
+            WorkerContext.ignoreMasterSignals();
+            // Watched before the app starts, so that a SIGTERM during start-up is a drain too, never a kill.
+            Herd.onDrain(app::drain);
+            app.start(listener);
+        } catch (Exception e) {
+            Log.error("cannot start: %s", e.getMessage() == null ? e : e.getMessage());
             System.exit(EXIT_BOOT_FAILURE);
             return;
         }
-        Signal.handle(new Signal("TERM"), signal -> drain.begin("SIGTERM"));
-        // Signals meant for the master can reach the whole group (Ctrl+C, a terminal hangup, kill -TTIN -PGID):
-        // the master decides what they mean, and a worker stopped or killed by one would only count as a crash.
-        for (String masterSignal : new String[] {"INT", "HUP", "TTIN", "TTOU"}) {
-            Signal.handle(new Signal(masterSignal), SignalHandler.SIG_IGN);
-        }
-
+        Herd.ready();
+        Herd.startHeartbeats(app.requestExecutor());
         Log.info("accepting (app %s, master %d)", args[0], environment.masterPid());
+
         int exitCode = 0;
         try {
-            app.serve(listener);
-            app.finishInFlight();
-            Log.info("drained (%s); exiting", drain.reason());
-        } catch (IOException e) {
+            app.awaitStopped();
+            Log.info("drained (%s); exiting", Herd.drainReason());
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
             // The shared socket failed outside a drain; the master replaces this worker.
-            Log.error("accept failed: %s", e.getMessage());
+            Log.error("%s", e.getMessage());
             exitCode = 1;
         }
-        closeLifeline(lifeline);
         System.exit(exitCode);
-    }
-
-    private static void closeLifeline(Lifeline lifeline) {
-        if (lifeline == null) {
-            return;
-        }
-        try {
-            lifeline.close();
-        } catch (IOException e) {
-            Log.warn("closing the lifeline: %s", e.getMessage());
-        }
-    }
-
-    private static ServerSocketChannel inheritedListener() throws IOException {
-        Channel inherited = System.inheritedChannel();
-        if (inherited instanceof ServerSocketChannel server) {
-            // Blocking accept on a platform thread: O_NONBLOCK is a property of the shared open file, so it must
-            // stay off for every worker holding the socket.
-            server.configureBlocking(true);
-            return server;
-        }
-        throw new IOException("fd 0 is not a listening TCP socket (" + inherited + ")");
     }
 }

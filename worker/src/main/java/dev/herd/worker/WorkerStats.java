@@ -1,6 +1,8 @@
 package dev.herd.worker;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -8,19 +10,24 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * A worker's connection counters, shared with the master through a small memory-mapped file
- * ({@code HERD_STATS_FILE}): two 64-bit counters, connections open now at offset 0 and connections served at
- * offset 8, native byte order. The master reads them when asked for status; nothing is sent, nothing polled.
- * Aligned 8-byte stores are atomic on the platforms herd runs on, so a reader never sees half a number.
+ * A worker's counters, shared with the master through a small memory-mapped file ({@code HERD_STATS_FILE}): two
+ * 64-bit counters in native byte order, connections open now at offset 0 and units served at offset 8. A unit is
+ * whatever the app counts as one piece of work: a connection for {@code echo}, a request for {@code http}; the
+ * master recycles a worker after {@code maxRequests} of them. The master reads the file when asked for status;
+ * nothing is sent, nothing polled. The counters are updated in place with atomic adds on the mapping, so
+ * concurrent threads need no lock and the master never sees half a number or a lost update.
  */
 public final class WorkerStats {
 
     public static final String FILE_VARIABLE = "HERD_STATS_FILE";
     public static final int FILE_BYTES = 16;
 
+    private static final int OPEN_OFFSET = 0;
+    private static final int SERVED_OFFSET = 8;
+    private static final VarHandle COUNTER =
+            MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
+
     private final ByteBuffer counters;
-    private long open;
-    private long served;
 
     private WorkerStats(ByteBuffer counters) {
         this.counters = counters;
@@ -28,31 +35,38 @@ public final class WorkerStats {
 
     /** The stats file named by the environment, or counters kept in memory only (a worker started by hand). */
     public static WorkerStats fromEnvironment() throws IOException {
-        String file = System.getenv(FILE_VARIABLE);
+        return forFile(System.getenv(FILE_VARIABLE));
+    }
+
+    static WorkerStats forFile(String file) throws IOException {
         if (file == null || file.isEmpty()) {
-            return new WorkerStats(null);
+            // Direct, like a mapping: atomic access through a VarHandle needs an aligned direct buffer.
+            return new WorkerStats(ByteBuffer.allocateDirect(FILE_BYTES));
         }
         try (FileChannel channel = FileChannel.open(Path.of(file), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             // The mapping outlives the channel.
-            return new WorkerStats(channel.map(FileChannel.MapMode.READ_WRITE, 0, FILE_BYTES).order(ByteOrder.nativeOrder()));
+            return new WorkerStats(channel.map(FileChannel.MapMode.READ_WRITE, 0, FILE_BYTES));
         }
     }
 
-    public synchronized void connectionOpened() {
-        open++;
-        served++;
-        publish();
+    public void connectionOpened() {
+        COUNTER.getAndAdd(counters, OPEN_OFFSET, 1L);
     }
 
-    public synchronized void connectionClosed() {
-        open--;
-        publish();
+    public void connectionClosed() {
+        COUNTER.getAndAdd(counters, OPEN_OFFSET, -1L);
     }
 
-    private void publish() {
-        if (counters != null) {
-            counters.putLong(0, open);
-            counters.putLong(8, served);
-        }
+    /** One more unit of work done: a request, or for a connection-oriented app such as echo, a connection. */
+    public void requestServed() {
+        COUNTER.getAndAdd(counters, SERVED_OFFSET, 1L);
+    }
+
+    public long openConnections() {
+        return (long) COUNTER.getVolatile(counters, OPEN_OFFSET);
+    }
+
+    public long served() {
+        return (long) COUNTER.getVolatile(counters, SERVED_OFFSET);
     }
 }

@@ -1,26 +1,36 @@
 package dev.herd.worker.app;
 
-import dev.herd.worker.WorkerStats;
-import java.io.IOException;
 import java.nio.channels.ServerSocketChannel;
+import java.util.concurrent.Executor;
 
 /**
- * A built-in worker application. {@link #serve} accepts on the shared listening channel until the channel is
- * closed (the drain has begun), then returns; {@link #finishInFlight} closes idle connections and waits until the
- * ones in the middle of an exchange have finished.
+ * A built-in worker application, driven by {@code WorkerMain} through the same {@code Herd} API a user's own app
+ * uses. {@link #start} returns once the app accepts; {@link #drain} runs on the drain thread and stops accepting
+ * at once, finishes the exchanges in progress and closes idle connections; {@link #awaitStopped} is where the main
+ * thread waits for all of that.
  */
 public interface App {
 
-    /** Accepts and serves connections; returns once {@code listener} has been closed by a drain. */
-    void serve(ServerSocketChannel listener) throws IOException;
+    /** Starts accepting on {@code listener} (the shared socket, blocking mode) and returns once it does. */
+    void start(ServerSocketChannel listener) throws Exception;
 
-    /** Closes idle connections and blocks until the busy ones have completed their exchange and closed. */
-    void finishInFlight() throws InterruptedException;
+    /** The executor that runs the app's exchanges; heartbeats are submitted to it, so a stuck app stops beating. */
+    Executor requestExecutor();
+
+    /** Stops accepting now, lets the exchanges in progress finish, closes idle connections; may block. */
+    void drain();
+
+    /**
+     * Blocks until the app has stopped: returns after a finished drain, throws if it stopped serving on its own
+     * (the shared socket failed outside a drain).
+     */
+    void awaitStopped() throws Exception;
 
     /** The built-in app with this name; names are checked by the config module before a worker starts. */
-    static App named(String name, WorkerStats stats) {
+    static App named(String name) {
         return switch (name) {
-            case "echo" -> new EchoApp(stats);
+            case "echo" -> new EchoApp();
+            case "http" -> new HttpApp();
             default -> throw new IllegalArgumentException("unknown app '" + name + "'");
         };
     }

@@ -1,33 +1,74 @@
 package dev.herd.worker.app;
 
 import dev.herd.log.Log;
-import dev.herd.worker.WorkerStats;
+import dev.herd.worker.Herd;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 
 /**
  * The original socket example's server, made concurrent: every byte a client sends is written back unchanged as
  * soon as it arrives (clients write titles without a newline, so nothing waits for one). One platform thread per
  * connection keeps each exchange simple; an exchange is "busy" from the read that returned bytes until the echo
- * is fully written, and a drain closes only connections that are not busy.
+ * is fully written, and a drain closes only connections that are not busy. Each connection counts as one unit
+ * served. There is no request pool, so heartbeats are sent from herd's timer thread.
  */
 final class EchoApp implements App {
 
     private final Set<EchoConnection> connections = ConcurrentHashMap.newKeySet();
-    private final WorkerStats stats;
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private volatile ServerSocketChannel listener;
     private volatile boolean draining;
 
-    EchoApp(WorkerStats stats) {
-        this.stats = stats;
+    @Override
+    public void start(ServerSocketChannel listener) {
+        this.listener = listener;
+        // Not a daemon: it is the thread that keeps serving while main waits in awaitStopped.
+        new Thread(this::acceptUntilDrained, "echo-acceptor").start();
     }
 
     @Override
-    public void serve(ServerSocketChannel listener) throws IOException {
+    public Executor requestExecutor() {
+        return Runnable::run;
+    }
+
+    @Override
+    public void drain() {
+        try {
+            // Our copy of the shared socket only: the other workers keep theirs and the backlog.
+            listener.close();
+        } catch (IOException e) {
+            Log.warn("closing the listening socket: %s", e.getMessage());
+        }
+    }
+
+    @Override
+    public void awaitStopped() throws IOException, InterruptedException {
+        try {
+            stopped.get();
+        } catch (ExecutionException e) {
+            throw new IOException("accept failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private void acceptUntilDrained() {
+        try {
+            serve();
+            finishInFlight();
+            stopped.complete(null);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            stopped.completeExceptionally(e);
+        }
+    }
+
+    private void serve() throws IOException {
         while (true) {
             SocketChannel client;
             try {
@@ -38,7 +79,8 @@ final class EchoApp implements App {
             }
             EchoConnection connection = new EchoConnection(client);
             connections.add(connection);
-            stats.connectionOpened();
+            Herd.connectionOpened();
+            Herd.requestServed();
             Thread thread = new Thread(() -> serveConnection(connection), "echo-" + client.socket().getPort());
             thread.setDaemon(true);
             thread.start();
@@ -67,7 +109,7 @@ final class EchoApp implements App {
             Log.warn("echo connection failed: %s", e.getMessage());
         } finally {
             connection.close();
-            stats.connectionClosed();
+            Herd.connectionClosed();
             synchronized (connections) {
                 connections.remove(connection);
                 connections.notifyAll();
@@ -75,8 +117,7 @@ final class EchoApp implements App {
         }
     }
 
-    @Override
-    public void finishInFlight() throws InterruptedException {
+    private void finishInFlight() throws InterruptedException {
         draining = true;
         for (EchoConnection connection : connections) {
             connection.closeIfIdle();

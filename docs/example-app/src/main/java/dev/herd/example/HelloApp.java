@@ -1,0 +1,59 @@
+package dev.herd.example;
+
+import dev.herd.worker.Herd;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * A Jetty 12 app of one's own, run by herd: {@code worker.mainClass = dev.herd.example.HelloApp}. Every worker
+ * serves on the listening socket herd shares among them (fd 0), says when it is ready, beats from its request
+ * pool, and on SIGTERM stops gracefully: no new connections, requests in progress finish, exit 0.
+ */
+public final class HelloApp {
+
+    public static void main(String[] args) throws Exception {
+        Herd.listener(); // fails fast, with a clear message, when fd 0 is not a listening socket
+
+        QueuedThreadPool pool = new QueuedThreadPool();
+        Server server = new Server(pool);
+        // One acceptor thread: Jetty then accepts in blocking mode, which the shared socket needs.
+        ServerConnector connector = new ServerConnector(server, 1, -1);
+        connector.setInheritChannel(true);
+        server.addConnector(connector);
+        server.setHandler(new GracefulHandler(new Hello()));
+        server.setStopTimeout(30_000);
+        server.start();
+
+        Herd.ready();
+        Herd.startHeartbeats(pool);
+        Herd.onDrain(() -> stop(server));
+        server.join();
+    }
+
+    private static void stop(Server server) {
+        try {
+            server.stop(); // graceful: waits for requests in progress, up to the stop timeout
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static final class Hello extends Handler.Abstract.NonBlocking {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            Herd.requestServed(); // counted against maxRequests
+            String body = "hello from example worker-" + Herd.slot() + "\n";
+            response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
+            return true;
+        }
+    }
+}

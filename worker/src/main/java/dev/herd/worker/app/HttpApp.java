@@ -1,0 +1,138 @@
+package dev.herd.worker.app;
+
+import dev.herd.log.Log;
+import dev.herd.worker.Herd;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executor;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * A small HTTP/1.1 server on Jetty 12, with keep-alive, serving from the shared inherited socket:
+ * {@code GET /} answers {@code hello from herd worker-3 (pid 1234)}, {@code GET /delay?ms=N} answers the same
+ * after N milliseconds (at most 10 s; a request that is in flight on purpose, to watch a drain finish it), and
+ * every other path is 404. Each request counts as one unit served; connections are counted as they open and close.
+ *
+ * <p>Jetty accepts on one acceptor thread in blocking mode: with no acceptor it would switch the shared socket
+ * to O_NONBLOCK, which every other worker holding it (an echo worker during a reload, say) would then see too.
+ *
+ * <p>The drain is Jetty's graceful stop: the connector's shutdown interrupts the acceptor, which closes this
+ * worker's copy of the listening socket (the others keep theirs and the shared backlog); responses from then on
+ * carry {@code Connection: close}; idle keep-alive connections are closed after {@link #SHUTDOWN_IDLE_MILLIS};
+ * the stop waits for the connections still busy, up to {@link #STOP_TIMEOUT_MILLIS}. A request that arrives on a
+ * kept-alive connection during the drain is still served, and that connection is then closed.
+ */
+final class HttpApp implements App {
+
+    /** Longer than the master's default graceful timeout: the master, not Jetty, decides when to give up. */
+    static final long STOP_TIMEOUT_MILLIS = 60_000;
+    /** How long an idle keep-alive connection stays open once the drain has begun. */
+    static final long SHUTDOWN_IDLE_MILLIS = 100;
+    static final long MAX_DELAY_MILLIS = 10_000;
+
+    private final QueuedThreadPool pool = new QueuedThreadPool();
+    private final Server server = new Server(pool);
+    private volatile boolean draining;
+
+    @Override
+    public void start(ServerSocketChannel listener) throws Exception {
+        pool.setName("http");
+        // One acceptor thread: Jetty keeps the inherited channel (System.inheritedChannel(), the same object as
+        // listener) in blocking mode only when it has at least one.
+        ServerConnector connector = new ServerConnector(server, 1, -1);
+        connector.setInheritChannel(true);
+        connector.setShutdownIdleTimeout(SHUTDOWN_IDLE_MILLIS);
+        connector.addEventListener(new Connection.Listener() {
+            @Override
+            public void onOpened(Connection connection) {
+                Herd.connectionOpened();
+            }
+
+            @Override
+            public void onClosed(Connection connection) {
+                Herd.connectionClosed();
+            }
+        });
+        server.addConnector(connector);
+        server.setHandler(new HelloHandler());
+        server.setStopTimeout(STOP_TIMEOUT_MILLIS);
+        server.start();
+        if (!connector.isOpen()) {
+            throw new IllegalStateException("Jetty did not take the inherited listening socket on fd 0");
+        }
+    }
+
+    @Override
+    public Executor requestExecutor() {
+        return pool;
+    }
+
+    @Override
+    public void drain() {
+        draining = true;
+        try {
+            server.stop();
+        } catch (Exception e) {
+            Log.error("stopping Jetty: %s", e);
+        }
+    }
+
+    @Override
+    public void awaitStopped() throws InterruptedException {
+        server.join();
+    }
+
+    private final class HelloHandler extends Handler.Abstract {
+
+        private final String greeting = "hello from herd worker-" + Herd.slot() + " (pid "
+                + ProcessHandle.current().pid() + ")\n";
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            Herd.requestServed();
+            String path = Request.getPathInContext(request);
+            if (!path.equals("/") && !path.equals("/delay")) {
+                Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
+                return true;
+            }
+            if (!HttpMethod.GET.is(request.getMethod()) && !HttpMethod.HEAD.is(request.getMethod())) {
+                Response.writeError(request, response, callback, HttpStatus.METHOD_NOT_ALLOWED_405);
+                return true;
+            }
+            if (path.equals("/delay")) {
+                Thread.sleep(delayMillis(request));
+            }
+            if (draining) {
+                // The client should not send another request on a connection that is about to close.
+                response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            }
+            response.setStatus(HttpStatus.OK_200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+            response.write(true, ByteBuffer.wrap(greeting.getBytes(StandardCharsets.UTF_8)), callback);
+            return true;
+        }
+
+        private long delayMillis(Request request) {
+            Fields.Field ms = Request.extractQueryParameters(request).get("ms");
+            try {
+                long millis = ms == null ? 0 : Long.parseLong(ms.getValue());
+                return Math.max(0, Math.min(MAX_DELAY_MILLIS, millis));
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+    }
+}
