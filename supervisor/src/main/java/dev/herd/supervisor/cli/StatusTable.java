@@ -16,14 +16,16 @@ final class StatusTable {
         out.append(String.format("config %s, %d workers wanted%s%n",
                 status.path("configFile").isNull() ? "(none)" : status.path("configFile").asText(),
                 status.path("desiredWorkers").asInt(), status.path("stopping").asBoolean() ? ", STOPPING" : ""));
-        out.append(String.format("%n%-5s %-8s %-9s %-25s %-9s %-6s %-8s %s%n",
-                "SLOT", "PID", "STATE", "STARTED", "RESTARTS", "OPEN", "SERVED", "LAST EXIT"));
+        out.append(status.path("summary").asText()).append(System.lineSeparator());
+        out.append(String.format("%n%-5s %-8s %-9s %-25s %-8s %-9s %-6s %-8s %s%n",
+                "SLOT", "PID", "STATE", "STARTED", "READY", "RESTARTS", "OPEN", "SERVED", "LAST EXIT"));
         for (JsonNode worker : status.path("workers")) {
-            out.append(String.format("%-5d %-8s %-9s %-25s %-9d %-6d %-8d %s%n",
+            out.append(String.format("%-5d %-8s %-9s %-25s %-8s %-9d %-6d %-8d %s%n",
                     worker.path("slot").asInt(),
                     worker.path("pid").isNull() ? "-" : worker.path("pid").asText(),
                     worker.path("state").asText(),
                     worker.path("startedAt").isNull() ? "-" : worker.path("startedAt").asText(),
+                    worker.path("readyAfterMs").isNumber() ? worker.path("readyAfterMs").asLong() + "ms" : "-",
                     worker.path("restarts").asInt(),
                     worker.path("connectionsOpen").asLong(),
                     worker.path("connectionsServed").asLong(),
