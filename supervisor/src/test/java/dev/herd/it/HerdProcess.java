@@ -8,11 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -30,7 +28,8 @@ final class HerdProcess implements AutoCloseable {
 
     private final Process process;
     private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final Set<Long> seenDescendants = new LinkedHashSet<>();
+    /** Every descendant seen, with its command line then: close() kills only a pid that still runs the same. */
+    private final Map<Long, String> seenDescendants = new java.util.concurrent.ConcurrentHashMap<>();
 
     private HerdProcess(Process process) {
         this.process = process;
@@ -116,7 +115,7 @@ final class HerdProcess implements AutoCloseable {
         Map<Integer, Long> bySlot = new java.util.TreeMap<>();
         Pattern slotFlag = Pattern.compile("-Dherd\\.worker\\.slot=(\\d+)");
         process.toHandle().children().forEach(child -> {
-            seenDescendants.add(child.pid());
+            remember(child.pid());
             if (ProcFs.exited(child.pid())) {
                 return;
             }
@@ -156,22 +155,28 @@ final class HerdProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    private void remember(long pid) {
+        if (!ProcFs.exited(pid)) {
+            seenDescendants.putIfAbsent(pid, ProcFs.cmdline(pid));
+        }
+    }
+
     @Override
     public void close() {
-        process.toHandle().descendants().forEach(child -> seenDescendants.add(child.pid()));
+        process.toHandle().descendants().forEach(child -> remember(child.pid()));
         process.destroyForcibly();
-        for (long pid : seenDescendants) {
-            // Only processes this test started: descendants of our master, still running our worker class.
-            if (!ProcFs.exited(pid) && ProcFs.cmdline(pid).contains("dev.herd.worker.WorkerMain")) {
+        seenDescendants.forEach((pid, cmdline) -> {
+            // Only processes this test started: descendants of our master, still running what they ran then.
+            if (!ProcFs.exited(pid) && ProcFs.cmdline(pid).equals(cmdline)) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
-        }
+        });
         try {
             process.waitFor(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         Poll.until(Duration.ofSeconds(10), "every worker of herd " + pid() + " to exit",
-                () -> seenDescendants.stream().allMatch(ProcFs::exited));
+                () -> seenDescendants.keySet().stream().allMatch(ProcFs::exited));
     }
 }

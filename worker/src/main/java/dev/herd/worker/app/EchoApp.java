@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executor;
 
 /**
@@ -21,6 +22,9 @@ import java.util.concurrent.Executor;
  * served. There is no request pool, so heartbeats are sent from herd's timer thread.
  */
 final class EchoApp implements App {
+
+    /** How long a drain waits for the first bytes of a connection accepted just before it. */
+    private static final long FIRST_EXCHANGE_GRACE_MILLIS = 1000;
 
     private final Set<EchoConnection> connections = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -117,14 +121,24 @@ final class EchoApp implements App {
         }
     }
 
+    /**
+     * Closes idle connections at once; waits for busy ones. A connection accepted just before the drain whose
+     * client has not sent anything yet is not idle but new: its client is about to write, so it gets
+     * {@link #FIRST_EXCHANGE_GRACE_MILLIS} for a first exchange before it is closed too.
+     */
     private void finishInFlight() throws InterruptedException {
         draining = true;
-        for (EchoConnection connection : connections) {
-            connection.closeIfIdle();
-        }
+        connections.forEach(connection -> connection.closeIfIdle(false));
+        long graceEnd = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FIRST_EXCHANGE_GRACE_MILLIS);
+        boolean graceOver = false;
         synchronized (connections) {
             while (!connections.isEmpty()) {
-                connections.wait();
+                long left = TimeUnit.NANOSECONDS.toMillis(graceEnd - System.nanoTime());
+                if (!graceOver && left <= 0) {
+                    graceOver = true;
+                    connections.forEach(connection -> connection.closeIfIdle(true));
+                }
+                connections.wait(graceOver ? 0 : Math.max(1, left));
             }
         }
     }
@@ -133,6 +147,7 @@ final class EchoApp implements App {
     private static final class EchoConnection {
         private final SocketChannel channel;
         private boolean busy;
+        private boolean exchanged;
         private boolean closed;
 
         EchoConnection(SocketChannel channel) {
@@ -150,14 +165,16 @@ final class EchoApp implements App {
         /** Returns whether the connection stays open for another exchange. */
         synchronized boolean endExchange(boolean draining) {
             busy = false;
+            exchanged = true;
             if (draining) {
                 closeQuietly();
             }
             return !closed;
         }
 
-        synchronized void closeIfIdle() {
-            if (!busy) {
+        /** Closes the connection unless an exchange is under way; a new one only when {@code evenNew}. */
+        synchronized void closeIfIdle(boolean evenNew) {
+            if (!busy && (exchanged || evenNew)) {
                 closeQuietly();
             }
         }

@@ -1,0 +1,306 @@
+package dev.herd.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 4's promises, end to end with real processes: readiness over NOTIFY_SOCKET, rolling reloads that never
+ * refuse a client, a reload whose replacement never gets ready, hang detection, recycling, and a worker that is
+ * not a JVM but speaks sd_notify.
+ */
+class ZeroDowntimeIT {
+
+    private static final Duration START = Duration.ofSeconds(90);
+    private static final String TITLE = "War and Peace";
+
+    @TempDir
+    Path dir;
+
+    private Path socket() {
+        return dir.resolve("run/herd.sock");
+    }
+
+    private HerdProcess startHerd(String... extra) {
+        List<String> args = new ArrayList<>(List.of("--admin-socket", socket().toString()));
+        args.addAll(List.of(extra));
+        return HerdProcess.run(args.toArray(String[]::new));
+    }
+
+    private Cli.Result cli(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("--admin-socket");
+        all.add(socket().toString());
+        return Cli.herd(all.toArray(String[]::new));
+    }
+
+    private JsonNode status() {
+        try (AdminSocketClient client = new AdminSocketClient(socket())) {
+            return client.request("{\"command\":\"status\"}");
+        } catch (IOException e) {
+            throw new AssertionError("status: " + e, e);
+        }
+    }
+
+    /** Waits until {@code count} workers are ready and no other worker process is listed; returns their pids. */
+    private Set<Long> awaitReady(int count) {
+        return Poll.until(START, count + " ready workers", () -> {
+            JsonNode status;
+            try (AdminSocketClient client = new AdminSocketClient(socket())) {
+                status = client.request("{\"command\":\"status\"}");
+            } catch (IOException notListeningYet) {
+                return java.util.Optional.empty();
+            }
+            Set<Long> ready = new TreeSet<>();
+            boolean others = false;
+            for (JsonNode worker : status.path("workers")) {
+                if (worker.path("state").asText().equals("ready")) {
+                    ready.add(worker.path("pid").asLong());
+                } else {
+                    others = true;
+                }
+            }
+            return ready.size() == count && !others ? java.util.Optional.of(ready) : java.util.Optional.empty();
+        });
+    }
+
+    private Path writeConfig(String json) throws IOException {
+        Path config = dir.resolve("herd.json");
+        Files.writeString(config, json);
+        return config;
+    }
+
+    /** Echo clients, one new connection after another, counting failures, until closed. */
+    private static final class ClientLoop implements AutoCloseable {
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final AtomicInteger served = new AtomicInteger();
+        private final AtomicInteger failed = new AtomicInteger();
+        private final AtomicReference<String> firstFailure = new AtomicReference<>();
+        private final Thread thread;
+
+        ClientLoop(int port) {
+            thread = new Thread(() -> {
+                while (running.get()) {
+                    try {
+                        String echo = EchoClient.roundTrip(port, TITLE);
+                        if (echo.equals(TITLE)) {
+                            served.incrementAndGet();
+                        } else {
+                            fail("wrong echo '" + echo + "'");
+                        }
+                    } catch (IOException e) {
+                        fail(e.toString());
+                    }
+                }
+            }, "client-loop");
+            thread.start();
+        }
+
+        private void fail(String why) {
+            failed.incrementAndGet();
+            firstFailure.compareAndSet(null, why);
+        }
+
+        int served() {
+            return served.get();
+        }
+
+        void assertNoFailure() {
+            assertEquals(0, failed.get(), "failed connections, the first: " + firstFailure.get());
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            thread.join(10_000);
+        }
+    }
+
+    @Test
+    void aReloadWithANewWorkerCountAndJvmOptionTakesEffectWithoutFailingAClient() throws Exception {
+        Path config = writeConfig("{\"workers\": 2, \"gracefulTimeout\": \"10s\","
+                + " \"worker\": {\"jvmOptions\": [\"-Dherd.it.generation=1\"]}}");
+        try (HerdProcess herd = startHerd("-c", config.toString())) {
+            awaitReady(2);
+            try (ClientLoop clients = new ClientLoop(herd.port())) {
+                Poll.until(START, "clients served before the reload", () -> clients.served() >= 20);
+                writeConfig("{\"workers\": 3, \"gracefulTimeout\": \"10s\","
+                        + " \"worker\": {\"jvmOptions\": [\"-Dherd.it.generation=2\"]}}");
+                int servedBefore = clients.served();
+
+                Cli.Result reload = cli("reload");
+
+                assertEquals(0, reload.exitCode(), reload.stderr() + herd.output());
+                assertTrue(reload.stdout().contains("reloaded"), reload.stdout());
+                Set<Long> ready = awaitReady(3);
+                for (long pid : ready) {
+                    assertTrue(ProcFs.cmdline(pid).contains("-Dherd.it.generation=2"), ProcFs.cmdline(pid));
+                }
+                int servedAfter = clients.served();
+                assertTrue(servedAfter > servedBefore, "no client was served during the reload");
+                Poll.until(START, "a few more clients", () -> clients.served() >= servedAfter + 20);
+                clients.close();
+                clients.assertNoFailure();
+            }
+        }
+    }
+
+    @Test
+    void anInvalidConfigOnReloadIsReportedAndTheOldWorkersKeepServing() throws Exception {
+        Path config = writeConfig("{\"workers\": 2}");
+        try (HerdProcess herd = startHerd("-c", config.toString())) {
+            Set<Long> before = awaitReady(2);
+            writeConfig("{\"workers\": \"many\"}");
+
+            Cli.Result reload = cli("reload");
+
+            assertEquals(1, reload.exitCode());
+            assertTrue(reload.stderr().contains("herd.json:1") && reload.stderr().contains("(reload_failed)"),
+                    reload.stderr());
+            assertEquals(1, reload.stderr().strip().lines().count(), reload.stderr());
+            assertEquals(before, awaitReady(2));
+            assertEquals(TITLE, EchoClient.roundTrip(herd.port(), TITLE));
+            assertTrue(herd.hasLine("reload: .*keeping the running configuration"), herd.output());
+        }
+    }
+
+    @Test
+    void aReplacementThatNeverSendsReadyFailsTheReloadAndTheOldWorkersKeepServing() throws Exception {
+        Path config = writeConfig("{\"workers\": 2, \"readyTimeout\": \"3s\"}");
+        try (HerdProcess herd = startHerd("-c", config.toString())) {
+            Set<Long> before = awaitReady(2);
+            // A worker that takes the socket but never says READY=1.
+            writeConfig("{\"workers\": 2, \"readyTimeout\": \"3s\", \"worker\": {\"command\":"
+                    + " [\"/usr/bin/python3\", \"-c\", \"import time; time.sleep(600)\"]}}");
+
+            Cli.Result reload = cli("reload");
+
+            assertEquals(1, reload.exitCode(), reload.stdout());
+            assertTrue(reload.stderr().contains("not ready within 3s") && reload.stderr().contains("reload_failed"),
+                    reload.stderr());
+            assertEquals(before, awaitReady(2), "the old workers are the ones serving");
+            assertEquals(TITLE, EchoClient.roundTrip(herd.port(), TITLE));
+            // The failed reload's config is not left for the next replacement: a killed worker comes back as echo.
+            long victim = before.iterator().next();
+            Cli.run(Duration.ofSeconds(10), "kill", "-KILL", Long.toString(victim));
+            Set<Long> after = Poll.until(START, "a replacement", () -> {
+                Set<Long> ready = awaitReady(2);
+                return ready.contains(victim) ? java.util.Optional.empty() : java.util.Optional.of(ready);
+            });
+            after.forEach(pid -> assertTrue(ProcFs.cmdline(pid).contains("WorkerMain"), ProcFs.cmdline(pid)));
+        }
+    }
+
+    @Test
+    void aStoppedWorkerIsKilledAsHungAfterTheHeartbeatTimeoutAndReplaced() throws Exception {
+        try (HerdProcess herd = startHerd("--workers", "1", "--heartbeat-timeout", "2s")) {
+            long stopped = awaitReady(1).iterator().next();
+
+            Cli.run(Duration.ofSeconds(10), "kill", "-STOP", Long.toString(stopped));
+
+            herd.awaitLine("worker-1 \\(pid " + stopped + ", ready\\) is hung", START);
+            Set<Long> replaced = Poll.until(START, "a replacement", () -> {
+                Set<Long> ready = awaitReady(1);
+                return ready.contains(stopped) ? java.util.Optional.empty() : java.util.Optional.of(ready);
+            });
+            assertTrue(ProcFs.exited(stopped), "the hung worker was not reaped");
+            assertEquals(1, replaced.size());
+            assertEquals(TITLE, EchoClient.roundTrip(herd.port(), TITLE));
+            assertTrue(herd.hasLine("worker-1 \\(pid " + stopped + "\\) died after .*signal 9"), herd.output());
+        }
+    }
+
+    @Test
+    void maxRequestsRecyclesWorkersWithoutFailingAConnection() throws Exception {
+        try (HerdProcess herd = startHerd("--workers", "2", "--max-requests", "15")) {
+            Set<Long> first = awaitReady(2);
+            int port = herd.port();
+            Set<Long> seen = new TreeSet<>(first);
+            for (int i = 0; i < 120; i++) {
+                assertEquals(TITLE, EchoClient.roundTrip(port, TITLE), "connection " + i);
+                if (i % 10 == 0) {
+                    seen.addAll(awaitReadyOrAny());
+                }
+            }
+            herd.awaitLine("has served \\d+ \\(its limit is 15\\); replacing it", START);
+            Poll.until(START, "recycled workers", () -> !first.containsAll(awaitReadyOrAny()));
+            for (JsonNode worker : status().path("workers")) {
+                assertEquals(0, worker.path("restarts").asInt(), "a recycle is no crash: " + worker);
+            }
+        }
+    }
+
+    /** The ready pids now (fewer than all, while a recycle is under way). */
+    private Set<Long> awaitReadyOrAny() {
+        Set<Long> ready = new TreeSet<>();
+        status().path("workers").forEach(w -> {
+            if (w.path("state").asText().equals("ready")) {
+                ready.add(w.path("pid").asLong());
+            }
+        });
+        return ready;
+    }
+
+    @Test
+    void aNonJavaWorkerThatSpeaksSdNotifyBecomesReadyAndServes() throws Exception {
+        Path script = dir.resolve("echo_worker.py");
+        Files.writeString(script, String.join("\n",
+                "import os, signal, socket, sys",
+                "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))",
+                "listener = socket.socket(fileno=0)  # the shared listening socket, inetd-style",
+                "notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
+                "notify.sendto(b'READY=1\\nSTATUS=python echo', os.environ['NOTIFY_SOCKET'])",
+                "while True:",
+                "    connection, _ = listener.accept()",
+                "    with connection:",
+                "        while data := connection.recv(4096):",
+                "            connection.sendall(data)",
+                ""));
+        Path config = writeConfig("{\"workers\": 1, \"heartbeatTimeout\": \"0\", \"worker\": {\"command\": "
+                + "[\"/usr/bin/python3\", \"" + script + "\"]}}");
+        try (HerdProcess herd = startHerd("-c", config.toString())) {
+            long pid = awaitReady(1).iterator().next();
+
+            assertTrue(ProcFs.cmdline(pid).contains("echo_worker.py"), ProcFs.cmdline(pid));
+            assertEquals("python echo", status().path("workers").get(0).path("status").asText());
+            assertEquals(TITLE, EchoClient.roundTrip(herd.port(), TITLE));
+            herd.signal("TERM");
+            assertEquals(0, herd.awaitExit(START));
+            assertTrue(herd.hasLine("worker-1 \\(pid " + pid + "\\) exited: exit 0"), herd.output());
+        }
+    }
+
+    @Test
+    void scalingUpAnswersOnceTheNewWorkersAreReady() throws Exception {
+        try (HerdProcess herd = startHerd("--workers", "1")) {
+            awaitReady(1);
+
+            Cli.Result scale = cli("scale", "3");
+
+            assertEquals(0, scale.exitCode(), scale.stderr());
+            assertTrue(scale.stdout().contains("(3 ready)"), scale.stdout());
+            assertEquals(3, status().path("readyWorkers").asInt());
+
+            Cli.Result down = cli("scale", "1");
+            assertEquals(0, down.exitCode(), down.stderr());
+            assertEquals(1, status().path("workers").size(), "the surplus slots are gone when scale answers");
+            Map<Integer, Long> workers = herd.workers();
+            assertEquals(Set.of(1), workers.keySet());
+        }
+    }
+}
