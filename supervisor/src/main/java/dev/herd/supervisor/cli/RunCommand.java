@@ -43,9 +43,18 @@ final class RunCommand implements Callable<Integer> {
             description = "listen backlog of the shared socket (default 511)")
     private Integer backlog;
 
+    @Option(names = "--pid-file", paramLabel = "PATH",
+            description = "write the master's pid to PATH (atomically), remove it at exit")
+    private Path pidFile;
+
+    @Option(names = "--log-file", paramLabel = "PATH",
+            description = "append log lines to PATH instead of stderr; SIGUSR1 reopens it (logrotate)")
+    private Path logFile;
+
     @Override
     public Integer call() throws ConfigException, java.io.IOException, InterruptedException {
-        return new Master(effectiveConfig(), this::effectiveConfig, HerdVersion.current()).run();
+        return new Master(effectiveConfig(), this::effectiveConfig, HerdVersion.current())
+                .run(java.util.Optional.ofNullable(pidFile), java.util.Optional.ofNullable(logFile));
     }
 
     private HerdConfig effectiveConfig() throws ConfigException {
