@@ -52,6 +52,14 @@ final class HerdProcess implements AutoCloseable {
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
+        return start(builder);
+    }
+
+    /**
+     * Any command that starts a herd master, directly or through a wrapper that execs it or keeps it as a child
+     * (systemd-socket-activate, a socket holder, an unpacked distribution); its stdout is collected.
+     */
+    static HerdProcess start(ProcessBuilder builder) {
         try {
             return new HerdProcess(builder.start());
         } catch (IOException e) {
@@ -161,8 +169,11 @@ final class HerdProcess implements AutoCloseable {
         process.toHandle().descendants().forEach(child -> seenDescendants.add(child.pid()));
         process.destroyForcibly();
         for (long pid : seenDescendants) {
-            // Only processes this test started: descendants of our master, still running our worker class.
-            if (!ProcFs.exited(pid) && ProcFs.cmdline(pid).contains("dev.herd.worker.WorkerMain")) {
+            // Only processes this test started: descendants of our process, still running our worker class (or
+            // a master, when the process started is a wrapper that keeps it as a child).
+            String cmdline = ProcFs.exited(pid) ? "" : ProcFs.cmdline(pid);
+            if (cmdline.contains("dev.herd.worker.WorkerMain") || cmdline.contains("herd.jar")
+                    || cmdline.contains("dev.herd.supervisor.cli.HerdCli")) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
         }
