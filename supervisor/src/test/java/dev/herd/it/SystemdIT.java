@@ -38,7 +38,10 @@ class SystemdIT {
     void socketFromSystemdSocketActivateIsAdoptedAndTheClientThatTriggeredTheStartIsServed() throws Exception {
         assumeTrue(Files.isExecutable(SOCKET_ACTIVATE), "needs systemd-socket-activate (Debian package systemd)");
         int port = freePort();
+        // systemd-socket-activate passes the command only LISTEN_* and the -E variables: JAVA_HOME explicitly,
+        // so that the run on JDK 25 tests JDK 25.
         ProcessBuilder activator = new ProcessBuilder(SOCKET_ACTIVATE.toString(), "-l", "127.0.0.1:" + port,
+                "-E", "JAVA_HOME=" + System.getProperty("java.home"),
                 HerdProcess.LAUNCHER.toString(), "run", "--workers", "2", "--admin-socket", adminSocket())
                 .redirectErrorStream(true);
         try (HerdProcess herd = HerdProcess.start(activator)) {
