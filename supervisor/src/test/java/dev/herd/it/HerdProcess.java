@@ -51,6 +51,14 @@ final class HerdProcess implements AutoCloseable {
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(environment);
+        return start(builder);
+    }
+
+    /**
+     * Any command that starts a herd master, directly or through a wrapper that execs it or keeps it as a child
+     * (systemd-socket-activate, a socket holder, an unpacked distribution); its stdout is collected.
+     */
+    static HerdProcess start(ProcessBuilder builder) {
         try {
             return new HerdProcess(builder.start());
         } catch (IOException e) {

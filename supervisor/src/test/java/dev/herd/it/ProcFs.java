@@ -73,6 +73,23 @@ final class ProcFs {
     }
 
     /** fd number to link target ("socket:[123]", "pipe:[456]", "/path"). */
+    /** A process's environment at exec time (/proc/PID/environ); empty if it is gone. */
+    static Map<String, String> environment(long pid) {
+        Map<String, String> variables = new java.util.HashMap<>();
+        try {
+            for (String entry : new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")),
+                    StandardCharsets.UTF_8).split("\0")) {
+                int equals = entry.indexOf('=');
+                if (equals > 0) {
+                    variables.put(entry.substring(0, equals), entry.substring(equals + 1));
+                }
+            }
+        } catch (IOException e) {
+            // gone: no variables
+        }
+        return variables;
+    }
+
     static Map<Integer, String> descriptors(long pid) {
         Map<Integer, String> fds = new TreeMap<>();
         try (Stream<Path> entries = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {

@@ -65,7 +65,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws ConfigException, java.io.IOException, InterruptedException {
-        return new Master(effectiveConfig(), this::effectiveConfig, HerdVersion.current()).run();
+        HerdConfig config = effectiveConfig();
+        return new Master(config, this::effectiveConfig, HerdVersion.current()).run(config.pidFile(), config.logFile());
     }
 
     private HerdConfig effectiveConfig() throws ConfigException {

@@ -7,10 +7,12 @@ import dev.herd.log.Log;
 import dev.herd.supervisor.admin.AdminPaths;
 import dev.herd.supervisor.admin.AdminServer;
 import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.notify.SystemdNotifier;
 import dev.herd.supervisor.os.PosixOs;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.FileSystems;
+import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.time.Instant;
 import java.util.Optional;
@@ -18,9 +20,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * A master's whole life, as a straight line of steps: own the standard descriptors, resolve the host, install
- * the signal forwarders, lead a process group, open the admin socket, bind the shared socket, open the lifeline,
- * run the loop, release what it made.
+ * A master's whole life, as a straight line of steps: open the log file (if any), own the standard descriptors,
+ * resolve the host, install the signal forwarders, lead a process group, open the admin socket, bind the shared
+ * socket (or adopt the one systemd passed), write the pid file (if any), open the lifeline, run the loop, release
+ * what it made.
  * A step that fails ends the start before any worker exists, so a failed start leaves no process behind.
  */
 public final class Master {
@@ -44,6 +47,18 @@ public final class Master {
      *                             socket, ...)
      */
     public int run() throws ConfigException, java.io.IOException, InterruptedException {
+        return run(Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * {@link #run()} with a pid file written once the socket is ready and removed at exit, and a log file in
+     * place of stderr (reopened on SIGUSR1).
+     */
+    public int run(Optional<Path> pidFile, Optional<Path> logFile)
+            throws ConfigException, java.io.IOException, InterruptedException {
+        if (logFile.isPresent()) {
+            Log.toFile(logFile.get());
+        }
         Instant startedAt = Instant.now();
         long startedAtNanos = System.nanoTime();
         Log.setSource("master");
@@ -57,18 +72,27 @@ public final class Master {
         Optional<GroupPrincipal> adminGroup = lookUpGroup(config.adminGroup());
         try (AdminServer admin = AdminServer.open(AdminPaths.resolve(config.adminSocket(), System.getenv()),
                 adminGroup, events); WorkerFiles files = WorkerFiles.create()) {
-            int listenFd = os.listenTcp(host, config.listen().port(), config.backlog());
+            Optional<SocketActivation.Adopted> fromSystemd = SocketActivation.adopt(os, System.getenv());
+            int listenFd = fromSystemd.isPresent() ? fromSystemd.get().fd()
+                    : os.listenTcp(host, config.listen().port(), config.backlog());
             // The master holds the only write end. It never writes: its death closes the pipe and every worker
             // reads EOF on fd 3, even after a SIGKILL.
             int[] lifeline = os.pipe();
-            try {
-                ListenAddress bound = new ListenAddress(config.listen().host(), os.localPort(listenFd));
-                Log.info("listening on %s (process group %d, %d workers, app %s, admin socket %s)", bound,
-                        os.processGroup(), config.workers(), config.app(), admin.path());
+            try (PidFile written = pidFile.isPresent() ? PidFile.write(pidFile.get(), os.pid()) : null) {
+                ListenAddress bound = fromSystemd.isPresent() ? listenAddressOf(fromSystemd.get().address())
+                        : new ListenAddress(config.listen().host(), os.localPort(listenFd));
+                Log.info("listening on %s (%sprocess group %d, %d workers, app %s, admin socket %s)", bound,
+                        fromSystemd.isPresent() ? "socket from systemd; " : "", os.processGroup(),
+                        config.workers(), config.app(), admin.path());
                 SupervisionPolicy policy = SupervisionPolicy.from(config);
                 WorkerLauncher launcher = new WorkerLauncher(os, files, events, config, policy.heartbeatTimeout(),
                         listenFd, lifeline[0], System.getenv());
                 MasterLoop loop = new MasterLoop(os, launcher, config.workers(), policy, events, System::nanoTime);
+                ServiceNotifier systemd = SystemdNotifier.fromEnvironment(System.getenv(), os.pid());
+                if (systemd != ServiceNotifier.NONE) {
+                    Log.info("notifying %s", systemd);
+                }
+                loop.setServiceNotifier(systemd);
                 loop.setAdminExecutor(new AdminExecutor(new AdminExecutor.MasterInfo(os.pid(), version, startedAt,
                         startedAtNanos, bound.toString(), bound.port()), config, reloader, launcher, files));
                 int exitCode = loop.run();
@@ -76,6 +100,8 @@ public final class Master {
                 Log.info("stopped");
                 return exitCode;
             } finally {
+                // For a socket from systemd this drops only our reference: systemd's own copy keeps the socket,
+                // and the connections queued in it, for the next master.
                 closeAll(listenFd, lifeline[0], lifeline[1]);
             }
         }
@@ -91,6 +117,12 @@ public final class Master {
         } catch (java.io.IOException e) {
             throw new ConfigException("adminGroup: no group named '" + name.get() + "'");
         }
+    }
+
+    private static ListenAddress listenAddressOf(java.net.InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        int scope = host.indexOf('%');
+        return new ListenAddress(scope < 0 ? host : host.substring(0, scope), address.getPort());
     }
 
     private static InetAddress resolve(ListenAddress listen) throws ConfigException {

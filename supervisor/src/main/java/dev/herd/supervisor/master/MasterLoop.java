@@ -147,6 +147,7 @@ public final class MasterLoop {
             }
             case TTIN -> scaleTo(desiredWorkers + 1, "SIGTTIN");
             case TTOU -> scaleTo(desiredWorkers - 1, "SIGTTOU");
+            case USR1 -> Log.reopen();
             case INT -> {
                 if (stopping) {
                     killAllWorkersNow("second SIGINT");

@@ -24,7 +24,8 @@ final class SignalForwarder {
         // (bin/herd rebuilds stale jars) would otherwise make the first SIGTERM fail with NoClassDefFoundError.
         new MasterEvent.SignalReceived(Signal.TERM).signal();
         new MasterEvent.ChildStateChanged().hashCode();
-        for (Signal signal : new Signal[] {Signal.TERM, Signal.INT, Signal.HUP, Signal.TTIN, Signal.TTOU}) {
+        for (Signal signal : new Signal[] {Signal.TERM, Signal.INT, Signal.HUP, Signal.TTIN, Signal.TTOU,
+                Signal.USR1}) {
             sun.misc.Signal.handle(new sun.misc.Signal(signal.name()),
                     received -> events.offer(new MasterEvent.SignalReceived(signal)));
         }

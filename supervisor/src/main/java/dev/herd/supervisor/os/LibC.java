@@ -6,7 +6,7 @@ import jnr.ffi.annotations.Out;
 
 /**
  * The few libc calls jnr-posix does not offer: socket/bind/listen for the shared listening socket (so the master
- * owns a raw descriptor without JDK internals), pipe2, sigaction to read a disposition, and posix_spawn with our
+ * owns a raw descriptor without JDK internals), getsockopt to check a socket systemd passed, unsetenv, pipe2, sigaction to read a disposition, and posix_spawn with our
  * own file actions and attributes, which let us close every inherited descriptor (closefrom) and reset the signal
  * mask, both things jnr-posix's spawn wrapper cannot do. Struct layouts are glibc's on Linux.
  * Public only because jnr-ffi generates its implementation in another class loader; nothing outside this package
@@ -22,6 +22,10 @@ public interface LibC {
     int listen(int fd, int backlog);
 
     int getsockname(int fd, @Out Pointer address, int[] length);
+
+    int getsockopt(int fd, int level, int option, @Out int[] value, int[] length);
+
+    int unsetenv(String name);
 
     int pipe2(@Out int[] fds, int flags);
 

@@ -32,9 +32,14 @@ public final class PosixOs implements Os {
     private static final int O_RDWR = 2;
     private static final int SOL_SOCKET = 1;
     private static final int SO_REUSEADDR = 2;
+    private static final int SO_TYPE = 3;
+    private static final int SO_ACCEPTCONN = 30;
+    private static final int SO_DOMAIN = 39;
+    private static final int FD_CLOEXEC = 1;
     private static final int WNOHANG = 1;
     private static final int EINTR = 4;
     private static final int ESRCH = 3;
+    private static final int ENOTSOCK = 88;
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
     /** glibc's posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336; sigset_t is 128; generous. */
@@ -248,6 +253,79 @@ public final class PosixOs implements Os {
         }
         // sin_port and sin6_port both sit at offset 2, in network byte order.
         return ((sockaddr.getByte(2) & 0xff) << 8) | (sockaddr.getByte(3) & 0xff);
+    }
+
+    /**
+     * Describes a descriptor the master was handed (systemd socket activation): whether it is a listening TCP
+     * socket, and its address. A descriptor that is not a socket at all is reported as such, not as an error.
+     */
+    public InheritedSocket inspectSocket(int fd) throws OsException {
+        if (posix.fcntl(fd, Fcntl.F_GETFD) == -1) {
+            throw failure("fcntl(" + fd + ", F_GETFD)", posix.errno());
+        }
+        int[] value = new int[1];
+        int[] length = {4};
+        if (libc.getsockopt(fd, SOL_SOCKET, SO_TYPE, value, length) != 0) {
+            int errno = errno();
+            if (errno == ENOTSOCK) {
+                return new InheritedSocket(false, false, false, Optional.empty());
+            }
+            throw failure("getsockopt(" + fd + ", SO_TYPE)", errno);
+        }
+        boolean stream = value[0] == SOCK_STREAM;
+        if (libc.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, value, length) != 0) {
+            throw failure("getsockopt(" + fd + ", SO_DOMAIN)", errno());
+        }
+        boolean inet = value[0] == AF_INET || value[0] == AF_INET6;
+        if (libc.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, value, length) != 0) {
+            throw failure("getsockopt(" + fd + ", SO_ACCEPTCONN)", errno());
+        }
+        boolean listening = value[0] != 0;
+        return new InheritedSocket(true, stream && inet, listening,
+                inet ? Optional.of(localAddress(fd)) : Optional.empty());
+    }
+
+    /** What {@link #inspectSocket} found. */
+    public record InheritedSocket(boolean socket, boolean tcp, boolean listening,
+                                  Optional<java.net.InetSocketAddress> address) {
+    }
+
+    /**
+     * Sets close-on-exec on a descriptor the master was handed, like every descriptor the master makes itself:
+     * spawn dup2s it onto a worker's fd 0, and nothing else the master starts should hold it.
+     */
+    public void setCloseOnExec(int fd) throws OsException {
+        if (posix.fcntl(fd, Fcntl.F_SETFD, FD_CLOEXEC) == -1) {
+            throw failure("fcntl(" + fd + ", F_SETFD, FD_CLOEXEC)", posix.errno());
+        }
+    }
+
+    /**
+     * Removes a variable from this process's C environment (what sd_listen_fds(1) does with LISTEN_*). The JDK's
+     * System.getenv() keeps its own copy taken at start; children get their environment from herd explicitly.
+     */
+    public void unsetenv(String name) throws OsException {
+        if (libc.unsetenv(name) != 0) {
+            throw failure("unsetenv(" + name + ")", errno());
+        }
+    }
+
+    /** The address a bound IPv4 or IPv6 socket has. */
+    public java.net.InetSocketAddress localAddress(int fd) throws OsException {
+        Pointer sockaddr = Memory.allocateDirect(runtime, 128, true);
+        int[] length = {128};
+        if (libc.getsockname(fd, sockaddr, length) != 0) {
+            throw failure("getsockname", errno());
+        }
+        int family = sockaddr.getShort(0);
+        int port = ((sockaddr.getByte(2) & 0xff) << 8) | (sockaddr.getByte(3) & 0xff);
+        byte[] ip = new byte[family == AF_INET ? 4 : 16];
+        sockaddr.get(family == AF_INET ? 4 : 8, ip, 0, ip.length);
+        try {
+            return new java.net.InetSocketAddress(InetAddress.getByAddress(ip), port);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException("a 4- or 16-byte address is always valid", e);
+        }
     }
 
     /** A pipe with both ends close-on-exec: {@code [readEnd, writeEnd]}. */
