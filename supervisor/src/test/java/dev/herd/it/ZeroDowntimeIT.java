@@ -303,4 +303,58 @@ class ZeroDowntimeIT {
             assertEquals(Set.of(1), workers.keySet());
         }
     }
+
+    @Test
+    void aReloadThatChangesTheListenAddressMovesTheWorkersToANewSocket() throws Exception {
+        Path config = writeConfig("{\"listen\": \"127.0.0.1:0\", \"workers\": 2}");
+        try (HerdProcess herd = HerdProcess.start(List.of("run", "-c", config.toString(),
+                "--admin-socket", socket().toString()), Map.of())) {
+            awaitReady(2);
+            int oldPort = herd.port();
+            int newPort = freePort();
+            writeConfig("{\"listen\": \"127.0.0.1:" + newPort + "\", \"workers\": 2}");
+
+            Cli.Result reload = cli("reload");
+
+            assertEquals(0, reload.exitCode(), reload.stderr());
+            assertEquals("127.0.0.1:" + newPort, status().path("listen").asText());
+            assertEquals(TITLE, EchoClient.roundTrip(newPort, TITLE));
+            // Once the old workers have drained, nothing holds the old socket any more.
+            Poll.until(START, "the old port to refuse connections", () -> {
+                try {
+                    EchoClient.roundTrip(oldPort, TITLE);
+                    return false;
+                } catch (IOException refused) {
+                    return true;
+                }
+            });
+        }
+    }
+
+    @Test
+    void aReloadToAnAddressInUseIsRefusedAndNothingChanges() throws Exception {
+        try (java.net.ServerSocket occupied = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            Path config = writeConfig("{\"listen\": \"127.0.0.1:0\", \"workers\": 1}");
+            try (HerdProcess herd = HerdProcess.start(List.of("run", "-c", config.toString(),
+                    "--admin-socket", socket().toString()), Map.of())) {
+                Set<Long> before = awaitReady(1);
+                writeConfig("{\"listen\": \"127.0.0.1:" + occupied.getLocalPort() + "\", \"workers\": 1}");
+
+                Cli.Result reload = cli("reload");
+
+                assertEquals(1, reload.exitCode());
+                assertTrue(reload.stderr().contains("cannot listen on 127.0.0.1:" + occupied.getLocalPort()),
+                        reload.stderr());
+                assertEquals(before, awaitReady(1));
+                assertEquals(TITLE, EchoClient.roundTrip(herd.port(), TITLE));
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        }
+    }
 }

@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herd.config.ConfigException;
 import dev.herd.config.Durations;
 import dev.herd.config.HerdConfig;
+import dev.herd.config.ListenAddress;
 import dev.herd.config.WorkerSpec;
 import dev.herd.log.Log;
 import dev.herd.supervisor.admin.AdminCommand;
 import dev.herd.supervisor.admin.AdminException;
+import dev.herd.supervisor.os.OsException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -31,16 +33,18 @@ final class AdminExecutor {
     private final MasterInfo info;
     private final WorkerLauncher launcher;
     private final WorkerFiles files;
+    private final SharedSocket socket;
     private final ConfigReloader reloader;
     private HerdConfig config;
 
     /** Facts about this master that never change while it runs. */
-    record MasterInfo(int pid, String version, Instant startedAt, long startedAtNanos, String listen, int port) {
+    record MasterInfo(int pid, String version, Instant startedAt, long startedAtNanos) {
     }
 
     AdminExecutor(MasterInfo info, HerdConfig config, ConfigReloader reloader, WorkerLauncher launcher,
-                  WorkerFiles files) {
+                  WorkerFiles files, SharedSocket socket) {
         this.files = files;
+        this.socket = socket;
         this.info = info;
         this.config = config;
         this.reloader = reloader;
@@ -159,6 +163,22 @@ final class AdminExecutor {
             Log.error("reload: %s; keeping the running configuration", error);
             return Reloaded.refused(error);
         }
+        if (socket.differsFrom(next.listen(), next.backlog())) {
+            if (socket.fromSystemd()) {
+                String error = "the listening socket comes from systemd: change ListenStream= in herd.socket";
+                Log.error("reload: %s; keeping the running configuration", error);
+                return Reloaded.refused(error);
+            }
+            ListenAddress old = socket.address();
+            try {
+                socket.rebind(next.listen(), next.backlog());
+            } catch (ConfigException | OsException e) {
+                String error = "cannot listen on " + next.listen() + ": " + e.getMessage();
+                Log.error("reload: %s; keeping the running configuration", error);
+                return Reloaded.refused(error);
+            }
+            Log.info("reload: listening on %s; workers move over from %s one by one", socket.address(), old);
+        }
         // Every worker running now carries the old configuration; slots a scale-up adds start with the new one.
         List<Integer> oldWorkers = loop.slots().values().stream()
                 .filter(slot -> !slot.isEmpty()).map(Slot::number).toList();
@@ -167,6 +187,8 @@ final class AdminExecutor {
         Log.info("reload: applied %s; replacing workers one after another", next.source().get());
         CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(oldWorkers, true);
         outcome.thenAccept(result -> {
+            // Every worker that will ever use an old socket has it by now; the old workers drain on their copies.
+            socket.closeRetired();
             // A reload whose replacement failed must not leave its config behind for the next crash
             // replacement to pick up: go back to what the old workers run (unless another reload came since).
             if (result.failure().isPresent() && config == next && !loop.stopping()) {
@@ -185,14 +207,8 @@ final class AdminExecutor {
         loop.scaleTo(next.workers(), reason);
     }
 
-    /** The settings a running master cannot change: its socket, and the admin socket's place and group. */
+    /** The settings a running master cannot change: the admin socket's place and group. */
     private static Optional<String> changedFixedSetting(HerdConfig running, HerdConfig next) {
-        if (!next.listen().equals(running.listen())) {
-            return Optional.of("listen (" + running.listen() + " to " + next.listen() + ")");
-        }
-        if (next.backlog() != running.backlog()) {
-            return Optional.of("backlog");
-        }
         if (!next.adminSocket().equals(running.adminSocket()) || !next.adminGroup().equals(running.adminGroup())) {
             return Optional.of("adminSocket or adminGroup");
         }
@@ -229,7 +245,7 @@ final class AdminExecutor {
                 .put("version", info.version())
                 .put("startedAt", info.startedAt().truncatedTo(ChronoUnit.MILLIS).toString())
                 .put("uptimeSeconds", TimeUnit.NANOSECONDS.toSeconds(now - info.startedAtNanos()))
-                .put("listen", info.listen())
+                .put("listen", socket.address().toString())
                 .put("configFile", config.source().map(Object::toString).orElse(null))
                 .put("desiredWorkers", loop.desiredWorkers())
                 .put("readyWorkers", loop.readyWorkers())

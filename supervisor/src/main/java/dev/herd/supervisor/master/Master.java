@@ -63,7 +63,7 @@ public final class Master {
         long startedAtNanos = System.nanoTime();
         Log.setSource("master");
         os.ensureStandardDescriptors();
-        InetAddress host = resolve(config.listen());
+        resolve(config.listen()); // an unknown host is a config error (78), found before anything is set up
         BlockingQueue<MasterEvent> events = new LinkedBlockingQueue<>();
         SignalForwarder.install(os, events);
         os.becomeProcessGroupLeader();
@@ -73,20 +73,20 @@ public final class Master {
         try (AdminServer admin = AdminServer.open(AdminPaths.resolve(config.adminSocket(), System.getenv()),
                 adminGroup, events); WorkerFiles files = WorkerFiles.create()) {
             Optional<SocketActivation.Adopted> fromSystemd = SocketActivation.adopt(os, System.getenv());
-            int listenFd = fromSystemd.isPresent() ? fromSystemd.get().fd()
-                    : os.listenTcp(host, config.listen().port(), config.backlog());
-            // The master holds the only write end. It never writes: its death closes the pipe and every worker
-            // reads EOF on fd 3, even after a SIGKILL.
-            int[] lifeline = os.pipe();
-            try (PidFile written = pidFile.isPresent() ? PidFile.write(pidFile.get(), os.pid()) : null) {
-                ListenAddress bound = fromSystemd.isPresent() ? listenAddressOf(fromSystemd.get().address())
-                        : new ListenAddress(config.listen().host(), os.localPort(listenFd));
-                Log.info("listening on %s (%sprocess group %d, %d workers, app %s, admin socket %s)", bound,
-                        fromSystemd.isPresent() ? "socket from systemd; " : "", os.processGroup(),
-                        config.workers(), config.app(), admin.path());
+            // The master holds the only write end of the lifeline. It never writes: its death closes the pipe and
+            // every worker reads EOF on fd 3, even after a SIGKILL.
+            try (SharedSocket socket = fromSystemd.isPresent()
+                    ? SharedSocket.adopted(os, fromSystemd.get().fd(), listenAddressOf(fromSystemd.get().address()),
+                            config.listen(), config.backlog())
+                    : SharedSocket.bind(os, config.listen(), config.backlog());
+                 Lifeline lifeline = Lifeline.open(os);
+                 PidFile written = pidFile.isPresent() ? PidFile.write(pidFile.get(), os.pid()) : null) {
+                Log.info("listening on %s (%sprocess group %d, %d workers, app %s, admin socket %s)",
+                        socket.address(), fromSystemd.isPresent() ? "socket from systemd; " : "",
+                        os.processGroup(), config.workers(), config.app(), admin.path());
                 SupervisionPolicy policy = SupervisionPolicy.from(config);
                 WorkerLauncher launcher = new WorkerLauncher(os, files, events, config, policy.heartbeatTimeout(),
-                        listenFd, lifeline[0], System.getenv());
+                        socket, lifeline.readFd(), System.getenv());
                 MasterLoop loop = new MasterLoop(os, launcher, config.workers(), policy, events, System::nanoTime);
                 ServiceNotifier systemd = SystemdNotifier.fromEnvironment(System.getenv(), os.pid());
                 if (systemd != ServiceNotifier.NONE) {
@@ -94,15 +94,30 @@ public final class Master {
                 }
                 loop.setServiceNotifier(systemd);
                 loop.setAdminExecutor(new AdminExecutor(new AdminExecutor.MasterInfo(os.pid(), version, startedAt,
-                        startedAtNanos, bound.toString(), bound.port()), config, reloader, launcher, files));
+                        startedAtNanos), config, reloader, launcher, files, socket));
                 int exitCode = loop.run();
                 launcher.awaitOutputRelays(java.time.Duration.ofSeconds(1));
                 Log.info("stopped");
                 return exitCode;
-            } finally {
-                // For a socket from systemd this drops only our reference: systemd's own copy keeps the socket,
-                // and the connections queued in it, for the next master.
-                closeAll(listenFd, lifeline[0], lifeline[1]);
+            }
+        }
+    }
+
+    /** The lifeline pipe: workers get the read end as fd 3; the write end, never written, is the master's alone. */
+    private record Lifeline(PosixOs os, int readFd, int writeFd) implements AutoCloseable {
+        static Lifeline open(PosixOs os) throws OsException {
+            int[] fds = os.pipe();
+            return new Lifeline(os, fds[0], fds[1]);
+        }
+
+        @Override
+        public void close() {
+            for (int fd : new int[] {readFd, writeFd}) {
+                try {
+                    os.close(fd);
+                } catch (OsException e) {
+                    Log.warn("%s", e.getMessage());
+                }
             }
         }
     }
@@ -130,16 +145,6 @@ public final class Master {
             return InetAddress.getByName(listen.host());
         } catch (UnknownHostException e) {
             throw new ConfigException("cannot resolve host '" + listen.host() + "' of listen address " + listen);
-        }
-    }
-
-    private void closeAll(int... fds) {
-        for (int fd : fds) {
-            try {
-                os.close(fd);
-            } catch (OsException e) {
-                Log.warn("%s", e.getMessage());
-            }
         }
     }
 }

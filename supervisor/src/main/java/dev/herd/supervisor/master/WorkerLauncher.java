@@ -47,21 +47,21 @@ final class WorkerLauncher implements WorkerSpawner {
     private HerdConfig config;
     private Duration heartbeatTimeout;
     private final int masterPid;
-    private final int listenFd;
+    private final SharedSocket socket;
     private final int lifelineReadFd;
     private final Map<String, String> baseEnvironment;
     private final String javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private final String classpath = absoluteClasspath(System.getProperty("java.class.path"));
 
     WorkerLauncher(PosixOs os, WorkerFiles files, Queue<MasterEvent> events, HerdConfig config,
-                   Duration heartbeatTimeout, int listenFd, int lifelineReadFd, Map<String, String> baseEnvironment) {
+                   Duration heartbeatTimeout, SharedSocket socket, int lifelineReadFd, Map<String, String> baseEnvironment) {
         this.os = os;
         this.files = files;
         this.events = events;
         this.config = config;
         this.heartbeatTimeout = heartbeatTimeout;
         this.masterPid = os.pid();
-        this.listenFd = listenFd;
+        this.socket = socket;
         this.lifelineReadFd = lifelineReadFd;
         this.baseEnvironment = baseEnvironment;
     }
@@ -152,7 +152,7 @@ final class WorkerLauncher implements WorkerSpawner {
             // systemd's convention: the timeout in microseconds; a client pings at half of it.
             environment.put("WATCHDOG_USEC", Long.toString(heartbeatTimeout.toNanos() / 1000));
         }
-        return new SpawnRequest(argv.get(0), argv, environment, listenFd, outputFd, lifelineReadFd);
+        return new SpawnRequest(argv.get(0), argv, environment, socket.fd(), outputFd, lifelineReadFd);
     }
 
     private List<String> javaArgv(int slot, String workerClasspath, String mainClass, List<String> args) {
