@@ -12,8 +12,8 @@
 # keep-alive connection at the moment wrk sends the next request produces one. In the kill phase, "killed conns"
 # is how many connections the killed workers had open when they were killed: only those may fail.
 # Usage: bench/reload-under-load.sh [DURATION]   (seconds per phase, default 30; about 6 x DURATION in all)
-# SERVERS="nginx gunicorn" limits the run to some servers. Needs wrk, nginx, gunicorn and python3
-# (apt-get install wrk nginx-light gunicorn). Every process it starts is stopped on exit. Not run by CI.
+# SERVERS="nginx gunicorn" limits the run to some servers; KEEP=1 keeps wrk's output and the logs (path printed).
+# Needs wrk, nginx, gunicorn and python3 (apt-get install wrk nginx-light gunicorn). Every process it starts is stopped on exit. Not run by CI.
 # The machine's other work shows in the figures: compare errors, not req/s, between runs.
 set -euo pipefail
 home=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +30,7 @@ cleanup() {
     local status=$?
     if [[ -n "$wrk_pid" ]]; then kill -KILL "$wrk_pid" 2>/dev/null || true; fi
     stop_server
-    rm -rf "$dir"
+    if [[ -n "${KEEP:-}" ]]; then echo "wrk output and logs: $dir" >&2; else rm -rf "$dir"; fi
     exit "$status"
 }
 trap cleanup EXIT
