@@ -134,7 +134,7 @@ public final class MasterLoop {
     }
 
     private void handleSignal(Signal signal) {
-        if (stopping && signal != Signal.TERM && signal != Signal.INT) {
+        if (stopping && signal != Signal.TERM && signal != Signal.INT && signal != Signal.USR1) {
             Log.warn("ignoring SIG%s: the master is stopping", signal);
             return;
         }
@@ -532,18 +532,18 @@ public final class MasterLoop {
 
     /** READY=1 once every first worker is ready, STATUS= when the summary changes, WATCHDOG=1 on time. */
     private void reportToServiceManager() {
-        if (stopping) {
-            return;
+        if (!stopping) {
+            String status = statusLine();
+            if (!announcedReady && readyWorkers() == desiredWorkers) {
+                announcedReady = true;
+                Log.info("all %d workers ready", desiredWorkers);
+                service.ready(status);
+            } else if (!status.equals(announcedStatus)) {
+                service.status(status);
+            }
+            announcedStatus = status;
         }
-        String status = statusLine();
-        if (!announcedReady && readyWorkers() == desiredWorkers) {
-            announcedReady = true;
-            Log.info("all %d workers ready", desiredWorkers);
-            service.ready(status);
-        } else if (!status.equals(announcedStatus)) {
-            service.status(status);
-        }
-        announcedStatus = status;
+        // Also while stopping: a drain may take longer than the watchdog period, and the loop still turns.
         Optional<Duration> interval = service.watchdogInterval();
         long now = nanoClock.getAsLong();
         if (interval.isPresent() && now - nextServiceWatchdogNanos >= 0) {

@@ -39,8 +39,15 @@ final class HttpApp implements App {
 
     /** Longer than the master's default graceful timeout: the master, not Jetty, decides when to give up. */
     static final long STOP_TIMEOUT_MILLIS = 60_000;
-    /** How long an idle keep-alive connection stays open once the drain has begun. */
-    static final long SHUTDOWN_IDLE_MILLIS = 100;
+    /**
+     * How long a keep-alive connection may stay quiet once the drain has begun before Jetty closes it. A client
+     * that sends its next request within this gets a response with {@code Connection: close} and reconnects
+     * cleanly to another worker; closing sooner races clients between two requests (a FIN the client sees only
+     * after writing its next request, which it then counts as failed). bench/reload-under-load.sh saw such
+     * errors with 100 ms on a loaded machine; a client quiet for longer than this still meets that race, as
+     * with nginx.
+     */
+    static final long SHUTDOWN_IDLE_MILLIS = 2_000;
     static final long MAX_DELAY_MILLIS = 10_000;
 
     private final QueuedThreadPool pool = new QueuedThreadPool();
