@@ -290,6 +290,15 @@ class ZeroDowntimeIT {
         try (HerdProcess herd = startHerd("--workers", "1")) {
             awaitReady(1);
 
+            assertEquals(0, cli("status", "--ready").exitCode());
+            Cli.Result notYet = cli("scale", "3", "--no-wait");
+            assertEquals(0, notYet.exitCode(), notYet.stderr());
+            Cli.Result probe = cli("status", "--ready");
+            if (probe.exitCode() == 1) { // unless all three were ready already: a fast machine
+                assertTrue(probe.stdout().matches("[0-2]/3 workers ready, .*\n"), probe.stdout());
+            }
+            cli("scale", "1");
+
             Cli.Result scale = cli("scale", "3");
 
             assertEquals(0, scale.exitCode(), scale.stderr());

@@ -32,11 +32,17 @@ final class AdminCommands {
     }
 
     @Command(name = "status", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
-                "3:no master is running at the admin socket"}, description = "Show the master and its workers.")
+            exitCodeList = {"0:ok (with --ready: every wanted worker is ready)",
+                "1:the master answered with an error (with --ready: not every wanted worker is ready)",
+                "2:usage error", "3:no master is running at the admin socket"},
+            description = "Show the master and its workers.")
     static final class Status extends AdminCommandBase {
         @Option(names = "--json", description = "print the reply as it is")
         private boolean json;
+
+        @Option(names = "--ready", description = "print the one-line summary; exit 0 only if every wanted worker "
+                + "is ready (a readiness probe)")
+        private boolean ready;
 
         @Override
         ObjectNode request() {
@@ -45,6 +51,12 @@ final class AdminCommands {
 
         @Override
         int onSuccess(JsonNode reply) {
+            if (ready) {
+                System.out.println(reply.path("summary").asText());
+                boolean allReady = !reply.path("stopping").asBoolean()
+                        && reply.path("readyWorkers").asInt() >= reply.path("desiredWorkers").asInt();
+                return allReady ? ExitCodes.OK : ExitCodes.FAILURE;
+            }
             System.out.println(json ? reply.toString() : StatusTable.render(reply));
             return ExitCodes.OK;
         }
