@@ -51,6 +51,27 @@ class YourAppIT {
                         "hello from herd worker-" + w.getKey() + " (pid " + w.getValue() + ")\n")), body);
             }
             assertEquals(404, get(port, "/nope").statusCode());
+            // Keep-alive: two requests on one connection get two answers, the first without "Connection: close".
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                socket.setSoTimeout(30_000);
+                String request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+                socket.getOutputStream().write((request + request).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                        socket.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+                for (int response = 1; response <= 2; response++) {
+                    assertEquals("HTTP/1.1 200 OK", in.readLine(), "response " + response);
+                    int length = -1;
+                    for (String header; !(header = in.readLine()).isEmpty(); ) {
+                        assertTrue(!header.equalsIgnoreCase("Connection: close"), "closed after one request");
+                        if (header.toLowerCase().startsWith("content-length:")) {
+                            length = Integer.parseInt(header.substring(15).trim());
+                        }
+                    }
+                    char[] body = new char[length];
+                    assertEquals(length, in.read(body, 0, length));
+                    assertTrue(new String(body).startsWith("hello from herd worker-"), new String(body));
+                }
+            }
             herd.signal("TERM");
             assertEquals(0, herd.awaitExit(START));
             for (long pid : workers.values()) {

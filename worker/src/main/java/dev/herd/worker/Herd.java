@@ -51,11 +51,19 @@ public final class Herd {
      * from platform threads; never switch it to non-blocking: O_NONBLOCK is shared by every worker that holds the
      * socket. (Jetty: {@code ServerConnector.setInheritChannel(true)} with at least one acceptor thread.)
      *
+     * <p>Under herd it also starts watching for the drain (SIGTERM, the lifeline): a SIGTERM that arrives while
+     * the app is still starting is kept, and the {@link #onDrain} callback registered once the app runs is
+     * called at once. Take the listener first, register {@code onDrain} before {@link #ready()}.
+     *
      * @throws IllegalStateException if fd 0 is not a listening TCP socket (the process was not started by herd,
      *     or by something else that passes a socket the way inetd does)
      */
     public static ServerSocketChannel listener() throws IOException {
-        return context().listener();
+        ServerSocketChannel listener = context().listener();
+        if (context().environment().masterPid() != 0) {
+            context().watchForDrainOnce();
+        }
+        return listener;
     }
 
     /** Sends {@code READY=1}: the app accepts connections. Returns whether the message was delivered. */

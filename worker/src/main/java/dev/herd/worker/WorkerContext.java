@@ -143,11 +143,16 @@ final class WorkerContext {
      * the JVM's usual meaning (run shutdown hooks, exit 143).
      */
     synchronized void onDrain(Runnable callback) {
+        watchForDrainOnce();
+        drain.onDrain(callback);
+    }
+
+    /** Starts watching for the drain, once; a drain that begins before any callback is registered is kept. */
+    synchronized void watchForDrainOnce() {
         if (!drainWatched) {
             watchForDrain();
             drainWatched = true;
         }
-        drain.onDrain(callback);
     }
 
     private void watchForDrain() {

@@ -46,20 +46,24 @@ public final class WorkerMain {
             System.exit(EXIT_BOOT_FAILURE);
         }
         App app;
+        DrainAfterStart drain;
         try {
             StandardStreams.detachFromFds();
             app = App.named(args[0]);
             ServerSocketChannel listener = Herd.listener();
             WorkerContext.ignoreMasterSignals();
             // Watched before the app starts, so that a SIGTERM during start-up is a drain too, never a kill.
-            Herd.onDrain(app::drain);
+            drain = new DrainAfterStart(app);
+            Herd.onDrain(drain::requested);
             app.start(listener);
         } catch (Exception e) {
             Log.error("cannot start: %s", e.getMessage() == null ? e : e.getMessage());
             System.exit(EXIT_BOOT_FAILURE);
             return;
         }
-        Herd.ready();
+        if (!drain.started()) {
+            Herd.ready();
+        }
         Herd.startHeartbeats(app.requestExecutor());
         Log.info("accepting (app %s, master %d)", args[0], environment.masterPid());
 
@@ -75,5 +79,42 @@ public final class WorkerMain {
             exitCode = 1;
         }
         System.exit(exitCode);
+    }
+
+    /**
+     * A drain that may be asked for before the app has started (the master stops a starting worker on a stop,
+     * a scale-down or a restart): an app cannot drain what it has not started yet, so such a drain runs as soon
+     * as the start has returned.
+     */
+    private static final class DrainAfterStart {
+        private final App app;
+        private boolean appStarted;
+        private boolean pending;
+
+        DrainAfterStart(App app) {
+            this.app = app;
+        }
+
+        void requested() {
+            synchronized (this) {
+                if (!appStarted) {
+                    pending = true;
+                    return;
+                }
+            }
+            app.drain();
+        }
+
+        /** Marks the app started; runs a drain asked for meanwhile and returns whether there was one. */
+        boolean started() {
+            synchronized (this) {
+                appStarted = true;
+                if (!pending) {
+                    return false;
+                }
+            }
+            app.drain();
+            return true;
+        }
     }
 }

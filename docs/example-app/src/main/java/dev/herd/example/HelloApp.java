@@ -32,9 +32,10 @@ public final class HelloApp {
         server.setStopTimeout(30_000);
         server.start();
 
+        // Before ready(): a SIGTERM that came while Jetty started (Herd.listener() kept it) stops the server now.
+        Herd.onDrain(() -> stop(server));
         Herd.ready();
         Herd.startHeartbeats(pool);
-        Herd.onDrain(() -> stop(server));
         server.join();
     }
 

@@ -187,8 +187,7 @@ final class AdminExecutor {
         Log.info("reload: applied %s; replacing workers one after another", next.source().get());
         CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(oldWorkers, true);
         outcome.thenAccept(result -> {
-            // Every worker that will ever use an old socket has it by now; the old workers drain on their copies.
-            socket.closeRetired();
+            socket.moveDone(result.failure().isEmpty());
             // A reload whose replacement failed must not leave its config behind for the next crash
             // replacement to pick up: go back to what the old workers run (unless another reload came since).
             if (result.failure().isPresent() && config == next && !loop.stopping()) {

@@ -36,6 +36,9 @@ public final class MasterLoop {
 
     private static final int ECHILD = 10;
 
+    /** EXTEND_TIMEOUT_USEC is capped at a day: a wild value must not overflow the deadline. */
+    private static final long MAX_READY_EXTENSION_MICROS = TimeUnit.DAYS.toMicros(1);
+
     private final Os os;
     private final WorkerSpawner spawner;
     private final BlockingQueue<MasterEvent> events;
@@ -179,7 +182,8 @@ public final class MasterLoop {
             String value = line.substring(equals + 1);
             switch (key) {
                 case "READY" -> {
-                    if (value.equals("1") && worker.state() == WorkerState.STARTING) {
+                    // Not from a worker already killed for its ready timeout: its READY crossed the SIGKILL.
+                    if (value.equals("1") && worker.state() == WorkerState.STARTING && !worker.killed()) {
                         worker.ready(now);
                         Log.info("worker-%d (pid %d) ready after %d ms", worker.slot(), worker.pid(),
                                 millis(worker.readyAfterNanos().orElse(0L)));
@@ -204,7 +208,8 @@ public final class MasterLoop {
                 }
                 case "EXTEND_TIMEOUT_USEC" -> {
                     if (worker.state() == WorkerState.STARTING) {
-                        parseLong(value).ifPresent(micros -> worker.extendReadyDeadline(now + micros * 1000));
+                        parseLong(value).ifPresent(micros -> worker.extendReadyDeadline(
+                                now + TimeUnit.MICROSECONDS.toNanos(Math.min(micros, MAX_READY_EXTENSION_MICROS))));
                     }
                 }
                 case "X_HERD_SERVED" -> parseLong(value).ifPresent(worker::reportServed);
@@ -336,8 +341,8 @@ public final class MasterLoop {
     /** SIGKILL for workers past a deadline: not drained in time, not ready in time, or silent too long (hung). */
     private void killWorkersPastDeadlines() {
         long now = nanoClock.getAsLong();
-        long heartbeatTimeout = policy.heartbeatTimeout().toNanos();
         for (WorkerHandle w : allWorkers()) {
+            long heartbeatTimeout = w.heartbeatTimeoutNanos();
             if (w.killed()) {
                 continue;
             }
@@ -352,7 +357,7 @@ public final class MasterLoop {
                     && now - w.lastHeartbeatNanos() >= heartbeatTimeout) {
                 String why = "hung: no heartbeat for " + millis(now - w.lastHeartbeatNanos()) + " ms";
                 Log.error("%s is %s (heartbeatTimeout %s); sending SIGKILL", w, why,
-                        Durations.format(policy.heartbeatTimeout()));
+                        Durations.format(Duration.ofNanos(heartbeatTimeout)));
                 kill(w, why);
             }
         }
@@ -431,6 +436,9 @@ public final class MasterLoop {
                 try {
                     restart.successor(spawnInto(slot, now));
                 } catch (OsException e) {
+                    // Counted like a failed start, so that a recycle does not retry it on every turn.
+                    int failures = slot.recordCrash(0, now, policy.flappingWindow().toNanos());
+                    slot.restartNotBefore(now + RestartBackoff.delayAfter(failures).toNanos());
                     Log.error("cannot start a replacement for worker-%d: %s", slot.number(), e.getMessage());
                     finishRestart(Optional.of("cannot start a replacement for worker-" + slot.number() + ": "
                             + e.getMessage()));
@@ -609,7 +617,7 @@ public final class MasterLoop {
         long limit = policy.maxRequests() == 0 ? 0
                 : policy.maxRequests() + ThreadLocalRandom.current().nextLong(policy.maxRequestsJitter() + 1);
         WorkerHandle worker = new WorkerHandle(slot.number(), serial, pid, now,
-                now + policy.readyTimeout().toNanos(), limit);
+                now + policy.readyTimeout().toNanos(), limit, policy.heartbeatTimeout().toNanos());
         slot.add(worker);
         workersBySerial.put(serial, worker);
         Log.info("started worker-%d (pid %d)", slot.number(), pid);

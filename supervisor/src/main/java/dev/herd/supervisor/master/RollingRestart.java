@@ -35,17 +35,20 @@ final class RollingRestart {
      * queued again, since its replacement may already run with what this request wants to replace.
      */
     void add(int slot, int replaceBefore) {
+        active = true;
         boolean first = true;
         for (Step step : steps) {
             boolean inProgress = first && successor != null;
             first = false;
             if (step.slot() == slot && !inProgress) {
-                steps.remove(step);
-                break;
+                if (step.replaceBefore() < replaceBefore) {
+                    steps.remove(step);
+                    break;
+                }
+                return; // already waiting to replace at least as much
             }
         }
         steps.add(new Step(slot, replaceBefore));
-        active = true;
     }
 
     /** Whether any slot is left to replace. */

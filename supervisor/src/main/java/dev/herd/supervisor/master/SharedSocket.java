@@ -7,20 +7,18 @@ import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.os.PosixOs;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The listening socket every worker gets as fd 0: bound by the master, or adopted from systemd. A reload that
  * changes the listen address or backlog binds a new one here; the old one stays open in the master until the
- * rolling restart that moves the workers over has ended ({@link #closeRetired()}), so the old workers drain on
- * it. Used on the master thread only.
+ * rolling restart that moves the workers over has ended ({@link #moveDone(boolean)}), so the old workers drain on
+ * it; if that restart fails, the old socket becomes the current one again. Used on the master thread only.
  */
 final class SharedSocket implements AutoCloseable {
 
     private final PosixOs os;
     private final boolean fromSystemd;
-    private final List<Integer> retired = new ArrayList<>();
+    private Retired retired;
     private int fd;
     private ListenAddress configured;
     private int backlog;
@@ -66,12 +64,22 @@ final class SharedSocket implements AutoCloseable {
     }
 
     /**
-     * Binds the new address and makes it the one new workers get. The old socket stays open (its workers are
-     * still serving on it) until {@link #closeRetired()}. If the bind fails, nothing changes.
+     * Makes new workers get a socket for {@code listen} with {@code listenBacklog}. A new backlog alone is applied
+     * in place (listen(2) again). A new address is bound next to the old one, which stays open (its workers still
+     * serve on it) until {@link #moveDone(boolean)}. If the bind fails, nothing changes; the same port on another
+     * host address of this machine usually fails with "Address already in use" while the old socket is open.
      */
     void rebind(ListenAddress listen, int listenBacklog) throws ConfigException, OsException {
+        if (listen.equals(configured)) {
+            os.relisten(fd, listenBacklog);
+            backlog = listenBacklog;
+            return;
+        }
+        if (retired != null) {
+            throw new ConfigException("the move from " + retired.bound() + " to " + bound + " is still going on");
+        }
         int next = os.listenTcp(resolve(listen), listen.port(), listenBacklog);
-        retired.add(fd);
+        retired = new Retired(fd, configured, backlog, bound);
         fd = next;
         configured = listen;
         backlog = listenBacklog;
@@ -79,12 +87,30 @@ final class SharedSocket implements AutoCloseable {
     }
 
     /**
-     * Closes the master's copy of the sockets replaced by {@link #rebind}. A socket closes for good when its last
-     * worker has drained; connections still waiting in its backlog then are reset by the kernel.
+     * Ends a move begun by {@link #rebind}. When the workers moved over, the master closes its copy of the old
+     * socket: it closes for good when its last worker has drained, and connections still waiting in its backlog
+     * then are reset by the kernel. When the move failed, the old socket becomes the current one again (the
+     * workers that kept it are still serving there) and the master closes its copy of the new one.
      */
-    void closeRetired() {
-        retired.forEach(this::closeQuietly);
-        retired.clear();
+    void moveDone(boolean succeeded) {
+        if (retired == null) {
+            return;
+        }
+        if (succeeded) {
+            closeQuietly(retired.fd());
+        } else {
+            Log.warn("the move to %s failed: new workers get %s again", bound, retired.bound());
+            closeQuietly(fd);
+            fd = retired.fd();
+            configured = retired.configured();
+            backlog = retired.backlog();
+            bound = retired.bound();
+        }
+        retired = null;
+    }
+
+    /** What a socket replaced by {@link #rebind} was, until its move is done. */
+    private record Retired(int fd, ListenAddress configured, int backlog, ListenAddress bound) {
     }
 
     private void closeQuietly(int descriptor) {
@@ -109,7 +135,9 @@ final class SharedSocket implements AutoCloseable {
      */
     @Override
     public void close() {
-        closeRetired();
+        if (retired != null) {
+            closeQuietly(retired.fd());
+        }
         closeQuietly(fd);
     }
 }

@@ -14,6 +14,7 @@ public final class WorkerHandle {
     private final int pid;
     private final long startedAtNanos;
     private final long servedLimit;
+    private final long heartbeatTimeoutNanos;
     private WorkerState state = WorkerState.STARTING;
     private long readyDeadlineNanos;
     private long readyAfterNanos = -1;
@@ -26,15 +27,20 @@ public final class WorkerHandle {
     private String failure;
 
     /**
-     * @param servedLimit how much this worker may serve before it is recycled (0: no limit)
+     * @param servedLimit           how much this worker may serve before it is recycled (0: no limit)
+     * @param heartbeatTimeoutNanos the heartbeat timeout it was started with (its WATCHDOG_USEC; 0: none). A
+     *                              reload that changes the timeout applies to new workers only: an old one was
+     *                              never told to beat that often.
      */
-    WorkerHandle(int slot, int serial, int pid, long startedAtNanos, long readyDeadlineNanos, long servedLimit) {
+    WorkerHandle(int slot, int serial, int pid, long startedAtNanos, long readyDeadlineNanos, long servedLimit,
+                 long heartbeatTimeoutNanos) {
         this.slot = slot;
         this.serial = serial;
         this.pid = pid;
         this.startedAtNanos = startedAtNanos;
         this.readyDeadlineNanos = readyDeadlineNanos;
         this.servedLimit = servedLimit;
+        this.heartbeatTimeoutNanos = heartbeatTimeoutNanos;
     }
 
     public int slot() {
@@ -76,6 +82,10 @@ public final class WorkerHandle {
 
     long servedLimit() {
         return servedLimit;
+    }
+
+    long heartbeatTimeoutNanos() {
+        return heartbeatTimeoutNanos;
     }
 
     /** Whether the master has already escalated to SIGKILL. */

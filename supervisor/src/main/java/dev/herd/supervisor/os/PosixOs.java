@@ -244,6 +244,13 @@ public final class PosixOs implements Os {
         }
     }
 
+    /** listen(2) again on a listening socket: Linux applies the new backlog to it in place. */
+    public void relisten(int fd, int backlog) throws OsException {
+        if (libc.listen(fd, backlog) != 0) {
+            throw failure("listen(fd " + fd + ", backlog " + backlog + ")", errno());
+        }
+    }
+
     /** The port a listening socket is bound to (the kernel's choice when asked for port 0). */
     public int localPort(int fd) throws OsException {
         Pointer sockaddr = Memory.allocateDirect(runtime, 128, true);

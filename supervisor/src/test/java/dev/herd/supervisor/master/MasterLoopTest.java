@@ -489,6 +489,135 @@ class MasterLoopTest {
         assertEquals(List.of(new Kill(worker, Signal.KILL)), os.kills());
     }
 
+    @Test
+    void aHeartbeatTimeoutSetByAReloadAppliesToWorkersStartedAfterItOnly() {
+        policy = policyWith(Duration.ofHours(1), Duration.ZERO);
+        startReadyLoop(1);
+        int old = pidIn(1);
+
+        loop.setPolicy(policyWith(Duration.ofHours(1), Duration.ofSeconds(3)));
+        advance(Duration.ofMinutes(1));
+        turn();
+        assertEquals(List.of(), os.kills(), "the old worker was never asked to beat");
+
+        loop.restart(List.of(1), true);
+        turn();
+        int fresh = workerIn(1).pid();
+        notify(fresh, "READY=1");
+        advance(Duration.ofSeconds(3));
+        turn();
+        assertTrue(os.kills().contains(new Kill(fresh, Signal.KILL)), "the new worker beats or dies: " + os.kills());
+        assertTrue(!os.kills().contains(new Kill(old, Signal.KILL)), os.kills().toString());
+    }
+
+    @Test
+    void aReadyThatCrossesTheSigkillOfTheReadyTimeoutIsIgnored() {
+        policy = policyWith(Duration.ofSeconds(10), Duration.ZERO);
+        startReadyLoop(1);
+        int old = pidIn(1);
+        CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(List.of(1), false);
+        turn();
+        int late = workerIn(1).pid();
+        advance(Duration.ofSeconds(10));
+        turn(); // SIGKILL for the late starter
+
+        notify(late, "READY=1");
+
+        assertEquals(WorkerState.STARTING, workerOf(late).state());
+        assertEquals(WorkerState.READY, workerOf(old).state(), "the old worker was not told to drain");
+        assertTrue(!outcome.isDone());
+    }
+
+    // ---- capacity waits (scale) ---------------------------------------------------------------------------------
+
+    @Test
+    void aCapacityWaitEndsWhenEveryWantedSlotIsReadyAndTheSurplusIsGone() {
+        startReadyLoop(2);
+        loop.scaleTo(3, "test");
+        CompletableFuture<Optional<String>> wait = loop.awaitCapacity(Duration.ofSeconds(30));
+        turn();
+        assertTrue(!wait.isDone(), "slot 3 is only starting");
+
+        notify(workerIn(3).pid(), "READY=1");
+
+        assertEquals(Optional.empty(), wait.getNow(null));
+    }
+
+    @Test
+    void aCapacityWaitGivesUpAtItsDeadlineSayingWhatIsMissing() {
+        startReadyLoop(1);
+        loop.scaleTo(2, "test");
+        CompletableFuture<Optional<String>> wait = loop.awaitCapacity(Duration.ofSeconds(30));
+        turn();
+
+        advance(Duration.ofSeconds(30));
+        turn();
+
+        assertEquals(Optional.of("1 of 2 workers ready and 0 surplus slots still draining"), wait.getNow(null));
+    }
+
+    // ---- service manager (sd_notify to systemd) ---------------------------------------------------------------
+
+    @Test
+    void theServiceManagerHearsReadyOnceReloadingAndReadyAroundAReloadAndStopping() {
+        List<String> told = new java.util.ArrayList<>();
+        loop = newLoop(2);
+        loop.setServiceNotifier(new ServiceNotifier() {
+            @Override
+            public void ready(String status) {
+                told.add("READY " + status);
+            }
+
+            @Override
+            public void reloading(long monotonicMicros) {
+                told.add("RELOADING " + monotonicMicros);
+            }
+
+            @Override
+            public void stopping() {
+                told.add("STOPPING");
+            }
+        });
+        loop.runOnce(null);
+        notify(pidIn(1), "READY=1");
+        assertEquals(List.of(), told, "not ready before every first worker is");
+        notify(pidIn(2), "READY=1");
+        assertEquals(List.of("READY 2/2 workers ready, 0 restarts"), told);
+
+        loop.restart(List.of(1, 2), true);
+        turn();
+        notify(workerIn(1).pid(), "READY=1");
+        notify(workerIn(2).pid(), "READY=1");
+        signal(Signal.TERM);
+
+        assertEquals(List.of("READY 2/2 workers ready, 0 restarts", "RELOADING " + nowNanos / 1000,
+                "READY 2/2 workers ready, 0 restarts", "STOPPING"), told);
+    }
+
+    @Test
+    void aReloadThatFailsStillEndsWithReadyForTheServiceManager() {
+        List<String> told = new java.util.ArrayList<>();
+        startReadyLoop(1);
+        loop.setServiceNotifier(new ServiceNotifier() {
+            @Override
+            public void ready(String status) {
+                told.add("READY");
+            }
+
+            @Override
+            public void reloading(long monotonicMicros) {
+                told.add("RELOADING");
+            }
+        });
+        loop.restart(List.of(1), true);
+        turn();
+
+        os.exit(workerIn(1).pid(), CRASH);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertEquals(List.of("RELOADING", "READY"), told);
+    }
+
     // ---- rolling restart ------------------------------------------------------------------------------------------
 
     @Test
@@ -577,7 +706,7 @@ class MasterLoopTest {
         loop.scaleTo(1, "test");
         turn();
 
-        assertTrue(outcome.isDone());
+        assertEquals(new RollingRestart.Outcome(0, Optional.empty()), outcome.getNow(null));
         loop.slots().get(2).workers().forEach(w -> assertEquals(WorkerState.STOPPING, w.state()));
     }
 
