@@ -97,15 +97,20 @@ final class HerdProcess implements AutoCloseable {
     /** The first output line matching {@code regex}, waiting for it up to {@code timeout}. */
     Matcher awaitLine(String regex, Duration timeout) {
         Pattern pattern = Pattern.compile(regex);
-        return Poll.until(timeout, "a line matching /" + regex + "/ in:\n" + output(), () -> {
-            for (String line : lines) {
-                Matcher matcher = pattern.matcher(line);
-                if (matcher.find()) {
-                    return Optional.of(matcher);
+        try {
+            return Poll.until(timeout, "a line matching /" + regex + "/", () -> {
+                for (String line : lines) {
+                    Matcher matcher = pattern.matcher(line);
+                    if (matcher.find()) {
+                        return Optional.of(matcher);
+                    }
                 }
-            }
-            return Optional.empty();
-        });
+                return Optional.empty();
+            });
+        } catch (AssertionError timedOut) {
+            // The output as it is at the deadline, not as it was when the wait began.
+            throw new AssertionError(timedOut.getMessage() + " in:\n" + output(), timedOut);
+        }
     }
 
     /** Whether some output line matches {@code regex} now. */

@@ -372,4 +372,21 @@ class ZeroDowntimeIT {
             assertEquals("starting", status().path("workers").get(0).path("state").asText());
         }
     }
+
+    @Test
+    void aSlotThatKeepsCrashingShowsBackoffWhileTheMasterKeepsRunning() throws Exception {
+        Path config = writeConfig("{\"workers\": 1, \"flappingCrashes\": 2, \"flappingWindow\": \"60s\","
+                + " \"worker\": {\"command\": [\"/bin/false\"]}}");
+        try (HerdProcess herd = startHerd("-c", config.toString())) {
+            herd.awaitLine("worker-1 is flapping: 3 crashes within 1m", START);
+
+            JsonNode slot = status().path("workers").get(0);
+
+            assertEquals("backoff", slot.path("state").asText(), slot.toString());
+            assertTrue(slot.path("crashesInWindow").asInt() >= 3, slot.toString());
+            assertEquals(0, cli("ping").exitCode(), "the master keeps running");
+            Cli.Result probe = cli("status", "--ready");
+            assertEquals(1, probe.exitCode());
+        }
+    }
 }

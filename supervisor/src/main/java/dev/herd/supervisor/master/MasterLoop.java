@@ -330,12 +330,12 @@ public final class MasterLoop {
         int crashes = slot.recordCrash(uptime, now, window);
         Duration delay = RestartBackoff.delayAfter(crashes);
         slot.restartNotBefore(now + delay.toNanos());
+        Log.warn("worker-%d (pid %d) died after %d ms: %s; %s", worker.slot(), worker.pid(), millis(uptime), how,
+                slot.isHeld() ? "another process holds the slot" : "replacing it " + describeDelay(delay, crashes));
         if (slot.crashesWithin(now, window) == policy.flappingCrashes() + 1) {
             Log.warn("worker-%d is flapping: %d crashes within %s; it stays in backoff until they age out",
                     slot.number(), policy.flappingCrashes() + 1, Durations.format(policy.flappingWindow()));
         }
-        Log.warn("worker-%d (pid %d) died after %d ms: %s; %s", worker.slot(), worker.pid(), millis(uptime), how,
-                slot.isHeld() ? "another process holds the slot" : "replacing it " + describeDelay(delay, crashes));
     }
 
     /** SIGKILL for workers past a deadline: not drained in time, not ready in time, or silent too long (hung). */
