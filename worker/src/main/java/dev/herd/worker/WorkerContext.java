@@ -8,6 +8,8 @@ import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -24,27 +26,67 @@ import sun.misc.SignalHandler;
 final class WorkerContext {
 
     private final WorkerEnvironment environment;
-    private final Optional<SdNotify> notify;
+    /** Opened on a thread of its own: see {@link #fromSystem()}. */
+    private final CompletableFuture<Optional<SdNotify>> notify;
     private final WorkerStats stats;
     private final Drain drain;
     private boolean drainWatched;
+    private boolean notifyFailureLogged;
     private ScheduledExecutorService heartbeats;
 
     WorkerContext(WorkerEnvironment environment, Optional<SdNotify> notify, WorkerStats stats) {
+        this(environment, CompletableFuture.completedFuture(notify), stats);
+    }
+
+    private WorkerContext(WorkerEnvironment environment, CompletableFuture<Optional<SdNotify>> notify,
+                          WorkerStats stats) {
         this.environment = environment;
         this.notify = notify;
         this.stats = stats;
         this.drain = new Drain(this::stopping);
     }
 
+    /**
+     * The context of this process. The notify socket is opened on a thread of its own: the first use of
+     * jnr-unixsocket costs about 250 ms of class loading and native binding, which then overlaps the app's own
+     * start instead of adding to the time until READY=1.
+     */
     static WorkerContext fromSystem() {
         WorkerEnvironment environment = WorkerEnvironment.fromSystem();
+        CompletableFuture<Optional<SdNotify>> notify = new CompletableFuture<>();
+        if (environment.notifySocket().isEmpty()) {
+            notify.complete(Optional.empty());
+        } else {
+            Thread opener = new Thread(() -> {
+                try {
+                    notify.complete(Optional.of(SdNotify.open(environment.notifySocket().get())));
+                } catch (IOException | RuntimeException | LinkageError e) {
+                    notify.completeExceptionally(e);
+                }
+            }, "herd-notify-open");
+            opener.setDaemon(true);
+            opener.start();
+        }
         try {
-            Optional<SdNotify> notify = environment.notifySocket().isEmpty() ? Optional.empty()
-                    : Optional.of(SdNotify.open(environment.notifySocket().get()));
             return new WorkerContext(environment, notify, WorkerStats.fromEnvironment());
         } catch (IOException e) {
-            throw new UncheckedIOException("herd: cannot open the worker's notify socket or stats file", e);
+            throw new UncheckedIOException("herd: cannot open the worker's stats file", e);
+        }
+    }
+
+    /** The notify socket, once opened; empty outside herd, or (logged once) if it could not be opened. */
+    private Optional<SdNotify> notifier() {
+        try {
+            return notify.join();
+        } catch (CompletionException e) {
+            synchronized (this) {
+                if (!notifyFailureLogged) {
+                    notifyFailureLogged = true;
+                    Log.error("cannot open the notify socket %s: %s", environment.notifySocket().orElse("?"),
+                            e.getCause());
+                }
+            }
+            return Optional.empty();
         }
     }
 
@@ -86,11 +128,12 @@ final class WorkerContext {
     }
 
     private boolean send(String message) {
-        if (notify.isEmpty()) {
+        Optional<SdNotify> socket = notifier();
+        if (socket.isEmpty()) {
             return false;
         }
         try {
-            notify.get().send(message);
+            socket.get().send(message);
             return true;
         } catch (IOException e) {
             Log.warn("%s not delivered: %s", message.replace('\n', ' '), e.getMessage());
@@ -100,7 +143,7 @@ final class WorkerContext {
 
     synchronized boolean startHeartbeats(Executor executor) {
         Optional<Duration> interval = environment.heartbeatInterval();
-        if (notify.isEmpty() || interval.isEmpty()) {
+        if (environment.notifySocket().isEmpty() || interval.isEmpty()) {
             return false;
         }
         if (heartbeats != null) {

@@ -41,6 +41,7 @@ public final class WorkerMain {
     public static void main(String[] args) throws InterruptedException {
         WorkerEnvironment environment = WorkerEnvironment.fromSystem();
         Log.setSource("worker-" + environment.slot());
+        Herd.underHerd(); // sets up the worker's context now: its notify socket opens while the app starts
         if (args.length != 1) {
             Log.error("usage: WorkerMain APP (workers are started by 'herd run')");
             System.exit(EXIT_BOOT_FAILURE);

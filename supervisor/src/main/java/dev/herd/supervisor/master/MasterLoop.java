@@ -474,7 +474,8 @@ public final class MasterLoop {
         }
         restart.finish(failure);
         if (reload && !stopping) {
-            service.ready(statusLine());
+            announcedStatus = statusLine();
+            service.ready(announcedStatus);
         }
     }
 
