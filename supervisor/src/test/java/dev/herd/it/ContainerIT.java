@@ -27,28 +27,10 @@ class ContainerIT {
     void asPid1HerdReapsOrphansOfItsWorkersAndStillStopsCleanly() throws Exception {
         Cli.Result probe = Cli.run(Duration.ofSeconds(30), "unshare", "--pid", "--fork", "--mount-proc", "true");
         assumeTrue(probe.exitCode() == 0, "no PID namespaces here: " + probe.stderr());
-        Path script = dir.resolve("orphan_maker.py");
-        Files.writeString(script, String.join("\n",
-                "import os, signal, socket, sys, time",
-                "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))",
-                "if os.fork() == 0:",
-                "    if os.fork() == 0:",
-                "        time.sleep(0.5)  # an orphan by now: its parent has exited; the kernel gives it to PID 1",
-                "        os._exit(7)",
-                "    os._exit(0)",
-                "os.wait()  # reaps the child; the grandchild is not ours to reap",
-                "notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
-                "notify.sendto(b'READY=1', os.environ['NOTIFY_SOCKET'])",
-                "listener = socket.socket(fileno=0)",
-                "while True:",
-                "    connection, _ = listener.accept()",
-                "    with connection:",
-                "        while data := connection.recv(4096):",
-                "            connection.sendall(data)",
-                ""));
+        Path script = HerdProcess.HOME.resolve("supervisor/src/test/resources/echo_worker.py");
         Path config = dir.resolve("herd.json");
         Files.writeString(config, "{\"workers\": 1, \"heartbeatTimeout\": \"0\", \"worker\": {\"command\": "
-                + "[\"/usr/bin/python3\", \"" + script + "\"]}}");
+                + "[\"/usr/bin/python3\", \"" + script + "\", \"--make-orphan\"]}}");
         ProcessBuilder builder = new ProcessBuilder("unshare", "--pid", "--fork", "--mount-proc",
                 HerdProcess.LAUNCHER.toString(), "run", "--listen", "127.0.0.1:0", "-c", config.toString(),
                 "--admin-socket", dir.resolve("run/herd.sock").toString()).redirectErrorStream(true);

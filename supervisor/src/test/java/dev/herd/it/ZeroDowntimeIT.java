@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,6 +15,7 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,36 +32,18 @@ class ZeroDowntimeIT {
     @TempDir
     Path dir;
 
-    private Path socket() {
-        return dir.resolve("run/herd.sock");
-    }
+    private AdminFixture admin;
 
-    private HerdProcess startHerd(String... extra) {
-        List<String> args = new ArrayList<>(List.of("--admin-socket", socket().toString()));
-        args.addAll(List.of(extra));
-        return HerdProcess.run(args.toArray(String[]::new));
-    }
-
-    private Cli.Result cli(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add("--admin-socket");
-        all.add(socket().toString());
-        return Cli.herd(all.toArray(String[]::new));
-    }
-
-    private JsonNode status() {
-        try (AdminSocketClient client = new AdminSocketClient(socket())) {
-            return client.request("{\"command\":\"status\"}");
-        } catch (IOException e) {
-            throw new AssertionError("status: " + e, e);
-        }
+    @BeforeEach
+    void newFixture() {
+        admin = new AdminFixture(dir);
     }
 
     /** Waits until {@code count} workers are ready and no other worker process is listed; returns their pids. */
     private Set<Long> awaitReady(int count) {
         return Poll.until(START, count + " ready workers", () -> {
             JsonNode status;
-            try (AdminSocketClient client = new AdminSocketClient(socket())) {
+            try (AdminSocketClient client = new AdminSocketClient(admin.socket())) {
                 status = client.request("{\"command\":\"status\"}");
             } catch (IOException notListeningYet) {
                 return java.util.Optional.empty();
@@ -135,7 +117,7 @@ class ZeroDowntimeIT {
     void aReloadWithANewWorkerCountAndJvmOptionTakesEffectWithoutFailingAClient() throws Exception {
         Path config = writeConfig("{\"workers\": 2, \"gracefulTimeout\": \"10s\","
                 + " \"worker\": {\"jvmOptions\": [\"-Dherd.it.generation=1\"]}}");
-        try (HerdProcess herd = startHerd("-c", config.toString())) {
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
             awaitReady(2);
             try (ClientLoop clients = new ClientLoop(herd.port())) {
                 Poll.until(START, "clients served before the reload", () -> clients.served() >= 20);
@@ -143,7 +125,7 @@ class ZeroDowntimeIT {
                         + " \"worker\": {\"jvmOptions\": [\"-Dherd.it.generation=2\"]}}");
                 int servedBefore = clients.served();
 
-                Cli.Result reload = cli("reload");
+                Cli.Result reload = admin.cli("reload");
 
                 assertEquals(0, reload.exitCode(), reload.stderr() + herd.output());
                 assertTrue(reload.stdout().contains("reloaded"), reload.stdout());
@@ -163,11 +145,11 @@ class ZeroDowntimeIT {
     @Test
     void anInvalidConfigOnReloadIsReportedAndTheOldWorkersKeepServing() throws Exception {
         Path config = writeConfig("{\"workers\": 2}");
-        try (HerdProcess herd = startHerd("-c", config.toString())) {
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
             Set<Long> before = awaitReady(2);
             writeConfig("{\"workers\": \"many\"}");
 
-            Cli.Result reload = cli("reload");
+            Cli.Result reload = admin.cli("reload");
 
             assertEquals(1, reload.exitCode());
             assertTrue(reload.stderr().contains("herd.json:1") && reload.stderr().contains("(reload_failed)"),
@@ -182,13 +164,13 @@ class ZeroDowntimeIT {
     @Test
     void aReplacementThatNeverSendsReadyFailsTheReloadAndTheOldWorkersKeepServing() throws Exception {
         Path config = writeConfig("{\"workers\": 2, \"readyTimeout\": \"3s\"}");
-        try (HerdProcess herd = startHerd("-c", config.toString())) {
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
             Set<Long> before = awaitReady(2);
             // A worker that takes the socket but never says READY=1.
             writeConfig("{\"workers\": 2, \"readyTimeout\": \"3s\", \"worker\": {\"command\":"
                     + " [\"/usr/bin/python3\", \"-c\", \"import time; time.sleep(600)\"]}}");
 
-            Cli.Result reload = cli("reload");
+            Cli.Result reload = admin.cli("reload");
 
             assertEquals(1, reload.exitCode(), reload.stdout());
             assertTrue(reload.stderr().contains("not ready within 3s") && reload.stderr().contains("reload_failed"),
@@ -208,7 +190,7 @@ class ZeroDowntimeIT {
 
     @Test
     void aStoppedWorkerIsKilledAsHungAfterTheHeartbeatTimeoutAndReplaced() throws Exception {
-        try (HerdProcess herd = startHerd("--workers", "1", "--heartbeat-timeout", "2s")) {
+        try (HerdProcess herd = admin.startHerd("--workers", "1", "--heartbeat-timeout", "2s")) {
             long stopped = awaitReady(1).iterator().next();
 
             Cli.run(Duration.ofSeconds(10), "kill", "-STOP", Long.toString(stopped));
@@ -227,7 +209,7 @@ class ZeroDowntimeIT {
 
     @Test
     void maxRequestsRecyclesWorkersWithoutFailingAConnection() throws Exception {
-        try (HerdProcess herd = startHerd("--workers", "2", "--max-requests", "15")) {
+        try (HerdProcess herd = admin.startHerd("--workers", "2", "--max-requests", "15")) {
             Set<Long> first = awaitReady(2);
             int port = herd.port();
             for (int i = 0; i < 120; i++) {
@@ -235,7 +217,7 @@ class ZeroDowntimeIT {
             }
             herd.awaitLine("has served \\d+ \\(its limit is 15\\); replacing it", START);
             Poll.until(START, "recycled workers", () -> !first.containsAll(awaitReadyOrAny()));
-            for (JsonNode worker : status().path("workers")) {
+            for (JsonNode worker : admin.status().path("workers")) {
                 assertEquals(0, worker.path("restarts").asInt(), "a recycle is no crash: " + worker);
             }
         }
@@ -244,7 +226,7 @@ class ZeroDowntimeIT {
     /** The ready pids now (fewer than all, while a recycle is under way). */
     private Set<Long> awaitReadyOrAny() {
         Set<Long> ready = new TreeSet<>();
-        status().path("workers").forEach(w -> {
+        admin.status().path("workers").forEach(w -> {
             if (w.path("state").asText().equals("ready")) {
                 ready.add(w.path("pid").asLong());
             }
@@ -254,26 +236,14 @@ class ZeroDowntimeIT {
 
     @Test
     void aNonJavaWorkerThatSpeaksSdNotifyBecomesReadyAndServes() throws Exception {
-        Path script = dir.resolve("echo_worker.py");
-        Files.writeString(script, String.join("\n",
-                "import os, signal, socket, sys",
-                "signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))",
-                "listener = socket.socket(fileno=0)  # the shared listening socket, inetd-style",
-                "notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
-                "notify.sendto(b'READY=1\\nSTATUS=python echo', os.environ['NOTIFY_SOCKET'])",
-                "while True:",
-                "    connection, _ = listener.accept()",
-                "    with connection:",
-                "        while data := connection.recv(4096):",
-                "            connection.sendall(data)",
-                ""));
+        Path script = HerdProcess.HOME.resolve("supervisor/src/test/resources/echo_worker.py");
         Path config = writeConfig("{\"workers\": 1, \"heartbeatTimeout\": \"0\", \"worker\": {\"command\": "
                 + "[\"/usr/bin/python3\", \"" + script + "\"]}}");
-        try (HerdProcess herd = startHerd("-c", config.toString())) {
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
             long pid = awaitReady(1).iterator().next();
 
             assertTrue(ProcFs.cmdline(pid).contains("echo_worker.py"), ProcFs.cmdline(pid));
-            assertEquals("python echo", status().path("workers").get(0).path("status").asText());
+            assertEquals("python echo", admin.status().path("workers").get(0).path("status").asText());
             assertEquals(TITLE, EchoClient.roundTrip(herd.port(), TITLE));
             herd.signal("TERM");
             assertEquals(0, herd.awaitExit(START));
@@ -283,22 +253,22 @@ class ZeroDowntimeIT {
 
     @Test
     void scalingUpAnswersOnceTheNewWorkersAreReady() throws Exception {
-        try (HerdProcess herd = startHerd("--workers", "1")) {
+        try (HerdProcess herd = admin.startHerd("--workers", "1")) {
             awaitReady(1);
 
-            Cli.Result probe = cli("status", "--ready");
+            Cli.Result probe = admin.cli("status", "--ready");
             assertEquals(0, probe.exitCode(), probe.stderr());
             assertEquals("1/1 workers ready, 0 restarts\n", probe.stdout());
 
-            Cli.Result scale = cli("scale", "3");
+            Cli.Result scale = admin.cli("scale", "3");
 
             assertEquals(0, scale.exitCode(), scale.stderr());
             assertTrue(scale.stdout().contains("(3 ready)"), scale.stdout());
-            assertEquals(3, status().path("readyWorkers").asInt());
+            assertEquals(3, admin.status().path("readyWorkers").asInt());
 
-            Cli.Result down = cli("scale", "1");
+            Cli.Result down = admin.cli("scale", "1");
             assertEquals(0, down.exitCode(), down.stderr());
-            assertEquals(1, status().path("workers").size(), "the surplus slots are gone when scale answers");
+            assertEquals(1, admin.status().path("workers").size(), "the surplus slots are gone when scale answers");
             Map<Integer, Long> workers = herd.workers();
             assertEquals(Set.of(1), workers.keySet());
         }
@@ -308,16 +278,16 @@ class ZeroDowntimeIT {
     void aReloadThatChangesTheListenAddressMovesTheWorkersToANewSocket() throws Exception {
         Path config = writeConfig("{\"listen\": \"127.0.0.1:0\", \"workers\": 2}");
         try (HerdProcess herd = HerdProcess.start(List.of("run", "-c", config.toString(),
-                "--admin-socket", socket().toString()), Map.of())) {
+                "--admin-socket", admin.socket().toString()), Map.of())) {
             awaitReady(2);
             int oldPort = herd.port();
             int newPort = freePort();
             writeConfig("{\"listen\": \"127.0.0.1:" + newPort + "\", \"workers\": 2}");
 
-            Cli.Result reload = cli("reload");
+            Cli.Result reload = admin.cli("reload");
 
             assertEquals(0, reload.exitCode(), reload.stderr());
-            assertEquals("127.0.0.1:" + newPort, status().path("listen").asText());
+            assertEquals("127.0.0.1:" + newPort, admin.status().path("listen").asText());
             assertEquals(TITLE, EchoClient.roundTrip(newPort, TITLE));
             // Once the old workers have drained, nothing holds the old socket any more.
             Poll.until(START, "the old port to refuse connections", () -> {
@@ -337,11 +307,11 @@ class ZeroDowntimeIT {
                 java.net.InetAddress.getLoopbackAddress())) {
             Path config = writeConfig("{\"listen\": \"127.0.0.1:0\", \"workers\": 1}");
             try (HerdProcess herd = HerdProcess.start(List.of("run", "-c", config.toString(),
-                    "--admin-socket", socket().toString()), Map.of())) {
+                    "--admin-socket", admin.socket().toString()), Map.of())) {
                 Set<Long> before = awaitReady(1);
                 writeConfig("{\"listen\": \"127.0.0.1:" + occupied.getLocalPort() + "\", \"workers\": 1}");
 
-                Cli.Result reload = cli("reload");
+                Cli.Result reload = admin.cli("reload");
 
                 assertEquals(1, reload.exitCode());
                 assertTrue(reload.stderr().contains("cannot listen on 127.0.0.1:" + occupied.getLocalPort()),
@@ -362,14 +332,14 @@ class ZeroDowntimeIT {
     void theReadinessProbeFailsWhileAWorkerIsNotReady() throws Exception {
         Path config = writeConfig("{\"workers\": 1, \"worker\": {\"command\":"
                 + " [\"/usr/bin/python3\", \"-c\", \"import time; time.sleep(600)\"]}}");
-        try (HerdProcess herd = startHerd("-c", config.toString())) {
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
             herd.awaitLine("started worker-1", START);
 
-            Cli.Result probe = cli("status", "--ready");
+            Cli.Result probe = admin.cli("status", "--ready");
 
             assertEquals(1, probe.exitCode(), probe.stderr());
             assertEquals("0/1 workers ready, 0 restarts\n", probe.stdout());
-            assertEquals("starting", status().path("workers").get(0).path("state").asText());
+            assertEquals("starting", admin.status().path("workers").get(0).path("state").asText());
         }
     }
 
@@ -377,15 +347,15 @@ class ZeroDowntimeIT {
     void aSlotThatKeepsCrashingShowsBackoffWhileTheMasterKeepsRunning() throws Exception {
         Path config = writeConfig("{\"workers\": 1, \"flappingCrashes\": 2, \"flappingWindow\": \"60s\","
                 + " \"worker\": {\"command\": [\"/bin/false\"]}}");
-        try (HerdProcess herd = startHerd("-c", config.toString())) {
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
             herd.awaitLine("worker-1 is flapping: 3 crashes within 1m", START);
 
-            JsonNode slot = status().path("workers").get(0);
+            JsonNode slot = admin.status().path("workers").get(0);
 
             assertEquals("backoff", slot.path("state").asText(), slot.toString());
             assertTrue(slot.path("crashesInWindow").asInt() >= 3, slot.toString());
-            assertEquals(0, cli("ping").exitCode(), "the master keeps running");
-            Cli.Result probe = cli("status", "--ready");
+            assertEquals(0, admin.cli("ping").exitCode(), "the master keeps running");
+            Cli.Result probe = admin.cli("status", "--ready");
             assertEquals(1, probe.exitCode());
         }
     }

@@ -131,9 +131,11 @@ final class AdminExecutor {
 
     /** A reload's result: why the new config was refused, or the rolling restart that applies it. */
     record Reloaded(Optional<String> error, CompletableFuture<RollingRestart.Outcome> outcome) {
-        static Reloaded refused(String error) {
-            return new Reloaded(Optional.of(error), CompletableFuture.completedFuture(null));
-        }
+    }
+
+    private static Reloaded refused(String error) {
+        Log.error("reload: %s; keeping the running configuration", error);
+        return new Reloaded(Optional.of(error), CompletableFuture.completedFuture(null));
     }
 
     /** SIGHUP's reload: the error, if the new configuration was refused; the restart's end is only logged. */
@@ -154,28 +156,21 @@ final class AdminExecutor {
         try {
             next = reloader.reload();
         } catch (ConfigException | IllegalArgumentException e) {
-            Log.error("reload: %s; keeping the running configuration", e.getMessage());
-            return Reloaded.refused(e.getMessage());
+            return refused(e.getMessage());
         }
         Optional<String> fixed = changedFixedSetting(config, next);
         if (fixed.isPresent()) {
-            String error = "changing " + fixed.get() + " needs a restart of herd itself";
-            Log.error("reload: %s; keeping the running configuration", error);
-            return Reloaded.refused(error);
+            return refused("changing " + fixed.get() + " needs a restart of herd itself");
         }
         if (socket.differsFrom(next.listen(), next.backlog())) {
             if (socket.fromSystemd()) {
-                String error = "the listening socket comes from systemd: change ListenStream= in herd.socket";
-                Log.error("reload: %s; keeping the running configuration", error);
-                return Reloaded.refused(error);
+                return refused("the listening socket comes from systemd: change ListenStream= in herd.socket");
             }
             ListenAddress old = socket.address();
             try {
                 socket.rebind(next.listen(), next.backlog());
             } catch (ConfigException | OsException e) {
-                String error = "cannot listen on " + next.listen() + ": " + e.getMessage();
-                Log.error("reload: %s; keeping the running configuration", error);
-                return Reloaded.refused(error);
+                return refused("cannot listen on " + next.listen() + ": " + e.getMessage());
             }
             Log.info("reload: listening on %s; workers move over from %s one by one", socket.address(), old);
         }

@@ -9,8 +9,6 @@ import dev.herd.supervisor.admin.AdminServer;
 import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.notify.SystemdNotifier;
 import dev.herd.supervisor.os.PosixOs;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
@@ -63,7 +61,7 @@ public final class Master {
         long startedAtNanos = System.nanoTime();
         Log.setSource("master");
         os.ensureStandardDescriptors();
-        resolve(config.listen()); // an unknown host is a config error (78), found before anything is set up
+        SharedSocket.resolve(config.listen()); // an unknown host is a config error (78), before anything is set up
         BlockingQueue<MasterEvent> events = new LinkedBlockingQueue<>();
         SignalForwarder.install(os, events);
         os.becomeProcessGroupLeader();
@@ -138,13 +136,5 @@ public final class Master {
         String host = address.getAddress().getHostAddress();
         int scope = host.indexOf('%');
         return new ListenAddress(scope < 0 ? host : host.substring(0, scope), address.getPort());
-    }
-
-    private static InetAddress resolve(ListenAddress listen) throws ConfigException {
-        try {
-            return InetAddress.getByName(listen.host());
-        } catch (UnknownHostException e) {
-            throw new ConfigException("cannot resolve host '" + listen.host() + "' of listen address " + listen);
-        }
     }
 }

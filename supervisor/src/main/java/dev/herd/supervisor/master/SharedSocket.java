@@ -121,7 +121,8 @@ final class SharedSocket implements AutoCloseable {
         }
     }
 
-    private static InetAddress resolve(ListenAddress listen) throws ConfigException {
+    /** The address of {@code listen}'s host; an unknown host is a configuration error. */
+    static InetAddress resolve(ListenAddress listen) throws ConfigException {
         try {
             return InetAddress.getByName(listen.host());
         } catch (UnknownHostException e) {

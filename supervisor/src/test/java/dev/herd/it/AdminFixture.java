@@ -1,0 +1,39 @@
+package dev.herd.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A master on an admin socket of its own under a test's temporary directory, and the CLI pointed at it. */
+record AdminFixture(Path dir) {
+
+    Path socket() {
+        return dir.resolve("run/herd.sock");
+    }
+
+    /** {@code bin/herd run --listen 127.0.0.1:0 --admin-socket SOCKET EXTRA...}. */
+    HerdProcess startHerd(String... extra) {
+        List<String> args = new ArrayList<>(List.of("--admin-socket", socket().toString()));
+        args.addAll(List.of(extra));
+        return HerdProcess.run(args.toArray(String[]::new));
+    }
+
+    /** {@code bin/herd ARGS... --admin-socket SOCKET}. */
+    Cli.Result cli(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("--admin-socket");
+        all.add(socket().toString());
+        return Cli.herd(all.toArray(String[]::new));
+    }
+
+    /** The status reply, straight from the admin socket (no CLI JVM to start). */
+    JsonNode status() {
+        try (AdminSocketClient client = new AdminSocketClient(socket())) {
+            return client.request("{\"command\":\"status\"}");
+        } catch (IOException e) {
+            throw new AssertionError("status: " + e, e);
+        }
+    }
+}

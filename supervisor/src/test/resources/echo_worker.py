@@ -1,0 +1,27 @@
+"""A herd worker that is not a JVM: it finds the shared listening socket on fd 0 (inetd-style), says READY=1 on
+the NOTIFY_SOCKET the master gave it (the sd_notify protocol, standard library only), and echoes every byte.
+With --make-orphan it first leaves a grandchild behind whose parent has exited, as badly behaved programs do:
+the kernel re-parents it to PID 1. SIGTERM ends it with exit 0."""
+import os
+import signal
+import socket
+import sys
+import time
+
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+if "--make-orphan" in sys.argv:
+    if os.fork() == 0:
+        if os.fork() == 0:
+            time.sleep(0.5)  # an orphan by now: its parent has exited
+            os._exit(7)
+        os._exit(0)
+    os.wait()  # reaps the child; the grandchild is not ours to reap
+
+notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+notify.sendto(b"READY=1\nSTATUS=python echo", os.environ["NOTIFY_SOCKET"])
+listener = socket.socket(fileno=0)
+while True:
+    connection, _ = listener.accept()
+    with connection:
+        while data := connection.recv(4096):
+            connection.sendall(data)
