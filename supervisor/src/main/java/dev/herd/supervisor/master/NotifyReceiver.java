@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Queue;
+import java.util.concurrent.TimeUnit;
 import jnr.unixsocket.UnixDatagramChannel;
 import jnr.unixsocket.UnixSocketAddress;
 import jnr.unixsocket.UnixSocketOptions;
@@ -61,13 +62,24 @@ final class NotifyReceiver implements AutoCloseable {
 
     private void receive(int serial, Queue<MasterEvent> events) {
         ByteBuffer buffer = ByteBuffer.allocate(MAX_DATAGRAM);
+        boolean failureLogged = false;
         try {
             while (!closed) {
                 buffer.clear();
+                long began = System.nanoTime();
                 try {
                     channel.receive(buffer);
                 } catch (IOException timedOutOrFailed) {
-                    continue; // EAGAIN after the receive timeout: look at the closed flag again
+                    // EAGAIN after the receive timeout: look at the closed flag again. An error that comes back
+                    // sooner is a real failure: say so once, and wait a timeout's length instead of spinning.
+                    if (System.nanoTime() - began < TimeUnit.MILLISECONDS.toNanos(RECEIVE_TIMEOUT_MILLIS / 2)) {
+                        if (!failureLogged) {
+                            failureLogged = true;
+                            Log.warn("notify socket %s: %s", path, timedOutOrFailed.getMessage());
+                        }
+                        pauseAfterFailure();
+                    }
+                    continue;
                 }
                 buffer.flip();
                 if (buffer.hasRemaining()) {
@@ -82,6 +94,14 @@ final class NotifyReceiver implements AutoCloseable {
             } catch (IOException e) {
                 Log.warn("closing notify socket %s: %s", path, e.getMessage());
             }
+        }
+    }
+
+    private static void pauseAfterFailure() {
+        try {
+            Thread.sleep(RECEIVE_TIMEOUT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -97,24 +97,23 @@ final class WorkerLauncher implements WorkerSpawner {
             files.remove(serial);
             throw new OsException("preparing worker-" + slot, 0, e.getMessage());
         }
-        int[] output;
+        int[] output = null;
         int pid;
         try {
             output = os.pipe();
-        } catch (OsException e) {
-            receiver.close();
-            throw e;
-        }
-        try {
             pid = os.spawn(requestFor(slot, output[1], statsFile, receiver.path()));
         } catch (OsException e) {
-            closeQuietly(output[0]);
+            if (output != null) {
+                closeQuietly(output[0]);
+            }
             receiver.close();
             files.remove(serial);
             throw e;
         } finally {
             // Only the worker may hold the write end, or the relay would never see end of file.
-            closeQuietly(output[1]);
+            if (output != null) {
+                closeQuietly(output[1]);
+            }
         }
         receivers.put(serial, receiver);
         relays.removeIf(relay -> !relay.isAlive());
