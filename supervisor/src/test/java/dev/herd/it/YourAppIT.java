@@ -74,6 +74,10 @@ class YourAppIT {
             }
             herd.signal("TERM");
             assertEquals(0, herd.awaitExit(START));
+            // The JVM's warnings (jnr on JDK 24+ without the native-access flags, a missing slf4j provider) would
+            // land in every worker's log: none may.
+            assertTrue(herd.lines().stream().noneMatch(line -> line.contains("WARNING") || line.contains("SLF4J")),
+                    herd.output());
             for (long pid : workers.values()) {
                 assertTrue(herd.hasLine("worker-\\d \\(pid " + pid + "\\) exited: exit 0"), herd.output());
             }

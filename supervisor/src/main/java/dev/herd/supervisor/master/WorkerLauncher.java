@@ -36,8 +36,15 @@ final class WorkerLauncher implements WorkerSpawner {
     private static final List<String> MASTER_ONLY_VARIABLES =
             List.of("NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_PID", "WATCHDOG_USEC");
 
-    /** A worker that runs out of heap should die and be replaced, not limp on. */
-    private static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError");
+    /**
+     * A worker that runs out of heap should die and be replaced, not limp on. On JDK 24 and later, jnr (which the
+     * worker's notify socket uses) also needs native access and sun.misc.Unsafe without warnings; JDK 17 rejects
+     * the second flag, so they depend on the JDK the master (and so every worker) runs on, as in bin/herd.
+     */
+    private static final List<String> DEFAULT_JVM_OPTIONS = Runtime.version().feature() >= 24
+            ? List.of("-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED",
+                    "--sun-misc-unsafe-memory-access=allow")
+            : List.of("-XX:+ExitOnOutOfMemoryError");
 
     private final PosixOs os;
     private final List<Thread> relays = new ArrayList<>();
