@@ -38,11 +38,14 @@ class SystemdIT {
     void socketFromSystemdSocketActivateIsAdoptedAndTheClientThatTriggeredTheStartIsServed() throws Exception {
         assumeTrue(Files.isExecutable(SOCKET_ACTIVATE), "needs systemd-socket-activate (Debian package systemd)");
         int port = freePort();
+        // The file names another address: with a socket from systemd, herd uses the socket.
+        Path config = dir.resolve("herd.json");
+        Files.writeString(config, "{\"listen\": \"127.0.0.1:" + freePort() + "\", \"workers\": 2}");
         // systemd-socket-activate passes the command only LISTEN_* and the -E variables: JAVA_HOME explicitly,
         // so that the run on JDK 25 tests JDK 25.
         ProcessBuilder activator = new ProcessBuilder(SOCKET_ACTIVATE.toString(), "-l", "127.0.0.1:" + port,
                 "-E", "JAVA_HOME=" + System.getProperty("java.home"),
-                HerdProcess.LAUNCHER.toString(), "run", "--workers", "2", "--admin-socket", adminSocket())
+                HerdProcess.LAUNCHER.toString(), "run", "-c", config.toString(), "--admin-socket", adminSocket())
                 .redirectErrorStream(true);
         try (HerdProcess herd = HerdProcess.start(activator)) {
             herd.awaitLine("Listening on 127.0.0.1:" + port, START);
@@ -61,6 +64,13 @@ class SystemdIT {
                 assertFalse(ProcFs.environment(worker).containsKey("LISTEN_FDS"), "LISTEN_* stay with the master");
                 assertTrue(ProcFs.descriptors(worker).get(0).startsWith("socket:"));
             }
+            // The address is systemd's: a reload that changes the file's keeps serving on the socket instead of
+            // moving or refusing.
+            Files.writeString(config, "{\"listen\": \"127.0.0.1:" + freePort() + "\", \"workers\": 2}");
+            Cli.Result reload = Cli.herd("reload", "--admin-socket", adminSocket());
+            assertEquals(0, reload.exitCode(), reload.stderr());
+            assertTrue(herd.hasLine("listen and backlog are herd.socket's"), herd.output());
+            assertEquals(TITLE, EchoClient.roundTrip(port, TITLE));
             herd.signal("TERM");
             assertEquals(0, herd.awaitExit(START));
         }

@@ -15,11 +15,12 @@ import java.util.concurrent.Executor;
  * first call, from the environment the master gave the process.
  *
  * <pre>{@code
- * connector.setInheritChannel(true);   // Jetty: serve on Herd.listener()'s socket, fd 0
+ * Herd.listener();                     // fd 0, checked; from here a SIGTERM is kept for onDrain
+ * connector.setInheritChannel(true);   // Jetty: serve on that socket
  * server.start();
+ * Herd.onDrain(() -> stop(server));    // graceful: stop accepting, finish requests, exit 0
  * Herd.ready();
  * Herd.startHeartbeats(server.getThreadPool());
- * Herd.onDrain(() -> stop(server));    // graceful: stop accepting, finish requests, exit 0
  * }</pre>
  */
 public final class Herd {

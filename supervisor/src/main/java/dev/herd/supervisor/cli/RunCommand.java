@@ -52,7 +52,7 @@ final class RunCommand implements Callable<Integer> {
     private Duration heartbeatTimeout;
 
     @Option(names = "--max-requests", paramLabel = "N", converter = FlagConverters.MaxRequests.class,
-            description = "replace a worker after it has served N connections; 0 = never (default 0)")
+            description = "replace a worker after it has served N requests (http) or connections (echo); 0 = never (default 0)")
     private Integer maxRequests;
 
     @Option(names = "--pid-file", paramLabel = "PATH", converter = FlagConverters.FilePath.class,

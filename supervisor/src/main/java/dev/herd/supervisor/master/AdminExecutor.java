@@ -162,10 +162,11 @@ final class AdminExecutor {
         if (fixed.isPresent()) {
             return refused("changing " + fixed.get() + " needs a restart of herd itself");
         }
-        if (socket.differsFrom(next.listen(), next.backlog())) {
-            if (socket.fromSystemd()) {
-                return refused("the listening socket comes from systemd: change ListenStream= in herd.socket");
+        if (socket.fromSystemd()) {
+            if (socket.differsFrom(next.listen(), next.backlog())) {
+                Log.info("reload: listen and backlog are herd.socket's (ListenStream=, Backlog=), not the file's");
             }
+        } else if (socket.differsFrom(next.listen(), next.backlog())) {
             ListenAddress old = socket.address();
             try {
                 socket.rebind(next.listen(), next.backlog());

@@ -19,7 +19,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * A master's whole life, as a straight line of steps: open the log file (if any), own the standard descriptors,
- * resolve the host, install the signal forwarders, lead a process group, open the admin socket, bind the shared
+ * install the signal forwarders, lead a process group, open the admin socket, bind the shared
  * socket (or adopt the one systemd passed), write the pid file (if any), open the lifeline, run the loop, release
  * what it made.
  * A step that fails ends the start before any worker exists, so a failed start leaves no process behind.
@@ -61,7 +61,6 @@ public final class Master {
         long startedAtNanos = System.nanoTime();
         Log.setSource("master");
         os.ensureStandardDescriptors();
-        SharedSocket.resolve(config.listen()); // an unknown host is a config error (78), before anything is set up
         BlockingQueue<MasterEvent> events = new LinkedBlockingQueue<>();
         SignalForwarder.install(os, events);
         os.becomeProcessGroupLeader();
