@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** A master on an admin socket of its own under a test's temporary directory, and the CLI pointed at it. */
 record AdminFixture(Path dir) {
@@ -30,10 +31,25 @@ record AdminFixture(Path dir) {
 
     /** The status reply, straight from the admin socket (no CLI JVM to start). */
     JsonNode status() {
-        try (AdminSocketClient client = new AdminSocketClient(socket())) {
-            return client.request("{\"command\":\"status\"}");
+        try {
+            return request();
         } catch (IOException e) {
             throw new AssertionError("status: " + e, e);
+        }
+    }
+
+    /** The status reply, or empty while no master listens on the socket yet. */
+    Optional<JsonNode> tryStatus() {
+        try {
+            return Optional.of(request());
+        } catch (IOException notListeningYet) {
+            return Optional.empty();
+        }
+    }
+
+    private JsonNode request() throws IOException {
+        try (AdminSocketClient client = new AdminSocketClient(socket())) {
+            return client.request("{\"command\":\"status\"}");
         }
     }
 }

@@ -41,24 +41,22 @@ class ZeroDowntimeIT {
 
     /** Waits until {@code count} workers are ready and no other worker process is listed; returns their pids. */
     private Set<Long> awaitReady(int count) {
-        return Poll.until(START, count + " ready workers", () -> {
-            JsonNode status;
-            try (AdminSocketClient client = new AdminSocketClient(admin.socket())) {
-                status = client.request("{\"command\":\"status\"}");
-            } catch (IOException notListeningYet) {
-                return java.util.Optional.empty();
+        return Poll.until(START, count + " ready workers", () -> admin.tryStatus().flatMap(status -> {
+            Set<Long> ready = readyPids(status);
+            boolean onlyThose = ready.size() == count && status.path("workers").size() == count;
+            return onlyThose ? java.util.Optional.of(ready) : java.util.Optional.empty();
+        }));
+    }
+
+    /** The pids of the workers in state ready (fewer than all while a worker is being replaced). */
+    private static Set<Long> readyPids(JsonNode status) {
+        Set<Long> ready = new TreeSet<>();
+        status.path("workers").forEach(w -> {
+            if (w.path("state").asText().equals("ready")) {
+                ready.add(w.path("pid").asLong());
             }
-            Set<Long> ready = new TreeSet<>();
-            boolean others = false;
-            for (JsonNode worker : status.path("workers")) {
-                if (worker.path("state").asText().equals("ready")) {
-                    ready.add(worker.path("pid").asLong());
-                } else {
-                    others = true;
-                }
-            }
-            return ready.size() == count && !others ? java.util.Optional.of(ready) : java.util.Optional.empty();
         });
+        return ready;
     }
 
     private Path writeConfig(String json) throws IOException {
@@ -216,22 +214,11 @@ class ZeroDowntimeIT {
                 assertEquals(TITLE, EchoClient.roundTrip(port, TITLE), "connection " + i);
             }
             herd.awaitLine("has served \\d+ \\(its limit is 15\\); replacing it", START);
-            Poll.until(START, "recycled workers", () -> !first.containsAll(awaitReadyOrAny()));
+            Poll.until(START, "recycled workers", () -> !first.containsAll(readyPids(admin.status())));
             for (JsonNode worker : admin.status().path("workers")) {
                 assertEquals(0, worker.path("restarts").asInt(), "a recycle is no crash: " + worker);
             }
         }
-    }
-
-    /** The ready pids now (fewer than all, while a recycle is under way). */
-    private Set<Long> awaitReadyOrAny() {
-        Set<Long> ready = new TreeSet<>();
-        admin.status().path("workers").forEach(w -> {
-            if (w.path("state").asText().equals("ready")) {
-                ready.add(w.path("pid").asLong());
-            }
-        });
-        return ready;
     }
 
     @Test

@@ -122,7 +122,7 @@ final class SharedSocket implements AutoCloseable {
     }
 
     /** The address of {@code listen}'s host; an unknown host is a configuration error. */
-    static InetAddress resolve(ListenAddress listen) throws ConfigException {
+    private static InetAddress resolve(ListenAddress listen) throws ConfigException {
         try {
             return InetAddress.getByName(listen.host());
         } catch (UnknownHostException e) {

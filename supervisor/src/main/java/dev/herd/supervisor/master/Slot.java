@@ -38,13 +38,9 @@ final class Slot {
         return workers;
     }
 
-    /** The oldest process that holds the slot (starting or ready): the one serving, in a rolling restart. */
-    Optional<WorkerHandle> holder() {
-        return workers.stream().filter(w -> w.state().holdsSlot()).findFirst();
-    }
-
+    /** Whether a process holds the slot (starting or ready), so that it needs no new one. */
     boolean isHeld() {
-        return holder().isPresent();
+        return workers.stream().anyMatch(w -> w.state().holdsSlot());
     }
 
     boolean hasReadyWorker() {

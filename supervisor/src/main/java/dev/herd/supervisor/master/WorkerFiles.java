@@ -5,8 +5,12 @@ import dev.herd.worker.WorkerStats;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -22,6 +26,8 @@ final class WorkerFiles implements AutoCloseable {
     }
 
     private final Path directory;
+    /** The mapped counters of each live worker, by serial; used on the master thread only. */
+    private final Map<Integer, ByteBuffer> counters = new HashMap<>();
 
     private WorkerFiles(Path directory) {
         this.directory = directory;
@@ -31,10 +37,18 @@ final class WorkerFiles implements AutoCloseable {
         return new WorkerFiles(Files.createTempDirectory("herd-")); // 0700 on POSIX file systems
     }
 
-    /** Creates the worker's zeroed counters file and returns its path for the worker's environment. */
+    /**
+     * Creates the worker's zeroed counters file, maps it, and returns its path for the worker's environment.
+     * The master reads the mapping, not the file: recycling looks at the counters on every turn of the loop.
+     */
     Path createStatsFile(int serial) throws IOException {
         Path file = statsFile(serial);
-        Files.write(file, new byte[WorkerStats.FILE_BYTES]);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            // A fresh mapping of a file extended to its size reads as zeros; it outlives the channel.
+            counters.put(serial, channel.map(FileChannel.MapMode.READ_WRITE, 0, WorkerStats.FILE_BYTES)
+                    .order(ByteOrder.nativeOrder()));
+        }
         return file;
     }
 
@@ -43,18 +57,15 @@ final class WorkerFiles implements AutoCloseable {
         return directory.resolve("w" + serial + ".notify");
     }
 
+    /** What the worker has published so far; empty for a worker that has no counters (any more). */
     Optional<Counters> read(int serial) {
-        try {
-            ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(statsFile(serial))).order(ByteOrder.nativeOrder());
-            return bytes.remaining() < WorkerStats.FILE_BYTES ? Optional.empty()
-                    : Optional.of(new Counters(bytes.getLong(0), bytes.getLong(8)));
-        } catch (IOException e) {
-            return Optional.empty();
-        }
+        ByteBuffer mapped = counters.get(serial);
+        return mapped == null ? Optional.empty() : Optional.of(new Counters(mapped.getLong(0), mapped.getLong(8)));
     }
 
     /** Removes the files of a reaped worker. */
     void remove(int serial) {
+        counters.remove(serial);
         try {
             Files.deleteIfExists(statsFile(serial));
         } catch (IOException e) {
