@@ -5,19 +5,19 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.function.Supplier;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -28,14 +28,12 @@ import java.util.regex.Pattern;
  */
 final class ConfigFileReader {
 
-    static final List<String> TOP_LEVEL_KEYS =
-            List.of("listen", "workers", "app", "adminSocket", "adminGroup", "gracefulTimeout", "backlog",
-                    "readyTimeout", "heartbeatTimeout", "maxRequests", "maxRequestsJitter", "flappingCrashes",
-                    "flappingWindow", "logFile", "pidFile", "worker");
-    static final List<String> WORKER_KEYS = List.of("jvmOptions", "env", "mainClass", "classpath", "args", "command");
-
-    // Jackson's defaults are strict JSON: no comments, no single quotes, no trailing commas.
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    // Jackson's defaults are strict JSON: no comments, no single quotes, no trailing commas. Duplicate keys are
+    // found in the objects walked here (with both lines) and in values read as trees (worker.env).
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).build();
+    private static final Pattern DUPLICATE_IN_TREE = Pattern.compile("^Duplicate field '(.*)' for `ObjectNode`.*",
+            Pattern.DOTALL);
     // Long values (a whole object where a number belongs) are cut so that the message stays readable.
     private static final int MAX_SHOWN_VALUE = 60;
     private static final Pattern JACKSON_LOCATION = Pattern.compile("\\[Source: .*?; line: (\\d+), column: \\d+]");
@@ -100,94 +98,41 @@ final class ConfigFileReader {
         }
     }
 
+    /**
+     * A key of the top-level object: a row of {@link ConfigKeys}, or the {@code worker} object, whose keys are
+     * rows too ({@code worker.env}).
+     */
     private void readTopLevelField(String key, int line) throws IOException, ConfigException {
-        switch (key) {
-            case "listen" -> builder.listen(readString(key, line, ConfigValues::parseListen));
-            case "workers" -> builder.workers(readWholeNumber(key, line, ConfigValues::parseWorkers));
-            case "app" -> builder.app(readString(key, line, ConfigValues::parseApp));
-            case "adminSocket" -> builder.adminSocket(readString(key, line, ConfigValues::parseAdminSocket));
-            case "adminGroup" -> builder.adminGroup(readString(key, line, ConfigValues::checkAdminGroup));
-            case "gracefulTimeout" ->
-                    builder.gracefulTimeout(readString(key, line, ConfigValues::parseGracefulTimeout));
-            case "backlog" -> builder.backlog(readWholeNumber(key, line, ConfigValues::parseBacklog));
-            case "readyTimeout" -> builder.readyTimeout(readString(key, line, ConfigValues::parseReadyTimeout));
-            case "heartbeatTimeout" ->
-                    builder.heartbeatTimeout(readString(key, line, ConfigValues::parseHeartbeatTimeout));
-            case "maxRequests" -> builder.maxRequests(readWholeNumber(key, line, ConfigValues::parseMaxRequests));
-            case "maxRequestsJitter" ->
-                    builder.maxRequestsJitter(readWholeNumber(key, line, ConfigValues::parseMaxRequestsJitter));
-            case "flappingCrashes" ->
-                    builder.flappingCrashes(readWholeNumber(key, line, ConfigValues::parseFlappingCrashes));
-            case "flappingWindow" -> builder.flappingWindow(readString(key, line, ConfigValues::parseFlappingWindow));
-            case "logFile" -> builder.logFile(readString(key, line, ConfigValues::parseFilePath));
-            case "pidFile" -> builder.pidFile(readString(key, line, ConfigValues::parseFilePath));
-            case "worker" -> readWorker(line);
-            default -> throw unknownKey(key, "", TOP_LEVEL_KEYS, line);
+        if (key.equals("worker")) {
+            requireObject("worker", line);
+            readFields("worker", (workerKey, keyLine) -> readValue("worker", workerKey, keyLine));
+        } else {
+            readValue("", key, line);
         }
     }
 
-    private void readWorker(int line) throws IOException, ConfigException {
-        requireObject("worker", line);
-        // readFields rejects duplicate keys, so each part is set at most once; checkKeyRules sees them together.
-        readFields("worker", (key, keyLine) -> {
-            String path = "worker." + key;
-            switch (key) {
-                case "jvmOptions" ->
-                        builder.workerJvmOptions(readStringList(path, keyLine, ConfigValues::checkJvmOption));
-                case "env" -> builder.workerEnv(readEnv(keyLine));
-                case "mainClass" -> builder.workerMainClass(readString(path, keyLine, ConfigValues::checkMainClass));
-                case "classpath" ->
-                        builder.workerClasspath(readStringList(path, keyLine, ConfigValues::checkClasspathEntry));
-                case "args" -> builder.workerArgs(readStringList(path, keyLine, ConfigValues::checkArgument));
-                case "command" -> builder.workerCommand(readCommand(keyLine));
-                default -> throw unknownKey(key, "worker", WORKER_KEYS, keyLine);
+    private void readValue(String objectPath, String field, int line) throws IOException, ConfigException {
+        String path = objectPath.isEmpty() ? field : objectPath + "." + field;
+        Optional<ConfigKey<?>> key = ConfigKeys.named(path);
+        if (key.isEmpty()) {
+            throw unknownKey(field, objectPath, ConfigKeys.fieldNames(objectPath), line);
+        }
+        JsonNode value;
+        try {
+            value = readValue();
+        } catch (MismatchedInputException e) {
+            java.util.regex.Matcher duplicate = DUPLICATE_IN_TREE.matcher(e.getOriginalMessage());
+            if (!duplicate.matches()) {
+                throw e;
             }
-        });
-    }
-
-    /** Each element is checked with {@code check}, and named by its index in an error. */
-    private List<String> readStringList(String path, int line, Function<String, String> check)
-            throws IOException, ConfigException {
-        JsonNode array = readArray(path, line);
-        List<String> strings = new ArrayList<>();
-        for (int i = 0; i < array.size(); i++) {
-            strings.add(checkString(path + "[" + i + "]", line, array.get(i), check));
+            throw error(e.getLocation() == null ? line : e.getLocation().getLineNr(), "duplicate key "
+                    + quote(duplicate.group(1)) + " in " + quote(path));
         }
-        return strings;
-    }
-
-    /** Like {@link #readStringList}, but the first element is the executable and there must be one. */
-    private List<String> readCommand(int line) throws IOException, ConfigException {
-        String path = "worker.command";
-        JsonNode array = readArray(path, line);
-        if (array.isEmpty()) {
-            check(path, line, array, () -> ConfigValues.checkCommand(List.of()));
+        try {
+            builder.put(key.get(), key.get().type().fromJson(path, value));
+        } catch (ValueType.Problem problem) {
+            throw error(line, quote(problem.path()) + ": " + shown(problem.value()) + " " + problem.problem());
         }
-        List<String> command = new ArrayList<>();
-        for (int i = 0; i < array.size(); i++) {
-            Function<String, String> check = i == 0 ? ConfigValues::checkExecutable : ConfigValues::checkArgument;
-            command.add(checkString(path + "[" + i + "]", line, array.get(i), check));
-        }
-        return command;
-    }
-
-    private JsonNode readArray(String path, int line) throws IOException, ConfigException {
-        JsonNode array = readValue();
-        if (!array.isArray()) {
-            throw error(line, quote(path) + ": " + shown(array) + " is not an array of strings");
-        }
-        return array;
-    }
-
-    private Map<String, String> readEnv(int line) throws IOException, ConfigException {
-        String path = "worker.env";
-        requireObject(path, line);
-        Map<String, String> env = new LinkedHashMap<>();
-        readFields(path, (name, nameLine) -> {
-            check(path, nameLine, TextNode.valueOf(name), () -> ConfigValues.checkEnvName(name));
-            env.put(name, readString(path + "." + name, nameLine, ConfigValues::checkEnvValue));
-        });
-        return env;
     }
 
     /**
@@ -230,37 +175,6 @@ final class ConfigFileReader {
     private void requireObject(String path, int line) throws IOException, ConfigException {
         if (parser.currentToken() != JsonToken.START_OBJECT) {
             throw error(line, quote(path) + ": " + shown(readValue()) + " is not an object");
-        }
-    }
-
-    private <T> T readString(String path, int line, Function<String, T> parse) throws IOException, ConfigException {
-        return checkString(path, line, readValue(), parse);
-    }
-
-    private <T> T checkString(String path, int line, JsonNode node, Function<String, T> parse) throws ConfigException {
-        if (!node.isTextual()) {
-            throw error(line, quote(path) + ": " + shown(node) + " is not a string");
-        }
-        return check(path, line, node, () -> parse.apply(node.textValue()));
-    }
-
-    /**
-     * Checks a number with the command line's text parser, given the value's JSON text: a string, a fraction or
-     * an out-of-range number then all get the same message, e.g. {@code "four" is not a whole number from 1 to 1024}.
-     */
-    private int readWholeNumber(String path, int line, Function<String, Integer> parse)
-            throws IOException, ConfigException {
-        JsonNode node = readValue();
-        return check(path, line, node, () -> parse.apply(node.toString()));
-    }
-
-    /** Runs a {@link ConfigValues} check, turning its complaint into an error that shows the JSON value. */
-    private <T> T check(String path, int line, JsonNode shownValue, Supplier<T> check)
-            throws ConfigException {
-        try {
-            return check.get();
-        } catch (InvalidValueException e) {
-            throw error(line, quote(path) + ": " + shown(shownValue) + " " + e.problem());
         }
     }
 

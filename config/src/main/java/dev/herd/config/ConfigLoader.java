@@ -13,27 +13,30 @@ import java.nio.file.Path;
  *   "app": "echo",                     one of ConfigValues.APPS
  *   "adminSocket": "/run/herd/admin.sock",
  *   "adminGroup": "herd-admins",
- *   "gracefulTimeout": "30s",          see Durations
+ *   "gracefulTimeout": "30s",          see Durations; at most 24h
  *   "backlog": 511,                    1..65535
  *   "readyTimeout": "60s",             1ms..1h
  *   "heartbeatTimeout": "30s",         0 (off)..1h
+ *   "hangDiagnostics": true,           SIGQUIT before a hung JVM worker's SIGKILL
  *   "maxRequests": 0,                  0 (off)..2147483647
  *   "maxRequestsJitter": 0,            0..2147483647, only with maxRequests
  *   "flappingCrashes": 5,              1..1000
- *   "flappingWindow": "60s",           above 0
+ *   "flappingWindow": "60s",           1ms..24h
  *   "logFile": "/var/log/herd.log",    not ending in '/'
  *   "pidFile": "/run/herd.pid",
  *   "worker": {
  *     "jvmOptions": ["-Xmx256m"],      not with command
  *     "env": {"APP_MODE": "prod"},     names match [A-Za-z_][A-Za-z0-9_]*
  *     "mainClass": "com.example.Main", instead of app; not with command
+ *     "jar": "/opt/app/app.jar",       instead of app: java -jar; not with mainClass, classpath, command
  *     "classpath": ["lib/app.jar"],    only with mainClass
- *     "args": ["--mode", "prod"],      only with mainClass
+ *     "args": ["--mode", "prod"],      only with mainClass or jar
  *     "command": ["/usr/bin/server"]   instead of app: a non-JVM worker, socket on fd 0
  *   }
  * }
  * </pre>
- * A file that sets {@code worker.mainClass} or {@code worker.command} must not set {@code app}.
+ * A file that sets {@code worker.mainClass}, {@code worker.jar} or {@code worker.command} must not set {@code app}.
+ * The keys, their defaults and limits are the rows of {@link ConfigKeys}.
  * Every problem is reported as a {@link ConfigException} naming the file, the line, the key and the value.
  */
 public final class ConfigLoader {

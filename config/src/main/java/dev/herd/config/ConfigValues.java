@@ -10,11 +10,10 @@ import java.util.regex.Pattern;
 import javax.lang.model.SourceVersion;
 
 /**
- * The rules for each configuration value, shared by the config file loader, the command line and the
- * {@link HerdConfig} constructor so that all three accept and reject the same values with the same words.
- * {@code parseX(String)} takes the text the user typed (a command-line argument); {@code checkX(value)} takes
- * an already typed value and returns it unchanged. Both throw {@link InvalidValueException}, an
- * {@link IllegalArgumentException} whose message names the value, e.g.
+ * The rules the value types of {@link ConfigKeys} apply, so that the config file and the command line accept and
+ * reject the same values with the same words. {@code parseX(String)} takes the text the user typed;
+ * {@code checkX(value)} takes an already typed value and returns it unchanged. Both throw
+ * {@link InvalidValueException}, an {@link IllegalArgumentException} whose message names the value, e.g.
  * {@code '0' is not a whole number from 1 to 1024}.
  */
 public final class ConfigValues {
@@ -29,6 +28,12 @@ public final class ConfigValues {
     public static final int MAX_SOCKET_PATH_BYTES = 107;
     public static final Duration MAX_READY_TIMEOUT = Duration.ofHours(1);
     public static final Duration MAX_HEARTBEAT_TIMEOUT = Duration.ofHours(1);
+    /**
+     * Caps that keep every deadline computed from a duration far from overflowing a long of nanoseconds (which
+     * ends after 292 years): longer values are mistakes, and would otherwise wedge the master when it adds them.
+     */
+    public static final Duration MAX_GRACEFUL_TIMEOUT = Duration.ofHours(24);
+    public static final Duration MAX_FLAPPING_WINDOW = Duration.ofHours(24);
     public static final int MIN_FLAPPING_CRASHES = 1;
     public static final int MAX_FLAPPING_CRASHES = 1000;
 
@@ -40,30 +45,6 @@ public final class ConfigValues {
     private static final Pattern WHOLE_NUMBER = Pattern.compile("-?[0-9]{1,10}");
 
     private ConfigValues() {
-    }
-
-    public static ListenAddress parseListen(String raw) {
-        return ListenAddress.parse(raw);
-    }
-
-    public static int parseWorkers(String raw) {
-        return parseWholeNumber(raw, MIN_WORKERS, MAX_WORKERS);
-    }
-
-    public static int checkWorkers(int workers) {
-        return checkRange(workers, MIN_WORKERS, MAX_WORKERS);
-    }
-
-    public static int parseBacklog(String raw) {
-        return parseWholeNumber(raw, MIN_BACKLOG, MAX_BACKLOG);
-    }
-
-    public static int checkBacklog(int backlog) {
-        return checkRange(backlog, MIN_BACKLOG, MAX_BACKLOG);
-    }
-
-    public static String parseApp(String raw) {
-        return checkApp(raw);
     }
 
     /** The app must be one of {@link #APPS}. */
@@ -103,69 +84,6 @@ public final class ConfigValues {
         return path;
     }
 
-    public static Duration parseGracefulTimeout(String raw) {
-        return checkGracefulTimeout(Durations.parse(raw));
-    }
-
-    /** The timeout must be something {@link Durations#parse} could produce, so that it can be shown back. */
-    public static Duration checkGracefulTimeout(Duration timeout) {
-        if (!Durations.isExpressible(timeout)) {
-            throw new InvalidValueException(timeout.toString(), "is not a whole, non-negative number of milliseconds");
-        }
-        return timeout;
-    }
-
-    public static Duration parseReadyTimeout(String raw) {
-        return checkDuration(raw, Durations.parse(raw), Duration.ofMillis(1), MAX_READY_TIMEOUT, "from 1ms to 1h");
-    }
-
-    /** How long a starting worker may take to report READY=1: more than 0, at most an hour. */
-    public static Duration checkReadyTimeout(Duration timeout) {
-        return checkDuration(shown(timeout), timeout, Duration.ofMillis(1), MAX_READY_TIMEOUT, "from 1ms to 1h");
-    }
-
-    public static Duration parseHeartbeatTimeout(String raw) {
-        return checkDuration(raw, Durations.parse(raw), Duration.ZERO, MAX_HEARTBEAT_TIMEOUT, "from 0 (off) to 1h");
-    }
-
-    /** How long a ready worker may stay silent before it counts as hung; 0 turns hang detection off. */
-    public static Duration checkHeartbeatTimeout(Duration timeout) {
-        return checkDuration(shown(timeout), timeout, Duration.ZERO, MAX_HEARTBEAT_TIMEOUT, "from 0 (off) to 1h");
-    }
-
-    public static int parseMaxRequests(String raw) {
-        return parseWholeNumber(raw, 0, Integer.MAX_VALUE);
-    }
-
-    /** Requests (connections) after which a worker is replaced; 0 means never. */
-    public static int checkMaxRequests(int maxRequests) {
-        return checkRange(maxRequests, 0, Integer.MAX_VALUE);
-    }
-
-    public static int parseMaxRequestsJitter(String raw) {
-        return parseWholeNumber(raw, 0, Integer.MAX_VALUE);
-    }
-
-    public static int checkMaxRequestsJitter(int jitter) {
-        return checkRange(jitter, 0, Integer.MAX_VALUE);
-    }
-
-    public static int parseFlappingCrashes(String raw) {
-        return parseWholeNumber(raw, MIN_FLAPPING_CRASHES, MAX_FLAPPING_CRASHES);
-    }
-
-    public static int checkFlappingCrashes(int crashes) {
-        return checkRange(crashes, MIN_FLAPPING_CRASHES, MAX_FLAPPING_CRASHES);
-    }
-
-    public static Duration parseFlappingWindow(String raw) {
-        return checkDuration(raw, Durations.parse(raw), Duration.ofMillis(1), null, "above 0");
-    }
-
-    public static Duration checkFlappingWindow(Duration window) {
-        return checkDuration(shown(window), window, Duration.ofMillis(1), null, "above 0");
-    }
-
     /**
      * A file the master writes (its log, its pid): non-empty, and not a directory name. Checked on the text,
      * because {@link Path#of} drops the trailing '/' that gives a directory name away.
@@ -201,6 +119,18 @@ public final class ConfigValues {
         return name;
     }
 
+    /**
+     * An executable jar: a file name ending in {@code .jar}, which {@code java -jar} takes (whether it exists is
+     * found when a worker starts: the JVM's own error then reaches the log).
+     */
+    public static String checkJar(String path) {
+        checkNoNul(path, "a jar path");
+        if (!path.endsWith(".jar") || path.endsWith("/.jar")) {
+            throw new InvalidValueException(path, "is not a jar path: it must end in .jar");
+        }
+        return path;
+    }
+
     /** One classpath entry, a jar or a directory; entries are joined with ':', so one cannot contain it. */
     public static String checkClasspathEntry(String entry) {
         if (entry.isEmpty()) {
@@ -231,16 +161,6 @@ public final class ConfigValues {
         return path;
     }
 
-    /** A whole {@code worker.command}: an executable path followed by its arguments. */
-    public static List<String> checkCommand(List<String> command) {
-        if (command.isEmpty()) {
-            throw new InvalidValueException("[]", "is not a command: it is empty (give the executable first)");
-        }
-        checkExecutable(command.get(0));
-        command.subList(1, command.size()).forEach(ConfigValues::checkArgument);
-        return command;
-    }
-
     /** A worker environment variable name: {@code [A-Za-z_][A-Za-z0-9_]*}. */
     public static String checkEnvName(String name) {
         if (!ENV_NAME.matcher(name).matches()) {
@@ -267,7 +187,7 @@ public final class ConfigValues {
      * Checks that {@code duration} lies in {@code [min, max]} ({@code max} null: no upper limit), showing the
      * value as {@code shown} and the range as {@code range} in the message.
      */
-    private static Duration checkDuration(String shown, Duration duration, Duration min, Duration max, String range) {
+    static Duration checkDuration(String shown, Duration duration, Duration min, Duration max, String range) {
         if (!Durations.isExpressible(duration)) {
             throw new InvalidValueException(shown, "is not a whole, non-negative number of milliseconds");
         }
@@ -278,7 +198,7 @@ public final class ConfigValues {
     }
 
     /** A typed duration in the syntax the user would have written, where there is one. */
-    private static String shown(Duration duration) {
+    static String shown(Duration duration) {
         return Durations.isExpressible(duration) ? Durations.format(duration) : duration.toString();
     }
 
@@ -289,7 +209,7 @@ public final class ConfigValues {
         return text;
     }
 
-    private static int parseWholeNumber(String raw, int min, int max) {
+    static int parseWholeNumber(String raw, int min, int max) {
         if (WHOLE_NUMBER.matcher(raw).matches()) {
             long number = Long.parseLong(raw);
             if (number >= min && number <= max) {
@@ -299,7 +219,7 @@ public final class ConfigValues {
         throw notInRange(raw, min, max);
     }
 
-    private static int checkRange(int number, int min, int max) {
+    static int checkRange(int number, int min, int max) {
         if (number < min || number > max) {
             throw notInRange(String.valueOf(number), min, max);
         }

@@ -2,82 +2,140 @@ package dev.herd.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The effective configuration of one master: defaults, overlaid by the config file, overlaid by command-line
- * flags. Immutable and always valid: the constructor applies the same {@link ConfigValues} rules as the file
- * loader and the command line, and throws {@link IllegalArgumentException} (a {@link KeyConflictException} when
- * two valid values do not go together, or NullPointerException for a missing component) otherwise. Build one
- * with {@link ConfigBuilder} or {@link ConfigLoader}.
- *
- * @param listen            the TCP address the master binds once and shares with every worker
- * @param workers           how many workers to keep alive
- * @param app               the built-in app each worker runs ({@code echo}); always the default, and unused,
- *                          when {@code worker} runs a main class or a command
- * @param adminSocket       the admin Unix socket path, if set explicitly (otherwise resolved from the environment)
- * @param adminGroup        a group whose members may also use the admin socket (mode 0660), if any
- * @param gracefulTimeout   how long a stopping worker may take before it gets SIGKILL
- * @param backlog           the listen(2) backlog of the shared socket
- * @param readyTimeout      how long a starting worker may take to send READY=1 (more than 0, at most 1h)
- * @param heartbeatTimeout  how long a ready worker may go without WATCHDOG=1 before it is killed as hung;
- *                          {@link Duration#ZERO} turns hang detection off (at most 1h)
- * @param maxRequests       requests (connections) a worker serves before it is replaced, the replacement
- *                          ready first; 0 means never
- * @param maxRequestsJitter each worker's limit is {@code maxRequests} plus a random 0..jitter, so that workers
- *                          do not all recycle at once; 0 unless {@code maxRequests} is set. Add the two as
- *                          longs: both may be up to {@link Integer#MAX_VALUE}
- * @param flappingCrashes   a slot whose workers crashed more than this many times within
- *                          {@code flappingWindow} is shown as {@code backoff} (1..1000)
- * @param flappingWindow    see {@code flappingCrashes} (more than 0)
- * @param logFile           the file the master appends its log and relayed worker output to, if not stderr
- * @param pidFile           the file the master writes its pid to, if any
- * @param worker            how worker processes are started
- * @param source            the config file these values came from, if any
+ * The effective configuration of a master: a value for every key of {@link ConfigKeys} (the file's, a flag's, or
+ * the default), and the file it came from. Immutable; made only by {@link ConfigBuilder}, which checks each value
+ * once as it is read and the rules between keys when it builds. Two configurations are equal when every value and
+ * the file are.
  */
-public record HerdConfig(
-        ListenAddress listen,
-        int workers,
-        String app,
-        Optional<Path> adminSocket,
-        Optional<String> adminGroup,
-        Duration gracefulTimeout,
-        int backlog,
-        Duration readyTimeout,
-        Duration heartbeatTimeout,
-        int maxRequests,
-        int maxRequestsJitter,
-        int flappingCrashes,
-        Duration flappingWindow,
-        Optional<Path> logFile,
-        Optional<Path> pidFile,
-        WorkerSpec worker,
-        Optional<Path> source) {
+public final class HerdConfig {
 
-    public HerdConfig {
-        Objects.requireNonNull(listen, "listen");
-        ConfigValues.checkWorkers(workers);
-        ConfigValues.checkApp(Objects.requireNonNull(app, "app"));
-        Objects.requireNonNull(adminSocket, "adminSocket").ifPresent(ConfigValues::checkAdminSocket);
-        Objects.requireNonNull(adminGroup, "adminGroup").ifPresent(ConfigValues::checkAdminGroup);
-        ConfigValues.checkGracefulTimeout(Objects.requireNonNull(gracefulTimeout, "gracefulTimeout"));
-        ConfigValues.checkBacklog(backlog);
-        ConfigValues.checkReadyTimeout(Objects.requireNonNull(readyTimeout, "readyTimeout"));
-        ConfigValues.checkHeartbeatTimeout(Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout"));
-        ConfigValues.checkMaxRequests(maxRequests);
-        ConfigValues.checkMaxRequestsJitter(maxRequestsJitter);
-        ConfigValues.checkFlappingCrashes(flappingCrashes);
-        ConfigValues.checkFlappingWindow(Objects.requireNonNull(flappingWindow, "flappingWindow"));
-        Objects.requireNonNull(logFile, "logFile").ifPresent(ConfigValues::checkFilePath);
-        Objects.requireNonNull(pidFile, "pidFile").ifPresent(ConfigValues::checkFilePath);
-        Objects.requireNonNull(worker, "worker");
-        Objects.requireNonNull(source, "source");
-        if (maxRequestsJitter > 0 && maxRequests == 0) {
-            throw KeyConflictException.needs("maxRequestsJitter", "maxRequests", "above 0");
+    private final Map<ConfigKey<?>, Object> values;
+    private final Optional<Path> source;
+
+    HerdConfig(Map<ConfigKey<?>, Object> values, Optional<Path> source) {
+        this.values = Map.copyOf(values);
+        this.source = source;
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            Objects.requireNonNull(this.values.get(key), key.name());
         }
-        if (worker.kind() != WorkerSpec.Kind.BUILT_IN_APP && !app.equals(ConfigBuilder.DEFAULT_APP)) {
-            throw KeyConflictException.exclusive("app", worker.programKey());
+    }
+
+    @SuppressWarnings("unchecked") // the builder stores each key's own type
+    public <T> T get(ConfigKey<T> key) {
+        return (T) values.get(key);
+    }
+
+    /** The config file these values came from, if any. */
+    public Optional<Path> source() {
+        return source;
+    }
+
+    /** This configuration with one value replaced (checked like any value set by code). */
+    public <T> HerdConfig with(ConfigKey<T> key, T value) {
+        Map<ConfigKey<?>, Object> changed = new HashMap<>(values);
+        changed.put(key, key.type().check(value));
+        return new HerdConfig(changed, source);
+    }
+
+    public ListenAddress listen() {
+        return get(ConfigKeys.LISTEN);
+    }
+
+    public int workers() {
+        return get(ConfigKeys.WORKERS);
+    }
+
+    /** The built-in app; the default, and unused, when {@link #worker()} runs something else. */
+    public String app() {
+        return get(ConfigKeys.APP);
+    }
+
+    public Optional<Path> adminSocket() {
+        return get(ConfigKeys.ADMIN_SOCKET);
+    }
+
+    public Optional<String> adminGroup() {
+        return get(ConfigKeys.ADMIN_GROUP);
+    }
+
+    public Duration gracefulTimeout() {
+        return get(ConfigKeys.GRACEFUL_TIMEOUT);
+    }
+
+    public int backlog() {
+        return get(ConfigKeys.BACKLOG);
+    }
+
+    public Duration readyTimeout() {
+        return get(ConfigKeys.READY_TIMEOUT);
+    }
+
+    /** {@link Duration#ZERO}: hang detection is off. */
+    public Duration heartbeatTimeout() {
+        return get(ConfigKeys.HEARTBEAT_TIMEOUT);
+    }
+
+    public boolean hangDiagnostics() {
+        return get(ConfigKeys.HANG_DIAGNOSTICS);
+    }
+
+    /** 0: never recycled. */
+    public int maxRequests() {
+        return get(ConfigKeys.MAX_REQUESTS);
+    }
+
+    /** Added to maxRequests as a long: both may be up to {@link Integer#MAX_VALUE}. */
+    public int maxRequestsJitter() {
+        return get(ConfigKeys.MAX_REQUESTS_JITTER);
+    }
+
+    public int flappingCrashes() {
+        return get(ConfigKeys.FLAPPING_CRASHES);
+    }
+
+    public Duration flappingWindow() {
+        return get(ConfigKeys.FLAPPING_WINDOW);
+    }
+
+    public Optional<Path> logFile() {
+        return get(ConfigKeys.LOG_FILE);
+    }
+
+    public Optional<Path> pidFile() {
+        return get(ConfigKeys.PID_FILE);
+    }
+
+    /** How worker processes are started: the {@code worker.*} keys. */
+    public WorkerSpec worker() {
+        return new WorkerSpec(get(ConfigKeys.WORKER_JVM_OPTIONS), get(ConfigKeys.WORKER_ENV),
+                get(ConfigKeys.WORKER_MAIN_CLASS), get(ConfigKeys.WORKER_JAR), get(ConfigKeys.WORKER_CLASSPATH),
+                get(ConfigKeys.WORKER_ARGS), get(ConfigKeys.WORKER_COMMAND));
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof HerdConfig config && values.equals(config.values) && source.equals(config.source);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(values, source);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder("HerdConfig[");
+        List<ConfigKey<?>> keys = ConfigKeys.ALL;
+        for (int i = 0; i < keys.size(); i++) {
+            text.append(i == 0 ? "" : ", ").append(keys.get(i).name()).append('=').append(values.get(keys.get(i)));
         }
+        return text.append(", source=").append(source).append(']').toString();
     }
 }

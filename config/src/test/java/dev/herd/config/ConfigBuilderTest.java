@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +32,9 @@ class ConfigBuilderTest {
         assertEquals(Duration.ofSeconds(60), config.flappingWindow());
         assertEquals(Optional.empty(), config.logFile());
         assertEquals(Optional.empty(), config.pidFile());
-        assertEquals(WorkerSpec.DEFAULT, config.worker());
+        assertEquals(new WorkerSpec(List.of(), Map.of(), Optional.empty(), Optional.empty(), List.of(), List.of(),
+                List.of()), config.worker());
+        assertEquals(true, config.hangDiagnostics());
         assertEquals(WorkerSpec.Kind.BUILT_IN_APP, config.worker().kind());
         assertEquals(Optional.empty(), config.source());
     }
@@ -44,20 +45,20 @@ class ConfigBuilderTest {
                 "{\"workers\": 2, \"backlog\": 64, \"maxRequests\": 100, \"logFile\": \"a.log\"}");
 
         HerdConfig config = ConfigBuilder.fromFile(file)
-                .workers(5)
-                .listen(new ListenAddress("0.0.0.0", 80))
-                .adminSocket(Path.of("/tmp/a.sock"))
-                .gracefulTimeout(Duration.ofSeconds(2))
-                .app("echo")
-                .worker(new WorkerSpec(List.of("-Xmx8m"), Map.of()))
-                .readyTimeout(Duration.ofSeconds(5))
-                .heartbeatTimeout(Duration.ZERO)
-                .maxRequests(1000)
-                .maxRequestsJitter(50)
-                .flappingCrashes(3)
-                .flappingWindow(Duration.ofMinutes(2))
-                .logFile(Path.of("/var/log/herd.log"))
-                .pidFile(Path.of("herd.pid"))
+                .set(ConfigKeys.WORKERS, 5)
+                .set(ConfigKeys.LISTEN, new ListenAddress("0.0.0.0", 80))
+                .set(ConfigKeys.ADMIN_SOCKET, Optional.of(Path.of("/tmp/a.sock")))
+                .set(ConfigKeys.GRACEFUL_TIMEOUT, Duration.ofSeconds(2))
+                .set(ConfigKeys.APP, "echo")
+                .set(ConfigKeys.WORKER_JVM_OPTIONS, List.of("-Xmx8m"))
+                .set(ConfigKeys.READY_TIMEOUT, Duration.ofSeconds(5))
+                .set(ConfigKeys.HEARTBEAT_TIMEOUT, Duration.ZERO)
+                .set(ConfigKeys.MAX_REQUESTS, 1000)
+                .set(ConfigKeys.MAX_REQUESTS_JITTER, 50)
+                .set(ConfigKeys.FLAPPING_CRASHES, 3)
+                .set(ConfigKeys.FLAPPING_WINDOW, Duration.ofMinutes(2))
+                .set(ConfigKeys.LOG_FILE, Optional.of(Path.of("/var/log/herd.log")))
+                .set(ConfigKeys.PID_FILE, Optional.of(Path.of("herd.pid")))
                 .build();
 
         assertEquals(5, config.workers());
@@ -80,15 +81,16 @@ class ConfigBuilderTest {
     @Test
     void workerSettersSetOnePartEach() throws Exception {
         HerdConfig config = ConfigBuilder.defaults()
-                .workerJvmOptions(List.of("-Xmx8m"))
-                .workerEnv(Map.of("A", "1"))
-                .workerMainClass("com.example.Main")
-                .workerClasspath(List.of("lib/app.jar", "classes"))
-                .workerArgs(List.of("--mode", ""))
+                .set(ConfigKeys.WORKER_JVM_OPTIONS, List.of("-Xmx8m"))
+                .set(ConfigKeys.WORKER_ENV, Map.of("A", "1"))
+                .set(ConfigKeys.WORKER_MAIN_CLASS, Optional.of("com.example.Main"))
+                .set(ConfigKeys.WORKER_CLASSPATH, List.of("lib/app.jar", "classes"))
+                .set(ConfigKeys.WORKER_ARGS, List.of("--mode", ""))
                 .build();
 
         assertEquals(new WorkerSpec(List.of("-Xmx8m"), Map.of("A", "1"), Optional.of("com.example.Main"),
-                List.of("lib/app.jar", "classes"), List.of("--mode", ""), List.of()), config.worker());
+                Optional.empty(), List.of("lib/app.jar", "classes"), List.of("--mode", ""), List.of()),
+                config.worker());
         assertEquals(WorkerSpec.Kind.MAIN_CLASS, config.worker().kind());
         assertEquals("echo", config.app());
     }
@@ -96,8 +98,8 @@ class ConfigBuilderTest {
     @Test
     void aCommandWorker() throws Exception {
         HerdConfig config = ConfigBuilder.defaults()
-                .workerEnv(Map.of("A", "1"))
-                .workerCommand(List.of("/usr/bin/server", "--fd", "0"))
+                .set(ConfigKeys.WORKER_ENV, Map.of("A", "1"))
+                .set(ConfigKeys.WORKER_COMMAND, List.of("/usr/bin/server", "--fd", "0"))
                 .build();
 
         assertEquals(List.of("/usr/bin/server", "--fd", "0"), config.worker().command());
@@ -105,17 +107,29 @@ class ConfigBuilderTest {
     }
 
     @Test
-    void workerReplacesEveryPartOfTheWorker() throws Exception {
-        WorkerSpec command = new WorkerSpec(List.of(), Map.of(), Optional.empty(), List.of(), List.of(),
-                List.of("./server"));
-
+    void aJarWorkerTakesJvmOptionsAndArgs() throws Exception {
         HerdConfig config = ConfigBuilder.defaults()
-                .workerMainClass("a.B")
-                .workerArgs(List.of("x"))
-                .worker(command)
+                .set(ConfigKeys.WORKER_JAR, Optional.of("/opt/app/app.jar"))
+                .set(ConfigKeys.WORKER_JVM_OPTIONS, List.of("-Xmx256m"))
+                .set(ConfigKeys.WORKER_ARGS, List.of("--server.port=0"))
                 .build();
 
-        assertEquals(command, config.worker());
+        assertEquals(WorkerSpec.Kind.JAR, config.worker().kind());
+        assertEquals("jar /opt/app/app.jar", config.worker().describe(config.app()));
+    }
+
+    @Test
+    void flagTextIsParsedWithTheKeysRules() throws Exception {
+        HerdConfig config = ConfigBuilder.defaults().setText(ConfigKeys.WORKERS, "3")
+                .setText(ConfigKeys.GRACEFUL_TIMEOUT, "2m").setText(ConfigKeys.LOG_FILE, "/var/log/h.log").build();
+
+        assertEquals(3, config.workers());
+        assertEquals(Duration.ofMinutes(2), config.gracefulTimeout());
+        assertEquals(Optional.of(Path.of("/var/log/h.log")), config.logFile());
+        assertEquals("'many' is not a whole number from 1 to 1024", assertThrows(InvalidValueException.class,
+                () -> ConfigBuilder.defaults().setText(ConfigKeys.WORKERS, "many")).getMessage());
+        assertEquals("'25h' is not a duration from 0 to 24h", assertThrows(InvalidValueException.class,
+                () -> ConfigBuilder.defaults().setText(ConfigKeys.GRACEFUL_TIMEOUT, "25h")).getMessage());
     }
 
     @Test
@@ -123,58 +137,72 @@ class ConfigBuilderTest {
         ConfigBuilder builder = ConfigBuilder.defaults();
 
         assertEquals("'0' is not a whole number from 1 to 1024",
-                assertThrows(IllegalArgumentException.class, () -> builder.workers(0)).getMessage());
-        assertThrows(IllegalArgumentException.class, () -> builder.backlog(70000));
-        assertThrows(IllegalArgumentException.class, () -> builder.app("ftp"));
-        assertThrows(IllegalArgumentException.class, () -> builder.gracefulTimeout(Duration.ofSeconds(-1)));
-        assertThrows(IllegalArgumentException.class, () -> builder.adminSocket(Path.of("")));
+                assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.WORKERS, 0)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.BACKLOG, 70000));
+        assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.APP, "ftp"));
+        assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.GRACEFUL_TIMEOUT, Duration.ofSeconds(-1)));
+        assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.ADMIN_SOCKET, Optional.of(Path.of(""))));
         assertEquals("'0' is not a duration from 1ms to 1h",
-                assertThrows(IllegalArgumentException.class, () -> builder.readyTimeout(Duration.ZERO)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.READY_TIMEOUT, Duration.ZERO)).getMessage());
         assertEquals("'61m' is not a duration from 0 (off) to 1h", assertThrows(IllegalArgumentException.class,
-                () -> builder.heartbeatTimeout(Duration.ofMinutes(61))).getMessage());
+                () -> builder.set(ConfigKeys.HEARTBEAT_TIMEOUT, Duration.ofMinutes(61))).getMessage());
         assertEquals("'-1' is not a whole number from 0 to 2147483647",
-                assertThrows(IllegalArgumentException.class, () -> builder.maxRequests(-1)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.MAX_REQUESTS, -1)).getMessage());
         assertEquals("'-1' is not a whole number from 0 to 2147483647",
-                assertThrows(IllegalArgumentException.class, () -> builder.maxRequestsJitter(-1)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.MAX_REQUESTS_JITTER, -1)).getMessage());
         assertEquals("'1001' is not a whole number from 1 to 1000",
-                assertThrows(IllegalArgumentException.class, () -> builder.flappingCrashes(1001)).getMessage());
-        assertEquals("'0' is not a duration above 0",
-                assertThrows(IllegalArgumentException.class, () -> builder.flappingWindow(Duration.ZERO)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.FLAPPING_CRASHES, 1001)).getMessage());
+        assertEquals("'0' is not a duration from 1ms to 24h", assertThrows(IllegalArgumentException.class,
+                () -> builder.set(ConfigKeys.FLAPPING_WINDOW, Duration.ZERO)).getMessage());
+        assertEquals("'2562048h' is not a duration from 0 to 24h", assertThrows(IllegalArgumentException.class,
+                () -> builder.set(ConfigKeys.GRACEFUL_TIMEOUT, Duration.ofHours(2562048))).getMessage());
         assertEquals("'' is not a file path: it is empty",
-                assertThrows(IllegalArgumentException.class, () -> builder.logFile(Path.of(""))).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.LOG_FILE, Optional.of(Path.of("")))).getMessage());
         assertEquals("'..' is not a file path: it names a directory",
-                assertThrows(IllegalArgumentException.class, () -> builder.pidFile(Path.of(".."))).getMessage());
-        assertThrows(IllegalArgumentException.class, () -> builder.workerJvmOptions(List.of("")));
-        assertThrows(IllegalArgumentException.class, () -> builder.workerEnv(Map.of("1A", "x")));
-        assertThrows(IllegalArgumentException.class, () -> builder.workerMainClass("com..Main"));
-        assertThrows(IllegalArgumentException.class, () -> builder.workerClasspath(List.of("a.jar:b.jar")));
-        assertThrows(IllegalArgumentException.class, () -> builder.workerArgs(List.of("a\0")));
-        assertEquals("'[]' is not a command: it is empty (give the executable first)",
-                assertThrows(IllegalArgumentException.class, () -> builder.workerCommand(List.of())).getMessage());
-        assertThrows(IllegalArgumentException.class, () -> builder.workerCommand(List.of("server")));
+                assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.PID_FILE, Optional.of(Path.of("..")))).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.WORKER_JVM_OPTIONS, List.of("")));
+        assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.WORKER_ENV, Map.of("1A", "x")));
+        assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.WORKER_MAIN_CLASS, Optional.of("com..Main")));
+        assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.WORKER_CLASSPATH, List.of("a.jar:b.jar")));
+        assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.WORKER_ARGS, List.of("a\0")));
+        assertThrows(IllegalArgumentException.class, () -> builder.set(ConfigKeys.WORKER_COMMAND, List.of("server")));
         assertEquals(ConfigLoader.defaults(), builder.build());
     }
 
     @Test
     void buildRejectsValuesThatDoNotGoTogether() {
         assertEquals("\"maxRequestsJitter\" needs \"maxRequests\" above 0",
-                buildError(ConfigBuilder.defaults().maxRequests(10).maxRequestsJitter(5).maxRequests(0)));
+                buildError(ConfigBuilder.defaults().set(ConfigKeys.MAX_REQUESTS, 10).set(ConfigKeys.MAX_REQUESTS_JITTER, 5).set(ConfigKeys.MAX_REQUESTS, 0)));
         assertEquals("\"app\" cannot be used with \"worker.mainClass\"",
-                buildError(ConfigBuilder.defaults().app("echo").workerMainClass("a.B")));
+                buildError(ConfigBuilder.defaults().set(ConfigKeys.APP, "echo").set(ConfigKeys.WORKER_MAIN_CLASS, Optional.of("a.B"))));
         assertEquals("\"app\" cannot be used with \"worker.command\"",
-                buildError(ConfigBuilder.defaults().workerCommand(List.of("./s")).app("http")));
+                buildError(ConfigBuilder.defaults().set(ConfigKeys.WORKER_COMMAND, List.of("./s")).set(ConfigKeys.APP, "http")));
         assertEquals("\"worker.command\" cannot be used with \"worker.mainClass\"",
-                buildError(ConfigBuilder.defaults().workerCommand(List.of("./s")).workerMainClass("a.B")));
+                buildError(ConfigBuilder.defaults().set(ConfigKeys.WORKER_COMMAND, List.of("./s")).set(ConfigKeys.WORKER_MAIN_CLASS, Optional.of("a.B"))));
         assertEquals("\"worker.command\" cannot be used with \"worker.jvmOptions\"",
-                buildError(ConfigBuilder.defaults().workerCommand(List.of("./s")).workerJvmOptions(List.of("-X"))));
+                buildError(ConfigBuilder.defaults().set(ConfigKeys.WORKER_COMMAND, List.of("./s")).set(ConfigKeys.WORKER_JVM_OPTIONS, List.of("-X"))));
         assertEquals("\"worker.classpath\" needs \"worker.mainClass\"",
-                buildError(ConfigBuilder.defaults().workerClasspath(List.of("a.jar"))));
+                buildError(ConfigBuilder.defaults().set(ConfigKeys.WORKER_CLASSPATH, List.of("a.jar"))));
+        assertEquals("\"worker.args\" needs \"worker.mainClass\" or \"worker.jar\"",
+                buildError(ConfigBuilder.defaults().set(ConfigKeys.WORKER_ARGS, List.of("x"))));
+        assertEquals("\"worker.jar\" cannot be used with \"worker.mainClass\"",
+                buildError(ConfigBuilder.defaults().set(ConfigKeys.WORKER_JAR, Optional.of("a.jar"))
+                        .set(ConfigKeys.WORKER_MAIN_CLASS, Optional.of("a.B"))));
+        assertEquals("\"worker.classpath\" cannot be used with \"worker.jar\"",
+                buildError(ConfigBuilder.defaults().set(ConfigKeys.WORKER_JAR, Optional.of("a.jar"))
+                        .set(ConfigKeys.WORKER_CLASSPATH, List.of("b.jar"))));
+        assertEquals("\"worker.command\" cannot be used with \"worker.jar\"",
+                buildError(ConfigBuilder.defaults().set(ConfigKeys.WORKER_JAR, Optional.of("a.jar"))
+                        .set(ConfigKeys.WORKER_COMMAND, List.of("./s"))));
+        assertEquals("\"app\" cannot be used with \"worker.jar\"",
+                buildError(ConfigBuilder.defaults().set(ConfigKeys.APP, "echo")
+                        .set(ConfigKeys.WORKER_JAR, Optional.of("a.jar"))));
     }
 
     @Test
     void jitterWithMaxRequestsAndAnExplicitAppWithABuiltInWorkerAreFine() throws Exception {
-        HerdConfig config = ConfigBuilder.defaults().maxRequests(1).maxRequestsJitter(Integer.MAX_VALUE)
-                .app("http").workerJvmOptions(List.of("-Xmx8m")).build();
+        HerdConfig config = ConfigBuilder.defaults().set(ConfigKeys.MAX_REQUESTS, 1).set(ConfigKeys.MAX_REQUESTS_JITTER, Integer.MAX_VALUE)
+                .set(ConfigKeys.APP, "http").set(ConfigKeys.WORKER_JVM_OPTIONS, List.of("-Xmx8m")).build();
 
         assertEquals(Integer.MAX_VALUE, config.maxRequestsJitter());
         assertEquals("http", config.app());
@@ -185,56 +213,18 @@ class ConfigBuilderTest {
     }
 
     @Test
-    void herdConfigItselfRejectsInvalidValues() {
-        assertThrows(IllegalArgumentException.class, () -> config(c -> c.workers = 0));
-        assertThrows(IllegalArgumentException.class, () -> config(c -> c.app = "x"));
-        assertThrows(NullPointerException.class, () -> config(c -> c.listen = null));
-        assertThrows(IllegalArgumentException.class, () -> config(c -> c.readyTimeout = Duration.ofHours(2)));
-        assertThrows(IllegalArgumentException.class, () -> config(c -> c.heartbeatTimeout = Duration.ofNanos(1)));
-        assertThrows(IllegalArgumentException.class, () -> config(c -> c.maxRequests = -1));
-        assertThrows(IllegalArgumentException.class, () -> config(c -> c.maxRequestsJitter = -1));
-        assertThrows(IllegalArgumentException.class, () -> config(c -> c.flappingCrashes = 0));
-        assertThrows(IllegalArgumentException.class, () -> config(c -> c.flappingWindow = Duration.ZERO));
-        assertThrows(IllegalArgumentException.class, () -> config(c -> c.logFile = Optional.of(Path.of(""))));
-        assertThrows(IllegalArgumentException.class, () -> config(c -> c.pidFile = Optional.of(Path.of("a/."))));
-        assertThrows(NullPointerException.class, () -> config(c -> c.pidFile = null));
+    void configurationsWithTheSameValuesAreEqual() throws Exception {
+        assertEquals(ConfigBuilder.defaults().set(ConfigKeys.WORKERS, 3).build(),
+                ConfigBuilder.defaults().setText(ConfigKeys.WORKERS, "3").build());
+        assertEquals(false, ConfigBuilder.defaults().set(ConfigKeys.WORKERS, 3).build()
+                .equals(ConfigBuilder.defaults().set(ConfigKeys.WORKERS, 4).build()));
     }
 
     @Test
-    void herdConfigItselfEnforcesTheRulesBetweenKeys() {
-        KeyConflictException jitter =
-                assertThrows(KeyConflictException.class, () -> config(c -> c.maxRequestsJitter = 1));
-        assertEquals("maxRequestsJitter", jitter.key());
-        assertEquals("maxRequests", jitter.otherKey());
-        WorkerSpec mainClass = new WorkerSpec(List.of(), Map.of(), Optional.of("a.B"), List.of(), List.of(), List.of());
-        assertEquals("\"app\" cannot be used with \"worker.mainClass\"", assertThrows(KeyConflictException.class,
-                () -> config(c -> { c.app = "http"; c.worker = mainClass; })).getMessage());
-        // The record cannot tell a default app from one set on purpose; the builder can (see above).
-        assertEquals(mainClass, config(c -> c.worker = mainClass).worker());
-    }
+    void withReplacesOneValueAndChecksIt() {
+        HerdConfig config = ConfigLoader.defaults().with(ConfigKeys.WORKERS, 7);
 
-    /** The parts of a HerdConfig, starting from the defaults, to build one the record's way. */
-    private static final class Parts {
-        private final HerdConfig d = ConfigLoader.defaults();
-        ListenAddress listen = d.listen();
-        int workers = d.workers();
-        String app = d.app();
-        Duration readyTimeout = d.readyTimeout();
-        Duration heartbeatTimeout = d.heartbeatTimeout();
-        int maxRequests = d.maxRequests();
-        int maxRequestsJitter = d.maxRequestsJitter();
-        int flappingCrashes = d.flappingCrashes();
-        Duration flappingWindow = d.flappingWindow();
-        Optional<Path> logFile = d.logFile();
-        Optional<Path> pidFile = d.pidFile();
-        WorkerSpec worker = d.worker();
-    }
-
-    private static HerdConfig config(Consumer<Parts> change) {
-        Parts c = new Parts();
-        change.accept(c);
-        return new HerdConfig(c.listen, c.workers, c.app, c.d.adminSocket(), c.d.adminGroup(), c.d.gracefulTimeout(),
-                c.d.backlog(), c.readyTimeout, c.heartbeatTimeout, c.maxRequests, c.maxRequestsJitter,
-                c.flappingCrashes, c.flappingWindow, c.logFile, c.pidFile, c.worker, c.d.source());
+        assertEquals(7, config.workers());
+        assertThrows(InvalidValueException.class, () -> ConfigLoader.defaults().with(ConfigKeys.WORKERS, 0));
     }
 }

@@ -82,7 +82,7 @@ class ConfigKeyRulesTest {
         assertEquals(classpath + ":2: \"worker.classpath\" needs \"worker.mainClass\"", errorFor(classpath));
 
         Path args = write("{\"worker\": {", "", "  \"args\": [\"-v\"]", "}}");
-        assertEquals(args + ":3: \"worker.args\" needs \"worker.mainClass\"", errorFor(args));
+        assertEquals(args + ":3: \"worker.args\" needs \"worker.mainClass\" or \"worker.jar\"", errorFor(args));
     }
 
     @Test
@@ -90,8 +90,8 @@ class ConfigKeyRulesTest {
         Path file = write("{\"maxRequests\": 100, \"maxRequestsJitter\": 10, \"worker\": {\"mainClass\": \"a.B\"}}");
 
         assertEquals("\"maxRequestsJitter\" needs \"maxRequests\" above 0", assertThrows(ConfigException.class,
-                () -> ConfigBuilder.fromFile(file).maxRequests(0).build()).getMessage());
+                () -> ConfigBuilder.fromFile(file).set(ConfigKeys.MAX_REQUESTS, 0).build()).getMessage());
         assertEquals("\"app\" cannot be used with \"worker.mainClass\"", assertThrows(ConfigException.class,
-                () -> ConfigBuilder.fromFile(file).app("echo").build()).getMessage());
+                () -> ConfigBuilder.fromFile(file).set(ConfigKeys.APP, "echo").build()).getMessage());
     }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -17,21 +16,21 @@ class ConfigValuesTest {
 
     @Test
     void acceptsWorkersAtBothEndsOfTheRange() {
-        assertEquals(1, ConfigValues.parseWorkers("1"));
-        assertEquals(1024, ConfigValues.parseWorkers("1024"));
-        assertEquals(1024, ConfigValues.checkWorkers(1024));
+        assertEquals(1, ConfigKeys.WORKERS.type().fromText("1"));
+        assertEquals(1024, ConfigKeys.WORKERS.type().fromText("1024"));
+        assertEquals(1024, ConfigKeys.WORKERS.type().check(1024));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"0", "1025", "-1", "four", "4.0", "", " 4", "+4", "99999999999", "4294967297"})
     void rejectsWorkersOutsideTheRangeNamingTheValue(String raw) {
-        InvalidValueException e = assertThrows(InvalidValueException.class, () -> ConfigValues.parseWorkers(raw));
+        InvalidValueException e = assertThrows(InvalidValueException.class, () -> ConfigKeys.WORKERS.type().fromText(raw));
         assertEquals("'" + raw + "' is not a whole number from 1 to 1024", e.getMessage());
     }
 
     @Test
     void checkWorkersNamesTheValue() {
-        InvalidValueException e = assertThrows(InvalidValueException.class, () -> ConfigValues.checkWorkers(0));
+        InvalidValueException e = assertThrows(InvalidValueException.class, () -> ConfigKeys.WORKERS.type().check(0));
         assertEquals("'0' is not a whole number from 1 to 1024", e.getMessage());
         assertEquals("0", e.value());
         assertEquals("is not a whole number from 1 to 1024", e.problem());
@@ -39,35 +38,38 @@ class ConfigValuesTest {
 
     @Test
     void backlogRangeIsOneTo65535() {
-        assertEquals(65535, ConfigValues.parseBacklog("65535"));
-        assertEquals(1, ConfigValues.checkBacklog(1));
-        InvalidValueException e = assertThrows(InvalidValueException.class, () -> ConfigValues.parseBacklog("65536"));
+        assertEquals(65535, ConfigKeys.BACKLOG.type().fromText("65535"));
+        assertEquals(1, ConfigKeys.BACKLOG.type().check(1));
+        InvalidValueException e = assertThrows(InvalidValueException.class, () -> ConfigKeys.BACKLOG.type().fromText("65536"));
         assertEquals("'65536' is not a whole number from 1 to 65535", e.getMessage());
-        assertThrows(InvalidValueException.class, () -> ConfigValues.checkBacklog(0));
+        assertThrows(InvalidValueException.class, () -> ConfigKeys.BACKLOG.type().check(0));
     }
 
     @Test
     void appMustBeKnownAndTheMessageListsTheKnownApps() {
         assertEquals(List.of("echo", "http"), ConfigValues.APPS);
-        assertEquals("echo", ConfigValues.parseApp("echo"));
-        assertEquals("http", ConfigValues.parseApp("http"));
-        InvalidValueException e = assertThrows(InvalidValueException.class, () -> ConfigValues.parseApp("ftp"));
+        assertEquals("echo", ConfigKeys.APP.type().fromText("echo"));
+        assertEquals("http", ConfigKeys.APP.type().fromText("http"));
+        InvalidValueException e = assertThrows(InvalidValueException.class, () -> ConfigKeys.APP.type().fromText("ftp"));
         assertEquals("'ftp' is not a known app (known apps: echo, http)", e.getMessage());
     }
 
     @Test
     void gracefulTimeoutUsesTheDurationSyntax() {
-        assertEquals(Duration.ofSeconds(30), ConfigValues.parseGracefulTimeout("30s"));
+        assertEquals(Duration.ofSeconds(30), ConfigKeys.GRACEFUL_TIMEOUT.type().fromText("30s"));
         InvalidValueException e =
-                assertThrows(InvalidValueException.class, () -> ConfigValues.parseGracefulTimeout("30"));
+                assertThrows(InvalidValueException.class, () -> ConfigKeys.GRACEFUL_TIMEOUT.type().fromText("30"));
         assertEquals("'30' is not a duration (use e.g. 500ms, 30s, 2m)", e.getMessage());
-        assertThrows(InvalidValueException.class, () -> ConfigValues.checkGracefulTimeout(Duration.ofMillis(-1)));
+        assertThrows(InvalidValueException.class, () -> ConfigKeys.GRACEFUL_TIMEOUT.type().check(Duration.ofMillis(-1)));
+        // Beyond a day it is a mistake, and 2562048h would overflow every deadline computed from it.
+        assertEquals("'2562048h' is not a duration from 0 to 24h", assertThrows(InvalidValueException.class,
+                () -> ConfigKeys.GRACEFUL_TIMEOUT.type().fromText("2562048h")).getMessage());
     }
 
     @Test
     void listenUsesListenAddressParse() {
-        assertEquals(new ListenAddress("0.0.0.0", 80), ConfigValues.parseListen("0.0.0.0:80"));
-        assertThrows(InvalidValueException.class, () -> ConfigValues.parseListen("0.0.0.0"));
+        assertEquals(new ListenAddress("0.0.0.0", 80), ConfigKeys.LISTEN.type().fromText("0.0.0.0:80"));
+        assertThrows(InvalidValueException.class, () -> ConfigKeys.LISTEN.type().fromText("0.0.0.0"));
     }
 
     @Test
@@ -108,58 +110,60 @@ class ConfigValuesTest {
 
     @Test
     void readyTimeoutIsMoreThanZeroAndAtMostAnHour() {
-        assertEquals(Duration.ofMillis(1), ConfigValues.parseReadyTimeout("1ms"));
-        assertEquals(Duration.ofHours(1), ConfigValues.parseReadyTimeout("60m"));
+        assertEquals(Duration.ofMillis(1), ConfigKeys.READY_TIMEOUT.type().fromText("1ms"));
+        assertEquals(Duration.ofHours(1), ConfigKeys.READY_TIMEOUT.type().fromText("60m"));
         assertEquals("'0s' is not a duration from 1ms to 1h",
-                assertThrows(InvalidValueException.class, () -> ConfigValues.parseReadyTimeout("0s")).getMessage());
+                assertThrows(InvalidValueException.class, () -> ConfigKeys.READY_TIMEOUT.type().fromText("0s")).getMessage());
         assertEquals("'3600001ms' is not a duration from 1ms to 1h", assertThrows(InvalidValueException.class,
-                () -> ConfigValues.parseReadyTimeout("3600001ms")).getMessage());
+                () -> ConfigKeys.READY_TIMEOUT.type().fromText("3600001ms")).getMessage());
         assertEquals("'60' is not a duration (use e.g. 500ms, 30s, 2m)",
-                assertThrows(InvalidValueException.class, () -> ConfigValues.parseReadyTimeout("60")).getMessage());
+                assertThrows(InvalidValueException.class, () -> ConfigKeys.READY_TIMEOUT.type().fromText("60")).getMessage());
         assertEquals("'PT-1S' is not a whole, non-negative number of milliseconds",
                 assertThrows(InvalidValueException.class,
-                        () -> ConfigValues.checkReadyTimeout(Duration.ofSeconds(-1))).getMessage());
+                        () -> ConfigKeys.READY_TIMEOUT.type().check(Duration.ofSeconds(-1))).getMessage());
     }
 
     @Test
     void heartbeatTimeoutIsZeroForOffOrAtMostAnHour() {
-        assertEquals(Duration.ZERO, ConfigValues.parseHeartbeatTimeout("0"));
-        assertEquals(Duration.ofHours(1), ConfigValues.parseHeartbeatTimeout("1h"));
+        assertEquals(Duration.ZERO, ConfigKeys.HEARTBEAT_TIMEOUT.type().fromText("0"));
+        assertEquals(Duration.ofHours(1), ConfigKeys.HEARTBEAT_TIMEOUT.type().fromText("1h"));
         assertEquals("'2h' is not a duration from 0 (off) to 1h",
-                assertThrows(InvalidValueException.class, () -> ConfigValues.parseHeartbeatTimeout("2h")).getMessage());
+                assertThrows(InvalidValueException.class, () -> ConfigKeys.HEARTBEAT_TIMEOUT.type().fromText("2h")).getMessage());
         assertEquals("'1h1ms' is not a duration (use e.g. 500ms, 30s, 2m)", assertThrows(InvalidValueException.class,
-                () -> ConfigValues.parseHeartbeatTimeout("1h1ms")).getMessage());
-        assertEquals(Duration.ZERO, ConfigValues.checkHeartbeatTimeout(Duration.ZERO));
+                () -> ConfigKeys.HEARTBEAT_TIMEOUT.type().fromText("1h1ms")).getMessage());
+        assertEquals(Duration.ZERO, ConfigKeys.HEARTBEAT_TIMEOUT.type().check(Duration.ZERO));
     }
 
     @Test
     void maxRequestsAndItsJitterAreZeroToTheLargestInt() {
-        assertEquals(0, ConfigValues.parseMaxRequests("0"));
-        assertEquals(Integer.MAX_VALUE, ConfigValues.parseMaxRequests("2147483647"));
-        assertEquals(Integer.MAX_VALUE, ConfigValues.parseMaxRequestsJitter("2147483647"));
+        assertEquals(0, ConfigKeys.MAX_REQUESTS.type().fromText("0"));
+        assertEquals(Integer.MAX_VALUE, ConfigKeys.MAX_REQUESTS.type().fromText("2147483647"));
+        assertEquals(Integer.MAX_VALUE, ConfigKeys.MAX_REQUESTS_JITTER.type().fromText("2147483647"));
         for (Function<String, Integer> parse : List.<Function<String, Integer>>of(
-                ConfigValues::parseMaxRequests, ConfigValues::parseMaxRequestsJitter)) {
+                ConfigKeys.MAX_REQUESTS.type()::fromText, ConfigKeys.MAX_REQUESTS_JITTER.type()::fromText)) {
             for (String raw : List.of("-1", "2147483648", "1e3", "ten", "")) {
                 assertEquals("'" + raw + "' is not a whole number from 0 to 2147483647",
                         assertThrows(InvalidValueException.class, () -> parse.apply(raw)).getMessage());
             }
         }
-        assertThrows(InvalidValueException.class, () -> ConfigValues.checkMaxRequests(-1));
-        assertThrows(InvalidValueException.class, () -> ConfigValues.checkMaxRequestsJitter(Integer.MIN_VALUE));
+        assertThrows(InvalidValueException.class, () -> ConfigKeys.MAX_REQUESTS.type().check(-1));
+        assertThrows(InvalidValueException.class, () -> ConfigKeys.MAX_REQUESTS_JITTER.type().check(Integer.MIN_VALUE));
     }
 
     @Test
     void flappingCrashesIsOneTo1000AndItsWindowMoreThanZero() {
-        assertEquals(1, ConfigValues.parseFlappingCrashes("1"));
-        assertEquals(1000, ConfigValues.parseFlappingCrashes("1000"));
+        assertEquals(1, ConfigKeys.FLAPPING_CRASHES.type().fromText("1"));
+        assertEquals(1000, ConfigKeys.FLAPPING_CRASHES.type().fromText("1000"));
         assertEquals("'0' is not a whole number from 1 to 1000",
-                assertThrows(InvalidValueException.class, () -> ConfigValues.parseFlappingCrashes("0")).getMessage());
+                assertThrows(InvalidValueException.class, () -> ConfigKeys.FLAPPING_CRASHES.type().fromText("0")).getMessage());
         assertEquals("'1001' is not a whole number from 1 to 1000",
-                assertThrows(InvalidValueException.class, () -> ConfigValues.checkFlappingCrashes(1001)).getMessage());
-        assertEquals(Duration.ofMillis(1), ConfigValues.parseFlappingWindow("1ms"));
-        assertEquals(Duration.ofHours(24), ConfigValues.parseFlappingWindow("24h"));
-        assertEquals("'0ms' is not a duration above 0",
-                assertThrows(InvalidValueException.class, () -> ConfigValues.parseFlappingWindow("0ms")).getMessage());
+                assertThrows(InvalidValueException.class, () -> ConfigKeys.FLAPPING_CRASHES.type().check(1001)).getMessage());
+        assertEquals(Duration.ofMillis(1), ConfigKeys.FLAPPING_WINDOW.type().fromText("1ms"));
+        assertEquals(Duration.ofHours(24), ConfigKeys.FLAPPING_WINDOW.type().fromText("24h"));
+        assertEquals("'25h' is not a duration from 1ms to 24h", assertThrows(InvalidValueException.class,
+                () -> ConfigKeys.FLAPPING_WINDOW.type().fromText("25h")).getMessage());
+        assertEquals("'0ms' is not a duration from 1ms to 24h",
+                assertThrows(InvalidValueException.class, () -> ConfigKeys.FLAPPING_WINDOW.type().fromText("0ms")).getMessage());
     }
 
     @ParameterizedTest
@@ -224,18 +228,15 @@ class ConfigValuesTest {
     }
 
     @Test
-    void aCommandIsAnExecutablePathAndItsArguments() {
-        List<String> command = List.of("/usr/bin/server", "", "-v");
-        assertEquals(command, ConfigValues.checkCommand(command));
-        assertEquals(List.of("./server"), ConfigValues.checkCommand(List.of("./server")));
-        assertEquals("'[]' is not a command: it is empty (give the executable first)",
-                assertThrows(InvalidValueException.class, () -> ConfigValues.checkCommand(List.of())).getMessage());
+    void anExecutableHasASlashAndAJarEndsInDotJar() {
+        assertEquals("./server", ConfigValues.checkExecutable("./server"));
         assertEquals("'server' is not an executable path: it has no '/' (PATH is not searched;"
                 + " write e.g. /usr/bin/x or ./x)",
-                assertThrows(InvalidValueException.class,
-                        () -> ConfigValues.checkCommand(List.of("server", "-v"))).getMessage());
+                assertThrows(InvalidValueException.class, () -> ConfigValues.checkExecutable("server")).getMessage());
         assertThrows(InvalidValueException.class, () -> ConfigValues.checkExecutable(""));
-        List<String> withNul = new ArrayList<>(List.of("./server", "a\0"));
-        assertThrows(InvalidValueException.class, () -> ConfigValues.checkCommand(withNul));
+        assertEquals("/opt/app/app.jar", ConfigValues.checkJar("/opt/app/app.jar"));
+        assertEquals("'/opt/app/' is not a jar path: it must end in .jar",
+                assertThrows(InvalidValueException.class, () -> ConfigValues.checkJar("/opt/app/")).getMessage());
+        assertThrows(InvalidValueException.class, () -> ConfigValues.checkJar("a\0.jar"));
     }
 }

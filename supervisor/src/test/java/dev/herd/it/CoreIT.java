@@ -43,7 +43,8 @@ class CoreIT {
                 assertTrue(masterObjects.contains(fds.get(0)), "fd 0 is the master's listening socket");
                 assertTrue(fds.get(3).startsWith("pipe:") && masterObjects.contains(fds.get(3)), "fd 3: lifeline");
                 assertTrue(fds.get(2).startsWith("pipe:"), "fd 2 is the output pipe: " + fds);
-                Set<String> allowed = Set.of(fds.get(0), fds.get(1), fds.get(3));
+                assertTrue(fds.get(4).startsWith("pipe:"), "fd 4 is the notify pipe: " + fds);
+                Set<String> allowed = Set.of(fds.get(0), fds.get(1), fds.get(2), fds.get(3), fds.get(4));
                 Set<String> leaked = new HashSet<>(ProcFs.socketsAndPipes(worker));
                 leaked.retainAll(masterObjects);
                 leaked.removeAll(allowed);
@@ -212,8 +213,8 @@ class CoreIT {
         java.nio.file.Path config = java.nio.file.Files.createTempFile("herd-bad-jvm", ".json");
         java.nio.file.Files.writeString(config, "{\"worker\": {\"jvmOptions\": [\"-XX:+NoSuchHerdOption\"]}}");
         try (HerdProcess herd = HerdProcess.run("-c", config.toString(), "--workers", "1")) {
-            herd.awaitLine("worker-1 \\(pid \\d+\\) died after \\d+ ms: exit 1; replacing it in 400 ms "
-                    + "\\(4 failures in a row\\)", START);
+            herd.awaitLine("worker-1 \\(pid \\d+\\) cannot boot: Unrecognized VM option 'NoSuchHerdOption' "
+                    + "\\(exit 1 after \\d+ ms\\); retrying in 400 ms \\(4 failures in a row\\)", START);
             assertTrue(herd.hasLine("Unrecognized VM option 'NoSuchHerdOption'"), "the JVM's own error relayed");
             assertTrue(herd.process().isAlive(), "the master never exits because a worker died");
             herd.signal("TERM");

@@ -201,7 +201,8 @@ class ZeroDowntimeIT {
             assertTrue(ProcFs.exited(stopped), "the hung worker was not reaped");
             assertEquals(1, replaced.size());
             assertEquals(TITLE, EchoClient.roundTrip(herd.port(), TITLE));
-            assertTrue(herd.hasLine("worker-1 \\(pid " + stopped + "\\) died after .*signal 9"), herd.output());
+            assertTrue(herd.hasLine("worker-1 \\(pid " + stopped + "\\) exited: signal 9 \\(KILL\\), hung: no heartbeat"),
+                    herd.output());
         }
     }
 
@@ -245,7 +246,7 @@ class ZeroDowntimeIT {
 
             Cli.Result probe = admin.cli("status", "--ready");
             assertEquals(0, probe.exitCode(), probe.stderr());
-            assertEquals("1/1 workers ready, 0 restarts\n", probe.stdout());
+            assertEquals("1/1 worker ready, 0 restarts\n", probe.stdout());
 
             Cli.Result scale = admin.cli("scale", "3");
 
@@ -325,7 +326,7 @@ class ZeroDowntimeIT {
             Cli.Result probe = admin.cli("status", "--ready");
 
             assertEquals(1, probe.exitCode(), probe.stderr());
-            assertEquals("0/1 workers ready, 0 restarts\n", probe.stdout());
+            assertEquals("0/1 worker ready, 0 restarts\n", probe.stdout());
             assertEquals("starting", admin.status().path("workers").get(0).path("state").asText());
         }
     }

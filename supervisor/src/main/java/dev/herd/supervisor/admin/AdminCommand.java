@@ -1,139 +1,140 @@
 package dev.herd.supervisor.admin;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.herd.config.ConfigValues;
-import dev.herd.config.Durations;
 import java.time.Duration;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 
 /**
- * One admin request, parsed and checked on the admin thread before the master sees it. Each command is a record;
- * {@link #parse} turns a request object ({@code {"command":"scale","workers":3}}) into one or throws
- * {@link AdminException} with the error code and message of the reply.
+ * The admin commands, one row each (einhorn's declarative command list is the model): the name on the wire and on
+ * the command line, the help text, the arguments with their limits, and whether the work lasts beyond the request.
+ * Request parsing ({@link AdminRequest}), the master's dispatch (an exhaustive switch over this enum), the CLI's
+ * subcommands and {@code herd help} all come from here; docs/admin-protocol.md describes the same rows.
  */
-public sealed interface AdminCommand {
+public enum AdminCommand {
 
-    record Ping() implements AdminCommand {
+    PING("Check that a master answers."),
+    VERSION("Show the master's herd version and Java runtime."),
+    STATUS("Show the master and its workers."),
+    CONFIG("Show the configuration the master runs with."),
+    SCALE("Set the number of workers: N, +N or -N. Waits until the pool is ready.", Lasting.YES,
+            List.of(Argument.wholeNumber("workers", "the number of workers wanted", 1, 1024),
+                    Argument.wholeNumber("delta", "a change in the number of workers", -1024, 1024)),
+            List.of("workers", "delta")),
+    RESTART("Restart one worker, or all of them one after another (each replacement ready before its old worker "
+            + "drains). Waits until done.", Lasting.YES,
+            List.of(Argument.wholeNumber("slot", "the slot to restart (default: all)", 1, 1024)), List.of()),
+    RELOAD("Re-read the config file and apply it with a rolling restart. Waits until done.", Lasting.YES,
+            List.of(), List.of()),
+    STOP("Stop the master gracefully; waits until it has exited.", Lasting.NO,
+            List.of(Argument.duration("timeout", "graceful timeout for this stop (default: gracefulTimeout)",
+                    Argument.MAX_DURATION)), List.of());
+
+    /** Whether a command's work outlasts the request; such a command takes {@code "wait"}. */
+    enum Lasting { YES, NO }
+
+    /** The commands a stopping master still answers: they only look. */
+    private static final java.util.Set<String> READ_ONLY = java.util.Set.of("PING", "VERSION", "STATUS", "CONFIG");
+
+    /** The argument every lasting command takes: reply when the work is done (default) or at once. */
+    public static final Argument WAIT = Argument.WAIT;
+
+    private final String help;
+    private final boolean lasting;
+    private final List<Argument> arguments;
+    private final List<String> exactlyOneOf;
+
+    AdminCommand(String help) {
+        this(help, Lasting.NO, List.of(), List.of());
     }
 
-    record Version() implements AdminCommand {
+    AdminCommand(String help, Lasting lasting, List<Argument> arguments, List<String> exactlyOneOf) {
+        this.help = help;
+        this.lasting = lasting == Lasting.YES;
+        List<Argument> all = new ArrayList<>(arguments);
+        if (this.lasting) {
+            all.add(Argument.WAIT); // Argument's constant: an enum constructor may not read the enum's own statics
+        }
+        this.arguments = List.copyOf(all);
+        this.exactlyOneOf = exactlyOneOf;
     }
 
-    record Status() implements AdminCommand {
+    /** The name on the wire ({@code "command":"scale"}) and on the command line ({@code herd scale}). */
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
     }
 
-    record Config() implements AdminCommand {
+    public String help() {
+        return help;
+    }
+
+    /** Whether the work goes on after the request is accepted; the reply then waits for it unless "wait" is false. */
+    public boolean lasting() {
+        return lasting;
+    }
+
+    public List<Argument> arguments() {
+        return arguments;
+    }
+
+    /** Whether it only looks (answered while the master stops) rather than changes the pool. */
+    public boolean readOnly() {
+        return READ_ONLY.contains(name());
+    }
+
+    /** Arguments of which exactly one must be given (scale: workers or delta); empty when no such rule. */
+    List<String> exactlyOneOf() {
+        return exactlyOneOf;
+    }
+
+    public static Optional<AdminCommand> named(String wireName) {
+        for (AdminCommand command : values()) {
+            if (command.wireName().equals(wireName)) {
+                return Optional.of(command);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The known names, for error messages: "ping, version, status, ...". */
+    public static String names() {
+        List<String> names = new ArrayList<>();
+        for (AdminCommand command : values()) {
+            names.add(command.wireName());
+        }
+        return String.join(", ", names);
     }
 
     /**
-     * A command whose work outlasts the request. With {@code wait} (the default) the reply comes when the work is
-     * done: the rolling restart has ended, or the scaled pool is ready; without it, at once.
+     * One named argument of a command, with its type and limits.
+     *
+     * @param name        the field name in the request object
+     * @param help        one line for the CLI and the docs
+     * @param type        how the value is written in JSON
+     * @param min         the smallest whole number allowed (whole numbers only)
+     * @param max         the largest whole number allowed (whole numbers only)
+     * @param maxDuration the longest duration allowed (durations only)
      */
-    sealed interface Lasting extends AdminCommand {
-        boolean waitForCompletion();
-    }
+    public record Argument(String name, String help, Type type, long min, long max, Duration maxDuration) {
 
-    record Reload(boolean waitForCompletion) implements Lasting {
-    }
+        /** The longest duration an admin request may give: a day, far beyond any sane graceful stop. */
+        public static final Duration MAX_DURATION = Duration.ofHours(24);
 
-    /** Exactly one of {@code workers} (absolute) and {@code delta} (relative) is present. */
-    record Scale(Optional<Integer> workers, Optional<Integer> delta, boolean waitForCompletion) implements Lasting {
-    }
+        static final Argument WAIT = bool("wait", "reply when the work is done (default true)");
 
-    /** One slot, or every slot one after another when empty. */
-    record Restart(Optional<Integer> slot, boolean waitForCompletion) implements Lasting {
-    }
+        public enum Type { WHOLE_NUMBER, DURATION, BOOLEAN }
 
-    /** Graceful stop; the timeout overrides gracefulTimeout for this stop. */
-    record Stop(Optional<Duration> timeout) implements AdminCommand {
-    }
-
-    static AdminCommand parse(JsonNode request) throws AdminException {
-        if (!request.isObject()) {
-            throw new AdminException(AdminException.NOT_AN_OBJECT, "a request is a JSON object, got " + kind(request));
+        static Argument wholeNumber(String name, String help, long min, long max) {
+            return new Argument(name, help, Type.WHOLE_NUMBER, min, max, Duration.ZERO);
         }
-        JsonNode command = request.get("command");
-        if (command == null || !command.isTextual()) {
-            throw new AdminException(AdminException.BAD_ARGUMENT, "field \"command\" (a string) is required");
-        }
-        return switch (command.asText()) {
-            case "ping" -> only(request, Set.of(), new Ping());
-            case "version" -> only(request, Set.of(), new Version());
-            case "status" -> only(request, Set.of(), new Status());
-            case "config" -> only(request, Set.of(), new Config());
-            case "reload" -> only(request, Set.of("wait"), new Reload(waitFlag(request)));
-            case "scale" -> only(request, Set.of("workers", "delta", "wait"), scale(request));
-            case "restart" -> only(request, Set.of("slot", "wait"),
-                    new Restart(optionalInt(request, "slot", 1, 1024), waitFlag(request)));
-            case "stop" -> only(request, Set.of("timeout"), new Stop(optionalDuration(request, "timeout")));
-            default -> throw new AdminException(AdminException.UNKNOWN_COMMAND, "unknown command \""
-                    + command.asText() + "\" (known: ping, version, status, config, scale, restart, reload, stop)");
-        };
-    }
 
-    private static Scale scale(JsonNode request) throws AdminException {
-        Optional<Integer> workers = optionalInt(request, "workers", ConfigValues.MIN_WORKERS, ConfigValues.MAX_WORKERS);
-        Optional<Integer> delta = optionalInt(request, "delta", -ConfigValues.MAX_WORKERS, ConfigValues.MAX_WORKERS);
-        if (workers.isPresent() == delta.isPresent()) {
-            throw new AdminException(AdminException.BAD_ARGUMENT, "scale takes exactly one of \"workers\" or \"delta\"");
+        static Argument duration(String name, String help, Duration max) {
+            return new Argument(name, help, Type.DURATION, 0, 0, max);
         }
-        return new Scale(workers, delta, waitFlag(request));
-    }
 
-    private static boolean waitFlag(JsonNode request) throws AdminException {
-        JsonNode value = request.get("wait");
-        if (value == null) {
-            return true;
+        static Argument bool(String name, String help) {
+            return new Argument(name, help, Type.BOOLEAN, 0, 0, Duration.ZERO);
         }
-        if (!value.isBoolean()) {
-            throw new AdminException(AdminException.BAD_ARGUMENT, "\"wait\": " + value + " is not true or false");
-        }
-        return value.asBoolean();
-    }
-
-    private static AdminCommand only(JsonNode request, Set<String> allowed, AdminCommand command)
-            throws AdminException {
-        for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals("command") && !allowed.contains(name)) {
-                throw new AdminException(AdminException.BAD_ARGUMENT, "unknown field \"" + name + "\" for "
-                        + request.get("command").asText());
-            }
-        }
-        return command;
-    }
-
-    private static Optional<Integer> optionalInt(JsonNode request, String field, int min, int max)
-            throws AdminException {
-        JsonNode value = request.get(field);
-        if (value == null) {
-            return Optional.empty();
-        }
-        if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() < min || value.asInt() > max) {
-            throw new AdminException(AdminException.BAD_ARGUMENT,
-                    "\"" + field + "\": " + value + " is not a whole number from " + min + " to " + max);
-        }
-        return Optional.of(value.asInt());
-    }
-
-    private static Optional<Duration> optionalDuration(JsonNode request, String field) throws AdminException {
-        JsonNode value = request.get(field);
-        if (value == null) {
-            return Optional.empty();
-        }
-        try {
-            if (!value.isTextual()) {
-                throw new IllegalArgumentException(value + " is not a string");
-            }
-            return Optional.of(Durations.parse(value.asText()));
-        } catch (IllegalArgumentException e) {
-            throw new AdminException(AdminException.BAD_ARGUMENT, "\"" + field + "\": " + e.getMessage());
-        }
-    }
-
-    private static String kind(JsonNode node) {
-        return node.getNodeType().name().toLowerCase();
     }
 }

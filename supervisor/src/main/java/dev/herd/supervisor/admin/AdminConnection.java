@@ -1,166 +1,273 @@
 package dev.herd.supervisor.admin;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herd.log.Log;
-import dev.herd.supervisor.master.MasterEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.BlockingQueue;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
-import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
 
 /**
- * One admin client, served on a thread of its own: checks the peer (SO_PEERCRED, {@link PeerPolicy}), then reads
- * JSON lines, answers malformed or invalid ones itself, and forwards valid commands to the master, waiting for
- * its reply.
- * Requests on one connection are answered in order. A line over 64 KiB gets an error and the connection closes.
+ * One admin client, driven by {@link AdminServer}'s selector on the admin thread: reads request lines, answers
+ * invalid ones itself, hands valid ones to the master one at a time (requests on a connection are answered in
+ * order; no further line is read while one waits for the master), and writes the replies.
  */
 final class AdminConnection {
 
-    static final int MAX_LINE_BYTES = 64 * 1024;
-    private static final long MASTER_REPLY_TIMEOUT_SECONDS = 30;
-    private static final long LASTING_REPLY_TIMEOUT_SECONDS = TimeUnit.HOURS.toSeconds(24);
-    static final ObjectMapper JSON = new ObjectMapper();
-
+    private final AdminServer server;
     private final SocketChannel channel;
-    private final BlockingQueue<MasterEvent> events;
-    private final PeerPolicy peers;
-    private final Consumer<AdminConnection> onClose;
-    private volatile long lastActivityNanos = System.nanoTime();
-    private volatile boolean awaitingMaster;
+    private final UserPrincipal user;
+    private final long openedNanos;
+    /** Bytes read but not yet handled: at most one partial line, or what arrived behind a waiting request. */
+    private final ByteArrayOutputStream inbox = new ByteArrayOutputStream(0);
+    private final Deque<ByteBuffer> output = new ArrayDeque<>();
+    private long pendingOutputBytes;
+    private SelectionKey key;
+    private long idleSinceNanos;
+    /** The request waiting for the master, if any; a late reply to an expired one is dropped. */
+    private Waiting waiting;
+    private boolean closeWhenFlushed;
+    private boolean closed;
 
-    AdminConnection(SocketChannel channel, BlockingQueue<MasterEvent> events, PeerPolicy peers,
-                    Consumer<AdminConnection> onClose) {
+    private record Waiting(long deadlineNanos) {
+    }
+
+    AdminConnection(AdminServer server, SocketChannel channel, UserPrincipal user, long nowNanos) {
+        this.server = server;
         this.channel = channel;
-        this.events = events;
-        this.peers = peers;
-        this.onClose = onClose;
+        this.user = user;
+        this.openedNanos = nowNanos;
+        this.idleSinceNanos = nowNanos;
     }
 
-    void start() {
-        Thread thread = new Thread(this::serve, "admin-connection");
-        thread.setDaemon(true);
-        thread.start();
+    UserPrincipal user() {
+        return user;
     }
 
-    /** When the connection last did something; a connection waiting for the master's reply is busy, not idle. */
-    long lastActivityNanos() {
-        return awaitingMaster ? System.nanoTime() : lastActivityNanos;
+    void register(Selector selector) throws IOException {
+        key = channel.register(selector, SelectionKey.OP_READ, this);
     }
 
-    private void serve() {
+    /** Idle: no request in progress and nothing left to send, so closing it loses nothing. */
+    boolean idle() {
+        return waiting == null && output.isEmpty();
+    }
+
+    /** Since when it has been idle: its last completed request, or its opening. */
+    long idleSinceNanos() {
+        return idleSinceNanos;
+    }
+
+    long nextDeadlineNanos() {
+        return waiting != null ? waiting.deadlineNanos()
+                : Math.min(idleSinceNanos + AdminServer.IDLE_TIMEOUT_NANOS, openedNanos + AdminServer.LIFETIME_NANOS);
+    }
+
+    void onReady(SelectionKey ready) {
         try {
-            if (!peerMayControl()) {
-                return;
+            if (ready.isWritable()) {
+                flush();
             }
-            ByteBuffer buffer = ByteBuffer.allocate(8192);
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            while (channel.read(buffer.clear()) >= 0) {
-                lastActivityNanos = System.nanoTime();
-                buffer.flip();
-                while (buffer.hasRemaining()) {
-                    byte b = buffer.get();
-                    if (b == '\n') {
-                        answer(line.toString(StandardCharsets.UTF_8));
-                        line.reset();
-                    } else if (line.size() >= MAX_LINE_BYTES) {
-                        send(new AdminException(AdminException.LINE_TOO_LONG,
-                                "request line longer than 64 KiB; closing").toReply());
-                        return;
-                    } else {
-                        line.write(b);
-                    }
-                }
+            if (!closed && ready.isReadable()) {
+                read();
             }
         } catch (IOException e) {
-            // the client went away, or the reaper closed us: nothing to answer any more
-        } finally {
-            close(null);
+            close(); // the client went away
         }
     }
 
-    private boolean peerMayControl() throws IOException {
-        UnixDomainPrincipal peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
-        String user = peer.user().getName();
-        if (peers.mayControl(user, peer.group().getName())) {
-            return true;
-        }
-        Log.warn("admin: refused a connection from user %s (%s)", user, peers.describe());
-        send(new AdminException(AdminException.FORBIDDEN, "user " + user + " may not control this herd master")
-                .toReply());
-        return false;
-    }
-
-    private void answer(String line) throws IOException {
-        if (line.isBlank()) {
+    /** Times out a request the master did not answer, and closes a connection idle or open for too long. */
+    void expire(long now) {
+        if (closed) {
             return;
         }
-        ObjectNode reply;
+        if (waiting != null) {
+            if (now - waiting.deadlineNanos() >= 0) {
+                waiting = null;
+                send(new AdminException(AdminException.INTERNAL, "the master did not answer in time").toReply());
+                handleInbox();
+            }
+            return;
+        }
+        if (!output.isEmpty()) {
+            return;
+        }
+        if (now - idleSinceNanos >= AdminServer.IDLE_TIMEOUT_NANOS) {
+            closeWith(new AdminException(AdminException.IDLE, "no request for "
+                    + AdminServer.IDLE_TIMEOUT_NANOS / 1_000_000_000 + " s; closing"));
+        } else if (now - openedNanos >= AdminServer.LIFETIME_NANOS) {
+            closeWith(new AdminException(AdminException.IDLE, "connection open for "
+                    + AdminServer.LIFETIME_NANOS / 60_000_000_000L + " min; closing (connect again)"));
+        }
+    }
+
+    /** Sends one error reply, as far as the socket takes it at once, and closes: nothing was registered yet. */
+    void refuse(AdminException why) {
         try {
-            AdminCommand command = AdminCommand.parse(parseJson(line));
-            reply = askMaster(command);
+            channel.write(ByteBuffer.wrap(line(why.toReply())));
+        } catch (IOException e) {
+            // it left already
+        }
+        close();
+    }
+
+    /** Sends one error reply and closes once it is out. */
+    void closeWith(AdminException why) {
+        send(why.toReply());
+        closeWhenFlushed = true;
+        try {
+            flush();
+        } catch (IOException e) {
+            close();
+        }
+    }
+
+    private void read() throws IOException {
+        ByteBuffer buffer = server.readBuffer();
+        int count = channel.read(buffer.clear());
+        if (count < 0) {
+            close();
+            return;
+        }
+        inbox.write(buffer.array(), 0, count);
+        handleInbox();
+    }
+
+    /** Handles every complete line in the inbox, up to the first request that must wait for the master. */
+    private void handleInbox() {
+        while (waiting == null && !closeWhenFlushed && !closed) {
+            byte[] bytes = inbox.toByteArray();
+            int newline = indexOf(bytes, (byte) '\n');
+            if (newline < 0) {
+                if (bytes.length > AdminServer.MAX_LINE_BYTES) {
+                    closeWith(new AdminException(AdminException.LINE_TOO_LONG, "request line longer than "
+                            + AdminServer.MAX_LINE_BYTES / 1024 + " KiB; closing"));
+                }
+                break;
+            }
+            inbox.reset();
+            inbox.write(bytes, newline + 1, bytes.length - newline - 1);
+            if (newline > AdminServer.MAX_LINE_BYTES) {
+                closeWith(new AdminException(AdminException.LINE_TOO_LONG, "request line longer than "
+                        + AdminServer.MAX_LINE_BYTES / 1024 + " KiB; closing"));
+                break;
+            }
+            handleLine(Arrays.copyOf(bytes, newline));
+        }
+        interestIn(waiting == null && !closeWhenFlushed);
+    }
+
+    private void handleLine(byte[] line) {
+        if (new String(line, StandardCharsets.UTF_8).isBlank()) {
+            return;
+        }
+        AdminRequest request;
+        try {
+            request = AdminRequest.parse(line);
         } catch (AdminException e) {
-            reply = e.toReply();
+            send(e.toReply());
+            idleSinceNanos = System.nanoTime();
+            return;
         }
-        send(reply);
-    }
-
-    private static JsonNode parseJson(String line) throws AdminException {
+        long now = System.nanoTime();
+        Waiting mine = new Waiting(now + (request.waitForCompletion() ? AdminServer.LASTING_REPLY_NANOS
+                : AdminServer.MASTER_REPLY_NANOS));
+        waiting = mine;
+        CompletableFuture<AdminReply> reply = new CompletableFuture<>();
+        reply.whenComplete((answer, failure) -> server.runOnAdminThread(() -> replied(mine, answer, failure)));
         try {
-            return JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-            throw new AdminException(AdminException.BAD_JSON, "malformed JSON: " + e.getOriginalMessage());
+            server.handler().submit(request, reply);
+        } catch (RuntimeException e) {
+            reply.completeExceptionally(e);
         }
     }
 
-    private ObjectNode askMaster(AdminCommand command) throws AdminException {
-        CompletableFuture<ObjectNode> reply = new CompletableFuture<>();
-        events.add(new MasterEvent.AdminRequest(command, reply));
-        boolean lasting = command instanceof AdminCommand.Lasting lastingCommand && lastingCommand.waitForCompletion();
-        awaitingMaster = true;
+    private void replied(Waiting which, AdminReply answer, Throwable failure) {
+        if (closed || waiting != which) {
+            return; // timed out meanwhile, or the client left
+        }
+        waiting = null;
+        if (failure != null) {
+            Log.error("admin: the master could not answer: %s", failure);
+            send(new AdminException(AdminException.INTERNAL, "the master could not answer: " + failure).toReply());
+        } else {
+            send(answer);
+        }
+        idleSinceNanos = System.nanoTime();
+        handleInbox();
+    }
+
+    private void send(AdminReply reply) {
+        byte[] bytes = line(reply);
+        if (pendingOutputBytes + bytes.length > AdminServer.MAX_PENDING_OUTPUT) {
+            close(); // it does not read what it asked for
+            return;
+        }
+        output.add(ByteBuffer.wrap(bytes));
+        pendingOutputBytes += bytes.length;
         try {
-            // A lasting command's reply comes when its work ends; the master always ends it (done, failed,
-            // timed out, or stopping), so the cap is only a last resort.
-            return reply.get(lasting ? LASTING_REPLY_TIMEOUT_SECONDS : MASTER_REPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AdminException(AdminException.INTERNAL, "interrupted while waiting for the master");
-        } catch (ExecutionException | TimeoutException e) {
-            throw new AdminException(AdminException.INTERNAL, "the master did not answer: " + e);
-        } finally {
-            lastActivityNanos = System.nanoTime();
-            awaitingMaster = false;
+            flush();
+        } catch (IOException e) {
+            close();
         }
     }
 
-    private void send(ObjectNode reply) throws IOException {
-        ByteBuffer bytes = ByteBuffer.wrap((JSON.writeValueAsString(reply) + "\n").getBytes(StandardCharsets.UTF_8));
-        while (bytes.hasRemaining()) {
-            channel.write(bytes); // blocks while the client does not read; the idle reaper ends that
-            lastActivityNanos = System.nanoTime();
+    private void flush() throws IOException {
+        while (!output.isEmpty()) {
+            ByteBuffer head = output.peek();
+            pendingOutputBytes -= channel.write(head);
+            if (head.hasRemaining()) {
+                break;
+            }
+            output.poll();
+        }
+        if (output.isEmpty() && closeWhenFlushed) {
+            close();
+            return;
+        }
+        if (key != null && key.isValid()) {
+            int ops = key.interestOps();
+            key.interestOps(output.isEmpty() ? ops & ~SelectionKey.OP_WRITE : ops | SelectionKey.OP_WRITE);
         }
     }
 
-    void close(String why) {
-        if (why != null && channel.isOpen()) {
-            Log.info("admin: closing a connection: %s", why);
+    private void interestIn(boolean reading) {
+        if (key != null && key.isValid()) {
+            int ops = key.interestOps();
+            key.interestOps(reading ? ops | SelectionKey.OP_READ : ops & ~SelectionKey.OP_READ);
         }
+    }
+
+    void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
-            channel.close();
+            channel.close(); // also cancels the key
         } catch (IOException e) {
             Log.warn("admin: closing a connection: %s", e.getMessage());
         }
-        onClose.accept(this);
+        server.closed(this);
+    }
+
+    private static byte[] line(AdminReply reply) {
+        return (ReplyJson.toJson(reply).toString() + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int indexOf(byte[] bytes, byte wanted) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == wanted) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

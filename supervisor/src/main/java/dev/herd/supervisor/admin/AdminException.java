@@ -1,8 +1,5 @@
 package dev.herd.supervisor.admin;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 /** An admin request that gets an error reply: a stable machine-readable code and a one-line message. */
 public final class AdminException extends Exception {
 
@@ -17,6 +14,8 @@ public final class AdminException extends Exception {
     public static final String RESTART_FAILED = "restart_failed";
     public static final String NOT_READY = "not_ready";
     public static final String STOPPING = "stopping";
+    public static final String BUSY = "busy";
+    public static final String IDLE = "idle";
     public static final String INTERNAL = "internal";
 
     private final String code;
@@ -31,9 +30,7 @@ public final class AdminException extends Exception {
     }
 
     /** The error reply: {@code {"ok":false,"error":{"code":...,"message":...}}}. */
-    public ObjectNode toReply() {
-        ObjectNode reply = JsonNodeFactory.instance.objectNode().put("ok", false);
-        reply.putObject("error").put("code", code).put("message", getMessage());
-        return reply;
+    public AdminReply.Failed toReply() {
+        return AdminReply.Failed.of(this);
     }
 }

@@ -1,205 +1,338 @@
 package dev.herd.supervisor.admin;
 
 import dev.herd.log.Log;
-import dev.herd.supervisor.master.MasterEvent;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
 
 /**
- * The admin channel: a Unix stream socket, owner-only (or owner and {@code adminGroup}), speaking JSON lines (docs/admin-protocol.md). An accept
- * thread hands each connection to a thread of its own ({@link AdminConnection}), which parses and checks requests
- * and puts only valid commands on the master's queue; a reaper closes connections idle for 30 s. Nothing here
- * touches supervisor state, so no client, however slow or hostile, can stall worker supervision.
+ * The admin channel: a Unix stream socket, owner-only (or owner and {@code adminGroup}), speaking JSON lines
+ * (docs/admin-protocol.md). One thread and one selector serve every connection, so a flood costs descriptors and
+ * a little memory, never a thread each. Each connection is checked (SO_PEERCRED, {@link PeerPolicy}); its lines
+ * are parsed and checked here, and only valid requests reach the master, through {@link AdminHandler}. Nothing
+ * here touches supervisor state, so no client, however slow or hostile, can stall worker supervision.
  *
- * <p>It uses the JDK's own Unix-domain channels rather than jnr-unixsocket's: they give proper exceptions,
- * work with ordinary blocking threads, and SO_PEERCRED names the peer's user, which is what the check needs.
+ * <p>What a flood cannot do: starve the owner. Connections are capped in all and per user; when a cap is reached
+ * the connection idle the longest (no request in progress) gives way to the new one, with a {@code busy} reply.
+ * A connection counts as idle from its last completed request, not its last byte, so trickling bytes keeps
+ * nobody in; it is closed after {@link #IDLE_TIMEOUT_NANOS} idle and in any case after {@link #LIFETIME_NANOS}.
+ *
+ * <p>It uses the JDK's own Unix-domain channels rather than jnr-unixsocket's: they work with the JDK's selector,
+ * give proper exceptions, and SO_PEERCRED gives the peer's uid and gid as principals that compare by id.
  */
 public final class AdminServer implements AutoCloseable {
 
-    static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+    static final int MAX_LINE_BYTES = 64 * 1024;
     static final int MAX_CONNECTIONS = 1024;
+    /** Half the total: one user (an adminGroup member, say) can never crowd out the master's own. */
+    static final int MAX_CONNECTIONS_PER_USER = MAX_CONNECTIONS / 2;
+    /** A connection younger than this is not evicted to make room: its first request may be on its way. */
+    static final long MIN_IDLE_BEFORE_EVICTION_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final long IDLE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    static final long LIFETIME_NANOS = TimeUnit.MINUTES.toNanos(10);
+    /** How long a quick command may wait for the master; a lasting one waits for its work. */
+    static final long MASTER_REPLY_NANOS = TimeUnit.SECONDS.toNanos(30);
+    static final long LASTING_REPLY_NANOS = TimeUnit.HOURS.toNanos(24);
+    /** A client that does not read its replies may leave this much unsent before it is dropped. */
+    static final int MAX_PENDING_OUTPUT = 8 * 1024 * 1024;
+    private static final long WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final Path path;
     private final ServerSocketChannel server;
-    private final BlockingQueue<MasterEvent> events;
+    private final Selector selector;
+    private final AdminHandler handler;
     private final PeerPolicy peers;
-    private final Set<AdminConnection> connections = ConcurrentHashMap.newKeySet();
+    private final Thread thread;
+    private final Queue<Runnable> fromOtherThreads = new ConcurrentLinkedQueue<>();
+    /** One read buffer for every connection: only this thread reads, so a connection costs a few hundred bytes. */
+    private final java.nio.ByteBuffer readBuffer = java.nio.ByteBuffer.allocate(8192);
+    private final List<AdminConnection> connections = new ArrayList<>();
+    private final Map<UserPrincipal, Integer> perUser = new HashMap<>();
     private volatile boolean closed;
+    private long lastWarningNanos = System.nanoTime() - WARNING_INTERVAL_NANOS;
+    private int turnedAwaySinceWarning;
 
-    private AdminServer(Path path, ServerSocketChannel server, BlockingQueue<MasterEvent> events, PeerPolicy peers) {
+    private AdminServer(Path path, ServerSocketChannel server, Selector selector, AdminHandler handler,
+                        PeerPolicy peers) {
         this.path = path;
         this.server = server;
-        this.events = events;
+        this.selector = selector;
+        this.handler = handler;
         this.peers = peers;
+        this.thread = new Thread(this::run, "herd-admin");
+        thread.setDaemon(true);
     }
 
     /**
-     * Binds the socket at {@code path}. A live master already answering there is an error; a stale socket file
-     * (nothing answers) is removed first. With an admin group, the socket is 0660 and owned by that group.
+     * Binds the socket at {@code path} in a directory made or checked by {@link AdminDirectory}. A live master
+     * already answering there is an error; a stale socket file (nothing answers) is removed first. With an admin
+     * group, the socket is 0660 and owned by that group.
+     *
+     * @param ownUid the master's effective uid, which must own the directory (or root)
      */
-    public static AdminServer open(Path path, Optional<GroupPrincipal> adminGroup, BlockingQueue<MasterEvent> events)
+    public static AdminServer open(Path path, Optional<GroupPrincipal> adminGroup, long ownUid, AdminHandler handler)
             throws IOException {
-        prepareDirectory(path.toAbsolutePath().getParent(), adminGroup);
+        Path directory = path.toAbsolutePath().getParent();
+        AdminDirectory.prepare(directory, adminGroup, ownUid);
         removeStaleSocket(path);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        Selector selector = null;
         try {
-            server.bind(UnixDomainSocketAddress.of(path));
-            // Created with 0755 under umask 022, and connect() only needs write permission: owner-only (0600), or
-            // 0660 for the admin group.
-            restrict(path, adminGroup, "rw-------", "rw-rw----");
+            server.bind(UnixDomainSocketAddress.of(path), MAX_CONNECTIONS);
+            // connect() needs write permission: owner-only (0600), or 0660 for the admin group. The directory is
+            // 0700 (0750) from its creation, so nobody else could reach the socket before this.
+            if (adminGroup.isPresent()) {
+                Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setGroup(adminGroup.get());
+            }
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(adminGroup.isPresent()
+                    ? "rw-rw----" : "rw-------"));
+            server.configureBlocking(false);
+            selector = Selector.open();
+            server.register(selector, SelectionKey.OP_ACCEPT);
+            UserPrincipal own = Files.getOwner(path, LinkOption.NOFOLLOW_LINKS); // our effective uid, as a principal
+            AdminServer admin = new AdminServer(path, server, selector, handler,
+                    new PeerPolicy(own, rootPrincipal(), adminGroup));
+            admin.thread.start();
+            return admin;
         } catch (IOException e) {
             server.close();
+            if (selector != null) {
+                selector.close();
+            }
             throw new IOException("cannot bind admin socket " + path + ": " + e.getMessage(), e);
         }
-        AdminServer admin = new AdminServer(path, server, events, new PeerPolicy(adminGroup.map(GroupPrincipal::getName)));
-        admin.startThreads();
-        return admin;
     }
 
     public Path path() {
         return path;
     }
 
-    private static void prepareDirectory(Path directory, Optional<GroupPrincipal> adminGroup) throws IOException {
-        if (directory == null) {
-            return;
+    /** uid 0 as a principal: by name, else by number (a system without a passwd entry for root). */
+    private static Optional<UserPrincipal> rootPrincipal() {
+        var lookup = FileSystems.getDefault().getUserPrincipalLookupService();
+        for (String name : new String[] {"root", "0"}) {
+            try {
+                return Optional.of(lookup.lookupPrincipalByName(name));
+            } catch (IOException e) {
+                // try the next form
+            }
         }
-        if (!Files.exists(directory)) {
-            Files.createDirectories(directory);
-            // herd made it, so herd decides: only the owner (and the admin group) may even look inside.
-            restrict(directory, adminGroup, "rwx------", "rwxr-x---");
-            return;
-        }
-        checkNobodyElseControls(directory);
-    }
-
-    /**
-     * An existing directory (say /tmp/herd-UID, whose name anyone can predict) must belong to us or root, and
-     * nobody else may be able to replace our socket in it: no write access for group or others unless the
-     * sticky bit protects our entries, as in /tmp.
-     */
-    private static void checkNobodyElseControls(Path directory) throws IOException {
-        PosixFileAttributes attributes = Files.readAttributes(directory, PosixFileAttributes.class);
-        String owner = attributes.owner().getName();
-        if (!owner.equals(System.getProperty("user.name")) && !owner.equals("root")) {
-            throw new IOException("refusing admin socket directory " + directory + ": it belongs to " + owner);
-        }
-        int mode = (Integer) Files.getAttribute(directory, "unix:mode");
-        boolean writableByOthers = (mode & 0022) != 0;
-        boolean sticky = (mode & 01000) != 0;
-        if (writableByOthers && !sticky) {
-            throw new IOException("refusing admin socket directory " + directory
-                    + ": others may write to it (mode " + Integer.toOctalString(mode & 07777) + ")");
-        }
-    }
-
-    private static void restrict(Path file, Optional<GroupPrincipal> group, String ownerOnly, String withGroup)
-            throws IOException {
-        if (group.isPresent()) {
-            Files.getFileAttributeView(file, PosixFileAttributeView.class).setGroup(group.get());
-        }
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(group.isPresent() ? withGroup : ownerOnly));
+        Log.warn("admin: no principal for uid 0; root may not use the admin socket");
+        return Optional.empty();
     }
 
     private static void removeStaleSocket(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
+        // Never connect through, or delete, what is not a socket of ours: a regular file refuses connections too.
+        if (!(Boolean) Files.getAttribute(path, "isOther", LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("admin socket path " + path + " exists and is not a socket");
+        }
         try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
             throw new IOException("another herd master is already running at admin socket " + path);
         } catch (ConnectException refused) {
-            BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS);
-            // A regular file refuses connections too: never delete what is not a socket.
-            if (!attributes.isOther()) {
-                throw new IOException("admin socket path " + path + " exists and is not a socket");
-            }
             Log.warn("removing stale admin socket %s (nothing answered on it)", path);
             Files.delete(path);
         }
     }
 
-    private void startThreads() {
-        Thread acceptor = new Thread(this::acceptConnections, "admin-accept");
-        acceptor.setDaemon(true);
-        acceptor.start();
-        Thread reaper = new Thread(this::closeIdleConnections, "admin-idle-reaper");
-        reaper.setDaemon(true);
-        reaper.start();
-    }
+    // ---- the admin thread --------------------------------------------------------------------------------------
 
-    private void acceptConnections() {
-        while (!closed) {
-            try {
-                SocketChannel channel = server.accept();
-                if (connections.size() >= MAX_CONNECTIONS) {
-                    Log.warn("admin: %d connections open; refusing another", connections.size());
-                    channel.close();
-                    continue;
-                }
-                AdminConnection connection = new AdminConnection(channel, events, peers, connections::remove);
-                connections.add(connection);
-                connection.start();
-            } catch (ClosedChannelException e) {
-                return; // close() was called
-            } catch (IOException e) {
-                Log.error("admin: accept failed: %s", e.getMessage());
-                pauseAfterAcceptFailure(); // EMFILE and the like persist: do not spin on them
-            }
-        }
-    }
-
-    private static void pauseAfterAcceptFailure() {
+    private void run() {
         try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void closeIdleConnections() {
-        while (!closed) {
-            long now = System.nanoTime();
-            for (AdminConnection connection : connections) {
-                if (now - connection.lastActivityNanos() > IDLE_TIMEOUT_NANOS) {
-                    connection.close("idle for 30 s");
+            while (!closed) {
+                selector.select(TimeUnit.NANOSECONDS.toMillis(nextTimerNanos()) + 1);
+                for (Runnable task; (task = fromOtherThreads.poll()) != null; ) {
+                    task.run();
                 }
+                for (SelectionKey key : selector.selectedKeys()) {
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    if (key.isAcceptable()) {
+                        acceptAll();
+                    } else {
+                        ((AdminConnection) key.attachment()).onReady(key);
+                    }
+                }
+                selector.selectedKeys().clear();
+                expireConnections(System.nanoTime());
+                warnAboutTurnedAway(System.nanoTime());
             }
+        } catch (IOException | RuntimeException e) {
+            if (!closed) {
+                Log.error("admin: the admin thread failed: %s; the admin socket no longer answers", e);
+            }
+        } finally {
+            List.copyOf(connections).forEach(AdminConnection::close);
             try {
-                Thread.sleep(1000); // the reaper's period
-            } catch (InterruptedException e) {
-                return;
+                selector.close();
+                server.close();
+            } catch (IOException e) {
+                Log.warn("admin: closing: %s", e.getMessage());
             }
         }
     }
 
+    private void acceptAll() throws IOException {
+        for (SocketChannel channel; (channel = acceptOne()) != null; ) {
+            UnixDomainPrincipal peer;
+            try {
+                peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            } catch (IOException e) {
+                channel.close();
+                continue;
+            }
+            AdminConnection connection = new AdminConnection(this, channel, peer.user(), System.nanoTime());
+            if (!peers.mayControl(peer)) {
+                Log.warn("admin: refused a connection from user %s (%s)", peer.user().getName(), peers.describe());
+                connection.refuse(new AdminException(AdminException.FORBIDDEN, "user " + peer.user().getName()
+                        + " may not control this herd master"));
+                continue;
+            }
+            if (!makeRoomFor(peer.user())) {
+                turnedAwaySinceWarning++;
+                connection.refuse(new AdminException(AdminException.BUSY, "the admin socket is busy ("
+                        + connections.size() + " connections with requests in progress); try again"));
+                continue;
+            }
+            connection.register(selector);
+            connections.add(connection);
+            perUser.merge(peer.user(), 1, Integer::sum);
+        }
+    }
+
+    private SocketChannel acceptOne() throws IOException {
+        try {
+            SocketChannel channel = server.accept();
+            if (channel != null) {
+                channel.configureBlocking(false);
+            }
+            return channel;
+        } catch (IOException e) {
+            // EMFILE and the like: say so (rate-limited) and let the next select try again.
+            turnedAwaySinceWarning++;
+            if (e instanceof ClosedChannelException) {
+                throw e;
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Below both caps there is room. At a cap, the connection of the same user (or of anyone, at the overall cap)
+     * that has been idle the longest is closed with a busy reply; with none idle, the new one is turned away.
+     */
+    private boolean makeRoomFor(UserPrincipal user) {
+        if (perUser.getOrDefault(user, 0) >= MAX_CONNECTIONS_PER_USER) {
+            return evictIdlest(c -> c.user().equals(user));
+        }
+        if (connections.size() >= MAX_CONNECTIONS) {
+            return evictIdlest(c -> true);
+        }
+        return true;
+    }
+
+    private boolean evictIdlest(java.util.function.Predicate<AdminConnection> among) {
+        long now = System.nanoTime();
+        Optional<AdminConnection> idlest = connections.stream().filter(among).filter(AdminConnection::idle)
+                .filter(c -> now - c.idleSinceNanos() >= MIN_IDLE_BEFORE_EVICTION_NANOS)
+                .min(Comparator.comparingLong(AdminConnection::idleSinceNanos));
+        idlest.ifPresent(connection -> {
+            turnedAwaySinceWarning++;
+            connection.closeWith(new AdminException(AdminException.BUSY,
+                    "closed to make room for a newer connection (too many admin connections)"));
+        });
+        return idlest.isPresent();
+    }
+
+    private void expireConnections(long now) {
+        for (AdminConnection connection : List.copyOf(connections)) {
+            connection.expire(now);
+        }
+    }
+
+    private long nextTimerNanos() {
+        long now = System.nanoTime();
+        long next = TimeUnit.SECONDS.toNanos(1);
+        for (AdminConnection connection : connections) {
+            next = Math.min(next, Math.max(0, connection.nextDeadlineNanos() - now));
+        }
+        return next;
+    }
+
+    private void warnAboutTurnedAway(long now) {
+        if (turnedAwaySinceWarning > 0 && now - lastWarningNanos >= WARNING_INTERVAL_NANOS) {
+            Log.warn("admin: %d connections turned away or closed for room in the last %d s (%d open, at most %d, "
+                    + "%d per user)", turnedAwaySinceWarning, TimeUnit.NANOSECONDS.toSeconds(now - lastWarningNanos),
+                    connections.size(), MAX_CONNECTIONS, MAX_CONNECTIONS_PER_USER);
+            turnedAwaySinceWarning = 0;
+            lastWarningNanos = now;
+        }
+    }
+
+    // ---- for AdminConnection -----------------------------------------------------------------------------------
+
+    AdminHandler handler() {
+        return handler;
+    }
+
+    /** The buffer a connection reads into, on this thread, and copies what it needs out of. */
+    java.nio.ByteBuffer readBuffer() {
+        return readBuffer;
+    }
+
+    /** Runs {@code task} on the admin thread (a reply the master completed on its own thread). */
+    void runOnAdminThread(Runnable task) {
+        fromOtherThreads.add(task);
+        selector.wakeup();
+    }
+
+    void closed(AdminConnection connection) {
+        if (connections.remove(connection)) {
+            perUser.computeIfPresent(connection.user(), (user, count) -> count > 1 ? count - 1 : null);
+        }
+    }
+
+    /** Stops the thread, closes every connection without a word (the master is exiting), removes the socket. */
     @Override
     public void close() {
         closed = true;
+        selector.wakeup();
         try {
-            server.close();
+            thread.join(TimeUnit.SECONDS.toMillis(1));
             Files.deleteIfExists(path);
         } catch (IOException e) {
-            Log.warn("closing admin socket %s: %s", path, e.getMessage());
+            Log.warn("removing admin socket %s: %s", path, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        connections.forEach(connection -> connection.close("master exiting"));
     }
 }

@@ -3,30 +3,44 @@ package dev.herd.supervisor.admin;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.Arrays;
 import java.util.Optional;
+import jdk.net.UnixDomainPrincipal;
 
 /**
  * Who may use the admin socket: the user the master runs as, root, and, with {@code adminGroup}, the members of
- * that group (as their primary group, from SO_PEERCRED, or as a listed member in /etc/group).
+ * that group (as their primary group, from SO_PEERCRED, or as a listed member in /etc/group). Users and groups are
+ * compared by their numeric ids: the JDK's principals are equal when their uid (gid) is, whatever name lookup
+ * gave or failed to give (a uid without a passwd entry, or a lookup failing at the descriptor limit).
  */
 final class PeerPolicy {
 
-    private static final String OWN_USER = System.getProperty("user.name");
-    private final Optional<String> adminGroup;
+    private final UserPrincipal ownUser;
+    private final Optional<UserPrincipal> root;
+    private final Optional<GroupPrincipal> adminGroup;
 
-    PeerPolicy(Optional<String> adminGroup) {
+    /**
+     * @param ownUser    a principal for the master's effective uid (the owner of a file it created)
+     * @param root       a principal for uid 0, when one could be looked up
+     * @param adminGroup the admin group, if configured
+     */
+    PeerPolicy(UserPrincipal ownUser, Optional<UserPrincipal> root, Optional<GroupPrincipal> adminGroup) {
+        this.ownUser = ownUser;
+        this.root = root;
         this.adminGroup = adminGroup;
     }
 
-    boolean mayControl(String user, String primaryGroup) {
-        return user.equals(OWN_USER) || user.equals("root")
-                || adminGroup.filter(group -> group.equals(primaryGroup) || listedMember(group, user)).isPresent();
+    boolean mayControl(UnixDomainPrincipal peer) {
+        return peer.user().equals(ownUser) || root.filter(peer.user()::equals).isPresent()
+                || adminGroup.filter(group -> group.equals(peer.group())
+                        || listedMember(group.getName(), peer.user().getName())).isPresent();
     }
 
     String describe() {
-        return "only " + OWN_USER + ", root" + adminGroup.map(g -> " and members of group " + g).orElse("")
-                + " may control this master";
+        return "only " + ownUser.getName() + ", root" + adminGroup.map(g -> " and members of group " + g.getName())
+                .orElse("") + " may control this master";
     }
 
     /** Read on every check: a membership change takes effect without restarting herd. */

@@ -2,19 +2,25 @@ package dev.herd.supervisor.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.herd.supervisor.admin.AdminCommand;
 import dev.herd.supervisor.admin.AdminPaths;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * What every admin subcommand shares: the socket path (flag, else the same lookup the master uses), one request,
- * and the exit code: 0 ok, 1 the master answered with an error, 3 no master at that socket.
+ * What every admin subcommand shares: its row of the {@link AdminCommand} table, the socket path (flag, else the
+ * same lookup the master uses), one request, and the exit code: 0 ok, 1 the master answered with an error (or did
+ * not answer in time), 3 no master at that socket.
  */
 abstract class AdminCommandBase implements Callable<Integer> {
+
+    /** How long a command that does not wait for work may wait for its reply. */
+    static final Duration REPLY_TIMEOUT = Duration.ofSeconds(10);
 
     @ParentCommand
     private HerdCli parent;
@@ -24,16 +30,20 @@ abstract class AdminCommandBase implements Callable<Integer> {
                     + "$XDG_RUNTIME_DIR/herd/herd.sock, /tmp/herd-UID/herd.sock)")
     private Path adminSocket;
 
-    Path socketPath() {
+    /** This subcommand's row of the table. */
+    abstract AdminCommand command();
+
+    AdminPaths.Location socket() {
         Path explicit = adminSocket != null ? adminSocket : parent == null ? null : parent.adminSocket();
-        return AdminPaths.resolve(Optional.ofNullable(explicit), System.getenv());
+        return AdminPaths.locate(Optional.ofNullable(explicit), System.getenv());
     }
 
     @Override
     public final Integer call() throws IOException {
         ObjectNode request = request(); // a usage error is reported before looking for a master
-        try (AdminClient client = AdminClient.connect(socketPath())) {
-            JsonNode reply = client.request(request);
+        boolean waitsForWork = command().lasting() && request.path("wait").asBoolean(true);
+        try (AdminClient client = AdminClient.connect(socket())) {
+            JsonNode reply = client.request(request, waitsForWork ? Optional.empty() : Optional.of(REPLY_TIMEOUT));
             if (!reply.path("ok").asBoolean(false)) {
                 JsonNode error = reply.path("error");
                 System.err.println("herd: " + error.path("message").asText("error") + " ("
@@ -44,9 +54,12 @@ abstract class AdminCommandBase implements Callable<Integer> {
         }
     }
 
-    abstract ObjectNode request();
+    /** The request line; the default is the command alone. */
+    ObjectNode request() {
+        return AdminClient.command(command().wireName());
+    }
 
-    /** Prints the result; the default prints nothing more than what {@link #summary} says. */
+    /** Prints the result; the default prints what {@link #summary} says. */
     int onSuccess(JsonNode reply) throws IOException {
         String summary = summary(reply);
         if (!summary.isEmpty()) {

@@ -3,26 +3,44 @@ package dev.herd.supervisor.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herd.config.Durations;
+import dev.herd.supervisor.admin.AdminCommand;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** The admin subcommands: each is one request over the admin socket (docs/admin-protocol.md). */
+/**
+ * The CLI's side of each admin command: how its arguments are typed on the command line and how its reply is
+ * printed. Its name, help text and exit codes come from the {@link AdminCommand} table ({@link HerdCli}).
+ */
 final class AdminCommands {
 
     private AdminCommands() {
     }
 
-    @Command(name = "ping", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
-                "3:no master is running at the admin socket"}, description = "Check that a master answers.")
+    /** The subcommand of each row; a switch without default, so a new row does not compile until it has one. */
+    static AdminCommandBase forCommand(AdminCommand command) {
+        return switch (command) {
+            case PING -> new Ping();
+            case VERSION -> new Version();
+            case STATUS -> new Status();
+            case CONFIG -> new Config();
+            case SCALE -> new Scale();
+            case RESTART -> new Restart();
+            case RELOAD -> new Reload();
+            case STOP -> new Stop();
+        };
+    }
+
+    @Command(mixinStandardHelpOptions = true)
     static final class Ping extends AdminCommandBase {
         @Override
-        ObjectNode request() {
-            return AdminClient.command("ping");
+        AdminCommand command() {
+            return AdminCommand.PING;
         }
 
         @Override
@@ -31,11 +49,25 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:ok (with --ready: every wanted worker is ready)",
-                "1:the master answered with an error (with --ready: not every wanted worker is ready)",
-                "2:usage error", "3:no master is running at the admin socket"},
-            description = "Show the master and its workers.")
+    @Command(mixinStandardHelpOptions = true)
+    static final class Version extends AdminCommandBase {
+        @Option(names = "--json", description = "print the reply as it is")
+        private boolean json;
+
+        @Override
+        AdminCommand command() {
+            return AdminCommand.VERSION;
+        }
+
+        @Override
+        String summary(JsonNode reply) {
+            return json ? reply.toString() : "master: herd " + reply.path("version").asText() + " on Java "
+                    + reply.path("java").asText() + "\nclient: herd " + HerdVersion.current() + " on Java "
+                    + Runtime.version();
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true)
     static final class Status extends AdminCommandBase {
         @Option(names = "--json", description = "print the reply as it is")
         private boolean json;
@@ -45,8 +77,8 @@ final class AdminCommands {
         private boolean ready;
 
         @Override
-        ObjectNode request() {
-            return AdminClient.command("status");
+        AdminCommand command() {
+            return AdminCommand.STATUS;
         }
 
         @Override
@@ -62,6 +94,22 @@ final class AdminCommands {
         }
     }
 
+    @Command(mixinStandardHelpOptions = true)
+    static final class Config extends AdminCommandBase {
+        @Option(names = "--json", description = "print the reply as it is")
+        private boolean json;
+
+        @Override
+        AdminCommand command() {
+            return AdminCommand.CONFIG;
+        }
+
+        @Override
+        String summary(JsonNode reply) {
+            return json ? reply.toString() : ConfigTable.render(reply.path("config"));
+        }
+    }
+
     /** A command whose reply by default comes when its work is done; {@code --no-wait} asks for it at once. */
     abstract static class LastingCommand extends AdminCommandBase {
         @Option(names = "--no-wait", description = "return as soon as the master has accepted the request")
@@ -72,10 +120,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "scale", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
-                "3:no master is running at the admin socket"},
-            description = "Set the number of workers: N, +N or -N. Waits until the pool is ready.")
+    @Command(mixinStandardHelpOptions = true)
     static final class Scale extends LastingCommand {
         @Parameters(paramLabel = "N|+N|-N", description = "absolute count, or a change")
         private String count;
@@ -84,109 +129,157 @@ final class AdminCommands {
         private CommandLine.Model.CommandSpec spec;
 
         @Override
+        AdminCommand command() {
+            return AdminCommand.SCALE;
+        }
+
+        @Override
         ObjectNode request() {
             if (!count.matches("[+-]?[0-9]{1,4}")) {
-                throw new CommandLine.ParameterException(spec.commandLine(),
-                        "'" + count + "' is not N, +N or -N");
+                throw new CommandLine.ParameterException(spec.commandLine(), "'" + count + "' is not N, +N or -N");
             }
             boolean relative = count.startsWith("+") || count.startsWith("-");
-            return withWait(AdminClient.command("scale").put(relative ? "delta" : "workers", Integer.parseInt(count)));
+            return withWait(super.request().put(relative ? "delta" : "workers", Integer.parseInt(count)));
         }
 
         @Override
         String summary(JsonNode reply) {
             return "workers: " + reply.path("previous").asInt() + " -> " + reply.path("workers").asInt()
-                    + (reply.has("ready") ? " (" + reply.path("ready").asInt() + " ready)" : "");
+                    + (reply.path("ready").isNumber() ? " (" + reply.path("ready").asInt() + " ready)" : "");
         }
     }
 
-    @Command(name = "restart", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
-                "3:no master is running at the admin socket"},
-            description = "Restart one worker, or all of them one after another (each replacement ready before "
-                    + "its old worker drains). Waits until done.")
+    @Command(mixinStandardHelpOptions = true)
     static final class Restart extends LastingCommand {
         @Parameters(paramLabel = "SLOT", arity = "0..1", description = "slot to restart (default: all)")
         private Integer slot;
 
         @Override
+        AdminCommand command() {
+            return AdminCommand.RESTART;
+        }
+
+        @Override
         ObjectNode request() {
-            ObjectNode request = withWait(AdminClient.command("restart"));
+            ObjectNode request = withWait(super.request());
             return slot == null ? request : request.put("slot", slot);
         }
 
         @Override
         String summary(JsonNode reply) {
-            return reply.has("replaced") ? "restarted: " + reply.path("replaced").asInt() + " workers replaced"
-                    : "restarting slots " + reply.path("restarting");
+            return reply.path("replaced").isNumber() ? "restarted: " + workers(reply.path("replaced").asInt())
+                    + " replaced" : "restarting slots " + reply.path("restarting");
         }
     }
 
-    @Command(name = "reload", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
-                "3:no master is running at the admin socket"},
-            description = "Re-read the config file and apply it with a rolling restart. Waits until done.")
+    @Command(mixinStandardHelpOptions = true)
     static final class Reload extends LastingCommand {
         @Override
+        AdminCommand command() {
+            return AdminCommand.RELOAD;
+        }
+
+        @Override
         ObjectNode request() {
-            return withWait(AdminClient.command("reload"));
+            return withWait(super.request());
         }
 
         @Override
         String summary(JsonNode reply) {
-            return reply.has("replaced")
-                    ? "reloaded: " + reply.path("replaced").asInt() + " workers replaced, "
+            String what = reply.path("configFile").isTextual() ? "reloaded " + reply.path("configFile").asText()
+                    : "no config file: restarted with the same configuration";
+            return reply.path("replaced").isNumber()
+                    ? what + ": " + workers(reply.path("replaced").asInt()) + " replaced, "
                             + reply.path("workers").asInt() + " wanted"
-                    : "reloading: " + reply.path("workers").asInt() + " workers";
+                    : what + "; replacing " + workers(reply.path("workers").asInt());
         }
     }
 
-    @Command(name = "stop", mixinStandardHelpOptions = true, exitCodeListHeading = "%nExit codes:%n",
-            exitCodeList = {"0:ok", "1:the master answered with an error", "2:usage error",
-                "3:no master is running at the admin socket"},
-            description = "Stop the master gracefully; waits until it has exited unless --no-wait.")
+    @Command(mixinStandardHelpOptions = true)
     static final class Stop extends AdminCommandBase {
-        @Option(names = "--timeout", paramLabel = "DURATION", converter = FlagConverters.GracefulTimeout.class,
-                description = "graceful timeout for this stop (default: the master's gracefulTimeout)")
+        @Option(names = "--timeout", paramLabel = "DURATION", converter = StopTimeout.class,
+                description = "graceful timeout for this stop (default: the master's gracefulTimeout; at most 24h)")
         private Duration timeout;
 
         @Option(names = "--no-wait", description = "return once the master has begun stopping")
         private boolean noWait;
 
         @Override
-        ObjectNode request() {
-            ObjectNode request = AdminClient.command("stop");
-            return timeout == null ? request : request.put("timeout", Durations.format(timeout));
+        AdminCommand command() {
+            return AdminCommand.STOP;
         }
 
         @Override
-        int onSuccess(JsonNode reply) throws IOException {
+        ObjectNode request() {
+            ObjectNode request = super.request();
+            return timeout == null ? request : request.put("timeout", Durations.format(timeout));
+        }
+
+        /**
+         * Waits until the master's process is gone, not only its socket: the JVM exits a moment after the socket
+         * closes, and {@code herd stop && herd run} must not race it.
+         */
+        @Override
+        int onSuccess(JsonNode reply) {
             if (noWait) {
                 System.out.println("stopping");
                 return ExitCodes.OK;
             }
             Duration graceful = Durations.parse(reply.path("gracefulTimeout").asText("30s"));
-            long deadline = System.nanoTime() + graceful.plusSeconds(10).toNanos();
-            // The master removes its socket as it exits: wait until nothing answers any more.
+            Duration limit = graceful.plusSeconds(10);
+            long deadline = System.nanoTime() + limit.toNanos();
+            Path process = Path.of("/proc", Integer.toString(reply.path("pid").asInt()));
             while (System.nanoTime() - deadline < 0) {
-                try (AdminClient probe = AdminClient.connect(socketPath())) {
-                    pollInterval();
-                } catch (AdminClient.NotRunningException gone) {
+                if (!alive(process)) {
                     System.out.println("stopped");
                     return ExitCodes.OK;
                 }
+                pollInterval();
             }
-            System.err.println("herd: the master still answers after " + graceful.plusSeconds(10).toSeconds() + " s");
+            System.err.println("herd: the master (pid " + reply.path("pid").asInt() + ") is still running after "
+                    + limit.toSeconds() + " s");
             return ExitCodes.FAILURE;
+        }
+
+        /** Alive: /proc/PID exists and is not a zombie (a master whose parent has not reaped it has exited). */
+        private static boolean alive(Path process) {
+            try {
+                String stat = Files.readString(process.resolve("stat"));
+                char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                return state != 'Z' && state != 'X';
+            } catch (IOException | RuntimeException gone) {
+                return false;
+            }
         }
 
         private static void pollInterval() {
             try {
-                Thread.sleep(50); // polling for the master's exit, bounded by the deadline above
+                Thread.sleep(10); // polling for the master's exit, bounded by the deadline above
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** {@code --timeout}: a duration of at most a day, as the admin channel accepts. */
+    static final class StopTimeout implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            Duration duration;
+            try {
+                duration = Durations.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+            if (duration.compareTo(AdminCommand.Argument.MAX_DURATION) > 0) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is longer than 24h");
+            }
+            return duration;
+        }
+    }
+
+    private static String workers(int count) {
+        return count + (count == 1 ? " worker" : " workers");
     }
 
     @Command(name = "completion", mixinStandardHelpOptions = true,

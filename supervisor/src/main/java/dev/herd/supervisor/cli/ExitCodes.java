@@ -9,6 +9,11 @@ public final class ExitCodes {
     public static final int USAGE = 2;
     /** No master is running at the admin socket (the LSB code for "program is not running"). */
     public static final int NOT_RUNNING = 3;
+    /**
+     * The master's loop failed (a bug past every guard): its workers were killed, since nobody is left to supervise
+     * them (sysexits.h EX_SOFTWARE).
+     */
+    public static final int INTERNAL = dev.herd.supervisor.master.Master.EXIT_LOOP_FAILED;
     /** The configuration is invalid (sysexits.h EX_CONFIG). */
     public static final int CONFIG = 78;
 

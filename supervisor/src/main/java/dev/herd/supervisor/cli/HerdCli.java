@@ -1,37 +1,44 @@
 package dev.herd.supervisor.cli;
 
 import dev.herd.config.ConfigException;
+import dev.herd.supervisor.admin.AdminCommand;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code herd} command line: {@code herd run} starts a master, the other subcommands talk to one or to its
- * workers. Every error is one line on stderr, and the exit code says which kind it was ({@link ExitCodes}).
+ * The {@code herd} command line: {@code herd run} starts a master, one subcommand per row of the
+ * {@link AdminCommand} table talks to one, {@code herd client} to its workers. Every error is one line on stderr,
+ * and the exit code says which kind it was ({@link ExitCodes}).
  */
 @Command(name = "herd", mixinStandardHelpOptions = true, versionProvider = HerdVersion.class,
         description = "A pre-fork process supervisor for JVM network servers.",
-        subcommands = {RunCommand.class, AdminCommands.Status.class, AdminCommands.Scale.class,
-            AdminCommands.Restart.class, AdminCommands.Reload.class, AdminCommands.Stop.class,
-            AdminCommands.Ping.class, ClientCommand.class, AdminCommands.Completion.class,
-            CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:ok",
             "1:the command failed at run time (for example: address in use)",
             "2:usage error (unknown flag, bad flag value)",
             "3:no master is running at the admin socket",
+            "70:the master's loop failed; its workers were killed",
             "78:configuration error (bad config file or value)"})
 public final class HerdCli implements Runnable {
+
+    /** The exit codes of every admin subcommand. */
+    private static final Map<String, String> ADMIN_EXIT_CODES = exitCodes(
+            "0", "ok", "1", "the master answered with an error, or did not answer in time", "2", "usage error",
+            "3", "no master is running at the admin socket");
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Option(names = "--admin-socket", paramLabel = "PATH",
             description = "admin socket for the admin subcommands (they also take it after their name)")
-    private java.nio.file.Path adminSocket;
+    private Path adminSocket;
 
-    java.nio.file.Path adminSocket() {
+    Path adminSocket() {
         return adminSocket;
     }
 
@@ -40,14 +47,39 @@ public final class HerdCli implements Runnable {
     }
 
     static CommandLine commandLine() {
-        return new CommandLine(new HerdCli())
-                .setParameterExceptionHandler(HerdCli::usageError)
-                .setExecutionExceptionHandler(HerdCli::executionError);
+        CommandLine cli = new CommandLine(new HerdCli());
+        cli.addSubcommand("run", RunCommand.create());
+        for (AdminCommand command : AdminCommand.values()) {
+            CommandLine subcommand = new CommandLine(AdminCommands.forCommand(command));
+            subcommand.getCommandSpec().usageMessage().description(command.help())
+                    .exitCodeListHeading("%nExit codes:%n").exitCodeList(ADMIN_EXIT_CODES);
+            cli.addSubcommand(command.wireName(), subcommand);
+        }
+        cli.addSubcommand("client", new ClientCommand());
+        cli.addSubcommand("completion", new AdminCommands.Completion());
+        cli.addSubcommand("help", new CommandLine.HelpCommand());
+        return cli.setParameterExceptionHandler(HerdCli::usageError)
+                .setExecutionExceptionHandler(HerdCli::executionError)
+                .setExecutionStrategy(HerdCli::executeUnlessUnmatched);
     }
 
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+    }
+
+    /**
+     * picocli answers {@code --help} even after a word it does not know ({@code herd stauts --help}), with the
+     * top-level usage and exit 0; a word it does not know is a usage error however it is followed.
+     */
+    private static int executeUnlessUnmatched(CommandLine.ParseResult parseResult) {
+        for (CommandLine.ParseResult result = parseResult; result != null; result = result.subcommand()) {
+            if (!result.unmatched().isEmpty()) {
+                throw new CommandLine.UnmatchedArgumentException(result.commandSpec().commandLine(),
+                        result.unmatched());
+            }
+        }
+        return new CommandLine.RunLast().execute(parseResult);
     }
 
     private static int usageError(CommandLine.ParameterException e, String[] args) {
@@ -74,5 +106,13 @@ public final class HerdCli implements Runnable {
         err.println("herd: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
         err.flush();
         return ExitCodes.FAILURE;
+    }
+
+    private static Map<String, String> exitCodes(String... codesAndMeanings) {
+        Map<String, String> codes = new LinkedHashMap<>();
+        for (int i = 0; i < codesAndMeanings.length; i += 2) {
+            codes.put(codesAndMeanings[i], codesAndMeanings[i + 1]);
+        }
+        return codes;
     }
 }

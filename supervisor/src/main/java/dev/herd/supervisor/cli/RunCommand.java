@@ -2,108 +2,90 @@ package dev.herd.supervisor.cli;
 
 import dev.herd.config.ConfigBuilder;
 import dev.herd.config.ConfigException;
+import dev.herd.config.ConfigKey;
+import dev.herd.config.ConfigKeys;
+import dev.herd.config.ConfigValues;
 import dev.herd.config.HerdConfig;
-import dev.herd.config.ListenAddress;
+import dev.herd.config.InvalidValueException;
 import dev.herd.supervisor.master.Master;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
-/** {@code herd run}: starts a master in the foreground. Flags override the config file; no file is needed. */
+/**
+ * {@code herd run}: starts a master in the foreground. Its flags are the rows of {@link ConfigKeys} that have one,
+ * and override the config file; no file is needed.
+ */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Start the master in the foreground: bind the socket, run the workers, stop on SIGTERM.")
 final class RunCommand implements Callable<Integer> {
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "JSON config file")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "JSON config file; flags override it")
     private Path configFile;
 
-    @Option(names = "--listen", paramLabel = "HOST:PORT", converter = FlagConverters.Listen.class,
-            description = "address to listen on (default 127.0.0.1:9876; [::1]:PORT for IPv6; port 0 = any free)")
-    private ListenAddress listen;
+    @CommandLine.Spec
+    private CommandSpec spec;
 
-    @Option(names = "--workers", paramLabel = "N", converter = FlagConverters.Workers.class,
-            description = "number of workers (default: number of CPUs)")
-    private Integer workers;
-
-    @Option(names = "--app", paramLabel = "NAME", converter = FlagConverters.App.class,
-            description = "built-in app the workers run (default echo)")
-    private String app;
-
-    @Option(names = "--admin-socket", paramLabel = "PATH", converter = FlagConverters.AdminSocket.class,
-            description = "admin Unix socket path")
-    private Path adminSocket;
-
-    @Option(names = "--graceful-timeout", paramLabel = "DURATION", converter = FlagConverters.GracefulTimeout.class,
-            description = "how long a stopping worker may take before SIGKILL, e.g. 500ms, 30s (default 30s)")
-    private Duration gracefulTimeout;
-
-    @Option(names = "--backlog", paramLabel = "N", converter = FlagConverters.Backlog.class,
-            description = "listen backlog of the shared socket (default 511)")
-    private Integer backlog;
-
-    @Option(names = "--ready-timeout", paramLabel = "DURATION", converter = FlagConverters.ReadyTimeout.class,
-            description = "how long a starting worker may take to report ready, 1ms..1h (default 60s)")
-    private Duration readyTimeout;
-
-    @Option(names = "--heartbeat-timeout", paramLabel = "DURATION", converter = FlagConverters.HeartbeatTimeout.class,
-            description = "kill a ready worker silent for longer as hung; 0 = off, at most 1h (default 30s)")
-    private Duration heartbeatTimeout;
-
-    @Option(names = "--max-requests", paramLabel = "N", converter = FlagConverters.MaxRequests.class,
-            description = "replace a worker after it has served N requests (http) or connections (echo); 0 = never (default 0)")
-    private Integer maxRequests;
-
-    @Option(names = "--pid-file", paramLabel = "PATH", converter = FlagConverters.FilePath.class,
-            description = "file to write the master's pid to (default none)")
-    private Path pidFile;
-
-    @Option(names = "--log-file", paramLabel = "PATH", converter = FlagConverters.FilePath.class,
-            description = "append the log and worker output to this file, reopened on SIGUSR1 (default stderr)")
-    private Path logFile;
+    /** The command with one option per flagged config key, described from the table. */
+    static CommandLine create() {
+        CommandLine command = new CommandLine(new RunCommand());
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            key.flag().ifPresent(flag -> {
+                OptionSpec.Builder option = OptionSpec.builder(flag).paramLabel(key.type().label())
+                        .type(String.class).description(plain(key.doc()) + " (default: " + plain(key.defaultDoc())
+                                + ")");
+                if (key == ConfigKeys.APP) {
+                    option.completionCandidates(ConfigValues.APPS);
+                }
+                command.getCommandSpec().addOption(option.build());
+            });
+        }
+        return command;
+    }
 
     @Override
     public Integer call() throws ConfigException, java.io.IOException, InterruptedException {
-        HerdConfig config = effectiveConfig();
-        return new Master(config, this::effectiveConfig, HerdVersion.current()).run(config.pidFile(), config.logFile());
+        Map<ConfigKey<?>, String> flags = flagValues();
+        HerdConfig config = effectiveConfig(flags);
+        return new Master(config, () -> effectiveConfig(flags), HerdVersion.current())
+                .run(config.pidFile(), config.logFile());
     }
 
-    private HerdConfig effectiveConfig() throws ConfigException {
+    /** The flags given on the command line, by key, as typed. */
+    private Map<ConfigKey<?>, String> flagValues() {
+        Map<ConfigKey<?>, String> flags = new LinkedHashMap<>();
+        for (ConfigKey<?> key : ConfigKeys.ALL) {
+            key.flag().map(spec::findOption).filter(option -> spec.commandLine().getParseResult()
+                    .hasMatchedOption(option)).ifPresent(option -> flags.put(key, option.getValue()));
+        }
+        return flags;
+    }
+
+    /**
+     * The config file as it is now, overlaid with the flags: at start, and again for every reload. A bad flag
+     * value is a usage error (it cannot appear at a reload: the same text passed at start).
+     */
+    private HerdConfig effectiveConfig(Map<ConfigKey<?>, String> flags) throws ConfigException {
         ConfigBuilder builder = configFile == null ? ConfigBuilder.defaults() : ConfigBuilder.fromFile(configFile);
-        if (listen != null) {
-            builder.listen(listen);
-        }
-        if (workers != null) {
-            builder.workers(workers);
-        }
-        if (app != null) {
-            builder.app(app);
-        }
-        if (adminSocket != null) {
-            builder.adminSocket(adminSocket);
-        }
-        if (gracefulTimeout != null) {
-            builder.gracefulTimeout(gracefulTimeout);
-        }
-        if (backlog != null) {
-            builder.backlog(backlog);
-        }
-        if (readyTimeout != null) {
-            builder.readyTimeout(readyTimeout);
-        }
-        if (heartbeatTimeout != null) {
-            builder.heartbeatTimeout(heartbeatTimeout);
-        }
-        if (maxRequests != null) {
-            builder.maxRequests(maxRequests);
-        }
-        if (pidFile != null) {
-            builder.pidFile(pidFile);
-        }
-        if (logFile != null) {
-            builder.logFile(logFile);
-        }
+        flags.forEach((key, text) -> {
+            try {
+                builder.setText(key, text);
+            } catch (InvalidValueException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "Invalid value for option '" + key.flag().orElseThrow() + "': " + e.getMessage());
+            }
+        });
         return builder.build();
+    }
+
+    /** The docs' Markdown, minus its backquotes, for a terminal. */
+    private static String plain(String markdown) {
+        return markdown.replace("`", "");
     }
 }

@@ -1,40 +1,83 @@
 package dev.herd.supervisor.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
 
 /** Renders a status reply as the table {@code herd status} prints. */
 final class StatusTable {
+
+    private static final String ROW = "%-5s %-8s %-9s %-7s %-7s %-7s %-6s %-8s %-7s %-9s %-22s %s%n";
 
     private StatusTable() {
     }
 
     static String render(JsonNode status) {
         StringBuilder out = new StringBuilder();
+        Instant now = Instant.parse(status.path("startedAt").asText()).plusSeconds(status.path("uptimeSeconds")
+                .asLong());
         out.append(String.format("herd %s, master pid %d, up %s, listening on %s%n",
                 status.path("version").asText(), status.path("pid").asInt(),
-                uptime(status.path("uptimeSeconds").asLong()), status.path("listen").asText()));
-        out.append(String.format("config %s, %d workers wanted%s%n",
+                age(Duration.ofSeconds(status.path("uptimeSeconds").asLong())), status.path("listen").asText()));
+        JsonNode queue = status.path("listenQueue");
+        out.append(String.format("config %s, %d %s wanted%s%s%n",
                 status.path("configFile").isNull() ? "(none)" : status.path("configFile").asText(),
-                status.path("desiredWorkers").asInt(), status.path("stopping").asBoolean() ? ", STOPPING" : ""));
+                status.path("desiredWorkers").asInt(), status.path("desiredWorkers").asInt() == 1 ? "worker"
+                        : "workers",
+                queue.isObject() ? ", listen queue " + queue.path("waiting").asLong() + "/"
+                        + queue.path("limit").asLong() : "",
+                status.path("stopping").asBoolean() ? ", STOPPING" : ""));
         out.append(status.path("summary").asText()).append(System.lineSeparator());
-        out.append(String.format("%n%-5s %-8s %-9s %-25s %-8s %-9s %-6s %-8s %s%n",
-                "SLOT", "PID", "STATE", "STARTED", "READY", "RESTARTS", "OPEN", "SERVED", "LAST EXIT"));
+        out.append(String.format("%n" + ROW, "SLOT", "PID", "STATE", "UPTIME", "READY", "WATCHED", "OPEN", "SERVED",
+                "RSS", "RESTARTS", "LAST RESTART", "STATUS"));
         for (JsonNode worker : status.path("workers")) {
-            out.append(String.format("%-5d %-8s %-9s %-25s %-8s %-9d %-6d %-8d %s%n",
+            out.append(String.format(ROW,
                     worker.path("slot").asInt(),
                     worker.path("pid").isNull() ? "-" : worker.path("pid").asText(),
                     worker.path("state").asText(),
-                    worker.path("startedAt").isNull() ? "-" : worker.path("startedAt").asText(),
+                    worker.path("startedAt").isTextual()
+                            ? age(Duration.between(Instant.parse(worker.path("startedAt").asText()), now)) : "-",
                     worker.path("readyAfterMs").isNumber() ? worker.path("readyAfterMs").asLong() + "ms" : "-",
-                    worker.path("restarts").asInt(),
+                    worker.path("pid").isNull() ? "-" : worker.path("watched").asBoolean() ? "yes" : "no",
                     worker.path("connectionsOpen").asLong(),
                     worker.path("connectionsServed").asLong(),
-                    worker.path("lastExit").isNull() ? "-" : worker.path("lastExit").asText()));
+                    worker.path("residentBytes").isNumber() ? megabytes(worker.path("residentBytes").asLong()) : "-",
+                    worker.path("restarts").asInt(),
+                    lastRestart(worker, now),
+                    statusText(worker)));
         }
         return out.toString().stripTrailing();
     }
 
-    private static String uptime(long seconds) {
-        return seconds < 120 ? seconds + "s" : seconds < 7200 ? seconds / 60 + "m" : seconds / 3600 + "h";
+    /** "crash 3m ago", with the last exit when it says more: "crash 3m ago (exit 1)". */
+    private static String lastRestart(JsonNode worker, Instant now) {
+        if (!worker.path("lastRestartReason").isTextual()) {
+            return "-";
+        }
+        String when = worker.path("lastRestartAt").isTextual()
+                ? " " + age(Duration.between(Instant.parse(worker.path("lastRestartAt").asText()), now)) + " ago" : "";
+        return worker.path("lastRestartReason").asText() + when;
+    }
+
+    /** The worker's STATUS= text; for a worker the master killed, why. */
+    private static String statusText(JsonNode worker) {
+        if (worker.path("killed").isTextual()) {
+            return "SIGKILL sent: " + worker.path("killed").asText();
+        }
+        String text = worker.path("status").asText("");
+        if (text.isEmpty() && worker.path("lastExit").isTextual()) {
+            return "last exit: " + worker.path("lastExit").asText();
+        }
+        return text;
+    }
+
+    static String age(Duration duration) {
+        long seconds = Math.max(0, duration.toSeconds());
+        return seconds < 120 ? seconds + "s" : seconds < 7200 ? seconds / 60 + "m" : seconds < 172800
+                ? seconds / 3600 + "h" : seconds / 86400 + "d";
+    }
+
+    static String megabytes(long bytes) {
+        return (bytes + 512 * 1024) / (1024 * 1024) + "M";
     }
 }

@@ -6,30 +6,44 @@ import dev.herd.config.ListenAddress;
 import dev.herd.log.Log;
 import dev.herd.supervisor.admin.AdminPaths;
 import dev.herd.supervisor.admin.AdminServer;
-import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.notify.ServiceNotifier;
 import dev.herd.supervisor.notify.SystemdNotifier;
+import dev.herd.supervisor.os.Os;
+import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.os.PosixOs;
+import dev.herd.supervisor.spawn.SharedSocket;
+import dev.herd.supervisor.spawn.SocketActivation;
+import dev.herd.supervisor.spawn.WorkerLauncher;
+import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * A master's whole life, as a straight line of steps: open the log file (if any), own the standard descriptors,
- * install the signal forwarders, lead a process group, open the admin socket, bind the shared
- * socket (or adopt the one systemd passed), write the pid file (if any), open the lifeline, run the loop, release
- * what it made.
- * A step that fails ends the start before any worker exists, so a failed start leaves no process behind.
+ * install the signal forwarders, lead a process group, open the admin socket, bind the shared socket (or adopt the
+ * one systemd passed), write the pid file (if any), open the lifeline, start the worker I/O thread, run the loop,
+ * release what it made. A step that fails ends the start before any worker exists, so a failed start leaves no
+ * process behind.
  */
 public final class Master {
+
+    /**
+     * Exit status when the loop itself failed (a bug that escaped every guard): the workers were killed, because
+     * no master is left to supervise them. sysexits' EX_SOFTWARE.
+     */
+    public static final int EXIT_LOOP_FAILED = 70;
 
     private final HerdConfig config;
     private final ConfigReloader reloader;
     private final String version;
-    private final PosixOs os = new PosixOs();
+    private final Os os = new PosixOs();
 
     public Master(HerdConfig config, ConfigReloader reloader, String version) {
         this.config = config;
@@ -38,27 +52,21 @@ public final class Master {
     }
 
     /**
-     * Runs the master until a graceful stop completes and returns its exit code.
+     * Runs the master until a graceful stop completes and returns its exit code, with a pid file written once the
+     * socket is ready and removed at exit, and a log file in place of stderr (reopened on SIGUSR1).
      *
-     * @throws ConfigException if the configured listen host cannot be resolved or the admin group does not exist
-     * @throws java.io.IOException if a setup step fails (the address is in use, another master owns the admin
-     *                             socket, ...)
-     */
-    public int run() throws ConfigException, java.io.IOException, InterruptedException {
-        return run(Optional.empty(), Optional.empty());
-    }
-
-    /**
-     * {@link #run()} with a pid file written once the socket is ready and removed at exit, and a log file in
-     * place of stderr (reopened on SIGUSR1).
+     * @throws ConfigException if the listen host cannot be resolved or the admin group does not exist
+     * @throws IOException     if a setup step fails (the address is in use, another master owns the admin
+     *                         socket, ...)
      */
     public int run(Optional<Path> pidFile, Optional<Path> logFile)
-            throws ConfigException, java.io.IOException, InterruptedException {
+            throws ConfigException, IOException, InterruptedException {
         if (logFile.isPresent()) {
             Log.toFile(logFile.get());
         }
         Instant startedAt = Instant.now();
         long startedAtNanos = System.nanoTime();
+        Map<String, String> environment = System.getenv();
         Log.setSource("master");
         os.ensureStandardDescriptors();
         BlockingQueue<MasterEvent> events = new LinkedBlockingQueue<>();
@@ -67,9 +75,10 @@ public final class Master {
 
         // The admin socket first: a second master on the same socket stops here, before touching the port.
         Optional<GroupPrincipal> adminGroup = lookUpGroup(config.adminGroup());
-        try (AdminServer admin = AdminServer.open(AdminPaths.resolve(config.adminSocket(), System.getenv()),
-                adminGroup, events); WorkerFiles files = WorkerFiles.create()) {
-            Optional<SocketActivation.Adopted> fromSystemd = SocketActivation.adopt(os, System.getenv());
+        try (AdminServer admin = AdminServer.open(AdminPaths.resolve(config.adminSocket(), environment),
+                adminGroup, AdminPaths.effectiveUid(), (request, reply) ->
+                        events.add(new MasterEvent.AdminRequested(request, reply)))) {
+            Optional<SocketActivation.Adopted> fromSystemd = SocketActivation.adopt(os, environment);
             // The master holds the only write end of the lifeline. It never writes: its death closes the pipe and
             // every worker reads EOF on fd 3, even after a SIGKILL.
             try (SharedSocket socket = fromSystemd.isPresent()
@@ -77,34 +86,65 @@ public final class Master {
                             config.listen(), config.backlog())
                     : SharedSocket.bind(os, config.listen(), config.backlog());
                  Lifeline lifeline = Lifeline.open(os);
-                 PidFile written = pidFile.isPresent() ? PidFile.write(pidFile.get(), os.pid()) : null) {
-                Log.info("listening on %s (%sprocess group %d, %d workers, app %s, admin socket %s)",
-                        socket.address(), fromSystemd.isPresent() ? "socket from systemd; " : "",
-                        os.processGroup(), config.workers(), config.app(), admin.path());
-                SupervisionPolicy policy = SupervisionPolicy.from(config);
-                WorkerLauncher launcher = new WorkerLauncher(os, files, events, config, policy.heartbeatTimeout(),
-                        socket, lifeline.readFd(), System.getenv());
-                MasterLoop loop = new MasterLoop(os, launcher, config.workers(), policy, events, System::nanoTime);
-                ServiceNotifier systemd = SystemdNotifier.fromEnvironment(System.getenv(), os.pid());
+                 PidFile written = pidFile.isPresent() ? PidFile.write(pidFile.get(), os.pid()) : null;
+                 WorkerLauncher launcher = WorkerLauncher.open(os, (serial, notifications) -> events.add(
+                         new MasterEvent.WorkerNotified(serial, notifications)), config, socket,
+                         lifeline.readFd(), environment)) {
+                Log.info("listening on %s (%sprocess group %d, %d %s, %s, admin socket %s)", socket.address(),
+                        fromSystemd.isPresent() ? "socket from systemd; " : "", os.processGroup(), config.workers(),
+                        config.workers() == 1 ? "worker" : "workers", config.worker().describe(config.app()),
+                        admin.path());
+                ServiceNotifier systemd = SystemdNotifier.fromEnvironment(os, environment);
                 if (systemd != ServiceNotifier.NONE) {
                     Log.info("notifying %s", systemd);
                 }
-                loop.setServiceNotifier(systemd);
-                loop.setAdminExecutor(new AdminExecutor(new AdminExecutor.MasterInfo(os.pid(), version, startedAt,
-                        startedAtNanos), config, reloader, launcher, files, socket));
-                int exitCode = loop.run();
-                launcher.awaitOutputRelays(java.time.Duration.ofSeconds(1));
+                MasterInfo info = new MasterInfo(os.pid(), version, startedAt, startedAtNanos);
+                MasterLoop loop = new MasterLoop(os, launcher, systemd, config.workers(), SupervisionPolicy.from(config),
+                        events, System::nanoTime, info);
+                Reloader reload = new Reloader(loop, config, reloader, socket, launcher::setConfig);
+                loop.setCommands(new CommandExecutor(loop, reload, new StatusReport(loop, socketView(socket),
+                        () -> reload.config().source())));
+                int exitCode = runGuarded(loop);
+                launcher.awaitOutputs(Duration.ofSeconds(1));
                 Log.info("stopped");
                 return exitCode;
             }
         }
     }
 
+    /**
+     * Runs the loop; what escapes it anyway (a bug past every guard, an Error) leaves no master to supervise the
+     * workers, so they are killed at once rather than left to run unsupervised, and the exit code says so.
+     */
+    private static int runGuarded(MasterLoop loop) throws InterruptedException {
+        try {
+            return loop.run();
+        } catch (RuntimeException | Error e) {
+            Log.error("the master loop failed: %s; killing every worker", e);
+            loop.killAllAfterFailure();
+            return EXIT_LOOP_FAILED;
+        }
+    }
+
+    private static StatusReport.Socket socketView(SharedSocket socket) {
+        return new StatusReport.Socket() {
+            @Override
+            public String address() {
+                return socket.address().toString();
+            }
+
+            @Override
+            public dev.herd.supervisor.os.ListenQueue listenQueue() throws OsException {
+                return socket.listenQueue();
+            }
+        };
+    }
+
     /** The lifeline pipe: workers get the read end as fd 3; the write end, never written, is the master's alone. */
-    private record Lifeline(PosixOs os, int readFd, int writeFd) implements AutoCloseable {
-        static Lifeline open(PosixOs os) throws OsException {
-            int[] fds = os.pipe();
-            return new Lifeline(os, fds[0], fds[1]);
+    private record Lifeline(Os os, int readFd, int writeFd) implements AutoCloseable {
+        static Lifeline open(Os os) throws OsException {
+            Os.Pipe pipe = os.pipe();
+            return new Lifeline(os, pipe.readFd(), pipe.writeFd());
         }
 
         @Override
@@ -126,7 +166,7 @@ public final class Master {
         try {
             return Optional.of(FileSystems.getDefault().getUserPrincipalLookupService()
                     .lookupPrincipalByGroupName(name.get()));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new ConfigException("adminGroup: no group named '" + name.get() + "'");
         }
     }

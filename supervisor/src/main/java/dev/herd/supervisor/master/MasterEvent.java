@@ -1,13 +1,16 @@
 package dev.herd.supervisor.master;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.herd.supervisor.admin.AdminCommand;
+import dev.herd.supervisor.admin.AdminReply;
+import dev.herd.supervisor.admin.AdminRequest;
 import dev.herd.supervisor.os.Signal;
+import dev.herd.supervisor.spawn.Notification;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Something that happened outside the master thread and that the master loop must act on. Signal handlers and
- * other threads only create one of these and put it on the loop's queue; all decisions are the loop's.
+ * Something that happened outside the master thread and that the master loop must act on. Signal handlers, the
+ * worker I/O thread and the admin thread only create one of these and put it on the loop's queue; every decision
+ * is the loop's.
  */
 public sealed interface MasterEvent {
 
@@ -20,13 +23,13 @@ public sealed interface MasterEvent {
     }
 
     /**
-     * A worker sent a datagram to its notify socket: sd_notify lines such as {@code READY=1} or {@code WATCHDOG=1}.
-     * The worker is named by the serial its socket was made for, so a worker cannot speak for another.
+     * A worker sent sd_notify messages, already parsed. The worker is named by the serial its notify socket and
+     * pipe were made for, so a worker cannot speak for another.
      */
-    record WorkerNotified(int serial, String message) implements MasterEvent {
+    record WorkerNotified(int serial, List<Notification> notifications) implements MasterEvent {
     }
 
-    /** A parsed admin command; the loop completes {@code reply} with the reply's JSON object. */
-    record AdminRequest(AdminCommand command, CompletableFuture<ObjectNode> reply) implements MasterEvent {
+    /** A valid admin request; the loop completes {@code reply} when the command's work is done. */
+    record AdminRequested(AdminRequest request, CompletableFuture<AdminReply> reply) implements MasterEvent {
     }
 }

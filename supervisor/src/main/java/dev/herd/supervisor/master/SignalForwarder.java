@@ -1,6 +1,6 @@
 package dev.herd.supervisor.master;
 
-import dev.herd.supervisor.os.PosixOs;
+import dev.herd.supervisor.os.Os;
 import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.os.Signal;
 import java.util.concurrent.BlockingQueue;
@@ -14,7 +14,7 @@ final class SignalForwarder {
     private SignalForwarder() {
     }
 
-    static void install(PosixOs os, BlockingQueue<MasterEvent> events) throws OsException {
+    static void install(Os os, BlockingQueue<MasterEvent> events) throws OsException {
         for (Signal signal : new Signal[] {Signal.TERM, Signal.INT, Signal.HUP}) {
             // Under nohup or `trap '' TERM` the signal arrives ignored, and the JVM would then silently install
             // no handler at all.

@@ -1,6 +1,8 @@
 package dev.herd.supervisor.master;
 
 import dev.herd.supervisor.os.ExitStatus;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -9,19 +11,22 @@ import java.util.Optional;
 
 /**
  * A numbered place for one worker (1..N), which outlives the worker processes that fill it. Usually it holds one
- * process; during a rolling restart it briefly holds two that hold the slot (the old one, still serving, and its
- * starting replacement), and it keeps the processes it told to drain until they are reaped. It remembers how
- * often its workers crashed, when the next one may start, and how the last one ended.
+ * process; during a rolling restart it briefly holds two (the old one, still serving, and its starting
+ * replacement), and it keeps the processes on their way out until they are reaped. It keeps the books of its
+ * failures: how many in a row (which sets the backoff before the next start), how many within the flapping
+ * window, how the last worker ended and why the last one was replaced.
  */
 final class Slot {
 
     private final int number;
     private final List<WorkerHandle> workers = new ArrayList<>(2);
-    private final Deque<Long> recentCrashNanos = new ArrayDeque<>();
-    private int consecutiveCrashes;
+    private final Deque<Long> recentFailureNanos = new ArrayDeque<>();
+    private int consecutiveFailures;
     private long restartNotBeforeNanos;
     private int restarts;
     private ExitStatus lastExit;
+    private RestartReason lastRestartReason;
+    private Instant lastRestartAt;
 
     /** A new slot may be filled from {@code nowNanos} on (nanoTime may be negative: no zero default). */
     Slot(int number, long nowNanos) {
@@ -55,51 +60,74 @@ final class Slot {
         workers.add(handle);
     }
 
-    /** Forgets a reaped worker; an exit status is remembered for status replies. */
-    void remove(WorkerHandle handle, ExitStatus status) {
+    /** Forgets a reaped worker and remembers how it ended. */
+    void remove(WorkerHandle handle, Optional<ExitStatus> status) {
         workers.remove(handle);
-        if (status != null) {
-            lastExit = status;
-        }
+        status.ifPresent(exit -> lastExit = exit);
     }
 
     /**
-     * Records a crash at {@code nowNanos} and returns how many there have been in a row (a worker that stayed up
-     * long enough resets the count). Crashes older than {@code windowNanos} drop out of the flapping count.
+     * A worker of this slot failed (crashed, could not boot, hung, or could not even be spawned). Counts it, and
+     * returns how long the slot now waits before its next start: at once after a first failure, then 100 ms
+     * doubling up to 30 s while they keep coming ({@link RestartBackoff}); a worker that had stayed up for
+     * {@link RestartBackoff#STABLE_UPTIME} resets the count, so a rare crash is always replaced at once.
      */
-    int recordCrash(long uptimeNanos, long nowNanos, long windowNanos) {
-        consecutiveCrashes = uptimeNanos >= RestartBackoff.STABLE_UPTIME.toNanos() ? 1 : consecutiveCrashes + 1;
+    Duration failed(long uptimeNanos, long nowNanos, Duration window) {
+        consecutiveFailures = uptimeNanos >= RestartBackoff.STABLE_UPTIME.toNanos() ? 1 : consecutiveFailures + 1;
         restarts++;
-        recentCrashNanos.addLast(nowNanos);
-        forgetCrashesBefore(nowNanos - windowNanos);
-        return consecutiveCrashes;
+        recentFailureNanos.addLast(nowNanos);
+        forgetFailuresBefore(nowNanos - window.toNanos());
+        Duration delay = RestartBackoff.delayAfter(consecutiveFailures);
+        restartNotBeforeNanos = nowNanos + delay.toNanos();
+        return delay;
     }
 
-    /** Crashes within the window that ends now; the flapping rule compares this with its limit. */
-    int crashesWithin(long nowNanos, long windowNanos) {
-        forgetCrashesBefore(nowNanos - windowNanos);
-        return recentCrashNanos.size();
+    /** How many failures in a row the backoff counts now (for the log line). */
+    int consecutiveFailures() {
+        return consecutiveFailures;
     }
 
-    private void forgetCrashesBefore(long oldestKeptNanos) {
-        while (!recentCrashNanos.isEmpty() && recentCrashNanos.peekFirst() - oldestKeptNanos < 0) {
-            recentCrashNanos.removeFirst();
+    /** Its worker is being replaced (or stopped) for {@code reason}: shown in status. */
+    void replaced(RestartReason reason, Instant wallNow) {
+        lastRestartReason = reason;
+        lastRestartAt = wallNow;
+    }
+
+    /** Failures within the window that ends now; the flapping rule compares this with its limit. */
+    int failuresWithin(long nowNanos, Duration window) {
+        forgetFailuresBefore(nowNanos - window.toNanos());
+        return recentFailureNanos.size();
+    }
+
+    private void forgetFailuresBefore(long oldestKeptNanos) {
+        while (!recentFailureNanos.isEmpty() && recentFailureNanos.peekFirst() - oldestKeptNanos < 0) {
+            recentFailureNanos.removeFirst();
         }
-    }
-
-    void restartNotBefore(long nanos) {
-        restartNotBeforeNanos = nanos;
     }
 
     long restartNotBeforeNanos() {
         return restartNotBeforeNanos;
     }
 
+    /** Whether the slot waits out a backoff delay at {@code nowNanos}. */
+    boolean backingOff(long nowNanos) {
+        return restartNotBeforeNanos - nowNanos > 0;
+    }
+
+    /** Failures of its workers so far: crashes, boot failures, hangs, failed spawns. */
     int restarts() {
         return restarts;
     }
 
     Optional<ExitStatus> lastExit() {
         return Optional.ofNullable(lastExit);
+    }
+
+    Optional<RestartReason> lastRestartReason() {
+        return Optional.ofNullable(lastRestartReason);
+    }
+
+    Optional<Instant> lastRestartAt() {
+        return Optional.ofNullable(lastRestartAt);
     }
 }

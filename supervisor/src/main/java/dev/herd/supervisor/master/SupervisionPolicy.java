@@ -15,6 +15,7 @@ import java.time.Duration;
  *                          at once
  * @param flappingCrashes   more crashes than this within {@code flappingWindow} put a slot in state backoff
  * @param flappingWindow    the window the flapping rule counts crashes in
+ * @param hangDiagnostics   whether a hung JVM worker gets SIGQUIT (a thread dump in the log) before SIGKILL
  */
 record SupervisionPolicy(
         Duration gracefulTimeout,
@@ -23,16 +24,18 @@ record SupervisionPolicy(
         long maxRequests,
         long maxRequestsJitter,
         int flappingCrashes,
-        Duration flappingWindow) {
+        Duration flappingWindow,
+        boolean hangDiagnostics) {
 
     /** The policy a configuration asks for. */
     static SupervisionPolicy from(HerdConfig config) {
         return new SupervisionPolicy(config.gracefulTimeout(), config.readyTimeout(), config.heartbeatTimeout(),
-                config.maxRequests(), config.maxRequestsJitter(), config.flappingCrashes(), config.flappingWindow());
+                config.maxRequests(), config.maxRequestsJitter(), config.flappingCrashes(), config.flappingWindow(),
+                config.hangDiagnostics());
     }
 
     SupervisionPolicy withGraceful(Duration timeout) {
         return new SupervisionPolicy(timeout, readyTimeout, heartbeatTimeout, maxRequests, maxRequestsJitter,
-                flappingCrashes, flappingWindow);
+                flappingCrashes, flappingWindow, hangDiagnostics);
     }
 }

@@ -1,30 +1,51 @@
 package dev.herd.supervisor.master;
 
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
- * One worker process: its slot, its serial (unique for the master's life, names its notify socket and stats
- * file), pid, state, and the monotonic times ({@link System#nanoTime()}) that the loop's deadlines are measured
- * from. Owned and mutated by the master thread only.
+ * One worker process: its slot, its serial (unique for the master's life; names its notify socket and counters
+ * file), pid, state, and the monotonic times ({@link System#nanoTime()}) its deadlines are measured from. Owned
+ * and mutated by the master thread only.
  */
 public final class WorkerHandle {
+
+    /** What falls due for a worker at a moment, if nothing happens before: see {@link #nextDeadline()}. */
+    enum Due {
+        /** Not ready within readyTimeout. */
+        READY_TIMEOUT,
+        /** Silent for half its heartbeat timeout: worth a warning. */
+        HEARTBEAT_LATE,
+        /** Silent for its whole heartbeat timeout: hung. */
+        HEARTBEAT_MISSED,
+        /** Sent SIGQUIT for a thread dump; its moment to print it is over. */
+        DUMP_DONE,
+        /** Not drained within its graceful timeout. */
+        DRAIN_TIMEOUT
+    }
+
+    /** The next deadline of a worker and what it means. */
+    record Deadline(long atNanos, Due due) {
+    }
 
     private final int slot;
     private final int serial;
     private final int pid;
+    private final boolean jvm;
     private final long startedAtNanos;
     private final long servedLimit;
     private final long heartbeatTimeoutNanos;
     private WorkerState state = WorkerState.STARTING;
     private long readyDeadlineNanos;
     private long readyAfterNanos = -1;
+    private boolean watched;
     private long lastHeartbeatNanos;
+    private boolean lateWarned;
     private long stopDeadlineNanos;
-    private boolean killed;
-    private boolean recycling;
     private long reportedServed;
     private String statusText;
-    private String failure;
+    private RestartReason leaving;
+    private String killedBecause;
 
     /**
      * @param servedLimit           how much this worker may serve before it is recycled (0: no limit)
@@ -32,11 +53,12 @@ public final class WorkerHandle {
      *                              reload that changes the timeout applies to new workers only: an old one was
      *                              never told to beat that often.
      */
-    WorkerHandle(int slot, int serial, int pid, long startedAtNanos, long readyDeadlineNanos, long servedLimit,
-                 long heartbeatTimeoutNanos) {
+    WorkerHandle(int slot, int serial, int pid, boolean jvm, long startedAtNanos, long readyDeadlineNanos,
+                 long servedLimit, long heartbeatTimeoutNanos) {
         this.slot = slot;
         this.serial = serial;
         this.pid = pid;
+        this.jvm = jvm;
         this.startedAtNanos = startedAtNanos;
         this.readyDeadlineNanos = readyDeadlineNanos;
         this.servedLimit = servedLimit;
@@ -55,6 +77,11 @@ public final class WorkerHandle {
         return pid;
     }
 
+    /** Whether it is a JVM, which prints a thread dump on SIGQUIT. */
+    boolean jvm() {
+        return jvm;
+    }
+
     public WorkerState state() {
         return state;
     }
@@ -68,34 +95,25 @@ public final class WorkerHandle {
         return readyAfterNanos < 0 ? Optional.empty() : Optional.of(readyAfterNanos);
     }
 
-    long readyDeadlineNanos() {
-        return readyDeadlineNanos;
+    /**
+     * Whether hang detection applies: the worker has sent WATCHDOG=1 at least once (herd's API sends it with
+     * READY=1) and a heartbeat timeout is set. Under systemd the watchdog is opt-in too: a plain sd_notify program
+     * that only says READY=1 is never killed as hung.
+     */
+    boolean watched() {
+        return watched && heartbeatTimeoutNanos > 0;
     }
 
     long lastHeartbeatNanos() {
         return lastHeartbeatNanos;
     }
 
-    long stopDeadlineNanos() {
-        return stopDeadlineNanos;
-    }
-
-    long servedLimit() {
-        return servedLimit;
-    }
-
     long heartbeatTimeoutNanos() {
         return heartbeatTimeoutNanos;
     }
 
-    /** Whether the master has already escalated to SIGKILL. */
-    boolean killed() {
-        return killed;
-    }
-
-    /** Whether a replacement was already asked for because the worker reached its served limit. */
-    boolean recycling() {
-        return recycling;
+    long servedLimit() {
+        return servedLimit;
     }
 
     /** The last STATUS= text the worker sent, if any. */
@@ -103,14 +121,36 @@ public final class WorkerHandle {
         return Optional.ofNullable(statusText);
     }
 
-    /** Why the master killed it (hung, not ready in time), for the log and a failed reload's reply. */
-    Optional<String> failure() {
-        return Optional.ofNullable(failure);
+    /** Why the master is replacing or stopping it, once it has decided to. */
+    Optional<RestartReason> leaving() {
+        return Optional.ofNullable(leaving);
     }
 
-    /** What the worker reported through {@code X_HERD_SERVED=} (workers that have no stats file). */
+    /** Why the master sent it SIGKILL (or SIGQUIT first, when hung): shown in status and the log. */
+    Optional<String> killedBecause() {
+        return Optional.ofNullable(killedBecause);
+    }
+
+    /** What the worker reported through {@code X_HERD_SERVED=} (workers that have no counters file). */
     long reportedServed() {
         return reportedServed;
+    }
+
+    /**
+     * The next moment something falls due for this worker if nothing happens before: the kill pass acts on it
+     * and the loop sleeps no longer than until it. A worker already killed has none, so a worker that lingers
+     * after SIGKILL (a process in uninterruptible sleep) cannot make the loop spin.
+     */
+    Optional<Deadline> nextDeadline() {
+        return switch (state) {
+            case STARTING -> Optional.of(new Deadline(readyDeadlineNanos, Due.READY_TIMEOUT));
+            case READY -> !watched() ? Optional.empty() : lateWarned
+                    ? Optional.of(new Deadline(lastHeartbeatNanos + heartbeatTimeoutNanos, Due.HEARTBEAT_MISSED))
+                    : Optional.of(new Deadline(lastHeartbeatNanos + heartbeatTimeoutNanos / 2, Due.HEARTBEAT_LATE));
+            case STOPPING -> Optional.of(new Deadline(stopDeadlineNanos, Due.DRAIN_TIMEOUT));
+            case HUNG -> Optional.of(new Deadline(stopDeadlineNanos, Due.DUMP_DONE));
+            case KILLED, EXITED -> Optional.empty();
+        };
     }
 
     void ready(long nowNanos) {
@@ -120,7 +160,14 @@ public final class WorkerHandle {
     }
 
     void heartbeat(long nowNanos) {
+        watched = true;
+        lateWarned = false;
         lastHeartbeatNanos = nowNanos;
+    }
+
+    /** The half-timeout warning was logged; the next deadline is the whole timeout. */
+    void warnedLate() {
+        lateWarned = true;
     }
 
     /** EXTEND_TIMEOUT_USEC: a slow starter asks for more time, as systemd allows a service to. */
@@ -138,26 +185,41 @@ public final class WorkerHandle {
         reportedServed = served;
     }
 
+    /** Told to drain (or draining on its own) to be replaced or stopped for {@code why}: SIGKILL after the deadline. */
+    void stopping(long deadlineNanos, RestartReason why) {
+        stopping(deadlineNanos);
+        leaving = why;
+    }
+
+    /** Told to drain because the master itself stops: SIGKILL after {@code deadlineNanos}. */
     void stopping(long deadlineNanos) {
         state = state.moveTo(WorkerState.STOPPING);
         stopDeadlineNanos = deadlineNanos;
     }
 
+    /** A stop that began later (the master's own) may only bring the SIGKILL forward. */
     void shortenStopDeadline(long deadlineNanos) {
         if (deadlineNanos - stopDeadlineNanos < 0) {
             stopDeadlineNanos = deadlineNanos;
         }
     }
 
-    void markKilled(String why) {
-        killed = true;
-        if (failure == null) {
-            failure = why;
-        }
+    /** Sent SIGQUIT after a missed heartbeat; SIGKILL once {@code dumpDeadlineNanos} has passed. */
+    void hung(long dumpDeadlineNanos, String why) {
+        state = state.moveTo(WorkerState.HUNG);
+        stopDeadlineNanos = dumpDeadlineNanos;
+        killedBecause = why;
+        leaving = RestartReason.HANG;
     }
 
-    void markRecycling(boolean value) {
-        recycling = value;
+    void killed(String why, RestartReason reason) {
+        state = state.moveTo(WorkerState.KILLED);
+        if (killedBecause == null) {
+            killedBecause = why;
+        }
+        if (leaving == null) {
+            leaving = reason;
+        }
     }
 
     void exited() {
@@ -167,5 +229,11 @@ public final class WorkerHandle {
     @Override
     public String toString() {
         return "worker-" + slot + " (pid " + pid + ", " + state.label() + ")";
+    }
+
+    /** For the status reply: time since the last heartbeat of a watched ready worker. */
+    OptionalLong heartbeatAgeNanos(long nowNanos) {
+        return state == WorkerState.READY && watched() ? OptionalLong.of(nowNanos - lastHeartbeatNanos)
+                : OptionalLong.empty();
     }
 }

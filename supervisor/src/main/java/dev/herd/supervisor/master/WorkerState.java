@@ -1,20 +1,26 @@
 package dev.herd.supervisor.master;
 
+import java.util.Locale;
 import java.util.Set;
 
 /**
  * The life of one worker process, as the master sees it: {@code STARTING} until it sends READY=1, {@code READY}
- * while it serves, {@code STOPPING} once the master asked it to drain (or it announced STOPPING=1 itself), and
- * {@code EXITED} once waitpid has reaped it. Illegal moves throw, so a bug shows at once.
+ * while it serves, {@code STOPPING} once the master asked it to drain (SIGTERM) or it announced STOPPING=1
+ * itself, {@code HUNG} once it missed its heartbeat and was sent SIGQUIT for a thread dump (a JVM gets a moment to
+ * print it), {@code KILLED} once the master sent it SIGKILL (hung, not ready in time, not drained in time), and
+ * {@code EXITED} once waitpid has reaped it. Only a starting or ready worker holds its slot; the others are on
+ * their way out, and the slot may already have their replacement. Illegal moves throw, so a bug shows at once.
  */
 public enum WorkerState {
-    STARTING, READY, STOPPING, EXITED;
+    STARTING, READY, STOPPING, HUNG, KILLED, EXITED;
 
     private Set<WorkerState> next() {
         return switch (this) {
-            case STARTING -> Set.of(READY, STOPPING, EXITED);
-            case READY -> Set.of(STOPPING, EXITED);
-            case STOPPING -> Set.of(EXITED);
+            case STARTING -> Set.of(READY, STOPPING, KILLED, EXITED);
+            case READY -> Set.of(STOPPING, HUNG, KILLED, EXITED);
+            case STOPPING -> Set.of(KILLED, EXITED);
+            case HUNG -> Set.of(KILLED, EXITED);
+            case KILLED -> Set.of(EXITED);
             case EXITED -> Set.of();
         };
     }
@@ -33,6 +39,6 @@ public enum WorkerState {
 
     /** The lower-case name used in logs and status replies. */
     public String label() {
-        return name().toLowerCase();
+        return name().toLowerCase(Locale.ROOT);
     }
 }

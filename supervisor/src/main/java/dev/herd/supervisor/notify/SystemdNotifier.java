@@ -1,9 +1,9 @@
 package dev.herd.supervisor.notify;
 
 import dev.herd.log.Log;
-import dev.herd.notify.SdNotify;
-import dev.herd.supervisor.master.ServiceNotifier;
-import java.io.IOException;
+import dev.herd.supervisor.os.Os;
+import dev.herd.supervisor.os.OsException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -15,28 +15,31 @@ import java.util.Optional;
  */
 public final class SystemdNotifier implements ServiceNotifier {
 
-    private final SdNotify socket;
+    private final Os os;
+    private final int fd;
+    private final String socketName;
     private final Optional<Duration> watchdogInterval;
     private boolean failureLogged;
 
-    private SystemdNotifier(SdNotify socket, Optional<Duration> watchdogInterval) {
-        this.socket = socket;
+    private SystemdNotifier(Os os, int fd, String socketName, Optional<Duration> watchdogInterval) {
+        this.os = os;
+        this.fd = fd;
+        this.socketName = socketName;
         this.watchdogInterval = watchdogInterval;
     }
 
     /** The notifier the environment asks for, or {@link ServiceNotifier#NONE} outside a notify service. */
-    public static ServiceNotifier fromEnvironment(Map<String, String> env, long pid) {
-        Optional<SdNotify> socket;
+    public static ServiceNotifier fromEnvironment(Os os, Map<String, String> env) {
+        String socketName = env.get("NOTIFY_SOCKET");
+        if (socketName == null || socketName.isEmpty()) {
+            return NONE;
+        }
         try {
-            socket = SdNotify.fromEnvironment(env, SdNotify.NOTIFY_SOCKET);
-        } catch (IOException | RuntimeException e) {
-            Log.warn("NOTIFY_SOCKET=%s: %s; not notifying systemd", env.get(SdNotify.NOTIFY_SOCKET), e.getMessage());
+            return new SystemdNotifier(os, os.openDatagramSocket(), socketName, watchdogInterval(env, os.pid()));
+        } catch (OsException e) {
+            Log.warn("NOTIFY_SOCKET=%s: %s; not notifying systemd", socketName, e.getMessage());
             return NONE;
         }
-        if (socket.isEmpty()) {
-            return NONE;
-        }
-        return new SystemdNotifier(socket.get(), watchdogInterval(env, pid));
     }
 
     /** Half of WATCHDOG_USEC, as sd_watchdog_enabled(3) advises, unless WATCHDOG_PID names another process. */
@@ -87,19 +90,19 @@ public final class SystemdNotifier implements ServiceNotifier {
 
     private void send(String message) {
         try {
-            socket.send(message);
-        } catch (IOException e) {
+            os.sendDatagram(fd, socketName, message.getBytes(StandardCharsets.UTF_8));
+        } catch (OsException e) {
             // systemd gone or the socket full: herd keeps serving; say so once, not every watchdog period.
             if (!failureLogged) {
                 failureLogged = true;
-                Log.warn("notifying systemd at %s failed: %s", socket.socketName(), e.getMessage());
+                Log.warn("notifying systemd at %s failed: %s", socketName, e.getMessage());
             }
         }
     }
 
     @Override
     public String toString() {
-        return "systemd at " + socket.socketName()
+        return "systemd at " + socketName
                 + watchdogInterval.map(i -> ", watchdog every " + i.toMillis() + " ms").orElse("");
     }
 }

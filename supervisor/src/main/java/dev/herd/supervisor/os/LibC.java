@@ -3,14 +3,17 @@ package dev.herd.supervisor.os;
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
 
 /**
- * The few libc calls jnr-posix does not offer: socket/bind/listen for the shared listening socket (so the master
- * owns a raw descriptor without JDK internals), getsockopt to check a socket systemd passed, unsetenv, pipe2, sigaction to read a disposition, and posix_spawn with our
- * own file actions and attributes, which let us close every inherited descriptor (closefrom) and reset the signal
- * mask, both things jnr-posix's spawn wrapper cannot do. Struct layouts are glibc's on Linux.
- * Public only because jnr-ffi generates its implementation in another class loader; nothing outside this package
- * should use it.
+ * The libc calls jnr-posix does not offer: sockets (TCP for the shared listening socket, so the master owns a raw
+ * descriptor without JDK internals; Unix datagrams for sd_notify in both directions, which the JDK lacks), poll for
+ * the one thread that reads every worker's notify socket and output, unsetenv, pipe2, sigaction to read a
+ * disposition, and posix_spawn with our own file actions and attributes, which let us close every inherited
+ * descriptor (closefrom) and reset the signal mask, both things jnr-posix's spawn wrapper cannot do. Struct layouts
+ * are glibc's on Linux x86-64 and arm64. Public only because jnr-ffi generates its implementation in another class
+ * loader; nothing outside this package uses it.
  */
 public interface LibC {
     int socket(int domain, int type, int protocol);
@@ -24,6 +27,20 @@ public interface LibC {
     int getsockname(int fd, @Out Pointer address, int[] length);
 
     int getsockopt(int fd, int level, int option, @Out int[] value, int[] length);
+
+    int getsockopt(int fd, int level, int option, @Out byte[] value, int[] length);
+
+    @ssize_t long sendto(int fd, @In byte[] buffer, @size_t long length, int flags, @In Pointer address, int addressLength);
+
+    @ssize_t long recv(int fd, @Out byte[] buffer, @size_t long length, int flags);
+
+    @ssize_t long read(int fd, @Out byte[] buffer, @size_t long length);
+
+    @ssize_t long write(int fd, @In byte[] buffer, @size_t long length);
+
+    int poll(Pointer fds, @size_t long count, int timeoutMillis);
+
+    int unlink(String path);
 
     int unsetenv(String name);
 

@@ -1,13 +1,27 @@
 package dev.herd.supervisor.os;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The process operations the master loop needs, named after the system calls behind them. {@link PosixOs} is
- * the real one (it also spawns); the loop's unit tests use a fake. Nothing outside this package calls native code.
+ * Every operating-system call the master makes, named after the system calls behind it (jnr-posix's POSIX is the
+ * model): processes, descriptors, sockets, and the set-up of the master's own process. {@link PosixOs} is the real
+ * one and the only code that calls native code; the master loop's unit tests use a fake. A failed call throws
+ * {@link OsException} naming the call and the C library's error text; outcomes that are not failures (a child still
+ * running, a datagram not yet there) are ordinary return values.
  */
 public interface Os {
+
+    // ---- processes ---------------------------------------------------------------------------------------------
+
+    /** This process's pid. */
+    int pid();
+
+    /** Starts a process as described and returns its pid. */
+    int spawn(SpawnRequest request) throws OsException;
 
     /** kill(pid, signal). Returns false if the process no longer exists (ESRCH). */
     boolean kill(int pid, Signal signal) throws OsException;
@@ -15,8 +29,8 @@ public interface Os {
     /** kill(0, signal): the master's own process group, the master included. */
     void killProcessGroup(Signal signal) throws OsException;
 
-    /** waitpid(pid, WNOHANG): the child's exit status once it has exited (and is now reaped), else empty. */
-    Optional<ExitStatus> reap(int pid) throws OsException;
+    /** waitpid(pid, WNOHANG), never waitpid(-1): see {@link ReapResult}. */
+    ReapResult reap(int pid) throws OsException;
 
     /**
      * Processes in the master's process group that it did not start (neither it nor a descendant): for example
@@ -28,6 +42,90 @@ public interface Os {
     /** The pids of this process's children, whoever started them (orphans re-parented to PID 1 included). */
     List<Integer> children();
 
-    /** This process's pid. */
-    int pid();
+    // ---- descriptors -------------------------------------------------------------------------------------------
+
+    /** A pipe with both ends close-on-exec. */
+    Pipe pipe() throws OsException;
+
+    /** read(2): the number of bytes read, 0 at end of file. */
+    int read(int fd, byte[] buffer) throws OsException;
+
+    /** write(2) of all of {@code bytes}, or an exception. */
+    void write(int fd, byte[] bytes) throws OsException;
+
+    void close(int fd) throws OsException;
+
+    /**
+     * poll(2) for input on {@code fds}: sets {@code readable[i]} when {@code fds[i]} has data, reached end of file
+     * or failed (each case shows in the next read). Returns the number of such descriptors, 0 on timeout or EINTR.
+     */
+    int pollReadable(int[] fds, boolean[] readable, int timeoutMillis) throws OsException;
+
+    // ---- sockets -----------------------------------------------------------------------------------------------
+
+    /** socket + SO_REUSEADDR + bind + listen; the descriptor is close-on-exec. */
+    int listenTcp(InetAddress address, int port, int backlog) throws OsException;
+
+    /** listen(2) again on a listening socket: Linux applies the new backlog in place. */
+    void relisten(int fd, int backlog) throws OsException;
+
+    /** The address a bound IPv4 or IPv6 socket has (with the port the kernel chose for port 0). */
+    InetSocketAddress localAddress(int fd) throws OsException;
+
+    /** Whether a descriptor the master was handed is a listening TCP socket, and its address. */
+    InheritedSocket inspectSocket(int fd) throws OsException;
+
+    /** The accept queue of a listening TCP socket, from TCP_INFO. */
+    ListenQueue listenQueue(int fd) throws OsException;
+
+    /**
+     * A Unix datagram socket bound to {@code path}, close-on-exec and non-blocking: a worker's NOTIFY_SOCKET. The
+     * path must not exist.
+     */
+    int bindDatagramSocket(Path path) throws OsException;
+
+    /** An unbound Unix datagram socket for sending, close-on-exec. */
+    int openDatagramSocket() throws OsException;
+
+    /** Sends one datagram to {@code socketName}: an absolute path, or {@code @name} in the abstract namespace. */
+    void sendDatagram(int fd, String socketName, byte[] message) throws OsException;
+
+    /** Receives one waiting datagram into {@code buffer} and returns its length, or empty if none is waiting. */
+    Optional<Integer> receiveDatagram(int fd, byte[] buffer) throws OsException;
+
+    // ---- the master's own process ------------------------------------------------------------------------------
+
+    /**
+     * Opens /dev/null on fd 0, 1 or 2 if the master was started with one of them closed, so that no socket or pipe
+     * of ours lands there and gets mistaken for stdin or stdout by a child.
+     */
+    void ensureStandardDescriptors() throws OsException;
+
+    /**
+     * Sets a signal that is ignored (nohup, {@code trap '' TERM}) back to its default. The JVM installs no handler
+     * for a signal that was ignored at start, and children would inherit the ignore.
+     */
+    void unignore(Signal signal) throws OsException;
+
+    /**
+     * Makes this process the leader of its own process group unless it already leads one, so that kill(0, ...)
+     * reaches exactly the master and its workers, not the shell pipeline that started it.
+     */
+    void becomeProcessGroupLeader() throws OsException;
+
+    int processGroup();
+
+    /** Sets close-on-exec on a descriptor the master was handed (socket activation). */
+    void setCloseOnExec(int fd) throws OsException;
+
+    /** Removes a variable from this process's C environment (what sd_listen_fds(3) does with LISTEN_*). */
+    void unsetenv(String name) throws OsException;
+
+    /** The two ends of a pipe. */
+    record Pipe(int readFd, int writeFd) {
+    }
+
+    /** What {@link #inspectSocket} found. */
+    record InheritedSocket(boolean socket, boolean tcp, boolean listening, Optional<InetSocketAddress> address) {
+    }
 }

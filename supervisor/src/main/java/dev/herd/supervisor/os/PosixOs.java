@@ -1,14 +1,15 @@
 package dev.herd.supervisor.os;
 
 import java.lang.ref.Reference;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import jnr.constants.platform.Fcntl;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
@@ -18,15 +19,14 @@ import jnr.posix.POSIX;
 import jnr.posix.POSIXFactory;
 
 /**
- * The real operating system, through jnr-posix and a small libc binding ({@link LibC}). Besides the {@link Os}
- * calls of the master loop it offers the one-time setup steps of a master: standard descriptors, signal
- * dispositions, process group, the listening socket and the lifeline pipe. Linux and glibc only.
+ * The real operating system, through jnr-posix and a small libc binding ({@link LibC}). Linux and glibc only.
+ * jnr-posix does not clear errno after a successful call: errno is read only after a call reported failure.
  */
 public final class PosixOs implements Os {
 
-    private static final int AF_INET = 2;
-    private static final int AF_INET6 = 10;
     private static final int SOCK_STREAM = 1;
+    private static final int SOCK_DGRAM = 2;
+    private static final int SOCK_NONBLOCK = 0x800;
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int O_CLOEXEC = 0x80000;
     private static final int O_RDWR = 2;
@@ -35,10 +35,25 @@ public final class PosixOs implements Os {
     private static final int SO_TYPE = 3;
     private static final int SO_ACCEPTCONN = 30;
     private static final int SO_DOMAIN = 39;
+    private static final int IPPROTO_TCP = 6;
+    private static final int TCP_INFO = 11;
+    /** struct tcp_info: eight one-byte fields, then u32 tcpi_rto, ato, snd_mss, rcv_mss, unacked, sacked, ... */
+    private static final int TCPI_UNACKED_OFFSET = 24;
+    private static final int TCPI_SACKED_OFFSET = 28;
+    private static final int TCP_INFO_BYTES = 256;
+    private static final int MSG_DONTWAIT = 0x40;
+    private static final int MSG_NOSIGNAL = 0x4000;
+    private static final short POLLIN = 0x1;
+    private static final short POLLERR = 0x8;
+    private static final short POLLHUP = 0x10;
+    private static final short POLLNVAL = 0x20;
+    private static final int POLLFD_BYTES = 8; // struct pollfd { int fd; short events; short revents; }
     private static final int FD_CLOEXEC = 1;
     private static final int WNOHANG = 1;
-    private static final int EINTR = 4;
     private static final int ESRCH = 3;
+    private static final int EINTR = 4;
+    private static final int EAGAIN = 11;
+    private static final int ECHILD = 10;
     private static final int ENOTSOCK = 88;
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -51,7 +66,14 @@ public final class PosixOs implements Os {
     private final LibC libc = LibraryLoader.create(LibC.class).load("c");
     private final jnr.ffi.Runtime runtime = jnr.ffi.Runtime.getRuntime(libc);
 
-    /** Starts a process as described and returns its pid. */
+    // ---- processes ---------------------------------------------------------------------------------------------
+
+    @Override
+    public int pid() {
+        return posix.getpid();
+    }
+
+    @Override
     public int spawn(SpawnRequest request) throws OsException {
         Pointer fileActions = Memory.allocateDirect(runtime, OPAQUE_STRUCT_BYTES, true);
         Pointer attributes = Memory.allocateDirect(runtime, OPAQUE_STRUCT_BYTES, true);
@@ -65,14 +87,22 @@ public final class PosixOs implements Os {
             check("posix_spawnattr_init", attributesFailed);
         }
         try {
-            // dup2 clears close-on-exec on the target, so the socket and the pipe survive the exec. Then close
-            // everything else: the JDK's own descriptors (jars, sockets, pipes) are not close-on-exec, and a
-            // worker holding them would, for one, keep an old listening socket open after the master closed it.
-            check("adddup2", libc.posix_spawn_file_actions_adddup2(fileActions, request.stdinFd(), 0));
-            check("adddup2", libc.posix_spawn_file_actions_adddup2(fileActions, request.outputFd(), 1));
-            check("adddup2", libc.posix_spawn_file_actions_adddup2(fileActions, request.outputFd(), 2));
-            check("adddup2", libc.posix_spawn_file_actions_adddup2(fileActions, request.lifelineFd(), 3));
-            check("addclosefrom_np", libc.posix_spawn_file_actions_addclosefrom_np(fileActions, 4));
+            // The file actions run in order in the child, so a source that is also a lower target (the master's
+            // fd 3 meant for the child's fd 4, say) would be overwritten before its turn. Every source is first
+            // copied above all sources and targets, then into place. dup2 clears close-on-exec on the copy, so the
+            // descriptors survive the exec. Then everything else is closed, the copies included: the JDK's own
+            // descriptors (jars, sockets, pipes) are not close-on-exec, and a worker holding them would, for one,
+            // keep an old listening socket open after the master closed it.
+            List<Integer> sources = request.descriptors();
+            int spare = Math.max(sources.stream().mapToInt(Integer::intValue).max().orElse(0), sources.size()) + 1;
+            for (int target = 0; target < sources.size(); target++) {
+                check("adddup2", libc.posix_spawn_file_actions_adddup2(fileActions, sources.get(target),
+                        spare + target));
+            }
+            for (int target = 0; target < sources.size(); target++) {
+                check("adddup2", libc.posix_spawn_file_actions_adddup2(fileActions, spare + target, target));
+            }
+            check("addclosefrom_np", libc.posix_spawn_file_actions_addclosefrom_np(fileActions, sources.size()));
             // A child spawned from a JVM thread inherits that thread's blocked signals (SIGQUIT among them) and
             // any ignored dispositions: start it with an empty mask and every signal at its default.
             libc.sigemptyset(emptySet);
@@ -118,18 +148,21 @@ public final class PosixOs implements Os {
     }
 
     @Override
-    public Optional<ExitStatus> reap(int pid) throws OsException {
+    public ReapResult reap(int pid) throws OsException {
         int[] status = new int[1];
         while (true) {
             // waitpid on this one pid, never -1: that would also reap children the JDK started itself.
             int result = posix.waitpid(pid, status, WNOHANG);
             if (result == pid) {
-                return Optional.of(ExitStatus.decode(status[0]));
+                return new ReapResult.Exited(ExitStatus.decode(status[0]));
             }
             if (result == 0) {
-                return Optional.empty();
+                return new ReapResult.Running();
             }
             int errno = posix.errno();
+            if (errno == ECHILD) {
+                return new ReapResult.NotAChild("waitpid(" + pid + "): " + posix.strerror(errno));
+            }
             if (errno != EINTR) {
                 throw failure("waitpid(" + pid + ")", errno);
             }
@@ -141,7 +174,7 @@ public final class PosixOs implements Os {
         int self = posix.getpid();
         int group = posix.getpgrp();
         List<Integer> strangers = new ArrayList<>();
-        try (java.util.stream.Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
             all.forEach(process -> {
                 int pid = (int) process.pid();
                 if (pid != self && posix.getpgid(pid) == group && !descendsFrom(process, self)) {
@@ -154,7 +187,7 @@ public final class PosixOs implements Os {
 
     @Override
     public List<Integer> children() {
-        try (java.util.stream.Stream<ProcessHandle> children = ProcessHandle.current().children()) {
+        try (Stream<ProcessHandle> children = ProcessHandle.current().children()) {
             return children.map(child -> (int) child.pid()).toList();
         }
     }
@@ -168,60 +201,86 @@ public final class PosixOs implements Os {
         return false;
     }
 
+    // ---- descriptors -------------------------------------------------------------------------------------------
+
     @Override
-    public int pid() {
-        return posix.getpid();
+    public Pipe pipe() throws OsException {
+        int[] fds = new int[2];
+        if (libc.pipe2(fds, O_CLOEXEC) != 0) {
+            throw failure("pipe2", errno());
+        }
+        return new Pipe(fds[0], fds[1]);
     }
 
-    /**
-     * Opens /dev/null on fd 0, 1 or 2 if the master was started with one of them closed, so that no socket or
-     * pipe of ours lands there and gets mistaken for stdin or stdout by a child.
-     */
-    public void ensureStandardDescriptors() throws OsException {
-        for (int fd = 0; fd <= 2; fd++) {
-            if (posix.fcntl(fd, Fcntl.F_GETFD) == -1 && posix.open("/dev/null", O_RDWR, 0) == -1) {
-                throw failure("open(/dev/null)", posix.errno());
+    @Override
+    public int read(int fd, byte[] buffer) throws OsException {
+        while (true) {
+            long count = libc.read(fd, buffer, buffer.length);
+            if (count >= 0) {
+                return (int) count;
+            }
+            int errno = errno();
+            if (errno != EINTR) {
+                throw failure("read(" + fd + ")", errno);
             }
         }
     }
 
-    /**
-     * Sets a signal that is ignored (nohup, {@code trap '' TERM}) back to its default. The JVM installs no
-     * handler for a signal that was ignored at start, and children would inherit the ignore.
-     */
-    public void unignore(Signal signal) throws OsException {
-        Pointer current = Memory.allocateDirect(runtime, SIGACTION_BYTES, true);
-        if (libc.sigaction(signal.number(), null, current) != 0) {
-            throw failure("sigaction(SIG" + signal + ")", errno());
-        }
-        if (current.getAddress(0) == SIG_IGN) {
-            Pointer defaults = Memory.allocateDirect(runtime, SIGACTION_BYTES, true); // sa_handler = SIG_DFL (0)
-            if (libc.sigaction(signal.number(), defaults, null) != 0) {
-                throw failure("sigaction(SIG" + signal + ", SIG_DFL)", errno());
+    @Override
+    public void write(int fd, byte[] bytes) throws OsException {
+        byte[] rest = bytes;
+        while (rest.length > 0) {
+            long count = libc.write(fd, rest, rest.length);
+            if (count < 0) {
+                int errno = errno();
+                if (errno == EINTR) {
+                    continue;
+                }
+                throw failure("write(" + fd + ")", errno);
             }
+            rest = java.util.Arrays.copyOfRange(rest, (int) count, rest.length);
         }
     }
 
-    /**
-     * Makes this process the leader of its own process group unless it already leads one, so that kill(0, ...)
-     * reaches exactly the master and its workers, not the shell pipeline that started it. A session leader
-     * (under systemd, or after setsid) already leads its group; setpgid would fail there with EPERM.
-     */
-    public void becomeProcessGroupLeader() throws OsException {
-        if (posix.getpgrp() != posix.getpid() && posix.setpgid(0, 0) != 0) {
-            throw failure("setpgid(0, 0)", posix.errno());
+    @Override
+    public void close(int fd) throws OsException {
+        if (libc.close(fd) != 0) {
+            throw failure("close(" + fd + ")", errno());
         }
     }
 
-    public int processGroup() {
-        return posix.getpgrp();
+    @Override
+    public int pollReadable(int[] fds, boolean[] readable, int timeoutMillis) throws OsException {
+        Pointer pollfds = Memory.allocateDirect(runtime, Math.max(1, fds.length) * POLLFD_BYTES, true);
+        for (int i = 0; i < fds.length; i++) {
+            pollfds.putInt((long) i * POLLFD_BYTES, fds[i]);
+            pollfds.putShort((long) i * POLLFD_BYTES + 4, POLLIN);
+        }
+        int count = libc.poll(pollfds, fds.length, timeoutMillis);
+        if (count < 0) {
+            int errno = errno();
+            if (errno == EINTR) {
+                java.util.Arrays.fill(readable, false);
+                return 0;
+            }
+            throw failure("poll", errno);
+        }
+        int found = 0;
+        for (int i = 0; i < fds.length; i++) {
+            short revents = pollfds.getShort((long) i * POLLFD_BYTES + 6);
+            readable[i] = (revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) != 0;
+            found += readable[i] ? 1 : 0;
+        }
+        return found;
     }
 
-    /** socket + SO_REUSEADDR + bind + listen; the descriptor is close-on-exec, and spawn dup2s it onto fd 0. */
+    // ---- sockets -----------------------------------------------------------------------------------------------
+
+    @Override
     public int listenTcp(InetAddress address, int port, int backlog) throws OsException {
-        String where = (address instanceof Inet6Address ? "[" + address.getHostAddress() + "]"
-                : address.getHostAddress()) + ":" + port;
-        int family = address instanceof Inet4Address ? AF_INET : AF_INET6;
+        String where = (address.getAddress().length == 16 ? "[" + address.getHostAddress() + "]" : address.getHostAddress())
+                + ":" + port;
+        int family = address.getAddress().length == 4 ? SocketAddresses.AF_INET : SocketAddresses.AF_INET6;
         int fd = libc.socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw failure("socket", errno());
@@ -230,7 +289,7 @@ public final class PosixOs implements Os {
             if (libc.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, new int[] {1}, 4) != 0) {
                 throw failure("setsockopt(SO_REUSEADDR)", errno());
             }
-            Pointer sockaddr = socketAddress(address, port);
+            Pointer sockaddr = SocketAddresses.inet(runtime, address, port);
             if (libc.bind(fd, sockaddr, (int) sockaddr.size()) != 0) {
                 throw failure("bind(" + where + ")", errno());
             }
@@ -244,28 +303,24 @@ public final class PosixOs implements Os {
         }
     }
 
-    /** listen(2) again on a listening socket: Linux applies the new backlog to it in place. */
+    @Override
     public void relisten(int fd, int backlog) throws OsException {
         if (libc.listen(fd, backlog) != 0) {
             throw failure("listen(fd " + fd + ", backlog " + backlog + ")", errno());
         }
     }
 
-    /** The port a listening socket is bound to (the kernel's choice when asked for port 0). */
-    public int localPort(int fd) throws OsException {
+    @Override
+    public InetSocketAddress localAddress(int fd) throws OsException {
         Pointer sockaddr = Memory.allocateDirect(runtime, 128, true);
         int[] length = {128};
         if (libc.getsockname(fd, sockaddr, length) != 0) {
             throw failure("getsockname", errno());
         }
-        // sin_port and sin6_port both sit at offset 2, in network byte order.
-        return ((sockaddr.getByte(2) & 0xff) << 8) | (sockaddr.getByte(3) & 0xff);
+        return SocketAddresses.decodeInet(sockaddr);
     }
 
-    /**
-     * Describes a descriptor the master was handed (systemd socket activation): whether it is a listening TCP
-     * socket, and its address. A descriptor that is not a socket at all is reported as such, not as an error.
-     */
+    @Override
     public InheritedSocket inspectSocket(int fd) throws OsException {
         if (posix.fcntl(fd, Fcntl.F_GETFD) == -1) {
             throw failure("fcntl(" + fd + ", F_GETFD)", posix.errno());
@@ -283,7 +338,7 @@ public final class PosixOs implements Os {
         if (libc.getsockopt(fd, SOL_SOCKET, SO_DOMAIN, value, length) != 0) {
             throw failure("getsockopt(" + fd + ", SO_DOMAIN)", errno());
         }
-        boolean inet = value[0] == AF_INET || value[0] == AF_INET6;
+        boolean inet = value[0] == SocketAddresses.AF_INET || value[0] == SocketAddresses.AF_INET6;
         if (libc.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, value, length) != 0) {
             throw failure("getsockopt(" + fd + ", SO_ACCEPTCONN)", errno());
         }
@@ -292,99 +347,146 @@ public final class PosixOs implements Os {
                 inet ? Optional.of(localAddress(fd)) : Optional.empty());
     }
 
-    /** What {@link #inspectSocket} found. */
-    public record InheritedSocket(boolean socket, boolean tcp, boolean listening,
-                                  Optional<java.net.InetSocketAddress> address) {
+    @Override
+    public ListenQueue listenQueue(int fd) throws OsException {
+        byte[] info = new byte[TCP_INFO_BYTES];
+        int[] length = {TCP_INFO_BYTES};
+        if (libc.getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, length) != 0) {
+            throw failure("getsockopt(" + fd + ", TCP_INFO)", errno());
+        }
+        return new ListenQueue(u32(info, TCPI_UNACKED_OFFSET), u32(info, TCPI_SACKED_OFFSET));
+    }
+
+    @Override
+    public int bindDatagramSocket(Path path) throws OsException {
+        int fd = openDatagram(SOCK_NONBLOCK);
+        try {
+            Pointer address = unixAddress(path.toString());
+            if (libc.bind(fd, address, (int) address.size()) != 0) {
+                throw failure("bind(" + path + ")", errno());
+            }
+            return fd;
+        } catch (OsException e) {
+            libc.close(fd);
+            throw e;
+        }
+    }
+
+    @Override
+    public int openDatagramSocket() throws OsException {
+        return openDatagram(0);
+    }
+
+    private int openDatagram(int flags) throws OsException {
+        int fd = libc.socket(SocketAddresses.AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | flags, 0);
+        if (fd < 0) {
+            throw failure("socket(AF_UNIX, SOCK_DGRAM)", errno());
+        }
+        return fd;
+    }
+
+    @Override
+    public void sendDatagram(int fd, String socketName, byte[] message) throws OsException {
+        Pointer address = unixAddress(socketName);
+        while (true) {
+            // MSG_NOSIGNAL: a vanished receiver is an error to report, not a SIGPIPE.
+            long sent = libc.sendto(fd, message, message.length, MSG_NOSIGNAL, address, (int) address.size());
+            if (sent == message.length) {
+                return;
+            }
+            if (sent >= 0) {
+                throw new OsException("sendto(" + socketName + ")", 0, "sent " + sent + " of " + message.length
+                        + " bytes");
+            }
+            int errno = errno();
+            if (errno != EINTR) {
+                throw failure("sendto(" + socketName + ")", errno);
+            }
+        }
+    }
+
+    @Override
+    public Optional<Integer> receiveDatagram(int fd, byte[] buffer) throws OsException {
+        while (true) {
+            long count = libc.recv(fd, buffer, buffer.length, MSG_DONTWAIT);
+            if (count >= 0) {
+                return Optional.of((int) count);
+            }
+            int errno = errno();
+            if (errno == EAGAIN) {
+                return Optional.empty();
+            }
+            if (errno != EINTR) {
+                throw failure("recv(" + fd + ")", errno);
+            }
+        }
+    }
+
+    private Pointer unixAddress(String socketName) throws OsException {
+        try {
+            return SocketAddresses.unix(runtime, socketName);
+        } catch (IllegalArgumentException e) {
+            throw new OsException("socket address", 0, e.getMessage());
+        }
+    }
+
+    // ---- the master's own process ------------------------------------------------------------------------------
+
+    @Override
+    public void ensureStandardDescriptors() throws OsException {
+        for (int fd = 0; fd <= 2; fd++) {
+            if (posix.fcntl(fd, Fcntl.F_GETFD) == -1 && posix.open("/dev/null", O_RDWR, 0) == -1) {
+                throw failure("open(/dev/null)", posix.errno());
+            }
+        }
+    }
+
+    @Override
+    public void unignore(Signal signal) throws OsException {
+        Pointer current = Memory.allocateDirect(runtime, SIGACTION_BYTES, true);
+        if (libc.sigaction(signal.number(), null, current) != 0) {
+            throw failure("sigaction(SIG" + signal + ")", errno());
+        }
+        if (current.getAddress(0) == SIG_IGN) {
+            Pointer defaults = Memory.allocateDirect(runtime, SIGACTION_BYTES, true); // sa_handler = SIG_DFL (0)
+            if (libc.sigaction(signal.number(), defaults, null) != 0) {
+                throw failure("sigaction(SIG" + signal + ", SIG_DFL)", errno());
+            }
+        }
     }
 
     /**
-     * Sets close-on-exec on a descriptor the master was handed, like every descriptor the master makes itself:
-     * spawn dup2s it onto a worker's fd 0, and nothing else the master starts should hold it.
+     * A session leader (under systemd, or after setsid) already leads its group; setpgid would fail there with
+     * EPERM, hence the check first.
      */
+    @Override
+    public void becomeProcessGroupLeader() throws OsException {
+        if (posix.getpgrp() != posix.getpid() && posix.setpgid(0, 0) != 0) {
+            throw failure("setpgid(0, 0)", posix.errno());
+        }
+    }
+
+    @Override
+    public int processGroup() {
+        return posix.getpgrp();
+    }
+
+    @Override
     public void setCloseOnExec(int fd) throws OsException {
         if (posix.fcntl(fd, Fcntl.F_SETFD, FD_CLOEXEC) == -1) {
             throw failure("fcntl(" + fd + ", F_SETFD, FD_CLOEXEC)", posix.errno());
         }
     }
 
-    /**
-     * Removes a variable from this process's C environment (what sd_listen_fds(1) does with LISTEN_*). The JDK's
-     * System.getenv() keeps its own copy taken at start; children get their environment from herd explicitly.
-     */
+    /** The JDK's System.getenv() keeps its own copy taken at start; children get their environment from herd. */
+    @Override
     public void unsetenv(String name) throws OsException {
         if (libc.unsetenv(name) != 0) {
             throw failure("unsetenv(" + name + ")", errno());
         }
     }
 
-    /** The address a bound IPv4 or IPv6 socket has. */
-    public java.net.InetSocketAddress localAddress(int fd) throws OsException {
-        Pointer sockaddr = Memory.allocateDirect(runtime, 128, true);
-        int[] length = {128};
-        if (libc.getsockname(fd, sockaddr, length) != 0) {
-            throw failure("getsockname", errno());
-        }
-        int family = sockaddr.getShort(0);
-        int port = ((sockaddr.getByte(2) & 0xff) << 8) | (sockaddr.getByte(3) & 0xff);
-        byte[] ip = new byte[family == AF_INET ? 4 : 16];
-        sockaddr.get(family == AF_INET ? 4 : 8, ip, 0, ip.length);
-        try {
-            return new java.net.InetSocketAddress(InetAddress.getByAddress(ip), port);
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalStateException("a 4- or 16-byte address is always valid", e);
-        }
-    }
-
-    /** A pipe with both ends close-on-exec: {@code [readEnd, writeEnd]}. */
-    public int[] pipe() throws OsException {
-        int[] fds = new int[2];
-        if (libc.pipe2(fds, O_CLOEXEC) != 0) {
-            throw failure("pipe2", errno());
-        }
-        return fds;
-    }
-
-    /** read(2): the number of bytes read, 0 at end of file. */
-    public int read(int fd, byte[] buffer) throws OsException {
-        while (true) {
-            int count = posix.read(fd, buffer, buffer.length);
-            if (count >= 0) {
-                return count;
-            }
-            int errno = posix.errno();
-            if (errno != EINTR) {
-                throw failure("read(" + fd + ")", errno);
-            }
-        }
-    }
-
-    public void close(int fd) throws OsException {
-        if (libc.close(fd) != 0) {
-            throw failure("close(" + fd + ")", errno());
-        }
-    }
-
-    private Pointer socketAddress(InetAddress address, int port) {
-        byte[] ip = address.getAddress();
-        if (address instanceof Inet4Address) {
-            Pointer sin = Memory.allocateDirect(runtime, 16, true);
-            sin.putShort(0, (short) AF_INET); // sa_family is in host byte order
-            putPort(sin, port);
-            sin.put(4, ip, 0, 4);
-            return sin;
-        }
-        Pointer sin6 = Memory.allocateDirect(runtime, 28, true);
-        sin6.putShort(0, (short) AF_INET6);
-        putPort(sin6, port);
-        sin6.put(8, ip, 0, 16);
-        sin6.putInt(24, ((Inet6Address) address).getScopeId());
-        return sin6;
-    }
-
-    private static void putPort(Pointer sockaddr, int port) {
-        sockaddr.putByte(2, (byte) (port >> 8)); // network byte order
-        sockaddr.putByte(3, (byte) port);
-    }
+    // ---- helpers -----------------------------------------------------------------------------------------------
 
     private Pointer cStringArray(List<String> strings, List<Pointer> keepAlive) {
         int slot = runtime.addressSize();
@@ -404,6 +506,10 @@ public final class PosixOs implements Os {
         List<String> strings = new ArrayList<>(environment.size());
         environment.forEach((name, value) -> strings.add(name + "=" + value));
         return strings;
+    }
+
+    private static long u32(byte[] bytes, int offset) {
+        return java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.nativeOrder()).getInt(offset) & 0xffffffffL;
     }
 
     private void check(String call, int result) throws OsException {

@@ -4,15 +4,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A process to start: an absolute executable path, its argv (argv[0] included) and its whole environment, and
- * the descriptors it inherits: {@code stdinFd} becomes its fd 0, {@code outputFd} its fd 1 and 2, and
- * {@code lifelineFd} its fd 3. Every other descriptor of the master is closed in the child.
+ * A process to start: an absolute executable path (PATH is not searched), its argv (argv[0] included), its whole
+ * environment, and the descriptors it inherits: {@code descriptors.get(n)} is the master's descriptor that becomes
+ * the child's fd n, for n = 0, 1, 2, ... Every other descriptor of the master is closed in the child.
  */
 public record SpawnRequest(String executable, List<String> argv, Map<String, String> environment,
-                           int stdinFd, int outputFd, int lifelineFd) {
+                           List<Integer> descriptors) {
 
     public SpawnRequest {
         argv = List.copyOf(argv);
         environment = Map.copyOf(environment);
+        descriptors = List.copyOf(descriptors);
+        if (descriptors.size() < 3) {
+            throw new IllegalArgumentException("a child needs at least fds 0, 1 and 2, got " + descriptors);
+        }
     }
 }

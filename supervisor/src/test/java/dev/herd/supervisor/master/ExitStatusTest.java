@@ -20,7 +20,8 @@ class ExitStatusTest {
             "9, signal 9 (KILL)",
             "15, signal 15 (TERM)",
             "137, signal 9 (KILL)",   // 0x80 | 9: killed, core dumped
-            "6, signal 6"})           // SIGABRT, which herd has no name for
+            "6, signal 6 (ABRT)",
+            "29, signal 29"})         // SIGIO, which herd has no name for
     void decodesWaitStatusIntoTheLoggedForm(int rawStatus, String expected) {
         assertEquals(expected, ExitStatus.decode(rawStatus).toString());
     }

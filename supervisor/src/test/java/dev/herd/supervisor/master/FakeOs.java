@@ -1,9 +1,15 @@
 package dev.herd.supervisor.master;
 
 import dev.herd.supervisor.os.ExitStatus;
+import dev.herd.supervisor.os.ListenQueue;
 import dev.herd.supervisor.os.Os;
 import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.os.ReapResult;
 import dev.herd.supervisor.os.Signal;
+import dev.herd.supervisor.os.SpawnRequest;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -16,13 +22,14 @@ import java.util.concurrent.CountDownLatch;
 /**
  * An {@link Os} without processes: it records the signals the loop sends, and a child exits only when the test
  * says so ({@link #exit}). Like waitpid, {@link #reap} reports an exit once; reaping a pid it does not know (or
- * one already reaped) fails with ECHILD. Synchronized so that {@code run()} can be driven from another thread.
+ * one already reaped) reports it as not a child. The loop's tests start workers through a {@link FakeSpawner},
+ * so the descriptor and socket calls are not faked: they fail the test if the loop ever makes them. Synchronized
+ * so that {@code run()} can be driven from another thread.
  */
 final class FakeOs implements Os {
 
     static final int MASTER_PID = 4242;
     private int pid = MASTER_PID;
-    private static final int ECHILD = 10;
 
     record Kill(int pid, Signal signal) {
     }
@@ -114,15 +121,15 @@ final class FakeOs implements Os {
     }
 
     @Override
-    public synchronized Optional<ExitStatus> reap(int pid) throws OsException {
+    public synchronized ReapResult reap(int pid) {
         if (running.contains(pid)) {
-            return Optional.empty();
+            return new ReapResult.Running();
         }
         ExitStatus status = exitedNotReaped.remove(pid);
         if (status == null) {
-            throw new OsException("waitpid(" + pid + ")", ECHILD, "No child processes");
+            return new ReapResult.NotAChild("waitpid(" + pid + "): No child processes");
         }
-        return Optional.of(status);
+        return new ReapResult.Exited(status);
     }
 
     /** The fake group holds only the master and its workers. */
@@ -134,5 +141,116 @@ final class FakeOs implements Os {
     @Override
     public int pid() {
         return pid;
+    }
+
+    // ---- not used by the loop: a call fails the test ------------------------------------------------------------
+
+    private static UnsupportedOperationException notFaked() {
+        return new UnsupportedOperationException("the loop's tests spawn through FakeSpawner");
+    }
+
+    @Override
+    public int spawn(SpawnRequest request) {
+        throw notFaked();
+    }
+
+    @Override
+    public Pipe pipe() {
+        throw notFaked();
+    }
+
+    @Override
+    public int read(int fd, byte[] buffer) {
+        throw notFaked();
+    }
+
+    @Override
+    public void write(int fd, byte[] bytes) {
+        throw notFaked();
+    }
+
+    @Override
+    public void close(int fd) {
+        throw notFaked();
+    }
+
+    @Override
+    public int pollReadable(int[] fds, boolean[] readable, int timeoutMillis) {
+        throw notFaked();
+    }
+
+    @Override
+    public int listenTcp(InetAddress address, int port, int backlog) {
+        throw notFaked();
+    }
+
+    @Override
+    public void relisten(int fd, int backlog) {
+        throw notFaked();
+    }
+
+    @Override
+    public InetSocketAddress localAddress(int fd) {
+        throw notFaked();
+    }
+
+    @Override
+    public InheritedSocket inspectSocket(int fd) {
+        throw notFaked();
+    }
+
+    @Override
+    public ListenQueue listenQueue(int fd) {
+        throw notFaked();
+    }
+
+    @Override
+    public int bindDatagramSocket(Path path) {
+        throw notFaked();
+    }
+
+    @Override
+    public int openDatagramSocket() {
+        throw notFaked();
+    }
+
+    @Override
+    public void sendDatagram(int fd, String socketName, byte[] message) {
+        throw notFaked();
+    }
+
+    @Override
+    public Optional<Integer> receiveDatagram(int fd, byte[] buffer) {
+        throw notFaked();
+    }
+
+    @Override
+    public void ensureStandardDescriptors() {
+        throw notFaked();
+    }
+
+    @Override
+    public void unignore(Signal signal) {
+        throw notFaked();
+    }
+
+    @Override
+    public void becomeProcessGroupLeader() {
+        throw notFaked();
+    }
+
+    @Override
+    public int processGroup() {
+        return MASTER_PID;
+    }
+
+    @Override
+    public void setCloseOnExec(int fd) {
+        throw notFaked();
+    }
+
+    @Override
+    public void unsetenv(String name) {
+        throw notFaked();
     }
 }

@@ -1,6 +1,8 @@
 package dev.herd.supervisor.master;
 
 import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.spawn.WorkerSpawner;
+import java.util.Optional;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -8,7 +10,8 @@ import java.util.Map;
 
 /**
  * A {@link WorkerSpawner} that hands out increasing pids (1001, 1002, ...), registers each as a running child of
- * the {@link FakeOs}, and records every call. It can be told to fail the next spawns of a slot.
+ * the {@link FakeOs}, and records every call. It can be told to fail the next spawns of a slot, to start JVMs
+ * (which get SIGQUIT before SIGKILL when hung), and what a worker's output said.
  */
 final class FakeSpawner implements WorkerSpawner {
 
@@ -22,6 +25,8 @@ final class FakeSpawner implements WorkerSpawner {
     private final Map<Integer, Integer> serials = new HashMap<>();
     private final Map<Integer, Long> served = new HashMap<>();
     private final List<Integer> released = new ArrayList<>();
+    private final Map<Integer, OutputFacts> outputs = new HashMap<>();
+    private boolean jvm;
     private int nextPid = FIRST_PID;
 
     FakeSpawner(FakeOs os) {
@@ -33,8 +38,13 @@ final class FakeSpawner implements WorkerSpawner {
         failuresLeftBySlot.put(slot, times);
     }
 
+    /** From now on, spawned workers are JVMs (or not). */
+    synchronized void spawnJvms(boolean jvms) {
+        jvm = jvms;
+    }
+
     @Override
-    public synchronized int spawn(int slot, int serial) throws OsException {
+    public synchronized Spawned spawn(int slot, int serial) throws OsException {
         attempts.add(slot);
         int failuresLeft = failuresLeftBySlot.getOrDefault(slot, 0);
         if (failuresLeft > 0) {
@@ -45,12 +55,22 @@ final class FakeSpawner implements WorkerSpawner {
         os.started(pid);
         spawnedPids.add(pid);
         serials.put(pid, serial);
-        return pid;
+        return new Spawned(pid, jvm);
     }
 
     @Override
-    public synchronized long served(int serial) {
-        return served.getOrDefault(serial, 0L);
+    public synchronized Counters counters(int serial) {
+        return new Counters(0, served.getOrDefault(serial, 0L));
+    }
+
+    @Override
+    public synchronized OutputFacts outputFacts(int serial) {
+        return outputs.getOrDefault(serial, OutputFacts.NONE);
+    }
+
+    /** What the worker with this pid wrote, as the output relay would have seen it. */
+    synchronized void wrote(int pid, Optional<String> firstErrorLine, boolean outOfMemory) {
+        outputs.put(serialOf(pid), new OutputFacts(firstErrorLine, outOfMemory));
     }
 
     @Override

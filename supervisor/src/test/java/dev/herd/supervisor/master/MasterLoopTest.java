@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herd.supervisor.master.FakeOs.Kill;
+import dev.herd.supervisor.notify.ServiceNotifier;
+import dev.herd.supervisor.spawn.Notification;
+import java.time.Instant;
+import java.util.SortedMap;
 import dev.herd.supervisor.os.ExitStatus;
 import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.os.Signal;
@@ -43,7 +47,8 @@ class MasterLoopTest {
     private long nowNanos = TimeUnit.HOURS.toNanos(1);
     /** Most tests are not about readiness or heartbeats: generous limits keep those rules out of their way. */
     private SupervisionPolicy policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO,
-            0, 0, 5, Duration.ofSeconds(60));
+            0, 0, 5, Duration.ofSeconds(60), true);
+    private ServiceNotifier notifier = ServiceNotifier.NONE;
     private MasterLoop loop;
 
     // ---- starting workers -----------------------------------------------------------------------------------
@@ -53,7 +58,7 @@ class MasterLoopTest {
         startLoop(3);
 
         assertEquals(List.of(1, 2, 3), spawner.attempts());
-        assertEquals(List.of(1, 2, 3), List.copyOf(loop.slots().keySet()));
+        assertEquals(List.of(1, 2, 3), List.copyOf(slots().keySet()));
         for (int slot = 1; slot <= 3; slot++) {
             WorkerHandle worker = workerIn(slot);
             assertEquals(slot, worker.slot());
@@ -86,8 +91,8 @@ class MasterLoopTest {
         assertEquals(List.of(1, 2, 3, 2), spawner.attempts());
         assertNotEquals(crashedPid, pidIn(2));
         assertEquals(WorkerState.STARTING, workerIn(2).state());
-        assertEquals(Optional.of(CRASH), loop.slots().get(2).lastExit());
-        assertEquals(1, loop.slots().get(2).restarts());
+        assertEquals(Optional.of(CRASH), slots().get(2).lastExit());
+        assertEquals(1, slots().get(2).restarts());
         assertEquals(List.of(), os.kills());
     }
 
@@ -161,7 +166,7 @@ class MasterLoopTest {
         assertDoesNotThrow(() -> loop.runOnce(null));
 
         assertEquals(List.of(1, 2), spawner.attempts());
-        assertTrue(loop.slots().get(1).isEmpty());
+        assertTrue(slots().get(1).isEmpty());
         assertEquals(WorkerState.STARTING, workerIn(2).state());
     }
 
@@ -221,7 +226,7 @@ class MasterLoopTest {
         turn();
 
         assertEquals(2, spawner.spawned());
-        assertTrue(loop.slots().get(1).isEmpty());
+        assertTrue(slots().get(1).isEmpty());
     }
 
     @Test
@@ -233,7 +238,7 @@ class MasterLoopTest {
         os.exit(pid, CLEAN_EXIT);
         loop.runOnce(new MasterEvent.ChildStateChanged());
 
-        Slot slot = loop.slots().get(1);
+        Slot slot = slots().get(1);
         assertTrue(slot.isEmpty());
         assertEquals(Optional.of(CLEAN_EXIT), slot.lastExit());
         assertEquals(0, slot.restarts());
@@ -251,7 +256,7 @@ class MasterLoopTest {
         turn();
 
         assertEquals(2, spawner.spawned());
-        assertTrue(loop.slots().get(1).isEmpty());
+        assertTrue(slots().get(1).isEmpty());
     }
 
     @Test
@@ -302,8 +307,8 @@ class MasterLoopTest {
         os.exit(stuck, KILLED);
         loop.runOnce(new MasterEvent.ChildStateChanged());
 
-        assertEquals(Optional.of(KILLED), loop.slots().get(1).lastExit());
-        assertTrue(loop.slots().get(1).isEmpty());
+        assertEquals(Optional.of(KILLED), slots().get(1).lastExit());
+        assertTrue(slots().get(1).isEmpty());
         assertEquals(1, spawner.spawned());
     }
 
@@ -362,7 +367,7 @@ class MasterLoopTest {
         assertEquals(0, exitCode);
         assertEquals(3, spawner.spawned());
         assertEquals(List.of(Signal.TERM), os.groupSignals());
-        loop.slots().values().forEach(slot -> assertTrue(slot.isEmpty()));
+        slots().values().forEach(slot -> assertTrue(slot.isEmpty()));
     }
 
     @Test
@@ -415,7 +420,7 @@ class MasterLoopTest {
 
         os.exit(slow, KILLED);
         loop.runOnce(new MasterEvent.ChildStateChanged());
-        assertEquals(1, loop.slots().get(1).restarts());
+        assertEquals(1, slots().get(1).restarts());
         assertNotEquals(slow, pidIn(1), "replaced");
     }
 
@@ -441,7 +446,7 @@ class MasterLoopTest {
         int serial = spawner.serialOf(gone);
         crash(1);
 
-        assertDoesNotThrow(() -> loop.runOnce(new MasterEvent.WorkerNotified(serial, "READY=1")));
+        assertDoesNotThrow(() -> loop.runOnce(new MasterEvent.WorkerNotified(serial, Notification.parse("READY=1"))));
         assertEquals(WorkerState.STARTING, workerIn(1).state());
     }
 
@@ -463,7 +468,7 @@ class MasterLoopTest {
         advance(ONE_NANO);
         turn();
         assertEquals(List.of(new Kill(worker, Signal.KILL)), os.kills());
-        assertTrue(workerIn(1).failure().orElseThrow().startsWith("hung"), workerIn(1).failure().toString());
+        assertTrue(workerOf(worker).killedBecause().orElseThrow().startsWith("hung"), workerOf(worker).killedBecause().toString());
     }
 
     @Test
@@ -500,10 +505,10 @@ class MasterLoopTest {
         turn();
         assertEquals(List.of(), os.kills(), "the old worker was never asked to beat");
 
-        loop.restart(List.of(1), true);
+        restart(List.of(1), true);
         turn();
         int fresh = workerIn(1).pid();
-        notify(fresh, "READY=1");
+        notify(fresh, "READY=1\nWATCHDOG=1"); // as herd's API sends it once its heartbeats run
         advance(Duration.ofSeconds(3));
         turn();
         assertTrue(os.kills().contains(new Kill(fresh, Signal.KILL)), "the new worker beats or dies: " + os.kills());
@@ -515,7 +520,7 @@ class MasterLoopTest {
         policy = policyWith(Duration.ofSeconds(10), Duration.ZERO);
         startReadyLoop(1);
         int old = pidIn(1);
-        CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(List.of(1), false);
+        CompletableFuture<RestartDriver.Outcome> outcome = restart(List.of(1), false);
         turn();
         int late = workerIn(1).pid();
         advance(Duration.ofSeconds(10));
@@ -523,9 +528,10 @@ class MasterLoopTest {
 
         notify(late, "READY=1");
 
-        assertEquals(WorkerState.STARTING, workerOf(late).state());
+        assertEquals(WorkerState.KILLED, workerOf(late).state());
         assertEquals(WorkerState.READY, workerOf(old).state(), "the old worker was not told to drain");
-        assertTrue(!outcome.isDone());
+        assertTrue(outcome.getNow(null).failure().orElseThrow().contains("was killed: not ready within 10s"),
+                outcome.getNow(null).toString());
     }
 
     // ---- capacity waits (scale) ---------------------------------------------------------------------------------
@@ -534,7 +540,7 @@ class MasterLoopTest {
     void aCapacityWaitEndsWhenEveryWantedSlotIsReadyAndTheSurplusIsGone() {
         startReadyLoop(2);
         loop.scaleTo(3, "test");
-        CompletableFuture<Optional<String>> wait = loop.awaitCapacity(Duration.ofSeconds(30));
+        CompletableFuture<Optional<String>> wait = loop.capacity.add(nowNanos + Duration.ofSeconds(30).toNanos());
         turn();
         assertTrue(!wait.isDone(), "slot 3 is only starting");
 
@@ -547,7 +553,7 @@ class MasterLoopTest {
     void aCapacityWaitGivesUpAtItsDeadlineSayingWhatIsMissing() {
         startReadyLoop(1);
         loop.scaleTo(2, "test");
-        CompletableFuture<Optional<String>> wait = loop.awaitCapacity(Duration.ofSeconds(30));
+        CompletableFuture<Optional<String>> wait = loop.capacity.add(nowNanos + Duration.ofSeconds(30).toNanos());
         turn();
 
         advance(Duration.ofSeconds(30));
@@ -561,8 +567,7 @@ class MasterLoopTest {
     @Test
     void theServiceManagerHearsReadyOnceReloadingAndReadyAroundAReloadAndStopping() {
         List<String> told = new java.util.ArrayList<>();
-        loop = newLoop(2);
-        loop.setServiceNotifier(new ServiceNotifier() {
+        notifier = new ServiceNotifier() {
             @Override
             public void ready(String status) {
                 told.add("READY " + status);
@@ -577,14 +582,15 @@ class MasterLoopTest {
             public void stopping() {
                 told.add("STOPPING");
             }
-        });
+        };
+        loop = newLoop(2);
         loop.runOnce(null);
         notify(pidIn(1), "READY=1");
         assertEquals(List.of(), told, "not ready before every first worker is");
         notify(pidIn(2), "READY=1");
         assertEquals(List.of("READY 2/2 workers ready, 0 restarts"), told);
 
-        loop.restart(List.of(1, 2), true);
+        restart(List.of(1, 2), true);
         turn();
         notify(workerIn(1).pid(), "READY=1");
         notify(workerIn(2).pid(), "READY=1");
@@ -597,8 +603,7 @@ class MasterLoopTest {
     @Test
     void aReloadThatFailsStillEndsWithReadyForTheServiceManager() {
         List<String> told = new java.util.ArrayList<>();
-        startReadyLoop(1);
-        loop.setServiceNotifier(new ServiceNotifier() {
+        notifier = new ServiceNotifier() {
             @Override
             public void ready(String status) {
                 told.add("READY");
@@ -608,8 +613,10 @@ class MasterLoopTest {
             public void reloading(long monotonicMicros) {
                 told.add("RELOADING");
             }
-        });
-        loop.restart(List.of(1), true);
+        };
+        startReadyLoop(1);
+        told.clear(); // the first READY, once the first worker was ready
+        restart(List.of(1), true);
         turn();
 
         os.exit(workerIn(1).pid(), CRASH);
@@ -626,7 +633,7 @@ class MasterLoopTest {
         int oldFirst = pidIn(1);
         int oldSecond = pidIn(2);
 
-        CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(List.of(1, 2), false);
+        CompletableFuture<RestartDriver.Outcome> outcome = restart(List.of(1, 2), false);
         turn();
         WorkerHandle newFirst = workerIn(1);
         assertNotEquals(oldFirst, newFirst.pid(), "a replacement starts next to the old worker");
@@ -644,7 +651,7 @@ class MasterLoopTest {
 
         notify(workerIn(2).pid(), "READY=1");
         assertEquals(List.of(new Kill(oldFirst, Signal.TERM), new Kill(oldSecond, Signal.TERM)), os.kills());
-        assertEquals(new RollingRestart.Outcome(2, Optional.empty()), outcome.getNow(null));
+        assertEquals(new RestartDriver.Outcome(2, Optional.empty()), outcome.getNow(null));
     }
 
     @Test
@@ -652,7 +659,7 @@ class MasterLoopTest {
         startReadyLoop(2);
         int oldFirst = pidIn(1);
         int oldSecond = pidIn(2);
-        CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(List.of(1, 2), false);
+        CompletableFuture<RestartDriver.Outcome> outcome = restart(List.of(1, 2), false);
         turn();
 
         os.exit(workerIn(1).pid(), CRASH); // the new configuration cannot start
@@ -665,7 +672,7 @@ class MasterLoopTest {
         assertEquals(WorkerState.READY, workerOf(oldFirst).state());
         assertEquals(WorkerState.READY, workerOf(oldSecond).state());
         assertEquals(List.of(), os.kills());
-        RollingRestart.Outcome result = outcome.getNow(null);
+        RestartDriver.Outcome result = outcome.getNow(null);
         assertEquals(0, result.replaced());
         assertTrue(result.failure().orElseThrow().contains("worker-1's replacement"), result.toString());
     }
@@ -675,7 +682,7 @@ class MasterLoopTest {
         policy = policyWith(Duration.ofSeconds(10), Duration.ZERO);
         startReadyLoop(1);
         int old = pidIn(1);
-        CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(List.of(1), true);
+        CompletableFuture<RestartDriver.Outcome> outcome = restart(List.of(1), true);
         turn();
         int replacement = workerIn(1).pid();
 
@@ -694,20 +701,20 @@ class MasterLoopTest {
     @Test
     void restartingAnEmptySlotSetCompletesAtOnce() {
         startReadyLoop(1);
-        CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(List.of(), false);
-        assertEquals(new RollingRestart.Outcome(0, Optional.empty()), outcome.getNow(null));
+        CompletableFuture<RestartDriver.Outcome> outcome = restart(List.of(), false);
+        assertEquals(new RestartDriver.Outcome(0, Optional.empty()), outcome.getNow(null));
     }
 
     @Test
     void aSlotScaledAwayDuringItsRestartIsSkipped() {
         startReadyLoop(2);
-        CompletableFuture<RollingRestart.Outcome> outcome = loop.restart(List.of(2), false);
+        CompletableFuture<RestartDriver.Outcome> outcome = restart(List.of(2), false);
         turn();
         loop.scaleTo(1, "test");
         turn();
 
-        assertEquals(new RollingRestart.Outcome(0, Optional.empty()), outcome.getNow(null));
-        loop.slots().get(2).workers().forEach(w -> assertEquals(WorkerState.STOPPING, w.state()));
+        assertEquals(new RestartDriver.Outcome(0, Optional.empty()), outcome.getNow(null));
+        slots().get(2).workers().forEach(w -> assertEquals(WorkerState.STOPPING, w.state()));
     }
 
     @Test
@@ -720,7 +727,7 @@ class MasterLoopTest {
         os.exit(leaving, CLEAN_EXIT);
         loop.runOnce(new MasterEvent.ChildStateChanged());
 
-        assertEquals(0, loop.slots().get(1).restarts());
+        assertEquals(0, slots().get(1).restarts());
     }
 
     // ---- recycling ------------------------------------------------------------------------------------------------
@@ -728,7 +735,7 @@ class MasterLoopTest {
     @Test
     void aWorkerThatServedMaxRequestsIsReplacedWithItsReplacementReadyFirst() {
         policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO, 100, 0, 5,
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), true);
         startReadyLoop(1);
         int old = pidIn(1);
 
@@ -749,9 +756,9 @@ class MasterLoopTest {
     @Test
     void jitterSpreadsTheLimitsWithinTheConfiguredRange() {
         policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO, 100, 50, 5,
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), true);
         startLoop(40);
-        List<Long> limits = loop.slots().values().stream().map(slot -> slot.workers().get(0).servedLimit()).toList();
+        List<Long> limits = slots().values().stream().map(slot -> slot.workers().get(0).servedLimit()).toList();
 
         limits.forEach(limit -> assertTrue(limit >= 100 && limit <= 150, limits.toString()));
         assertTrue(limits.stream().distinct().count() > 1, "40 workers all got the same limit: " + limits);
@@ -762,21 +769,21 @@ class MasterLoopTest {
     @Test
     void aSlotWithMoreCrashesThanAllowedWithinTheWindowIsFlappingUntilTheyAgeOut() {
         policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO, 0, 0, 3,
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), true);
         startLoop(1);
-        Slot slot = loop.slots().get(1);
+        Slot slot = slots().get(1);
         for (int crash = 1; crash <= 3; crash++) {
             crash(1);
             advance(Duration.ofSeconds(1));
             turn();
         }
-        assertTrue(!loop.flapping(slot), "3 crashes are allowed");
+        assertTrue(!flapping(slot), "3 crashes are allowed");
 
         crash(1);
-        assertTrue(loop.flapping(slot), "the 4th within the window is one too many");
+        assertTrue(flapping(slot), "the 4th within the window is one too many");
 
         advance(Duration.ofSeconds(60));
-        assertTrue(!loop.flapping(slot), "crashes older than the window no longer count");
+        assertTrue(!flapping(slot), "crashes older than the window no longer count");
     }
 
     @Test
@@ -795,7 +802,7 @@ class MasterLoopTest {
     void slotsFillEvenWhenTheMonotonicClockReadsNegative() {
         nowNanos = -TimeUnit.SECONDS.toNanos(1);
         startLoop(2);
-        assertEquals(2, loop.slots().values().stream().filter(slot -> !slot.isEmpty()).count());
+        assertEquals(2, slots().values().stream().filter(slot -> !slot.isEmpty()).count());
     }
 
     // ---- PID 1 ---------------------------------------------------------------------------------------------------
@@ -829,12 +836,27 @@ class MasterLoopTest {
     // ---- fixture ----------------------------------------------------------------------------------------------
 
     private MasterLoop newLoop(int desiredWorkers) {
-        return new MasterLoop(os, spawner, desiredWorkers, policy, events, () -> nowNanos);
+        return new MasterLoop(os, spawner, notifier, desiredWorkers, policy, events, () -> nowNanos,
+                new MasterInfo(FakeOs.MASTER_PID, "test", Instant.parse("2026-11-30T00:00:00Z"), nowNanos));
+    }
+
+    private SortedMap<Integer, Slot> slots() {
+        return loop.pool.slots();
+    }
+
+    /** A rolling restart of these slots, of every worker started before it. */
+    private CompletableFuture<RestartDriver.Outcome> restart(List<Integer> slotNumbers, boolean reload) {
+        return loop.restarts.restart(slotNumbers, loop.pool.nextSerial(),
+                reload ? RestartReason.RELOAD : RestartReason.RESTART, nowNanos);
+    }
+
+    private boolean flapping(Slot slot) {
+        return slot.failuresWithin(nowNanos, policy.flappingWindow()) > policy.flappingCrashes();
     }
 
     private static SupervisionPolicy policyWith(Duration readyTimeout, Duration heartbeatTimeout) {
         return new SupervisionPolicy(GRACEFUL_TIMEOUT, readyTimeout, heartbeatTimeout, 0, 0, 5,
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), true);
     }
 
     /** Starts the loop and has every worker report READY=1. */
@@ -847,11 +869,11 @@ class MasterLoopTest {
 
     /** The worker with this pid sends a notify datagram, and the loop takes a turn. */
     private void notify(int pid, String message) {
-        loop.runOnce(new MasterEvent.WorkerNotified(spawner.serialOf(pid), message));
+        loop.runOnce(new MasterEvent.WorkerNotified(spawner.serialOf(pid), Notification.parse(message)));
     }
 
     private WorkerHandle workerOf(int pid) {
-        return loop.slots().values().stream().flatMap(slot -> slot.workers().stream())
+        return slots().values().stream().flatMap(slot -> slot.workers().stream())
                 .filter(w -> w.pid() == pid).findFirst()
                 .orElseThrow(() -> new AssertionError("no worker with pid " + pid));
     }
@@ -876,7 +898,7 @@ class MasterLoopTest {
 
     /** The newest process of the slot. */
     private WorkerHandle workerIn(int slot) {
-        List<WorkerHandle> workers = loop.slots().get(slot).workers();
+        List<WorkerHandle> workers = slots().get(slot).workers();
         if (workers.isEmpty()) {
             throw new AssertionError("slot " + slot + " is empty");
         }
@@ -898,7 +920,7 @@ class MasterLoopTest {
         int spawnedBefore = spawner.spawned();
         crash(slot);
         if (!delay.isZero()) {
-            assertTrue(loop.slots().get(slot).isEmpty(), "replaced at once instead of after " + delay);
+            assertTrue(slots().get(slot).isEmpty(), "replaced at once instead of after " + delay);
             advance(delay.minus(ONE_NANO));
             turn();
             assertEquals(spawnedBefore, spawner.spawned(), "replaced before " + delay);

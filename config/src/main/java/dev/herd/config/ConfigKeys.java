@@ -1,0 +1,177 @@
+package dev.herd.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every configuration key, one row each: the config file reader, the {@code herd run} flags, the builder, the
+ * admin channel's {@code config} reply and the README's key table all come from this table (ConfigKeysDocTest
+ * checks the README against it). To add a key: add a row here, read it where it takes effect.
+ */
+public final class ConfigKeys {
+
+    public static final ConfigKey<ListenAddress> LISTEN = key("listen", "--listen",
+            ValueType.text("HOST:PORT", ListenAddress::parse, ListenAddress::toString, v -> v),
+            new ListenAddress("127.0.0.1", 9876), "`127.0.0.1:9876`", ConfigKey.OnReload.APPLIED,
+            "address to bind; `[::1]:PORT` for IPv6; port 0 picks a free one (logged)");
+
+    public static final ConfigKey<Integer> WORKERS = key("workers", "--workers",
+            ValueType.wholeNumber(ConfigValues.MIN_WORKERS, ConfigValues.MAX_WORKERS), defaultWorkers(),
+            "number of CPUs", ConfigKey.OnReload.APPLIED, "workers to keep alive (1..1024)");
+
+    public static final ConfigKey<String> APP = key("app", "--app",
+            ValueType.text("NAME", ConfigValues::checkApp, v -> v, ConfigValues::checkApp), "echo", "`echo`",
+            ConfigKey.OnReload.APPLIED, "built-in app the workers run: `echo` or `http` (see below)");
+
+    public static final ConfigKey<Optional<Path>> ADMIN_SOCKET = key("adminSocket", "--admin-socket",
+            ValueType.optional(ValueType.text("PATH", ConfigValues::parseAdminSocket, Path::toString,
+                    ConfigValues::checkAdminSocket)), Optional.empty(), "see below",
+            ConfigKey.OnReload.NEEDS_RESTART, "admin Unix socket");
+
+    public static final ConfigKey<Optional<String>> ADMIN_GROUP = key("adminGroup", null,
+            ValueType.optional(ValueType.text("GROUP", ConfigValues::checkAdminGroup, v -> v,
+                    ConfigValues::checkAdminGroup)), Optional.empty(), "none", ConfigKey.OnReload.NEEDS_RESTART,
+            "a group whose members may also use the admin socket (socket 0660, owned by that group)");
+
+    public static final ConfigKey<Duration> GRACEFUL_TIMEOUT = key("gracefulTimeout", "--graceful-timeout",
+            duration(Duration.ZERO, ConfigValues.MAX_GRACEFUL_TIMEOUT, "from 0 to 24h"), Duration.ofSeconds(30),
+            "`30s`", ConfigKey.OnReload.APPLIED,
+            "how long a stopping worker may take before SIGKILL (`500ms`, `30s`, `2m`, `1h`; at most 24h)");
+
+    public static final ConfigKey<Integer> BACKLOG = key("backlog", "--backlog",
+            ValueType.wholeNumber(ConfigValues.MIN_BACKLOG, ConfigValues.MAX_BACKLOG), 511, "`511`",
+            ConfigKey.OnReload.APPLIED, "listen(2) backlog of the shared socket (1..65535)");
+
+    public static final ConfigKey<Duration> READY_TIMEOUT = key("readyTimeout", "--ready-timeout",
+            duration(Duration.ofMillis(1), ConfigValues.MAX_READY_TIMEOUT, "from 1ms to 1h"), Duration.ofSeconds(60),
+            "`60s`", ConfigKey.OnReload.APPLIED,
+            "how long a starting worker may take to send `READY=1` (1ms..1h)");
+
+    public static final ConfigKey<Duration> HEARTBEAT_TIMEOUT = key("heartbeatTimeout", "--heartbeat-timeout",
+            duration(Duration.ZERO, ConfigValues.MAX_HEARTBEAT_TIMEOUT, "from 0 (off) to 1h"),
+            Duration.ofSeconds(30), "`30s`", ConfigKey.OnReload.APPLIED,
+            "a worker that has sent `WATCHDOG=1` and then stays silent for longer is killed as hung; `0` = off "
+                    + "(max 1h)");
+
+    public static final ConfigKey<Boolean> HANG_DIAGNOSTICS = key("hangDiagnostics", null, ValueType.bool(), true,
+            "`true`", ConfigKey.OnReload.APPLIED,
+            "a hung JVM worker gets SIGQUIT (its thread dump goes to the log) 2 s before its SIGKILL");
+
+    public static final ConfigKey<Integer> MAX_REQUESTS = key("maxRequests", "--max-requests",
+            ValueType.wholeNumber(0, Integer.MAX_VALUE), 0, "`0` (off)", ConfigKey.OnReload.APPLIED,
+            "replace a worker after N requests/connections, its replacement ready first");
+
+    public static final ConfigKey<Integer> MAX_REQUESTS_JITTER = key("maxRequestsJitter", null,
+            ValueType.wholeNumber(0, Integer.MAX_VALUE), 0, "`0`", ConfigKey.OnReload.APPLIED,
+            "add a random 0..N to each worker's limit so they do not recycle at once; needs `maxRequests`");
+
+    public static final ConfigKey<Integer> FLAPPING_CRASHES = key("flappingCrashes", null,
+            ValueType.wholeNumber(ConfigValues.MIN_FLAPPING_CRASHES, ConfigValues.MAX_FLAPPING_CRASHES), 5, "`5`",
+            ConfigKey.OnReload.APPLIED,
+            "a slot whose workers crashed more often than this within `flappingWindow` shows `backoff` (1..1000)");
+
+    public static final ConfigKey<Duration> FLAPPING_WINDOW = key("flappingWindow", null,
+            duration(Duration.ofMillis(1), ConfigValues.MAX_FLAPPING_WINDOW, "from 1ms to 24h"),
+            Duration.ofSeconds(60), "`60s`", ConfigKey.OnReload.APPLIED,
+            "see `flappingCrashes` (1ms..24h)");
+
+    public static final ConfigKey<Optional<Path>> LOG_FILE = key("logFile", "--log-file",
+            ValueType.optional(filePath()), Optional.empty(), "stderr", ConfigKey.OnReload.APPLIED,
+            "append the master's log and worker output here; reopened on SIGUSR1 (and at a new path on reload)");
+
+    public static final ConfigKey<Optional<Path>> PID_FILE = key("pidFile", "--pid-file",
+            ValueType.optional(filePath()), Optional.empty(), "none", ConfigKey.OnReload.APPLIED,
+            "file the master writes its pid to (atomically: temporary file and rename), removed at exit");
+
+    public static final ConfigKey<List<String>> WORKER_JVM_OPTIONS = key("worker.jvmOptions", null,
+            ValueType.stringList(ConfigValues::checkJvmOption, Optional.empty()), List.of(), "`[]`",
+            ConfigKey.OnReload.APPLIED, "extra JVM options for each worker; not with `command`");
+
+    public static final ConfigKey<Map<String, String>> WORKER_ENV = key("worker.env", null,
+            ValueType.environment(), Map.of(), "`{}`", ConfigKey.OnReload.APPLIED,
+            "extra environment variables for each worker");
+
+    public static final ConfigKey<Optional<String>> WORKER_MAIN_CLASS = key("worker.mainClass", null,
+            ValueType.optional(ValueType.text("CLASS", ConfigValues::checkMainClass, v -> v,
+                    ConfigValues::checkMainClass)), Optional.empty(), "none", ConfigKey.OnReload.APPLIED,
+            "your own main class (`com.example.Main`) instead of the built-in `app`");
+
+    public static final ConfigKey<Optional<String>> WORKER_JAR = key("worker.jar", "--jar",
+            ValueType.optional(ValueType.text("PATH", ConfigValues::checkJar, v -> v, ConfigValues::checkJar)),
+            Optional.empty(), "none", ConfigKey.OnReload.APPLIED,
+            "an executable jar (a Spring Boot fat jar, say): workers run `java [jvmOptions] -jar PATH [args]`");
+
+    public static final ConfigKey<List<String>> WORKER_CLASSPATH = key("worker.classpath", null,
+            ValueType.stringList(ConfigValues::checkClasspathEntry, Optional.empty()), List.of(), "`[]`",
+            ConfigKey.OnReload.APPLIED, "jars and directories for `mainClass`, one per string; only with `mainClass`");
+
+    public static final ConfigKey<List<String>> WORKER_ARGS = key("worker.args", null,
+            ValueType.stringList(ConfigValues::checkArgument, Optional.empty()), List.of(), "`[]`",
+            ConfigKey.OnReload.APPLIED, "arguments for `mainClass` or `jar`");
+
+    public static final ConfigKey<List<String>> WORKER_COMMAND = key("worker.command", null,
+            ValueType.stringList(ConfigValues::checkArgument, Optional.of(ConfigValues::checkExecutable)), List.of(),
+            "none", ConfigKey.OnReload.APPLIED,
+            "argv of a non-JVM worker that finds the socket on fd 0, as `[\"./server\", \"-v\"]` (PATH is not "
+                    + "searched); not with `mainClass`, `jar`, `jvmOptions`, `classpath`, `args`");
+
+    /** Every key, in the order of the docs. */
+    public static final List<ConfigKey<?>> ALL = List.of(LISTEN, WORKERS, APP, ADMIN_SOCKET, ADMIN_GROUP,
+            GRACEFUL_TIMEOUT, BACKLOG, READY_TIMEOUT, HEARTBEAT_TIMEOUT, HANG_DIAGNOSTICS, MAX_REQUESTS,
+            MAX_REQUESTS_JITTER, FLAPPING_CRASHES, FLAPPING_WINDOW, LOG_FILE, PID_FILE, WORKER_JVM_OPTIONS,
+            WORKER_ENV, WORKER_MAIN_CLASS, WORKER_JAR, WORKER_CLASSPATH, WORKER_ARGS, WORKER_COMMAND);
+
+    private ConfigKeys() {
+    }
+
+    /** The key with this path ({@code workers}, {@code worker.env}), if there is one. */
+    public static Optional<ConfigKey<?>> named(String name) {
+        return ALL.stream().filter(key -> key.name().equals(name)).findFirst();
+    }
+
+    /** The names of the keys in one object ({@code ""} or {@code "worker"}), for "known keys" messages. */
+    static List<String> fieldNames(String objectPath) {
+        List<String> names = new java.util.ArrayList<>(ALL.stream().filter(k -> k.objectPath().equals(objectPath))
+                .map(ConfigKey::fieldName).toList());
+        if (objectPath.isEmpty()) {
+            names.add("worker");
+        }
+        return names;
+    }
+
+    /** One worker per CPU, kept inside the allowed range so that the default is always valid. */
+    public static int defaultWorkers() {
+        return Math.min(Runtime.getRuntime().availableProcessors(), ConfigValues.MAX_WORKERS);
+    }
+
+    /** The README's table of keys (the part after its header), as ConfigKeysDocTest expects it. */
+    public static String markdownRows() {
+        StringBuilder rows = new StringBuilder();
+        for (ConfigKey<?> key : ALL) {
+            rows.append("| ").append(key.flag().map(f -> "`" + f + " " + key.type().label() + "`").orElse(""))
+                    .append(" | `").append(key.name()).append("` | ").append(key.defaultDoc())
+                    .append(" | ").append(key.doc())
+                    .append(key.onReload() == ConfigKey.OnReload.NEEDS_RESTART ? "; a reload cannot change it" : "")
+                    .append(" |\n");
+        }
+        return rows.toString();
+    }
+
+    private static <T> ConfigKey<T> key(String name, String flag, ValueType<T> type, T defaultValue,
+                                        String defaultDoc, ConfigKey.OnReload onReload, String doc) {
+        return new ConfigKey<>(name, Optional.ofNullable(flag), type, defaultValue, defaultDoc, onReload, doc);
+    }
+
+    private static ValueType<Duration> duration(Duration min, Duration max, String range) {
+        return ValueType.text("DURATION", text -> ConfigValues.checkDuration(text, Durations.parse(text), min, max,
+                range), Durations::format, value -> ConfigValues.checkDuration(ConfigValues.shown(value), value, min, max,
+                range));
+    }
+
+    private static ValueType<Path> filePath() {
+        return ValueType.text("PATH", ConfigValues::parseFilePath, Path::toString, ConfigValues::checkFilePath);
+    }
+}

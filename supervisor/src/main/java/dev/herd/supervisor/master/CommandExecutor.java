@@ -1,0 +1,136 @@
+package dev.herd.supervisor.master;
+
+import dev.herd.config.ConfigJson;
+import dev.herd.log.Log;
+import dev.herd.supervisor.admin.AdminCommand;
+import dev.herd.supervisor.admin.AdminException;
+import dev.herd.supervisor.admin.AdminReply;
+import dev.herd.supervisor.admin.AdminRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+
+/**
+ * Carries out admin requests on the master thread. The dispatch is a switch over {@link AdminCommand} with no
+ * default, so a command added to the table does not compile until it is handled here. A lasting command's reply
+ * completes when its work is done (or at once, without "wait").
+ */
+final class CommandExecutor {
+
+    private final MasterLoop loop;
+    private final Reloader reloader;
+    private final StatusReport status;
+
+    CommandExecutor(MasterLoop loop, Reloader reloader, StatusReport status) {
+        this.loop = loop;
+        this.reloader = reloader;
+        this.status = status;
+    }
+
+    /** Completes {@code reply} now or when the work is done; an error of any kind becomes an error reply. */
+    void execute(AdminRequest request, CompletableFuture<AdminReply> reply) {
+        CompletableFuture<AdminReply> result;
+        try {
+            result = run(request);
+        } catch (AdminException e) {
+            result = CompletableFuture.completedFuture(e.toReply());
+        } catch (RuntimeException e) {
+            // A bug in a command must not take the master down: log it, answer it, keep supervising.
+            Log.error("admin command %s failed: %s", request.command().wireName(), e);
+            result = CompletableFuture.completedFuture(internal(e));
+        }
+        result.whenComplete((answer, failure) -> reply.complete(failure == null ? answer : internal(failure)));
+    }
+
+    /** SIGHUP: the same reload as {@code herd reload}; its end is only logged. */
+    void reloadOnSignal() {
+        Reloader.Started started = reloader.reload();
+        started.refusal().ifPresent(error -> Log.error("SIGHUP: reload refused: %s", error));
+    }
+
+    private CompletableFuture<AdminReply> run(AdminRequest request) throws AdminException {
+        AdminCommand command = request.command();
+        if (loop.stopping() && !command.readOnly()) {
+            throw new AdminException(AdminException.STOPPING, "the master is stopping");
+        }
+        return switch (command) {
+            case PING -> done(new AdminReply.Pong());
+            case VERSION -> done(new AdminReply.VersionInfo(loop.info().version(), Runtime.version().toString()));
+            case STATUS -> done(new AdminReply.Status(status.take()));
+            case CONFIG -> done(new AdminReply.ConfigShown(ConfigJson.render(reloader.config())));
+            case SCALE -> scale(request);
+            case RESTART -> restart(request);
+            case RELOAD -> reload(request);
+            case STOP -> stop(request);
+        };
+    }
+
+    private CompletableFuture<AdminReply> scale(AdminRequest request) {
+        int previous = loop.desiredWorkers();
+        int target = loop.scaleTo(request.wholeNumber("workers")
+                .orElseGet(() -> previous + request.wholeNumber("delta").orElseThrow()), "admin scale");
+        if (!request.waitForCompletion()) {
+            return done(new AdminReply.Scaled(previous, target, OptionalInt.empty()));
+        }
+        SupervisionPolicy policy = loop.policy();
+        Duration limit = policy.readyTimeout().plus(policy.gracefulTimeout()).plusSeconds(5);
+        return loop.capacity.add(loop.now() + limit.toNanos()).thenApply(missing -> missing
+                .<AdminReply>map(what -> new AdminException(AdminException.NOT_READY, "scaled to " + target
+                        + " workers, but after the ready and graceful timeouts " + what).toReply())
+                .orElseGet(() -> new AdminReply.Scaled(previous, target, OptionalInt.of(loop.readyWorkers()))));
+    }
+
+    private CompletableFuture<AdminReply> restart(AdminRequest request) throws AdminException {
+        int desired = loop.desiredWorkers();
+        List<Integer> slots;
+        if (request.wholeNumber("slot").isPresent()) {
+            int slot = request.wholeNumber("slot").get();
+            if (slot > desired) {
+                throw new AdminException(AdminException.NO_SUCH_SLOT, "no slot " + slot + " (slots are 1.." + desired
+                        + ")");
+            }
+            slots = List.of(slot);
+        } else {
+            slots = IntStream.rangeClosed(1, desired).boxed().toList();
+        }
+        CompletableFuture<RestartDriver.Outcome> outcome = loop.restarts.restart(slots, loop.pool.nextSerial(),
+                RestartReason.RESTART, loop.now());
+        if (!request.waitForCompletion()) {
+            return done(new AdminReply.Restarted(slots, OptionalInt.empty()));
+        }
+        return outcome.thenApply(o -> o.failure().<AdminReply>map(failure -> new AdminReply.Failed(
+                        AdminException.RESTART_FAILED, failure, OptionalInt.of(o.replaced())))
+                .orElseGet(() -> new AdminReply.Restarted(slots, OptionalInt.of(o.replaced()))));
+    }
+
+    private CompletableFuture<AdminReply> reload(AdminRequest request) throws AdminException {
+        Reloader.Started started = reloader.reload();
+        if (started.refusal().isPresent()) {
+            throw new AdminException(AdminException.RELOAD_FAILED, started.refusal().get());
+        }
+        int workers = loop.desiredWorkers();
+        if (!request.waitForCompletion()) {
+            return done(new AdminReply.Reloaded(workers, started.configFile(), OptionalInt.empty()));
+        }
+        return started.outcome().thenApply(o -> o.failure().<AdminReply>map(failure -> new AdminReply.Failed(
+                        AdminException.RELOAD_FAILED, failure, OptionalInt.of(o.replaced())))
+                .orElseGet(() -> new AdminReply.Reloaded(workers, started.configFile(),
+                        OptionalInt.of(o.replaced()))));
+    }
+
+    private CompletableFuture<AdminReply> stop(AdminRequest request) {
+        Duration timeout = request.duration("timeout").orElse(loop.policy().gracefulTimeout());
+        loop.beginStop("admin stop", timeout);
+        return done(new AdminReply.Stopping(timeout, loop.info().pid()));
+    }
+
+    private static CompletableFuture<AdminReply> done(AdminReply reply) {
+        return CompletableFuture.completedFuture(reply);
+    }
+
+    private static AdminReply internal(Throwable failure) {
+        return new AdminException(AdminException.INTERNAL, failure.toString()).toReply();
+    }
+}

@@ -1,0 +1,124 @@
+package dev.herd.supervisor.master;
+
+import dev.herd.config.ConfigException;
+import dev.herd.config.HerdConfig;
+import dev.herd.config.ListenAddress;
+import dev.herd.log.Log;
+import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.spawn.SharedSocket;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * The one reload path, for SIGHUP and {@code herd reload} alike: re-read the config file (with the command-line
+ * flags still applied), refuse it whole if it is invalid or changes what a running master cannot, move the
+ * listening socket if it asks for a new address, apply it to new workers, and replace every running worker in a
+ * rolling restart. If that restart fails, workers started afterwards get the previous configuration again. A
+ * reload that arrives while one with the same configuration is rolling out joins it: fifty SIGHUPs replace each
+ * worker once. Used on the master thread only.
+ */
+final class Reloader {
+
+    /** A reload's start: why it was refused, or the rolling restart that applies it. */
+    record Started(Optional<String> refusal, CompletableFuture<RestartDriver.Outcome> outcome,
+                   Optional<String> configFile) {
+    }
+
+    private final MasterLoop loop;
+    private final ConfigReloader source;
+    private final SharedSocket socket;
+    private final Consumer<HerdConfig> spawner;
+    private HerdConfig config;
+
+    /**
+     * @param spawner receives the configuration for the workers started from now on
+     */
+    Reloader(MasterLoop loop, HerdConfig config, ConfigReloader source, SharedSocket socket,
+             Consumer<HerdConfig> spawner) {
+        this.loop = loop;
+        this.config = config;
+        this.source = source;
+        this.socket = socket;
+        this.spawner = spawner;
+    }
+
+    /** The configuration new workers are started with. */
+    HerdConfig config() {
+        return config;
+    }
+
+    Started reload() {
+        Optional<String> file = config.source().map(Object::toString);
+        if (config.source().isEmpty()) {
+            Log.info("reload: no config file; restarting every worker with the same configuration");
+            return new Started(Optional.empty(), restartAll(), file);
+        }
+        HerdConfig next;
+        try {
+            next = source.reload();
+        } catch (ConfigException | IllegalArgumentException e) {
+            return refused(e.getMessage(), file);
+        }
+        if (!next.adminSocket().equals(config.adminSocket()) || !next.adminGroup().equals(config.adminGroup())) {
+            return refused("changing adminSocket or adminGroup needs a restart of herd itself", file);
+        }
+        if (loop.restarts.isReload() && next.equals(config)) {
+            Log.info("reload: %s is what the reload in progress applies; joining it", next.source().get());
+            return new Started(Optional.empty(), loop.restarts.join(), file);
+        }
+        boolean moving = false;
+        if (socket.fromSystemd()) {
+            if (socket.differsFrom(next.listen(), next.backlog())) {
+                Log.info("reload: listen and backlog are herd.socket's (ListenStream=, Backlog=), not the file's");
+            }
+        } else if (socket.differsFrom(next.listen(), next.backlog())) {
+            ListenAddress old = socket.address();
+            try {
+                socket.rebind(next.listen(), next.backlog());
+            } catch (ConfigException | OsException e) {
+                return refused("cannot listen on " + next.listen() + ": " + e.getMessage(), file);
+            }
+            moving = !old.equals(socket.address());
+            if (moving) {
+                Log.info("reload: listening on %s; workers move over from %s one by one", socket.address(), old);
+            }
+        }
+        HerdConfig previous = config;
+        apply(next, "reload");
+        Log.info("reload: applied %s; replacing workers one after another", next.source().get());
+        boolean moved = moving;
+        loop.restarts.whenDone(outcome -> {
+            if (moved) {
+                socket.moveDone(outcome.failure().isEmpty());
+            }
+            // A reload whose replacement failed must not leave its config behind for the next crash replacement
+            // to pick up: go back to what the old workers run (unless another reload came since).
+            if (outcome.failure().isPresent() && config == next && !loop.stopping()) {
+                Log.warn("reload failed: workers started from now on use the previous configuration again");
+                apply(previous, "reload rolled back");
+            }
+        });
+        return new Started(Optional.empty(), restartAll(), file);
+    }
+
+    /** Every slot that holds a worker now: those workers carry the old configuration. */
+    private CompletableFuture<RestartDriver.Outcome> restartAll() {
+        List<Integer> slots = loop.pool.slots().values().stream().filter(slot -> !slot.isEmpty())
+                .map(Slot::number).toList();
+        return loop.restarts.restart(slots, loop.pool.nextSerial(), RestartReason.RELOAD, loop.now());
+    }
+
+    private void apply(HerdConfig next, String reason) {
+        config = next;
+        spawner.accept(next);
+        loop.setPolicy(SupervisionPolicy.from(next));
+        loop.scaleTo(next.workers(), reason);
+    }
+
+    private static Started refused(String error, Optional<String> file) {
+        Log.error("reload: %s; keeping the running configuration", error);
+        return new Started(Optional.of(error), CompletableFuture.completedFuture(null), file);
+    }
+}

@@ -1,0 +1,105 @@
+package dev.herd.supervisor.master;
+
+import dev.herd.supervisor.os.ListenQueue;
+import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.os.ProcessStats;
+import dev.herd.supervisor.spawn.WorkerSpawner;
+import dev.herd.supervisor.status.StatusSnapshot;
+import dev.herd.supervisor.status.WorkerRow;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Takes a {@link StatusSnapshot} of the loop's state, on the loop's thread: one row per worker process (a slot has
+ * two during its rolling restart, plus any still on their way out), and one row for a slot with no process
+ * (waiting to start, or backing off after failures).
+ */
+final class StatusReport {
+
+    /** What the report needs besides the loop: the shared socket's address and accept queue. */
+    interface Socket {
+        String address();
+
+        ListenQueue listenQueue() throws OsException;
+    }
+
+    private final MasterLoop loop;
+    private final Socket socket;
+    private final Supplier<Optional<Path>> configFile;
+
+    StatusReport(MasterLoop loop, Socket socket, Supplier<Optional<Path>> configFile) {
+        this.loop = loop;
+        this.socket = socket;
+        this.configFile = configFile;
+    }
+
+    StatusSnapshot take() {
+        long now = loop.now();
+        MasterInfo info = loop.info();
+        SupervisionPolicy policy = loop.policy();
+        List<WorkerRow> rows = new ArrayList<>();
+        for (Slot slot : loop.pool.slots().values()) {
+            boolean backoff = slot.failuresWithin(now, policy.flappingWindow()) > policy.flappingCrashes()
+                    || slot.backingOff(now);
+            SlotFacts facts = new SlotFacts(slot.restarts(), slot.failuresWithin(now, policy.flappingWindow()),
+                    slot.lastExit().map(Object::toString), slot.lastRestartReason().map(RestartReason::label),
+                    slot.lastRestartAt());
+            if (slot.isEmpty()) {
+                rows.add(new WorkerRow(slot.number(), true, Optional.empty(), backoff ? "backoff" : "starting",
+                        Optional.empty(), OptionalLong.empty(), false, OptionalLong.empty(), 0, 0,
+                        OptionalLong.empty(), Optional.empty(), Optional.empty(), facts.restarts, facts.crashes,
+                        facts.lastExit, facts.lastReason, facts.lastAt, OptionalLong.empty(), OptionalLong.empty()));
+            }
+            boolean first = !slot.isEmpty();
+            for (WorkerHandle worker : slot.workers()) {
+                rows.add(row(worker, first, backoff, facts, now, info));
+                first = false;
+            }
+        }
+        Optional<StatusSnapshot.ListenQueueLength> queue;
+        try {
+            ListenQueue listenQueue = socket.listenQueue();
+            queue = Optional.of(new StatusSnapshot.ListenQueueLength(listenQueue.waiting(), listenQueue.limit()));
+        } catch (OsException e) {
+            queue = Optional.empty();
+        }
+        return new StatusSnapshot(info.pid(), info.version(), info.startedAt(),
+                TimeUnit.NANOSECONDS.toMillis(now - info.startedAtNanos()), socket.address(),
+                configFile.get().map(Path::toString), loop.desiredWorkers(), loop.readyWorkers(), loop.summary(),
+                loop.stopping(), queue, rows);
+    }
+
+    private WorkerRow row(WorkerHandle worker, boolean firstOfSlot, boolean backoff, SlotFacts facts, long now,
+                          MasterInfo info) {
+        // A flapping slot's worker shows backoff until it is ready: it is the one that keeps dying.
+        String state = backoff && worker.state() == WorkerState.STARTING ? "backoff" : worker.state().label();
+        WorkerSpawner.Counters counters = loop.pool.counters(worker);
+        Optional<ProcessStats> process = ProcessStats.of(worker.pid());
+        return new WorkerRow(worker.slot(), firstOfSlot, Optional.of(worker.pid()), state,
+                Optional.of(info.wallAt(worker.startedAtNanos())),
+                worker.readyAfterNanos().map(n -> OptionalLong.of(TimeUnit.NANOSECONDS.toMillis(n)))
+                        .orElse(OptionalLong.empty()),
+                worker.watched(), millis(worker.heartbeatAgeNanos(now)), counters.open(),
+                Math.max(counters.served(), worker.reportedServed()),
+                worker.servedLimit() > 0 ? OptionalLong.of(worker.servedLimit()) : OptionalLong.empty(),
+                worker.statusText(), worker.killedBecause(), facts.restarts, facts.crashes, facts.lastExit,
+                facts.lastReason, facts.lastAt,
+                process.map(p -> OptionalLong.of(p.residentBytes())).orElse(OptionalLong.empty()),
+                process.map(p -> OptionalLong.of(p.cpuMillis())).orElse(OptionalLong.empty()));
+    }
+
+    private record SlotFacts(int restarts, int crashes, Optional<String> lastExit, Optional<String> lastReason,
+                             Optional<Instant> lastAt) {
+    }
+
+    private static OptionalLong millis(OptionalLong nanos) {
+        return nanos.isPresent() ? OptionalLong.of(TimeUnit.NANOSECONDS.toMillis(nanos.getAsLong()))
+                : OptionalLong.empty();
+    }
+}

@@ -1,0 +1,253 @@
+package dev.herd.supervisor.master;
+
+import dev.herd.config.Durations;
+import dev.herd.log.Log;
+import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.os.Signal;
+import dev.herd.supervisor.spawn.Notification;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The rules the master applies to each worker: what an exit means (a planned one, a crash, a worker that cannot
+ * boot or ran out of memory) and how long its slot then waits; what each sd_notify message does; what happens at a
+ * deadline (not ready in time, heartbeats late or missing, not drained in time); and how every worker is told to
+ * stop when the master stops. Faults the master detects itself (a hang, a ready timeout) are counted when it acts,
+ * so that the slot's replacement starts on the backoff's schedule, without waiting for the killed process to be
+ * reaped. Used on the master thread only.
+ */
+final class Supervisor {
+
+    /** EXTEND_TIMEOUT_USEC is capped at a day: a wild value must not overflow the deadline. */
+    private static final long MAX_READY_EXTENSION_NANOS = TimeUnit.DAYS.toNanos(1);
+    /** How long a hung JVM gets to print its thread dump after SIGQUIT before SIGKILL. */
+    static final Duration THREAD_DUMP_GRACE = Duration.ofSeconds(2);
+
+    private final MasterLoop loop;
+    private final WorkerPool pool;
+
+    Supervisor(MasterLoop loop, WorkerPool pool) {
+        this.loop = loop;
+        this.pool = pool;
+    }
+
+    void startWorker(Slot slot) {
+        long now = loop.now();
+        try {
+            pool.spawnInto(slot, loop.policy(), now);
+        } catch (OsException e) {
+            Duration delay = pool.failed(slot, RestartReason.BOOT_FAILURE, 0, now, loop.wallNow(),
+                    loop.policy().flappingWindow());
+            Log.error("cannot start worker-%d: %s; retrying %s", slot.number(), e.getMessage(),
+                    describeDelay(delay, slot.consecutiveFailures()));
+        }
+    }
+
+    /** A reaped worker: a planned exit is only logged; anything else is a failure of its slot. */
+    void workerExited(WorkerPool.Exit exit) {
+        WorkerHandle worker = exit.worker();
+        Slot slot = exit.slot();
+        boolean wasReady = worker.readyAfterNanos().isPresent();
+        String how = worker.killedBecause().map(why -> exit.status() + ", " + why).orElse(exit.status().toString());
+        if (!loop.stopping()) {
+            loop.restarts.workerExited(worker, wasReady, how);
+        }
+        if (loop.stopping() || worker.leaving().isPresent()) {
+            // Drained, recycled, scaled away, left on its own, or a fault counted when the master killed it.
+            Log.info("worker-%d (pid %d) exited: %s", worker.slot(), worker.pid(), how);
+            return;
+        }
+        long now = loop.now();
+        long uptime = now - worker.startedAtNanos();
+        RestartReason reason = !wasReady ? RestartReason.BOOT_FAILURE
+                : worker.jvm() && exit.output().outOfMemory() ? RestartReason.OOM : RestartReason.CRASH;
+        Duration delay = pool.failed(slot, reason, uptime, now, loop.wallNow(), loop.policy().flappingWindow());
+        String next = slot.isHeld() ? "another process holds the slot"
+                : (reason == RestartReason.BOOT_FAILURE ? "retrying " : "replacing it ")
+                        + describeDelay(delay, slot.consecutiveFailures());
+        switch (reason) {
+            case BOOT_FAILURE -> Log.error("worker-%d (pid %d) cannot boot: %s (%s after %d ms); %s", worker.slot(),
+                    worker.pid(), exit.output().firstErrorLine().orElse("it wrote no error"), how, millis(uptime),
+                    next);
+            case OOM -> Log.error("worker-%d (pid %d) ran out of memory (OutOfMemoryError) after %d ms: %s; %s",
+                    worker.slot(), worker.pid(), millis(uptime), how, next);
+            default -> Log.warn("worker-%d (pid %d) died after %d ms: %s; %s", worker.slot(), worker.pid(),
+                    millis(uptime), how, next);
+        }
+        warnIfFlapping(slot, now);
+    }
+
+    /** One sd_notify message from a worker (see {@link Notification}). */
+    void notified(WorkerHandle worker, Notification notification) {
+        long now = loop.now();
+        if (notification instanceof Notification.Ready) {
+            // Not from a worker already killed for its ready timeout: its READY crossed the SIGKILL.
+            if (worker.state() == WorkerState.STARTING) {
+                worker.ready(now);
+                Log.info("worker-%d (pid %d) ready after %d ms", worker.slot(), worker.pid(),
+                        millis(worker.readyAfterNanos().orElse(0L)));
+            }
+        } else if (notification instanceof Notification.Heartbeat) {
+            worker.heartbeat(now);
+        } else if (notification instanceof Notification.KillRequested) {
+            if (worker.state().holdsSlot() && !loop.stopping()) {
+                Log.error("%s asked to be killed (WATCHDOG=trigger); sending SIGKILL", worker);
+                fault(worker, "asked to be killed (WATCHDOG=trigger)", RestartReason.HANG, now);
+                pool.kill(worker, "asked to be killed (WATCHDOG=trigger)", RestartReason.HANG);
+            }
+        } else if (notification instanceof Notification.Status status) {
+            worker.status(status.text());
+        } else if (notification instanceof Notification.Stopping) {
+            if (worker.state().holdsSlot() && !loop.stopping()) {
+                // A planned exit: its replacement starts now, and the exit is not counted as a crash.
+                Log.info("%s is stopping on its own; starting its replacement", worker);
+                worker.stopping(now + loop.policy().gracefulTimeout().toNanos(), RestartReason.EXIT);
+                pool.replaced(pool.slot(worker.slot(), now), RestartReason.EXIT, loop.wallNow());
+            }
+        } else if (notification instanceof Notification.ExtendReadyTimeout extend) {
+            if (worker.state() == WorkerState.STARTING) {
+                worker.extendReadyDeadline(now + Math.min(TimeUnit.MICROSECONDS.toNanos(extend.micros()),
+                        MAX_READY_EXTENSION_NANOS));
+            }
+        } else if (notification instanceof Notification.Served served) {
+            worker.reportServed(served.count());
+        } else {
+            throw new IllegalStateException("unhandled notification " + notification);
+        }
+    }
+
+    /**
+     * Acts on every deadline that has passed: see {@link WorkerHandle.Due}. Each action moves the worker's next
+     * deadline on (a late heartbeat's warning, then its hang), so after a long pause (a SIGSTOPped master) every
+     * step that fell due is taken, in order, in one pass.
+     */
+    void actOnDeadlines() {
+        long now = loop.now();
+        for (WorkerHandle worker : pool.all()) {
+            for (Optional<WorkerHandle.Deadline> deadline = worker.nextDeadline();
+                 deadline.isPresent() && now - deadline.get().atNanos() >= 0; deadline = worker.nextDeadline()) {
+                actOn(worker, deadline.get().due(), now);
+            }
+        }
+    }
+
+    private void actOn(WorkerHandle worker, WorkerHandle.Due due, long now) {
+        SupervisionPolicy policy = loop.policy();
+        switch (due) {
+            case READY_TIMEOUT -> {
+                String why = "not ready within " + Durations.format(policy.readyTimeout());
+                Log.error("%s %s; sending SIGKILL", worker, why);
+                fault(worker, why, RestartReason.BOOT_FAILURE, now);
+                pool.kill(worker, why, RestartReason.BOOT_FAILURE);
+            }
+            case HEARTBEAT_LATE -> {
+                worker.warnedLate();
+                Log.warn("%s sent no heartbeat for %d ms, half its heartbeat timeout (%s)", worker,
+                        millis(now - worker.lastHeartbeatNanos()), timeout(worker));
+            }
+            case HEARTBEAT_MISSED -> hung(worker, now, policy);
+            case DUMP_DONE -> {
+                Log.error("%s: sending SIGKILL", worker);
+                pool.kill(worker, worker.killedBecause().orElse("hung"), RestartReason.HANG);
+            }
+            case DRAIN_TIMEOUT -> {
+                Log.warn("%s did not exit by its stop deadline; sending SIGKILL", worker);
+                pool.kill(worker, "did not drain within the graceful timeout", RestartReason.EXIT);
+            }
+        }
+    }
+
+    /**
+     * A ready worker that missed its heartbeat. A JVM first gets SIGQUIT and a moment to print its thread dump,
+     * which reaches the log tagged with the worker (evidence of where it hung); then SIGKILL. Its replacement
+     * starts at once: a hung worker serves nobody.
+     */
+    private void hung(WorkerHandle worker, long now, SupervisionPolicy policy) {
+        String why = "hung: no heartbeat for " + millis(now - worker.lastHeartbeatNanos()) + " ms";
+        fault(worker, why, RestartReason.HANG, now);
+        if (worker.jvm() && policy.hangDiagnostics()) {
+            Log.error("%s is %s (heartbeatTimeout %s); sending SIGQUIT for a thread dump, SIGKILL in %d ms", worker,
+                    why, timeout(worker), THREAD_DUMP_GRACE.toMillis());
+            worker.hung(now + THREAD_DUMP_GRACE.toNanos(), why);
+            pool.signal(worker, Signal.QUIT);
+            // A stopped JVM (SIGSTOP, a debugger) prints its dump only once it runs again; it dies right after.
+            pool.signal(worker, Signal.CONT);
+        } else {
+            Log.error("%s is %s (heartbeatTimeout %s); sending SIGKILL", worker, why, timeout(worker));
+            pool.kill(worker, why, RestartReason.HANG);
+        }
+    }
+
+    /** A fault the master found itself: the slot counts it now and its replacement follows the backoff. */
+    private void fault(WorkerHandle worker, String why, RestartReason reason, long now) {
+        if (loop.stopping()) {
+            return;
+        }
+        Slot slot = pool.slot(worker.slot(), now);
+        Duration delay = pool.failed(slot, reason, now - worker.startedAtNanos(), now, loop.wallNow(),
+                loop.policy().flappingWindow());
+        if (!delay.isZero()) {
+            Log.info("worker-%d: next start %s", slot.number(), describeDelay(delay, slot.consecutiveFailures()));
+        }
+        warnIfFlapping(slot, now);
+    }
+
+    /**
+     * The graceful stop: every worker holding a slot drains, and those already draining get the stop's deadline
+     * if it is sooner. One kill(0, SIGTERM) reaches every worker at once, and any process a worker started in our
+     * group as well; when the group holds processes herd did not start (a shell pipeline's tee), each worker is
+     * signalled by pid instead.
+     */
+    void stopAll(long deadlineNanos) {
+        for (WorkerHandle worker : pool.all()) {
+            if (worker.state().holdsSlot()) {
+                worker.stopping(deadlineNanos);
+            } else if (worker.state() == WorkerState.STOPPING) {
+                worker.shortenStopDeadline(deadlineNanos);
+            }
+        }
+        List<Integer> strangers = loop.os().strangersInProcessGroup();
+        if (!strangers.isEmpty()) {
+            Log.info("process group also holds %s, not started by herd; sending SIGTERM to each worker instead",
+                    strangers);
+            pool.all().forEach(w -> pool.signal(w, Signal.TERM));
+            return;
+        }
+        try {
+            loop.os().killProcessGroup(Signal.TERM);
+        } catch (OsException e) {
+            Log.error("%s; sending SIGTERM to each worker instead", e.getMessage());
+            pool.all().forEach(w -> pool.signal(w, Signal.TERM));
+        }
+    }
+
+    /** A second Ctrl+C: no more waiting for drains. */
+    void killAllNow(String reason) {
+        List<WorkerHandle> alive = pool.all().stream().filter(w -> w.state() != WorkerState.KILLED).toList();
+        Log.warn("%s: killing %d workers now", reason, alive.size());
+        alive.forEach(w -> pool.kill(w, reason, RestartReason.EXIT));
+    }
+
+    private void warnIfFlapping(Slot slot, long now) {
+        SupervisionPolicy policy = loop.policy();
+        if (slot.failuresWithin(now, policy.flappingWindow()) == policy.flappingCrashes() + 1) {
+            Log.warn("worker-%d is flapping: %d crashes within %s; it stays in backoff until they age out",
+                    slot.number(), policy.flappingCrashes() + 1, Durations.format(policy.flappingWindow()));
+        }
+    }
+
+    private static String timeout(WorkerHandle worker) {
+        return Durations.format(Duration.ofNanos(worker.heartbeatTimeoutNanos()));
+    }
+
+    private static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+
+    private static String describeDelay(Duration delay, int consecutiveFailures) {
+        return delay.isZero() ? "now"
+                : "in " + delay.toMillis() + " ms (" + consecutiveFailures + " failures in a row)";
+    }
+}

@@ -1,0 +1,190 @@
+package dev.herd.supervisor.master;
+
+import dev.herd.log.Log;
+import dev.herd.supervisor.os.ExitStatus;
+import dev.herd.supervisor.os.Os;
+import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.os.ReapResult;
+import dev.herd.supervisor.os.Signal;
+import dev.herd.supervisor.spawn.WorkerSpawner;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The slots and the worker processes in them: starting a worker into a slot, signalling and reaping workers, and
+ * forgetting a reaped one. What a worker's exit means is the loop's to decide; the pool only reports it. Used on the
+ * master thread only.
+ */
+final class WorkerPool {
+
+    /** A worker the pool reaped: the slot it was in, how it ended, and what its output said about that. */
+    record Exit(Slot slot, WorkerHandle worker, ExitStatus status, WorkerSpawner.OutputFacts output) {
+    }
+
+    private final Os os;
+    private final WorkerSpawner spawner;
+    private final SortedMap<Integer, Slot> slots = new TreeMap<>();
+    private final Map<Integer, WorkerHandle> bySerial = new HashMap<>();
+    private final Map<RestartReason, Long> restartCounts = new EnumMap<>(RestartReason.class);
+    private int nextSerial = 1;
+
+    WorkerPool(Os os, WorkerSpawner spawner) {
+        this.os = os;
+        this.spawner = spawner;
+    }
+
+    /** The slots by number; read-only for callers outside the pool except through its methods. */
+    SortedMap<Integer, Slot> slots() {
+        return slots;
+    }
+
+    Slot slot(int number, long nowNanos) {
+        return slots.computeIfAbsent(number, n -> new Slot(n, nowNanos));
+    }
+
+    /** Forgets the slots above {@code count} that no longer hold a process (after a scale-down). */
+    void dropEmptySlotsAbove(int count) {
+        slots.tailMap(count + 1).values().removeIf(Slot::isEmpty);
+    }
+
+    Optional<WorkerHandle> bySerial(int serial) {
+        return Optional.ofNullable(bySerial.get(serial));
+    }
+
+    /** The serial the next worker will get: every worker started before now has a lower one. */
+    int nextSerial() {
+        return nextSerial;
+    }
+
+    Collection<WorkerHandle> all() {
+        return List.copyOf(bySerial.values());
+    }
+
+    int live() {
+        return bySerial.size();
+    }
+
+    /** Wanted slots (1..{@code desired}) with a ready worker. */
+    int ready(int desired) {
+        return (int) slots.values().stream()
+                .filter(slot -> slot.number() <= desired && slot.hasReadyWorker()).count();
+    }
+
+    /**
+     * Starts a worker into {@code slot}. Its served limit is maxRequests plus a random jitter, so that workers
+     * started together do not all recycle at once.
+     */
+    WorkerHandle spawnInto(Slot slot, SupervisionPolicy policy, long nowNanos) throws OsException {
+        int serial = nextSerial++;
+        WorkerSpawner.Spawned spawned = spawner.spawn(slot.number(), serial);
+        long limit = policy.maxRequests() == 0 ? 0
+                : policy.maxRequests() + ThreadLocalRandom.current().nextLong(policy.maxRequestsJitter() + 1);
+        WorkerHandle worker = new WorkerHandle(slot.number(), serial, spawned.pid(), spawned.jvm(), nowNanos,
+                nowNanos + policy.readyTimeout().toNanos(), limit, policy.heartbeatTimeout().toNanos());
+        slot.add(worker);
+        bySerial.put(serial, worker);
+        Log.info("started worker-%d (pid %d)", slot.number(), spawned.pid());
+        return worker;
+    }
+
+    /**
+     * A worker of {@code slot} failed for {@code reason}: the slot counts it and returns its backoff delay (see
+     * {@link Slot#failed}); the restart is counted by reason.
+     */
+    Duration failed(Slot slot, RestartReason reason, long uptimeNanos, long nowNanos, Instant wallNow,
+                    Duration window) {
+        restartCounts.merge(reason, 1L, Long::sum);
+        slot.replaced(reason, wallNow);
+        return slot.failed(uptimeNanos, nowNanos, window);
+    }
+
+    /** A worker of {@code slot} is being replaced or stopped on purpose: counted by reason, shown in status. */
+    void replaced(Slot slot, RestartReason reason, Instant wallNow) {
+        restartCounts.merge(reason, 1L, Long::sum);
+        slot.replaced(reason, wallNow);
+    }
+
+    /** How many workers were replaced or stopped for each reason since the master started. */
+    Map<RestartReason, Long> restartCounts() {
+        return Map.copyOf(restartCounts);
+    }
+
+    /** Tells a worker to drain: SIGTERM now, SIGKILL at {@code deadlineNanos} by the kill pass. */
+    void stop(WorkerHandle worker, long deadlineNanos, RestartReason why) {
+        worker.stopping(deadlineNanos, why);
+        signal(worker, Signal.TERM);
+    }
+
+    void kill(WorkerHandle worker, String why, RestartReason reason) {
+        worker.killed(why, reason);
+        signal(worker, Signal.KILL);
+    }
+
+    void signal(WorkerHandle worker, Signal signal) {
+        try {
+            os.kill(worker.pid(), signal);
+        } catch (OsException e) {
+            Log.error("%s: %s", worker, e.getMessage());
+        }
+    }
+
+    /**
+     * Reaps every worker that has exited, each by its pid (never waitpid(-1), which would steal the exits of
+     * processes the JDK started), and forgets it. A pid that is no longer our child is forgotten too: nothing can
+     * bring it back.
+     */
+    List<Exit> reap() {
+        List<Exit> exits = new ArrayList<>();
+        for (Slot slot : slots.values()) {
+            for (WorkerHandle worker : List.copyOf(slot.workers())) {
+                ReapResult result;
+                try {
+                    result = os.reap(worker.pid());
+                } catch (OsException e) {
+                    Log.error("%s: %s; trying again", worker, e.getMessage());
+                    continue;
+                }
+                if (result instanceof ReapResult.Exited exited) {
+                    WorkerSpawner.OutputFacts output = spawner.outputFacts(worker.serial()); // before release
+                    forget(slot, worker, Optional.of(exited.status()));
+                    exits.add(new Exit(slot, worker, exited.status(), output));
+                } else if (result instanceof ReapResult.NotAChild notAChild) {
+                    Log.error("%s: %s; forgetting this worker", worker, notAChild.reason());
+                    forget(slot, worker, Optional.empty());
+                }
+            }
+        }
+        return exits;
+    }
+
+    /** Whether {@code pid} is one of our workers (orphan reaping leaves those to {@link #reap()}). */
+    boolean isWorker(int pid) {
+        return bySerial.values().stream().anyMatch(w -> w.pid() == pid);
+    }
+
+    private void forget(Slot slot, WorkerHandle worker, Optional<ExitStatus> status) {
+        worker.exited();
+        slot.remove(worker, status);
+        bySerial.remove(worker.serial());
+        spawner.release(worker.serial());
+    }
+
+    WorkerSpawner.Counters counters(WorkerHandle worker) {
+        return spawner.counters(worker.serial());
+    }
+
+    /** What the worker has served: its counters file, or what it reported through X_HERD_SERVED=. */
+    long served(WorkerHandle worker) {
+        return Math.max(spawner.counters(worker.serial()).served(), worker.reportedServed());
+    }
+}

@@ -1,0 +1,41 @@
+package dev.herd.supervisor.spawn;
+
+import dev.herd.supervisor.os.OsException;
+import java.util.Optional;
+
+/**
+ * Starts worker processes and keeps what belongs to each one outside the loop's state: its notify socket and
+ * pipe, its output pipes, its counters file. The master loop's unit tests substitute a fake.
+ */
+public interface WorkerSpawner {
+
+    /** A started worker: its pid, and whether it is a JVM (which can print a thread dump on SIGQUIT). */
+    record Spawned(int pid, boolean jvm) {
+    }
+
+    /** What a worker published: connections open now and units served so far (requests, or connections). */
+    record Counters(long open, long served) {
+        public static final Counters NONE = new Counters(0, 0);
+    }
+
+    /** Starts a worker for {@code slot}, known to the loop by {@code serial}. */
+    Spawned spawn(int slot, int serial) throws OsException;
+
+    /** The worker's counters as it last published them; {@link Counters#NONE} if it has none. */
+    Counters counters(int serial);
+
+    /**
+     * What the worker's output said about how it ended: its first line at WARN or above (why a worker that could
+     * not boot failed: "Unrecognized VM option ...", "cannot start: ..."), and whether the JVM reported an
+     * OutOfMemoryError.
+     */
+    OutputFacts outputFacts(int serial);
+
+    /** See {@link #outputFacts}. */
+    record OutputFacts(Optional<String> firstErrorLine, boolean outOfMemory) {
+        public static final OutputFacts NONE = new OutputFacts(Optional.empty(), false);
+    }
+
+    /** The worker has been reaped: close and remove what was made for it. */
+    void release(int serial);
+}

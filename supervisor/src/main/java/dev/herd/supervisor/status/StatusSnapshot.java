@@ -1,0 +1,40 @@
+package dev.herd.supervisor.status;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * How the master and its pool stand at one moment, taken by the master loop on its own thread and then read
+ * anywhere: the admin channel's {@code status} reply, {@code herd top}, the metrics. Plain data, no behaviour.
+ *
+ * @param pid            the master's pid
+ * @param version        herd's version
+ * @param startedAt      when the master started (wall clock)
+ * @param uptimeMillis   how long it has run (monotonic clock)
+ * @param listen         the address workers accept on
+ * @param configFile     the config file it was started with, if any
+ * @param desiredWorkers the workers wanted
+ * @param readyWorkers   wanted slots with a ready worker
+ * @param summary        the one-line summary systemd shows as STATUS=
+ * @param stopping       whether a graceful stop has begun
+ * @param listenQueue    connections waiting in the shared socket's accept queue, and its limit (the backlog)
+ * @param workers        one row per worker process, and one per slot that has none (waiting, backing off)
+ */
+public record StatusSnapshot(int pid, String version, Instant startedAt, long uptimeMillis, String listen,
+                             Optional<String> configFile, int desiredWorkers, int readyWorkers, String summary,
+                             boolean stopping, Optional<ListenQueueLength> listenQueue, List<WorkerRow> workers) {
+
+    public StatusSnapshot {
+        workers = List.copyOf(workers);
+    }
+
+    /** Connections waiting to be accepted, and the most that may wait (the listen backlog). */
+    public record ListenQueueLength(long waiting, long limit) {
+    }
+
+    /** The restarts of all slots together. */
+    public int restarts() {
+        return workers.stream().filter(WorkerRow::firstOfSlot).mapToInt(WorkerRow::restarts).sum();
+    }
+}

@@ -1,0 +1,232 @@
+package dev.herd.log;
+
+import java.io.FileNotFoundException;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * herd's one-line-per-event log, shared by the master and the workers so that their lines interleave in one
+ * readable stream: {@code 2026-11-24T17:30:01.123Z INFO  master[4242] listening on 127.0.0.1:9876}.
+ * The source is {@code master} or {@code worker-N}; the pid is the process's own. One {@code println} per event
+ * keeps lines whole.
+ * <p>
+ * Where lines go: to whatever {@code System.err} is at the time (a worker replaces it early on, see
+ * {@code StandardStreams}), or to a file after {@link #toFile}, which {@link #reopen} reopens for logrotate.
+ * When stderr is journald's stream (systemd sets {@code JOURNAL_STREAM} to its {@code device:inode}, see
+ * sd-daemon(3)), a line is {@code <6>master[4242] listening on ...}: the syslog priority journald reads, and no
+ * timestamp, since journald stamps every line itself.
+ */
+public final class Log {
+
+    /** Levels with the syslog priority that journald reads from a {@code <N>} prefix. */
+    public enum Level {
+        DEBUG(7), INFO(6), WARN(4), ERROR(3);
+
+        private final int syslogPriority;
+
+        Level(int syslogPriority) {
+            this.syslogPriority = syslogPriority;
+        }
+    }
+
+    private static final DateTimeFormatter TIMESTAMP =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+    /** A line in the timestamped format: timestamp, level, {@code source[pid]}, message. */
+    private static final Pattern TIMESTAMPED =
+            Pattern.compile("^\\d{4}-\\d\\d-\\d\\dT\\S+Z (DEBUG|INFO|WARN|ERROR) +(\\S+\\[\\d+\\]) (.*)$");
+
+    /** A level word as other loggers write one ("2026-... INFO 42 --- ...", "WARNING:root:...", "SEVERE: ..."). */
+    private static final Pattern NAMED_LEVEL =
+            Pattern.compile("\\b(TRACE|DEBUG|FINEST|FINER|FINE|INFO|WARN|WARNING|ERROR|FATAL|SEVERE|CRITICAL)\\b");
+    /** Only the start of a line is searched: a level word later on is part of the message. */
+    private static final int LEVEL_SEARCH_CHARS = 48;
+
+    private static final long PID = ProcessHandle.current().pid();
+    private static final Object LOCK = new Object();
+
+    private static volatile String source = "herd";
+    /** Whether stderr is journald's stream; only stderr is, never a log file. */
+    private static final boolean STDERR_IS_JOURNAL = isJournalStream(System.getenv("JOURNAL_STREAM"));
+    private static Path filePath; // guarded by LOCK; null: stderr
+    private static PrintStream fileStream; // guarded by LOCK
+
+    private Log() {
+    }
+
+    /** Names the process in every following line: {@code master} or {@code worker-3}. */
+    public static void setSource(String name) {
+        source = name;
+    }
+
+    /**
+     * From now on, appends to {@code path} instead of writing to stderr (timestamped lines: a file is not the
+     * journal). The file is created if missing; its directory is not.
+     *
+     * @throws IOException if the file cannot be opened for appending
+     */
+    public static void toFile(Path path) throws IOException {
+        PrintStream next = openAppending(path);
+        PrintStream previous;
+        synchronized (LOCK) {
+            previous = fileStream;
+            fileStream = next;
+            filePath = path;
+        }
+        if (previous != null) {
+            previous.close();
+        }
+    }
+
+    /**
+     * Opens the log file again by its name, for logrotate's pattern: move the file away, then signal (SIGUSR1).
+     * Lines written until then went on to the moved file; the following ones go to a fresh file at the path. If
+     * the file cannot be opened, logging goes on into the old one and the error says so.
+     */
+    public static void reopen() {
+        Path path;
+        synchronized (LOCK) {
+            path = filePath;
+        }
+        if (path == null) {
+            info("no log file to reopen: logging to stderr");
+            return;
+        }
+        try {
+            toFile(path);
+            info("reopened log file %s", path);
+        } catch (IOException e) {
+            error("%s; still writing to the previous log file", e.getMessage());
+        }
+    }
+
+    public static void debug(String format, Object... args) {
+        write(Level.DEBUG, format, args);
+    }
+
+    public static void info(String format, Object... args) {
+        write(Level.INFO, format, args);
+    }
+
+    public static void warn(String format, Object... args) {
+        write(Level.WARN, format, args);
+    }
+
+    public static void error(String format, Object... args) {
+        write(Level.ERROR, format, args);
+    }
+
+    /**
+     * Passes on a line another process wrote (a worker's output, relayed by the master) and returns the level it
+     * was logged at. A line in the timestamped format from that source keeps its level and message; any other
+     * line (a JVM error, a stack trace, a framework's log line, a non-Java worker's output) becomes a line of the
+     * given source and pid, at the level its text names near its start ({@code INFO}, {@code WARNING},
+     * {@code ERROR}, {@code SEVERE}, ...) or else at {@code unmarked}. So every line says where it came from, and
+     * {@code journalctl -p warning} shows what a worker wrote to stderr.
+     */
+    public static Level relay(String otherSource, long otherPid, String line, Level unmarked) {
+        Relayed relayed = relayed(otherSource, otherPid, line, unmarked, journalFormat(), Instant.now());
+        emit(relayed.line());
+        return relayed.level();
+    }
+
+    /** The message of a line in the timestamped format, or the whole line. */
+    public static String messageOf(String line) {
+        Matcher formatted = TIMESTAMPED.matcher(line);
+        return formatted.matches() ? formatted.group(3) : line;
+    }
+
+    /** A relayed line as written, and its level. */
+    record Relayed(String line, Level level) {
+    }
+
+    /** The line {@link #relay} writes, in the journal format or the timestamped one. */
+    static Relayed relayed(String otherSource, long otherPid, String line, Level unmarked, boolean journal,
+                           Instant now) {
+        Matcher formatted = TIMESTAMPED.matcher(line);
+        if (formatted.matches() && formatted.group(2).equals(otherSource + "[" + otherPid + "]")) {
+            Level level = Level.valueOf(formatted.group(1));
+            return new Relayed(journal ? "<" + level.syslogPriority + ">" + formatted.group(2) + " "
+                    + formatted.group(3) : line, level);
+        }
+        Level level = namedLevel(line).orElse(unmarked);
+        return new Relayed(format(level, otherSource, otherPid, line, journal, now), level);
+    }
+
+    /** The level a foreign log line names in its first characters, as logback, JUL or Python's logging write it. */
+    static java.util.Optional<Level> namedLevel(String line) {
+        Matcher named = NAMED_LEVEL.matcher(line.length() <= LEVEL_SEARCH_CHARS ? line
+                : line.substring(0, LEVEL_SEARCH_CHARS));
+        if (!named.find()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(switch (named.group(1)) {
+            case "TRACE", "DEBUG", "FINE", "FINER", "FINEST" -> Level.DEBUG;
+            case "INFO" -> Level.INFO;
+            case "WARN", "WARNING" -> Level.WARN;
+            default -> Level.ERROR; // ERROR, FATAL, SEVERE, CRITICAL
+        });
+    }
+
+    static String format(Level level, String from, long pid, String message, boolean journal, Instant now) {
+        String tagged = from + "[" + pid + "] " + message;
+        if (journal) {
+            return "<" + level.syslogPriority + ">" + tagged;
+        }
+        return TIMESTAMP.format(now) + " " + String.format("%-5s", level) + " " + tagged;
+    }
+
+    /**
+     * sd-daemon(3): a process's stderr is connected to journald if {@code JOURNAL_STREAM} ({@code dev:inode},
+     * decimal) names the file on fd 2. Comparing matters: a child whose stderr was redirected (a worker's pipe,
+     * {@code 2>file}) inherits the variable but must not use journald's format.
+     */
+    static boolean isJournalStream(String journalStream) {
+        if (journalStream == null || !journalStream.matches("\\d+:\\d+")) {
+            return false;
+        }
+        try {
+            Map<String, Object> stderr = Files.readAttributes(Path.of("/proc/self/fd/2"), "unix:dev,ino");
+            String[] devIno = journalStream.split(":");
+            return Long.parseLong(devIno[0]) == (Long) stderr.get("dev")
+                    && Long.parseLong(devIno[1]) == (Long) stderr.get("ino");
+        } catch (IOException | UnsupportedOperationException | NumberFormatException e) {
+            return false; // no /proc, fd 2 closed, or a number out of range: not the journal
+        }
+    }
+
+    private static boolean journalFormat() {
+        synchronized (LOCK) {
+            return STDERR_IS_JOURNAL && fileStream == null;
+        }
+    }
+
+    private static void write(Level level, String format, Object... args) {
+        emit(format(level, source, PID, args.length == 0 ? format : String.format(format, args), journalFormat(),
+                Instant.now()));
+    }
+
+    private static void emit(String line) {
+        synchronized (LOCK) {
+            (fileStream != null ? fileStream : System.err).println(line);
+        }
+    }
+
+    private static PrintStream openAppending(Path path) throws IOException {
+        try {
+            return new PrintStream(new FileOutputStream(path.toFile(), true), true, StandardCharsets.UTF_8);
+        } catch (FileNotFoundException e) {
+            throw new IOException("cannot open log file " + path + ": " + e.getMessage(), e);
+        }
+    }
+}

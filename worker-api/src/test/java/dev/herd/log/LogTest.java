@@ -1,0 +1,101 @@
+package dev.herd.log;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LogTest {
+
+    private static final Instant NOW = Instant.parse("2026-11-24T17:30:01.123Z");
+
+    @Test
+    void timestampedLineHasTimestampLevelSourceAndPid() {
+        assertEquals("2026-11-24T17:30:01.123Z INFO  master[4242] listening on 127.0.0.1:9876",
+                Log.format(Log.Level.INFO, "master", 4242, "listening on 127.0.0.1:9876", false, NOW));
+    }
+
+    @Test
+    void journalLineHasTheSyslogPriorityAndNoTimestamp() {
+        assertEquals("<6>master[4242] listening on 127.0.0.1:9876",
+                Log.format(Log.Level.INFO, "master", 4242, "listening on 127.0.0.1:9876", true, NOW));
+        assertEquals("<3>master[1] e", Log.format(Log.Level.ERROR, "master", 1, "e", true, NOW));
+        assertEquals("<4>master[1] w", Log.format(Log.Level.WARN, "master", 1, "w", true, NOW));
+        assertEquals("<7>master[1] d", Log.format(Log.Level.DEBUG, "master", 1, "d", true, NOW));
+    }
+
+    @Test
+    void relayedWorkerLineKeepsItsLevelAndMessageInTheJournalFormat() {
+        String workerLine = "2026-11-24T17:30:01.123Z WARN  worker-2[5281] slow client: 3 s [a] b";
+        assertEquals(new Log.Relayed("<4>worker-2[5281] slow client: 3 s [a] b", Log.Level.WARN),
+                relay(workerLine, Log.Level.INFO, true));
+        assertEquals(new Log.Relayed("<3>worker-2[5281] x", Log.Level.ERROR),
+                relay("2026-11-24T17:30:01.123Z ERROR worker-2[5281] x", Log.Level.INFO, true));
+        // herd's own format wins over the pipe it came through: a worker's INFO line on stderr stays INFO
+        assertEquals(Log.Level.INFO, relay("2026-11-24T17:30:01.123Z INFO  worker-2[5281] accepting",
+                Log.Level.WARN, true).level());
+    }
+
+    @Test
+    void relayedWorkerLineInTheTimestampedFormatPassesUnchanged() {
+        String workerLine = "2026-11-24T17:30:01.123Z INFO  worker-2[5281] accepting (app echo, master 5257)";
+        assertEquals(workerLine, relay(workerLine, Log.Level.INFO, false).line());
+    }
+
+    @Test
+    void foreignLinesAreTaggedWithTheWorkersSlotAndPidAtTheLevelOfTheirPipe() {
+        assertEquals(new Log.Relayed("<4>worker-2[5281] Exception in thread \"main\" java.lang.Error",
+                        Log.Level.WARN),
+                relay("Exception in thread \"main\" java.lang.Error", Log.Level.WARN, true));
+        assertEquals(new Log.Relayed("<6>worker-2[5281] Traceback (most recent call last):", Log.Level.INFO),
+                relay("Traceback (most recent call last):", Log.Level.INFO, true));
+        // a well-formed line from another source is foreign too: it keeps its text, tagged with who relayed it
+        assertEquals("<6>worker-2[5281] 2026-11-24T17:30:01.123Z INFO  other[1] hi",
+                relay("2026-11-24T17:30:01.123Z INFO  other[1] hi", Log.Level.WARN, true).line());
+        String timestamped = relay("\tat Foo.bar(Foo.java:1)", Log.Level.WARN, false).line();
+        assertTrue(timestamped.matches("\\d{4}-.*Z WARN  worker-2\\[5281\\] \tat Foo.bar\\(Foo.java:1\\)"),
+                timestamped);
+    }
+
+    @Test
+    void foreignLinesThatNameTheirLevelKeepIt() {
+        // Spring Boot's logback pattern, Python's logging, java.util.logging's SimpleFormatter, log4j
+        assertEquals(Log.Level.INFO, relay("2026-11-30T03:22:55.503Z  INFO 1234 --- [main] o.s.b.App : Started",
+                Log.Level.WARN, true).level());
+        assertEquals(Log.Level.WARN, relay("WARNING:root:disk almost full", Log.Level.INFO, true).level());
+        assertEquals(Log.Level.ERROR, relay("SEVERE: cannot bind", Log.Level.INFO, true).level());
+        assertEquals(Log.Level.ERROR, relay("12:00:01.000 [main] ERROR com.example.App - boom", Log.Level.INFO,
+                true).level());
+        assertEquals(Log.Level.DEBUG, relay("DEBUG reading config", Log.Level.WARN, true).level());
+        // only the start of a line is searched, and only whole words
+        assertEquals(Log.Level.WARN, relay("connection to the payment service failed after 3 tries: ERROR 503",
+                Log.Level.WARN, true).level());
+        assertEquals(Log.Level.WARN, relay("INFORMATIONAL text", Log.Level.WARN, true).level());
+    }
+
+    @Test
+    void messageOfALineInHerdsFormatIsTheTextAfterTheSource() {
+        assertEquals("cannot start: boom", Log.messageOf("2026-11-24T17:30:01.123Z ERROR worker-2[5281] cannot start: boom"));
+        assertEquals("Traceback", Log.messageOf("Traceback"));
+    }
+
+    private static Log.Relayed relay(String line, Log.Level unmarked, boolean journal) {
+        return Log.relayed("worker-2", 5281, line, unmarked, journal, NOW);
+    }
+
+    @Test
+    void journalStreamMustNameTheFileOnFd2() throws Exception {
+        Map<String, Object> stderr = Files.readAttributes(Path.of("/proc/self/fd/2"), "unix:dev,ino");
+        assertTrue(Log.isJournalStream(stderr.get("dev") + ":" + stderr.get("ino")));
+        assertFalse(Log.isJournalStream(stderr.get("dev") + ":" + ((Long) stderr.get("ino") + 1)));
+        assertFalse(Log.isJournalStream(null));
+        assertFalse(Log.isJournalStream(""));
+        assertFalse(Log.isJournalStream("garbage"));
+        assertFalse(Log.isJournalStream("99999999999999999999999:1"));
+    }
+}
