@@ -9,6 +9,7 @@ import dev.herd.supervisor.admin.AdminServer;
 import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.notify.SystemdNotifier;
 import dev.herd.supervisor.os.PosixOs;
+import dev.herd.supervisor.os.ProcessLimits;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
@@ -81,6 +82,7 @@ public final class Master {
                 Log.info("listening on %s (%sprocess group %d, %d workers, app %s, admin socket %s)",
                         socket.address(), fromSystemd.isPresent() ? "socket from systemd; " : "",
                         os.processGroup(), config.workers(), config.app(), admin.path());
+                ProcessLimits.report(config.workers()).forEach(ProcessLimits.Line::log);
                 SupervisionPolicy policy = SupervisionPolicy.from(config);
                 WorkerLauncher launcher = new WorkerLauncher(os, files, events, config, policy.heartbeatTimeout(),
                         socket, lifeline.readFd(), System.getenv());
