@@ -357,17 +357,18 @@ in_ct script -qc 'stty cols 160; systemctl status --no-pager --lines=12 herd' /d
     sed 's/^/        /'
 
 check_reload() {
-    local before after mark timing rc start end old
+    local before after mark timing rc start end old environment
     before=$(worker_pids)
     mark=$(cursor)
+    environment=$(show herd Environment)
     timing=$(in_ct python3 /root/herd-test.py timed systemctl reload herd)
     rc=$?
     read -r start end <<<"$(tail -n 1 <<<"$timing")"
     after=$(worker_pids)
     echo "systemctl reload herd: exit $rc after $(((end - start) / 1000)) ms"
     # The unit sets no HERD_ADMIN_SOCKET: ExecReload's herd reload found the socket through $RUNTIME_DIRECTORY.
-    echo "ExecReload=$(show herd ExecReload | sed -n 's/.*argv\[\]=\([^;]*\) ;.*/\1/p'); the unit's Environment=" \
-        "'$(show herd Environment)'"
+    echo "ExecReload=$(show herd ExecReload | sed -n 's/.*argv\[\]=\([^;]*\) ;.*/\1/p')" \
+        "(Environment=${environment:-none}: it found the admin socket through \$RUNTIME_DIRECTORY)"
     echo "workers before: $before; right after it returned: $after"
     journal "$mark" >"$run/reload.log"
     grep -E 'reload|rolling restart|ready after' "$run/reload.log"
