@@ -9,8 +9,9 @@
 # Environment:
 #   HERD_TEST_CACHE   where the container's root file system is cached (default /var/cache/herd-test)
 #   HERD_TEST_MIRROR  the Debian mirror for debootstrap (default http://deb.debian.org/debian)
-# Exit status: 0 every check passed, 1 a check or the setup failed, 77 skipped (the reason is printed): not root,
-# or debootstrap, systemd-nspawn, nsenter or overlayfs missing, or no namespaces allowed here.
+# Exit status: 0 every check passed, 1 a check or the setup failed, 77 skipped (the reason is printed): not root
+# (or root of a user namespace only, or without CAP_SYS_ADMIN), or debootstrap, systemd-nspawn, nsenter or
+# overlayfs missing, or no namespaces allowed here.
 #
 # The root file system (debootstrap: about a minute, 400 MB) is built once per package list and reused; each
 # run boots an overlay on top of it, so the cached copy never changes. Everything the script starts (the
@@ -53,6 +54,11 @@ skip() {
 # Can it run here?
 [[ "$(uname -s)" == Linux ]] || skip "needs Linux"
 ((EUID == 0)) || skip "needs root (debootstrap, mount, systemd-nspawn)"
+# Root of a user namespace (rootless podman, unprivileged LXC) may not mount an overlay or boot a container.
+[[ "$(awk '{ print $1, $2, $3; exit }' /proc/self/uid_map)" == "0 0 4294967295" ]] ||
+    skip "runs in a user namespace (an unprivileged container?): systemd-nspawn needs the host's root"
+(((16#$(awk '/^CapEff:/ { print $2 }' /proc/self/status) >> 21) & 1)) ||
+    skip "no CAP_SYS_ADMIN (a container without privileges?): systemd-nspawn cannot run"
 for tool in debootstrap systemd-nspawn nsenter unshare mount; do
     command -v "$tool" >/dev/null ||
         skip "$tool not found (Debian: apt-get install debootstrap systemd-container util-linux)"
