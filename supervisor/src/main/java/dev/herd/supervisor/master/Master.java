@@ -11,6 +11,7 @@ import dev.herd.supervisor.notify.SystemdNotifier;
 import dev.herd.supervisor.os.Os;
 import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.os.PosixOs;
+import dev.herd.supervisor.os.ProcessLimits;
 import dev.herd.supervisor.spawn.SharedSocket;
 import dev.herd.supervisor.spawn.SocketActivation;
 import dev.herd.supervisor.spawn.WorkerLauncher;
@@ -94,6 +95,7 @@ public final class Master {
                         fromSystemd.isPresent() ? "socket from systemd; " : "", os.processGroup(), config.workers(),
                         config.workers() == 1 ? "worker" : "workers", config.worker().describe(config.app()),
                         admin.path());
+                ProcessLimits.report(config.workers()).forEach(ProcessLimits.Line::log);
                 ServiceNotifier systemd = SystemdNotifier.fromEnvironment(os, environment);
                 if (systemd != ServiceNotifier.NONE) {
                     Log.info("notifying %s", systemd);

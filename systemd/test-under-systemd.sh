@@ -1,0 +1,481 @@
+#!/usr/bin/env bash
+# herd under the real systemd: boots systemd 252 (Debian 12) as PID 1 of a systemd-nspawn container, installs
+# herd from the distribution archive exactly as the README's "Install" section says (its commands are read from
+# the README and run as they are), and checks socket activation, readiness, reload, the watchdog, the journal and
+# stop against what systemd itself reports.
+#
+# Usage (as root): systemd/test-under-systemd.sh [--keep]
+#   --keep   leave the container's files (not its processes) in the run directory for a look afterwards
+# Environment:
+#   HERD_TEST_CACHE   where the container's root file system is cached (default /var/cache/herd-test)
+#   HERD_TEST_MIRROR  the Debian mirror for debootstrap (default http://deb.debian.org/debian)
+# Exit status: 0 every check passed, 1 a check or the setup failed, 77 skipped (the reason is printed): not root
+# (or root of a user namespace only, or without CAP_SYS_ADMIN), or debootstrap, systemd-nspawn, nsenter or
+# overlayfs missing, or no namespaces allowed here.
+#
+# The root file system (debootstrap: about a minute, 400 MB) is built once per package list and reused; each
+# run boots an overlay on top of it, so the cached copy never changes. Everything the script starts (the
+# container and every process in it) is torn down on exit, on failure and on Ctrl+C alike.
+set -uo pipefail
+
+home=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+suite=bookworm
+packages=systemd,systemd-sysv,dbus,procps,python3,openjdk-17-jre-headless
+mirror=${HERD_TEST_MIRROR:-http://deb.debian.org/debian}
+cache=${HERD_TEST_CACHE:-/var/cache/herd-test}
+workers=2           # the test's herd.json; two JVMs start faster than four on a small CI machine
+keep=no
+[[ "${1:-}" == --keep ]] && keep=yes
+
+started=$SECONDS
+run=""              # the run directory: overlay layers and the merged root
+root=""             # the container's root as the host sees it
+nspawn_pid=""
+child=""           # a long step running in the background (mvn, debootstrap), so that a signal interrupts the wait
+partial=""         # a root file system being built
+ct_pid=""           # the container's PID 1 (systemd), as the host numbers it
+ct_pidns=""
+passed=()
+failed=()
+
+say() { printf '%s\n' "$*"; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+indent() { sed 's/^/      /'; }
+die() {
+    say "FAIL  setup: $*"
+    failed+=("setup: $*")
+    exit 1
+}
+skip() {
+    say "SKIP  herd under systemd: $*"
+    exit 77
+}
+
+# Can it run here?
+[[ "$(uname -s)" == Linux ]] || skip "needs Linux"
+((EUID == 0)) || skip "needs root (debootstrap, mount, systemd-nspawn)"
+# Root of a user namespace (rootless podman, unprivileged LXC) may not mount an overlay or boot a container.
+[[ "$(awk '{ print $1, $2, $3; exit }' /proc/self/uid_map)" == "0 0 4294967295" ]] ||
+    skip "runs in a user namespace (an unprivileged container?): systemd-nspawn needs the host's root"
+(((16#$(awk '/^CapEff:/ { print $2 }' /proc/self/status) >> 21) & 1)) ||
+    skip "no CAP_SYS_ADMIN (a container without privileges?): systemd-nspawn cannot run"
+for tool in debootstrap systemd-nspawn nsenter unshare mount; do
+    command -v "$tool" >/dev/null ||
+        skip "$tool not found (Debian: apt-get install debootstrap systemd-container util-linux)"
+done
+grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || skip "no overlay file system in this kernel"
+unshare --mount --pid --uts --ipc --fork true 2>/dev/null ||
+    skip "cannot create namespaces here (an unprivileged container?), so systemd-nspawn cannot run"
+
+# Teardown: always, whatever happened
+alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
+
+# Processes in the container's PID namespace, as host pids (the container's systemd and all below it).
+container_processes() {
+    [[ -n "$ct_pidns" ]] || return 0
+    local ns p
+    for p in /proc/[0-9]*; do
+        ns=$(readlink "$p/ns/pid" 2>/dev/null) || continue
+        [[ "$ns" == "$ct_pidns" ]] && echo "${p#/proc/}"
+    done
+}
+
+teardown() {
+    local status=$? deadline p left
+    trap - EXIT INT TERM
+    if alive "$child"; then
+        # Its own process group (setsid): debootstrap's dpkg and chroot children go with it.
+        kill -TERM -- "-$child" 2>/dev/null || kill -TERM "$child" 2>/dev/null
+        wait "$child" 2>/dev/null
+    fi
+    [[ -n "$partial" ]] && remove_tree "$partial"
+    if alive "$nspawn_pid"; then
+        # SIGTERM makes nspawn power the container off: systemd stops herd (SIGTERM, drain) and everything else.
+        kill -TERM "$nspawn_pid" 2>/dev/null
+        deadline=$((SECONDS + 90))
+        while alive "$nspawn_pid" && ((SECONDS < deadline)); do sleep 0.2; done
+        if alive "$nspawn_pid"; then
+            say "teardown: the container did not power off within 90 s; killing it"
+            kill -KILL "$nspawn_pid" 2>/dev/null
+        fi
+    fi
+    # Killing a PID namespace's init kills every process in it; then wait until the kernel has reaped them.
+    alive "$ct_pid" && kill -KILL "$ct_pid" 2>/dev/null
+    for p in $(container_processes); do kill -KILL "$p" 2>/dev/null; done
+    deadline=$((SECONDS + 30))
+    while [[ -n "$(container_processes)" ]] && ((SECONDS < deadline)); do sleep 0.2; done
+    wait 2>/dev/null
+    left=$(container_processes)
+    if [[ -n "$left" ]]; then
+        say "FAIL  teardown: processes of the container outlived it:"
+        ps -o pid,user,cmd -p "$(echo $left | tr ' ' ,)" | indent
+        status=1
+    fi
+    if [[ -n "$run" ]]; then
+        if [[ "$keep" == yes ]]; then
+            mountpoint -q "$run/root" && { umount "$run/root" 2>/dev/null || umount --lazy "$run/root"; }
+            say "kept the container's files in $run (what it wrote: $run/upper)"
+        else
+            remove_tree "$run"
+        fi
+    fi
+    exit "$status"
+}
+# remove_tree DIR: unmounts whatever is mounted inside DIR (deepest first: the overlay, or the proc and sys that an
+# interrupted debootstrap left), then removes it without crossing into another file system.
+remove_tree() {
+    local mnt
+    [[ -e "$1" ]] || return 0
+    for mnt in $(awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+        umount "$mnt" 2>/dev/null || umount --lazy "$mnt"
+    done
+    rm -rf --one-file-system "$1"
+}
+
+trap teardown EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Helpers
+
+# Runs a command inside the container, as root, with a clean environment.
+in_ct() {
+    nsenter -t "$ct_pid" -a -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        LANG=C.UTF-8 SYSTEMD_COLORS=0 SYSTEMD_PAGER= "$@"
+}
+
+# poll SECONDS COMMAND...: runs COMMAND until it succeeds; fails once SECONDS have passed. Polling with a
+# deadline, never a fixed sleep, is how every wait here is written.
+poll() {
+    local deadline=$((SECONDS + $1))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        ((SECONDS < deadline)) || return 1
+        sleep 0.2
+    done
+}
+
+# in_background COMMAND...: runs a long step as a child that teardown can stop; its exit status.
+in_background() {
+    setsid "$@" &
+    child=$!
+    wait "$child"
+    local status=$?
+    child=""
+    return "$status"
+}
+
+# check NAME FUNCTION: runs one check; its output is shown indented under PASS or FAIL.
+check() {
+    local name=$1 out
+    shift
+    out=$(mktemp "$run/check.XXXXXX")
+    if "$@" >"$out" 2>&1; then
+        say "PASS  $name"
+        passed+=("$name")
+    else
+        say "FAIL  $name"
+        failed+=("$name")
+    fi
+    indent <"$out"
+    rm -f "$out"
+}
+
+show() { in_ct systemctl show --value -p "$2" "$1"; }
+cursor() { in_ct python3 /root/herd-test.py cursor; }
+# journal CURSOR: herd.service's journal since CURSOR (read by the helper: systemd 252's journalctl loses an entry
+# when --after-cursor is combined with -u, systemd issue #30288).
+journal() { in_ct python3 /root/herd-test.py journal "$1"; }
+# The operator's view, the whole journal of the unit at a priority: journalctl -p PRIORITY -u herd.
+journal_at() { in_ct journalctl --no-pager --sync && in_ct journalctl --no-pager -q -o cat -p "$1" -u herd; }
+echo_client() { in_ct python3 /root/herd-test.py echo "$@"; }
+worker_pids() { in_ct python3 /root/herd-test.py worker-pids; }
+herd_ready() { in_ct python3 /root/herd-test.py ready; }
+
+# The archive
+archive=$(ls -t "$home"/supervisor/target/herd-*.tar.gz 2>/dev/null | head -n 1)
+stale=""
+if [[ -n "$archive" ]]; then
+    # What goes into the archive (supervisor/src/assembly/dist.xml): is any of it newer?
+    stale=$(find "$home/pom.xml" "$home"/{config,worker,supervisor}/pom.xml "$home"/{config,worker,supervisor}/src/main \
+        "$home/supervisor/src/assembly" "$home/bin" "$home"/systemd/herd.{service,socket,json} "$home/systemd/verify.sh" \
+        "$home/docs" "$home/README.md" -newer "$archive" -type f -print -quit 2>/dev/null)
+fi
+say "== herd under the real systemd (systemd-nspawn)"
+if [[ -z "$archive" || -n "$stale" ]]; then
+    say "building the distribution archive (mvn -B -q -DskipTests package)"
+    build_log=$(mktemp "${TMPDIR:-/tmp}/herd-package.XXXXXX")
+    if ! in_background mvn -B -q -DskipTests -f "$home/pom.xml" package >"$build_log" 2>&1; then
+        tail -n 30 "$build_log" | indent
+        rm -f "$build_log"
+        die "mvn package failed"
+    fi
+    rm -f "$build_log"
+    archive=$(ls -t "$home"/supervisor/target/herd-*.tar.gz | head -n 1)
+fi
+say "archive: ${archive#"$home"/} ($(du -h "$archive" | cut -f1))"
+
+# The root file system, built once per package list
+key=$(printf '%s %s %s\n' "$suite" minbase "$packages" | sha256sum | cut -c1-12)
+rootfs="$cache/rootfs-$key"
+mkdir -p "$cache"
+exec 9>"$cache/lock"
+flock -w 900 9 || die "another run holds $cache/lock for more than 15 minutes"
+if [[ -f "$rootfs/.complete" ]]; then
+    say "rootfs: $rootfs (cached; $suite, minbase + $packages)"
+else
+    for partial in "$cache"/rootfs-*.partial; do remove_tree "$partial"; done
+    partial="$rootfs.partial"
+    build_started=$SECONDS
+    say "rootfs: building $rootfs (debootstrap --variant=minbase $suite from $mirror)"
+    in_background debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs.partial" "$mirror" \
+        >"$cache/debootstrap.log" 2>&1 || { tail -n 20 "$cache/debootstrap.log" | indent; die "debootstrap failed"; }
+    # Nothing in the test reaches the network; an apt cache is just weight.
+    rm -rf "$rootfs.partial"/var/cache/apt/archives/*.deb "$rootfs.partial"/var/lib/apt/lists/*_Packages
+    touch "$rootfs.partial/.complete"
+    mv "$rootfs.partial" "$rootfs"
+    partial=""
+    say "rootfs: built in $((SECONDS - build_started)) s ($(du -sh "$rootfs" | cut -f1))"
+fi
+flock -u 9
+
+# Boot
+run=$(mktemp -d /var/tmp/herd-systemd-test.XXXXXX)
+mkdir "$run/upper" "$run/work" "$run/root"
+# The cached tree is the lower layer; whatever the container writes lands in this run's upper layer.
+mount -t overlay overlay -o "lowerdir=$rootfs,upperdir=$run/upper,workdir=$run/work" "$run/root" ||
+    die "cannot mount an overlay on $rootfs"
+root="$run/root"
+cp "$archive" "$root/root/"
+cp "$home/systemd/test-under-systemd.py" "$root/root/herd-test.py"
+
+boot_started=$(now_ms)
+# --register=no --keep-unit: the host's PID 1 is not systemd, so there is no machined to register with and no
+# unit to move into. --private-network: only a loopback inside; the test's clients run in the container.
+systemd-nspawn -q -D "$root" --machine="herd-test-$$" --register=no --keep-unit --private-network \
+    --console=read-only -b >"$run/console.log" 2>&1 </dev/null &
+nspawn_pid=$!
+
+# The container's PID 1 is the nspawn process's child, once it has exec'ed systemd.
+container_systemd() {
+    local pid
+    alive "$nspawn_pid" || return 1
+    for pid in $(pgrep -P "$nspawn_pid"); do
+        [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == systemd ]] && { ct_pid=$pid; return 0; }
+    done
+    return 1
+}
+poll 60 container_systemd || { tail -n 20 "$run/console.log" | indent; die "the container's systemd did not start"; }
+ct_pidns=$(readlink "/proc/$ct_pid/ns/pid")
+booted() { [[ "$(in_ct systemctl is-system-running 2>/dev/null)" =~ ^(running|degraded)$ ]]; }
+poll 120 booted || { in_ct systemctl --failed --no-legend | indent; die "the container did not finish booting"; }
+say "container: $(in_ct systemctl --version | head -n 1), booted in $(($(now_ms) - boot_started)) ms ($(in_ct systemctl is-system-running))"
+
+# Install, exactly as the README says
+install_script=$(awk '/^## Install/ { section = 1; next }
+                      section && /^## / { exit }
+                      section && /^```sh$/ { block = 1; next }
+                      block && /^```$/ { exit }
+                      block { print }' "$home/README.md")
+[[ -n "$install_script" ]] || die "no \`\`\`sh block in the README's Install section"
+say "install (the README's \"Install\" commands, run in /root with the archive beside them):"
+install_log=$(in_ct bash -c "cd /root && set -ex && $install_script" 2>&1) ||
+    { echo "$install_log" | indent; die "the README's install commands failed"; }
+echo "$install_log" | grep '^+' | sed 's/^+ /  # /'
+
+# The test's herd.json: the sample with fewer workers (a small CI machine) and a shorter drain.
+in_ct python3 - "$workers" <<'EOF' || die "cannot write /etc/herd/herd.json"
+import json, sys
+path = "/etc/herd/herd.json"
+config = json.load(open(path))
+config.update(workers=int(sys.argv[1]), gracefulTimeout="10s")
+open(path, "w").write(json.dumps(config, indent=2) + "\n")
+EOF
+
+# The checks
+say "checks:"
+
+check_socket_first() {
+    local socket service
+    socket=$(in_ct systemctl is-active herd.socket)
+    service=$(in_ct systemctl is-active herd.service)
+    echo "herd.socket $socket, listening on $(show herd.socket Listen); herd.service $service"
+    in_ct python3 /root/herd-test.py listening 9876 || return 1
+    if in_ct pgrep -u herd >/dev/null; then
+        echo "processes of user herd before the first connection:"
+        in_ct ps -o pid,cmd -u herd
+        return 1
+    fi
+    [[ "$socket" == active && "$service" == inactive ]]
+}
+check "herd.socket listens; herd.service is inactive (no herd process) before the first connection" check_socket_first
+
+service_active() { [[ "$(in_ct systemctl is-active herd.service)" == active ]]; }
+
+check_first_connection() {
+    echo_client 120 || return 1
+    # A worker serves as soon as it is ready; systemd waits for the master's READY=1, after every worker's.
+    echo "herd.service when the echo came back: $(in_ct systemctl is-active herd.service)"
+    poll 120 service_active || { echo "herd.service did not become active"; return 1; }
+    echo "herd.service: active (main pid $(show herd MainPID))"
+}
+check "the first connection activates herd and is echoed" check_first_connection
+
+check_ready() {
+    local type status exec_start active ready_ms slowest
+    type=$(show herd Type)
+    status=$(show herd StatusText)
+    exec_start=$(show herd ExecMainStartTimestampMonotonic)
+    active=$(show herd ActiveEnterTimestampMonotonic)
+    # This start's log: since the master's own "listening on" line.
+    in_ct journalctl --sync
+    in_ct journalctl --no-pager -q -o cat -u herd _SYSTEMD_INVOCATION_ID="$(show herd InvocationID)" \
+        >"$run/start.log"
+    grep -E 'listening on|ready|limits' "$run/start.log"
+    slowest=$(grep -oE 'ready after [0-9]+ ms' "$run/start.log" | grep -oE '[0-9]+' | sort -n | tail -n 1)
+    ready_ms=$(((active - exec_start) / 1000))
+    echo "Type=$type; exec to active: $ready_ms ms; slowest worker's readiness: ${slowest:-?} ms after its spawn"
+    echo "StatusText: $status"
+    # A worker is spawned after the master has started, and the master sends READY=1 only after every worker
+    # has sent its own: so the unit may turn active no sooner than the slowest worker's readiness after exec.
+    [[ "$type" == notify && -n "$slowest" ]] && ((ready_ms >= slowest)) &&
+        [[ "$status" =~ ^$workers/$workers\ workers\ ready ]] && grep -q "all $workers workers ready" "$run/start.log"
+}
+check "herd.service turns active only after READY=1, with herd's STATUS= text" check_ready
+
+check_limits() {
+    local main logged effective asked
+    main=$(show herd MainPID)
+    asked=$(show herd LimitNOFILE)
+    effective=$(in_ct awk '/^Max open files/ { print $4 }' "/proc/$main/limits")
+    logged=$(grep -m 1 'limits: open files' "$run/start.log") || { echo "no limits line in herd's start-up log"; return 1; }
+    echo "herd logged: $logged"
+    grep 'limits: .* is below' "$run/start.log"
+    echo "the unit asks LimitNOFILE=$asked; the master's /proc/$main/limits: $effective open files"
+    ((effective < asked)) && echo "(lowered by the container: its bounding set lacks CAP_SYS_RESOURCE)"
+    [[ "$logged" == *"open files $effective"* ]]
+}
+check "herd logs its effective limits at start (the container's lowered LimitNOFILE)" check_limits
+
+# On a terminal, as an operator sees it (160 columns; without a terminal systemctl prints every classpath in full).
+say "      systemctl status herd (on a 160-column terminal):"
+in_ct script -qc 'stty cols 160; systemctl status --no-pager --lines=12 herd' /dev/null </dev/null | tr -d '\r' |
+    sed 's/^/        /'
+
+check_reload() {
+    local before after mark timing rc start end old environment
+    before=$(worker_pids)
+    mark=$(cursor)
+    environment=$(show herd Environment)
+    timing=$(in_ct python3 /root/herd-test.py timed systemctl reload herd)
+    rc=$?
+    read -r start end <<<"$(tail -n 1 <<<"$timing")"
+    after=$(worker_pids)
+    echo "systemctl reload herd: exit $rc after $(((end - start) / 1000)) ms"
+    # The unit sets no HERD_ADMIN_SOCKET: ExecReload's herd reload found the socket through $RUNTIME_DIRECTORY.
+    echo "ExecReload=$(show herd ExecReload | sed -n 's/.*argv\[\]=\([^;]*\) ;.*/\1/p')" \
+        "(Environment=${environment:-none}: it found the admin socket through \$RUNTIME_DIRECTORY)"
+    echo "workers before: $before; right after it returned: $after"
+    journal "$mark" >"$run/reload.log"
+    grep -E 'reload|rolling restart|ready after' "$run/reload.log"
+    ((rc == 0)) || return 1
+    local done_at
+    done_at=$(in_ct python3 /root/herd-test.py logged-at "$mark" 'rolling restart done')
+    [[ -n "$done_at" ]] || { echo "herd's log has no 'rolling restart done' line yet"; return 1; }
+    echo "herd logged 'rolling restart done' $(((done_at - start) / 1000)) ms after systemctl reload began;" \
+        "systemctl returned $(((end - done_at) / 1000)) ms after that"
+    # The proof that it waited: when it returned, no worker from before was still in the pool.
+    for old in $before; do
+        [[ " $after " == *" $old "* ]] && { echo "worker $old was still there"; return 1; }
+    done
+    herd_ready && ((done_at <= end))
+}
+check "systemctl reload waits for the rolling reload" check_reload
+
+check "the echo still works after the reload" echo_client 30
+
+check_broken_reload() {
+    local before after mark rc errors
+    before=$(worker_pids)
+    in_ct cp /etc/herd/herd.json /root/herd.json.good
+    in_ct sh -c 'printf "{\n  \"workers\": -3\n}\n" >/etc/herd/herd.json'
+    mark=$(cursor)
+    in_ct systemctl reload herd
+    rc=$?
+    in_ct cp /root/herd.json.good /etc/herd/herd.json
+    after=$(worker_pids)
+    echo "systemctl reload herd with a broken herd.json: exit $rc"
+    echo "journalctl -u herd:"
+    journal "$mark" | indent
+    echo "workers before: $before; after: $after; herd.service $(in_ct systemctl is-active herd)"
+    errors=$(journal_at err)
+    echo "journalctl -p err -u herd: $(grep 'keeping the running configuration' <<<"$errors")"
+    ((rc != 0)) && [[ "$before" == "$after" ]] && [[ "$errors" == *"keeping the running configuration"* ]] &&
+        echo_client 30
+}
+check "a reload with a broken config fails systemctl reload; the old workers keep serving" check_broken_reload
+
+check_worker_crash() {
+    local victim
+    victim=$(worker_pids | awk '{ print $1 }')
+    in_ct kill -9 "$victim"
+    crashed() { [[ "$(journal_at warning)" == *"(pid $victim) died"* ]]; }
+    poll 30 crashed || { echo "no warning about pid $victim in journalctl -p warning -u herd"; return 1; }
+    echo "journalctl -p warning -u herd: $(journal_at warning | grep "(pid $victim)")"
+    poll 60 herd_ready || { echo "the pool did not recover"; return 1; }
+    echo "workers now: $(worker_pids)"
+}
+check "a worker's crash (kill -9) shows in journalctl -p warning -u herd" check_worker_crash
+
+check_watchdog() {
+    local master restarts mark stopped_at
+    in_ct mkdir -p /etc/systemd/system/herd.service.d
+    in_ct sh -c 'printf "[Service]\nWatchdogSec=5s\n" >/etc/systemd/system/herd.service.d/watchdog.conf'
+    in_ct systemctl daemon-reload
+    # The master reads WATCHDOG_USEC at start: restart it under the shorter watchdog.
+    in_ct systemctl restart herd || return 1
+    master=$(show herd MainPID)
+    restarts=$(show herd NRestarts)
+    echo "WatchdogUSec=$(show herd WatchdogUSec); master $master; $(show herd StatusText)"
+    mark=$(cursor)
+    in_ct kill -STOP "$master"
+    stopped_at=$(now_ms)
+    restarted() {
+        [[ "$(show herd MainPID)" != "$master" && "$(show herd MainPID)" != 0 &&
+            "$(show herd NRestarts)" -gt "$restarts" && "$(in_ct systemctl is-active herd)" == active ]]
+    }
+    poll 120 restarted || { echo "not restarted"; journal "$mark" | tail -n 20; return 1; }
+    journal "$mark" | grep -E 'Watchdog|watchdog|Main process exited|Scheduled restart|Started|all [0-9]+ workers ready'
+    echo "new master $(show herd MainPID), NRestarts=$(show herd NRestarts), active again" \
+        "$(($(now_ms) - stopped_at)) ms after the SIGSTOP"
+    if in_ct kill -0 "$master" 2>/dev/null; then
+        echo "the stopped master $master is still there"
+        return 1
+    fi
+    in_ct rm -r /etc/systemd/system/herd.service.d
+    in_ct systemctl daemon-reload
+    [[ "$(journal "$mark")" == *"Watchdog timeout"* ]] && echo_client 60
+}
+check "the watchdog (WatchdogSec=5s in a drop-in) restarts a SIGSTOPped master" check_watchdog
+
+check_stop() {
+    local left
+    in_ct systemctl stop herd || return 1
+    echo "herd.service $(in_ct systemctl is-active herd); herd.socket $(in_ct systemctl is-active herd.socket)"
+    left=$(in_ct ps -o pid=,cmd= -u herd)
+    [[ -z "$left" ]] || { echo "left behind:"; echo "$left"; return 1; }
+    echo "no process of user herd"
+    [[ "$(in_ct systemctl is-active herd.socket)" == active ]] && in_ct python3 /root/herd-test.py listening 9876
+}
+check "systemctl stop leaves no process of user herd; herd.socket keeps listening" check_stop
+
+check_reactivation() {
+    echo_client 120 || return 1
+    poll 120 service_active || { echo "herd.service did not become active"; return 1; }
+    echo "herd.service: active (main pid $(show herd MainPID))"
+}
+check "the next connection activates herd again" check_reactivation
+
+say "== ${#passed[@]} passed, ${#failed[@]} failed (in $((SECONDS - started)) s)"
+for name in "${failed[@]}"; do say "   failed: $name"; done
+((${#failed[@]} == 0))
