@@ -1,7 +1,8 @@
 """A herd worker that is not a JVM: it finds the shared listening socket on fd 0 (inetd-style), says READY=1 on
 the NOTIFY_SOCKET the master gave it (the sd_notify protocol, standard library only), and echoes every byte.
 With --make-orphan it first leaves a grandchild behind whose parent has exited, as badly behaved programs do:
-the kernel re-parents it to PID 1. SIGTERM ends it with exit 0."""
+the kernel re-parents it to PID 1. With --print-env it first prints the names of its environment variables and its
+uid. SIGTERM ends it with exit 0."""
 import os
 import signal
 import socket
@@ -16,6 +17,9 @@ if "--make-orphan" in sys.argv:
             os._exit(7)
         os._exit(0)
     os.wait()  # reaps the child; the grandchild is not ours to reap
+
+if "--print-env" in sys.argv:
+    print("env:", " ".join(sorted(os.environ)), "uid:", os.getuid(), flush=True)
 
 notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 notify.sendto(b"READY=1\nSTATUS=python echo", os.environ["NOTIFY_SOCKET"])

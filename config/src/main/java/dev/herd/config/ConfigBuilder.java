@@ -3,6 +3,7 @@ package dev.herd.config;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -98,6 +99,17 @@ public final class ConfigBuilder {
         }
         if (worker.mainClass().isEmpty() && worker.jar().isEmpty() && !worker.args().isEmpty()) {
             throw KeyConflictException.needs("worker.args", "worker.mainClass", "or \"worker.jar\"");
+        }
+        if (worker.group().isPresent() && worker.user().isEmpty()) {
+            throw KeyConflictException.needs("worker.group", "worker.user", "");
+        }
+        long execBytes = worker.env().entrySet().stream().mapToLong(e -> e.getKey().length() + e.getValue().length())
+                .sum() + java.util.stream.Stream.of(worker.jvmOptions(), worker.args(), worker.command())
+                .flatMap(List::stream).mapToLong(String::length).sum();
+        if (execBytes > ConfigValues.MAX_EXEC_TOTAL_BYTES) {
+            throw KeyConflictException.together("worker.env", "worker.args", "\"worker.env\", \"worker.jvmOptions\", "
+                    + "\"worker.args\" and \"worker.command\" hold " + execBytes + " bytes, more than the "
+                    + ConfigValues.MAX_EXEC_TOTAL_BYTES + " a worker can be started with");
         }
         if (given.contains(ConfigKeys.APP) && worker.kind() != WorkerSpec.Kind.BUILT_IN_APP) {
             throw KeyConflictException.exclusive("app", programKey(worker));

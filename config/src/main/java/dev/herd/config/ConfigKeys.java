@@ -94,6 +94,22 @@ public final class ConfigKeys {
             ValueType.environment(), Map.of(), "`{}`", ConfigKey.OnReload.APPLIED,
             "extra environment variables for each worker");
 
+    public static final ConfigKey<List<String>> WORKER_PASS_ENV = key("worker.passEnv", null,
+            ValueType.stringList(ConfigValues::checkEnvName, Optional.empty()), List.of(), "`[]`",
+            ConfigKey.OnReload.APPLIED, "names of the master's environment variables passed on to workers, besides "
+                    + "`PATH`, `HOME`, `USER`, `LOGNAME`, `LANG`, `LANGUAGE`, `LC_*`, `TZ`, `TMPDIR` and `JAVA_HOME`");
+
+    public static final ConfigKey<Optional<String>> WORKER_USER = key("worker.user", null,
+            ValueType.optional(ValueType.text("USER", ConfigValues::checkAccountName, v -> v,
+                    ConfigValues::checkAccountName)), Optional.empty(), "herd's own", ConfigKey.OnReload.APPLIED,
+            "run workers as this user (herd must run as root): they cannot use the admin socket or signal the "
+                    + "master");
+
+    public static final ConfigKey<Optional<String>> WORKER_GROUP = key("worker.group", null,
+            ValueType.optional(ValueType.text("GROUP", ConfigValues::checkAccountName, v -> v,
+                    ConfigValues::checkAccountName)), Optional.empty(), "the user's", ConfigKey.OnReload.APPLIED,
+            "run workers with this group (default: `worker.user`'s primary group); needs `worker.user`");
+
     public static final ConfigKey<Optional<String>> WORKER_MAIN_CLASS = key("worker.mainClass", null,
             ValueType.optional(ValueType.text("CLASS", ConfigValues::checkMainClass, v -> v,
                     ConfigValues::checkMainClass)), Optional.empty(), "none", ConfigKey.OnReload.APPLIED,
@@ -122,7 +138,8 @@ public final class ConfigKeys {
     public static final List<ConfigKey<?>> ALL = List.of(LISTEN, WORKERS, APP, ADMIN_SOCKET, ADMIN_GROUP,
             GRACEFUL_TIMEOUT, BACKLOG, READY_TIMEOUT, HEARTBEAT_TIMEOUT, HANG_DIAGNOSTICS, MAX_REQUESTS,
             MAX_REQUESTS_JITTER, FLAPPING_CRASHES, FLAPPING_WINDOW, LOG_FILE, PID_FILE, WORKER_JVM_OPTIONS,
-            WORKER_ENV, WORKER_MAIN_CLASS, WORKER_JAR, WORKER_CLASSPATH, WORKER_ARGS, WORKER_COMMAND);
+            WORKER_ENV, WORKER_PASS_ENV, WORKER_USER, WORKER_GROUP, WORKER_MAIN_CLASS, WORKER_JAR, WORKER_CLASSPATH,
+            WORKER_ARGS, WORKER_COMMAND);
 
     private ConfigKeys() {
     }

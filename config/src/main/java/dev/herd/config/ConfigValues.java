@@ -145,7 +145,7 @@ public final class ConfigValues {
 
     /** One argument for the worker's program; an empty argument is allowed, as in a shell's {@code ""}. */
     public static String checkArgument(String argument) {
-        return checkNoNul(argument, "a program argument");
+        return checkFitsExec(checkNoNul(argument, "a program argument"), "a program argument");
     }
 
     /**
@@ -161,6 +161,31 @@ public final class ConfigValues {
         return path;
     }
 
+    /**
+     * Linux refuses to exec a program with one argument or environment string above 128 KiB (MAX_ARG_STRLEN), or
+     * with all of them above a quarter of the stack limit (E2BIG): a worker could then never start. Each string is
+     * kept to 64 KiB, and {@link ConfigBuilder#build()} keeps all of a worker's strings together to 1 MiB.
+     */
+    public static final int MAX_EXEC_STRING_BYTES = 64 * 1024;
+    public static final int MAX_EXEC_TOTAL_BYTES = 1024 * 1024;
+
+    private static String checkFitsExec(String text, String what) {
+        if (text.length() > MAX_EXEC_STRING_BYTES / 4 && text.getBytes(StandardCharsets.UTF_8).length
+                > MAX_EXEC_STRING_BYTES) {
+            throw new InvalidValueException(text.substring(0, 16) + "...", "is not " + what + ": it is longer than "
+                    + MAX_EXEC_STRING_BYTES + " bytes");
+        }
+        return text;
+    }
+
+    /** A user or group name as /etc/passwd and /etc/group spell them (whether it exists is found at start). */
+    public static String checkAccountName(String name) {
+        if (!name.matches("[A-Za-z_][A-Za-z0-9_.-]{0,31}\\$?")) {
+            throw new InvalidValueException(name, "is not a user or group name");
+        }
+        return name;
+    }
+
     /** A worker environment variable name: {@code [A-Za-z_][A-Za-z0-9_]*}. */
     public static String checkEnvName(String name) {
         if (!ENV_NAME.matcher(name).matches()) {
@@ -172,7 +197,7 @@ public final class ConfigValues {
 
     /** A worker environment variable value; the environment of a process cannot carry NUL characters. */
     public static String checkEnvValue(String value) {
-        return checkNoNul(value, "an environment variable value");
+        return checkFitsExec(checkNoNul(value, "an environment variable value"), "an environment variable value");
     }
 
     /** One argument for the worker JVM, such as {@code -Xmx256m}; empty arguments are almost always mistakes. */
@@ -180,7 +205,7 @@ public final class ConfigValues {
         if (option.isEmpty()) {
             throw new InvalidValueException(option, "is not a JVM option: it is empty");
         }
-        return checkNoNul(option, "a JVM option");
+        return checkFitsExec(checkNoNul(option, "a JVM option"), "a JVM option");
     }
 
     /**

@@ -28,6 +28,11 @@ public class KeyConflictException extends IllegalArgumentException {
                 quote(key) + " needs " + quote(otherKey) + (condition.isEmpty() ? "" : " " + condition));
     }
 
+    /** {@code key} and {@code otherKey} together break a rule that {@code message} states. */
+    static KeyConflictException together(String key, String otherKey, String message) {
+        return new KeyConflictException(key, otherKey, message);
+    }
+
     /** The key the message is about, as a path such as {@code worker.classpath}. */
     public String key() {
         return key;

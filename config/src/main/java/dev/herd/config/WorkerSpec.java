@@ -14,6 +14,9 @@ import java.util.Optional;
  *
  * @param jvmOptions extra JVM options, such as {@code -Xmx256m}
  * @param env        extra environment variables
+ * @param passEnv    names of the master's variables passed on besides the default few
+ * @param user       the user workers run as, if not herd's own
+ * @param group      the group workers run with, if not the user's primary group
  * @param mainClass  the user's main class, such as {@code com.example.Main}, if any
  * @param jar        an executable jar, if any
  * @param classpath  jar files and directories holding {@code mainClass}; herd's worker API is added after them
@@ -23,6 +26,9 @@ import java.util.Optional;
 public record WorkerSpec(
         List<String> jvmOptions,
         Map<String, String> env,
+        List<String> passEnv,
+        Optional<String> user,
+        Optional<String> group,
         Optional<String> mainClass,
         Optional<String> jar,
         List<String> classpath,
@@ -44,6 +50,7 @@ public record WorkerSpec(
     public WorkerSpec {
         jvmOptions = List.copyOf(jvmOptions);
         env = Map.copyOf(env);
+        passEnv = List.copyOf(passEnv);
         classpath = List.copyOf(classpath);
         args = List.copyOf(args);
         command = List.copyOf(command);

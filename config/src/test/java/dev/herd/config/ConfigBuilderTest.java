@@ -2,6 +2,7 @@ package dev.herd.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,8 +33,8 @@ class ConfigBuilderTest {
         assertEquals(Duration.ofSeconds(60), config.flappingWindow());
         assertEquals(Optional.empty(), config.logFile());
         assertEquals(Optional.empty(), config.pidFile());
-        assertEquals(new WorkerSpec(List.of(), Map.of(), Optional.empty(), Optional.empty(), List.of(), List.of(),
-                List.of()), config.worker());
+        assertEquals(new WorkerSpec(List.of(), Map.of(), List.of(), Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.empty(), List.of(), List.of(), List.of()), config.worker());
         assertEquals(true, config.hangDiagnostics());
         assertEquals(WorkerSpec.Kind.BUILT_IN_APP, config.worker().kind());
         assertEquals(Optional.empty(), config.source());
@@ -88,9 +89,9 @@ class ConfigBuilderTest {
                 .set(ConfigKeys.WORKER_ARGS, List.of("--mode", ""))
                 .build();
 
-        assertEquals(new WorkerSpec(List.of("-Xmx8m"), Map.of("A", "1"), Optional.of("com.example.Main"),
-                Optional.empty(), List.of("lib/app.jar", "classes"), List.of("--mode", ""), List.of()),
-                config.worker());
+        assertEquals(new WorkerSpec(List.of("-Xmx8m"), Map.of("A", "1"), List.of(), Optional.empty(),
+                Optional.empty(), Optional.of("com.example.Main"), Optional.empty(), List.of("lib/app.jar", "classes"),
+                List.of("--mode", ""), List.of()), config.worker());
         assertEquals(WorkerSpec.Kind.MAIN_CLASS, config.worker().kind());
         assertEquals("echo", config.app());
     }
@@ -210,6 +211,40 @@ class ConfigBuilderTest {
 
     private static String buildError(ConfigBuilder builder) {
         return assertThrows(ConfigException.class, builder::build).getMessage();
+    }
+
+    @Test
+    void workersAsAnotherUserWithACleanEnvironment() throws Exception {
+        HerdConfig config = ConfigBuilder.defaults()
+                .set(ConfigKeys.WORKER_USER, Optional.of("nobody"))
+                .set(ConfigKeys.WORKER_GROUP, Optional.of("nogroup"))
+                .set(ConfigKeys.WORKER_PASS_ENV, List.of("APP_TOKEN"))
+                .build();
+
+        assertEquals(Optional.of("nobody"), config.worker().user());
+        assertEquals(Optional.of("nogroup"), config.worker().group());
+        assertEquals(List.of("APP_TOKEN"), config.worker().passEnv());
+        assertEquals("\"worker.group\" needs \"worker.user\"",
+                buildError(ConfigBuilder.defaults().set(ConfigKeys.WORKER_GROUP, Optional.of("nogroup"))));
+        assertThrows(InvalidValueException.class,
+                () -> ConfigBuilder.defaults().set(ConfigKeys.WORKER_USER, Optional.of("no body")));
+        assertThrows(InvalidValueException.class,
+                () -> ConfigBuilder.defaults().set(ConfigKeys.WORKER_PASS_ENV, List.of("1A")));
+    }
+
+    @Test
+    void aWorkerThatCouldNeverBeExecutedIsRefused() {
+        // Linux refuses to exec a string above 128 KiB (MAX_ARG_STRLEN): every spawn would fail with E2BIG.
+        String tenMegabytes = "x".repeat(10 * 1024 * 1024);
+        assertEquals("'xxxxxxxxxxxxxxxx...' is not an environment variable value: it is longer than 65536 bytes",
+                assertThrows(InvalidValueException.class, () -> ConfigBuilder.defaults()
+                        .set(ConfigKeys.WORKER_ENV, java.util.Map.of("BIG", tenMegabytes))).getMessage());
+        Map<String, String> many = new java.util.HashMap<>();
+        for (int i = 0; i < 20; i++) {
+            many.put("V" + i, "y".repeat(60 * 1024));
+        }
+        assertTrue(buildError(ConfigBuilder.defaults().set(ConfigKeys.WORKER_ENV, many))
+                .contains("more than the 1048576 a worker can be started with"));
     }
 
     @Test

@@ -240,8 +240,8 @@ class ConfigLoaderTest {
     void anUnknownWorkerKeyListsTheKnownWorkerKeys() throws Exception {
         Path file = write("{\"worker\": {\"main\": \"a.B\"}}");
 
-        assertEquals(file + ":1: unknown key \"main\" in \"worker\" (known keys: jvmOptions, env, mainClass,"
-                + " jar, classpath, args, command)", errorFor(file));
+        assertEquals(file + ":1: unknown key \"main\" in \"worker\" (known keys: jvmOptions, env, passEnv, user,"
+                + " group, mainClass, jar, classpath, args, command)", errorFor(file));
     }
 
     @Test

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class WorkerSpecTest {
 
     private static WorkerSpec spec(Optional<String> mainClass, Optional<String> jar, List<String> command) {
-        return new WorkerSpec(List.of(), Map.of(), mainClass, jar, List.of(), List.of(), command);
+        return new WorkerSpec(List.of(), Map.of(), List.of(), Optional.empty(), Optional.empty(), mainClass, jar, List.of(),
+                List.of(), command);
     }
 
     @Test
@@ -36,8 +37,8 @@ class WorkerSpecTest {
     @Test
     void copiesItsLists() {
         List<String> args = new ArrayList<>(List.of("a"));
-        WorkerSpec spec = new WorkerSpec(List.of(), Map.of(), Optional.of("a.B"), Optional.empty(), List.of(), args,
-                List.of());
+        WorkerSpec spec = new WorkerSpec(List.of(), Map.of(), List.of(), Optional.empty(), Optional.empty(),
+                Optional.of("a.B"), Optional.empty(), List.of(), args, List.of());
 
         args.add("b");
 

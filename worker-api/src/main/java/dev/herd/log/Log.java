@@ -1,9 +1,12 @@
 package dev.herd.log;
 
-import java.io.FileNotFoundException;
-import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +62,12 @@ public final class Log {
     /** Whether stderr is journald's stream; only stderr is, never a log file. */
     private static final boolean STDERR_IS_JOURNAL = isJournalStream(System.getenv("JOURNAL_STREAM"));
     private static Path filePath; // guarded by LOCK; null: stderr
-    private static PrintStream fileStream; // guarded by LOCK
+    private static OutputStream fileStream; // guarded by LOCK
+    /** Lines a failing log file (a full disk) did not take, since the last one it did; guarded by LOCK. */
+    private static long linesLost;
+    private static String lossReason; // guarded by LOCK
+    /** Where lines go in tests that capture them; guarded by LOCK. */
+    private static PrintStream captured;
 
     private Log() {
     }
@@ -71,13 +79,15 @@ public final class Log {
 
     /**
      * From now on, appends to {@code path} instead of writing to stderr (timestamped lines: a file is not the
-     * journal). The file is created if missing; its directory is not.
+     * journal). The file is created if missing; its directory is not. A symbolic link is refused, and so is a
+     * file in a directory others may write to (unless sticky): either would let someone else choose which file
+     * herd appends to, as root perhaps.
      *
-     * @throws IOException if the file cannot be opened for appending
+     * @throws IOException if the file cannot or must not be opened for appending
      */
     public static void toFile(Path path) throws IOException {
-        PrintStream next = openAppending(path);
-        PrintStream previous;
+        OutputStream next = openAppending(path);
+        OutputStream previous;
         synchronized (LOCK) {
             previous = fileStream;
             fileStream = next;
@@ -85,6 +95,36 @@ public final class Log {
         }
         if (previous != null) {
             previous.close();
+        }
+    }
+
+    /** From now on, writes to stderr again (a reload that removed the log file). */
+    public static void toStderr() throws IOException {
+        OutputStream previous;
+        synchronized (LOCK) {
+            previous = fileStream;
+            fileStream = null;
+            filePath = null;
+        }
+        if (previous != null) {
+            previous.close();
+        }
+    }
+
+    /** The log file lines go to, if not stderr. */
+    public static Optional<Path> file() {
+        synchronized (LOCK) {
+            return Optional.ofNullable(filePath);
+        }
+    }
+
+    /**
+     * For tests: every line goes to {@code target} (null: back to normal), so that a test can keep the errors it
+     * provokes out of the build's output and assert on them instead.
+     */
+    public static void capture(PrintStream target) {
+        synchronized (LOCK) {
+            captured = target;
         }
     }
 
@@ -211,22 +251,73 @@ public final class Log {
         }
     }
 
+    private static boolean journalOnStderr() {
+        return STDERR_IS_JOURNAL;
+    }
+
     private static void write(Level level, String format, Object... args) {
         emit(format(level, source, PID, args.length == 0 ? format : String.format(format, args), journalFormat(),
                 Instant.now()));
     }
 
+    /**
+     * One write per line keeps lines whole. A log file that fails (a full disk) does not stop anything: the line is
+     * counted as lost, stderr hears about it once, and when the file takes lines again the first one says how
+     * many were lost.
+     */
     private static void emit(String line) {
         synchronized (LOCK) {
-            (fileStream != null ? fileStream : System.err).println(line);
+            if (captured != null) {
+                captured.println(line);
+            } else if (fileStream == null) {
+                System.err.println(line);
+            } else {
+                writeToFile(line);
+            }
         }
     }
 
-    private static PrintStream openAppending(Path path) throws IOException {
+    private static void writeToFile(String line) {
         try {
-            return new PrintStream(new FileOutputStream(path.toFile(), true), true, StandardCharsets.UTF_8);
-        } catch (FileNotFoundException e) {
-            throw new IOException("cannot open log file " + path + ": " + e.getMessage(), e);
+            if (linesLost > 0) {
+                fileStream.write((format(Level.WARN, source, PID, linesLost + " log lines were lost: " + lossReason,
+                        false, Instant.now()) + "\n").getBytes(StandardCharsets.UTF_8));
+                linesLost = 0;
+            }
+            fileStream.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            if (linesLost++ == 0) {
+                lossReason = e.getMessage() == null ? e.toString() : e.getMessage();
+                System.err.println(format(Level.ERROR, source, PID, "writing log file " + filePath + " failed ("
+                        + lossReason + "); lines are lost until it works again", journalOnStderr(), Instant.now()));
+            }
+        }
+    }
+
+    /** How many lines the log file has not taken since it last worked. */
+    public static long linesLost() {
+        synchronized (LOCK) {
+            return linesLost;
+        }
+    }
+
+    private static OutputStream openAppending(Path path) throws IOException {
+        Path directory = path.toAbsolutePath().getParent();
+        if (directory != null && Files.isDirectory(directory)) {
+            int mode = (Integer) Files.getAttribute(directory, "unix:mode");
+            if ((mode & 0022) != 0 && (mode & 01000) == 0) {
+                throw new IOException("refusing log file " + path + ": others may write to its directory "
+                        + directory + " (mode " + Integer.toOctalString(mode & 07777) + ")");
+            }
+        }
+        try {
+            // O_NOFOLLOW: a link planted at the path is refused, never followed.
+            return Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        } catch (FileSystemException e) {
+            boolean link = Files.isSymbolicLink(path);
+            throw new IOException("cannot open log file " + path + ": " + (link ? "it is a symbolic link"
+                    : e.getReason() != null ? e.getReason() : e.toString()), e);
         }
     }
 }

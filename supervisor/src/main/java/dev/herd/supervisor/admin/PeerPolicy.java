@@ -39,8 +39,9 @@ final class PeerPolicy {
     }
 
     String describe() {
-        return "only " + ownUser.getName() + ", root" + adminGroup.map(g -> " and members of group " + g.getName())
-                .orElse("") + " may control this master";
+        boolean ownIsRoot = root.filter(ownUser::equals).isPresent();
+        return "only " + (ownIsRoot ? "root" : ownUser.getName() + ", root") + adminGroup.map(g -> " and members of "
+                + "group " + g.getName()).orElse("") + " may control this master";
     }
 
     /** Read on every check: a membership change takes effect without restarting herd. */

@@ -55,8 +55,13 @@ final class AdminClient implements AutoCloseable {
 
     static AdminClient connect(AdminPaths.Location location) throws IOException {
         Path path = location.path();
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+        try {
+            Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
             throw new NotRunningException(path, "no such file");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException("cannot use admin socket " + path + ": permission denied (only the master's user,"
+                    + " root and its adminGroup may)");
         }
         long owner = AdminPaths.checkBeforeConnecting(location);
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);

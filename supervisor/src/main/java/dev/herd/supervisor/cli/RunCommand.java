@@ -53,8 +53,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws ConfigException, java.io.IOException, InterruptedException {
         Map<ConfigKey<?>, String> flags = flagValues();
         HerdConfig config = effectiveConfig(flags);
-        return new Master(config, () -> effectiveConfig(flags), HerdVersion.current())
-                .run(config.pidFile(), config.logFile());
+        return new Master(config, () -> effectiveConfig(flags), HerdVersion.current()).run();
     }
 
     /** The flags given on the command line, by key, as typed. */

@@ -53,18 +53,21 @@ public final class Master {
     }
 
     /**
-     * Runs the master until a graceful stop completes and returns its exit code, with a pid file written once the
-     * socket is ready and removed at exit, and a log file in place of stderr (reopened on SIGUSR1).
+     * Runs the master until a graceful stop completes and returns its exit code, with the configuration's pid file
+     * written once the socket is ready and removed at exit, and its log file in place of stderr (reopened on
+     * SIGUSR1).
      *
      * @throws ConfigException if the listen host cannot be resolved or the admin group does not exist
      * @throws IOException     if a setup step fails (the address is in use, another master owns the admin
      *                         socket, ...)
      */
-    public int run(Optional<Path> pidFile, Optional<Path> logFile)
-            throws ConfigException, IOException, InterruptedException {
-        if (logFile.isPresent()) {
-            Log.toFile(logFile.get());
+    public int run() throws ConfigException, IOException, InterruptedException {
+        try (ProcessFiles files = ProcessFiles.openLog(config.logFile(), os.pid())) {
+            return run(files);
         }
+    }
+
+    private int run(ProcessFiles files) throws ConfigException, IOException, InterruptedException {
         Instant startedAt = Instant.now();
         long startedAtNanos = System.nanoTime();
         Map<String, String> environment = System.getenv();
@@ -87,7 +90,6 @@ public final class Master {
                             config.listen(), config.backlog())
                     : SharedSocket.bind(os, config.listen(), config.backlog());
                  Lifeline lifeline = Lifeline.open(os);
-                 PidFile written = pidFile.isPresent() ? PidFile.write(pidFile.get(), os.pid()) : null;
                  WorkerLauncher launcher = WorkerLauncher.open(os, (serial, notifications) -> events.add(
                          new MasterEvent.WorkerNotified(serial, notifications)), config, socket,
                          lifeline.readFd(), environment)) {
@@ -96,6 +98,7 @@ public final class Master {
                         config.workers() == 1 ? "worker" : "workers", config.worker().describe(config.app()),
                         admin.path());
                 ProcessLimits.report(config.workers()).forEach(ProcessLimits.Line::log);
+                files.writePidFile(config.pidFile());
                 ServiceNotifier systemd = SystemdNotifier.fromEnvironment(os, environment);
                 if (systemd != ServiceNotifier.NONE) {
                     Log.info("notifying %s", systemd);
@@ -103,7 +106,17 @@ public final class Master {
                 MasterInfo info = new MasterInfo(os.pid(), version, startedAt, startedAtNanos);
                 MasterLoop loop = new MasterLoop(os, launcher, systemd, config.workers(), SupervisionPolicy.from(config),
                         events, System::nanoTime, info);
-                Reloader reload = new Reloader(loop, config, reloader, socket, launcher::setConfig);
+                Reloader reload = new Reloader(loop, config, reloader, socket, new Reloader.Workers() {
+                    @Override
+                    public void check(HerdConfig next) throws ConfigException {
+                        launcher.check(next);
+                    }
+
+                    @Override
+                    public void setConfig(HerdConfig next) {
+                        launcher.setConfig(next);
+                    }
+                }, files);
                 loop.setCommands(new CommandExecutor(loop, reload, new StatusReport(loop, socketView(socket),
                         () -> reload.config().source())));
                 int exitCode = runGuarded(loop);

@@ -9,7 +9,6 @@ import dev.herd.supervisor.spawn.SharedSocket;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 
 /**
  * The one reload path, for SIGHUP and {@code herd reload} alike: re-read the config file (with the command-line
@@ -29,19 +28,26 @@ final class Reloader {
     private final MasterLoop loop;
     private final ConfigReloader source;
     private final SharedSocket socket;
-    private final Consumer<HerdConfig> spawner;
+    private final Workers workers;
+    private final ProcessFiles files;
     private HerdConfig config;
 
-    /**
-     * @param spawner receives the configuration for the workers started from now on
-     */
-    Reloader(MasterLoop loop, HerdConfig config, ConfigReloader source, SharedSocket socket,
-             Consumer<HerdConfig> spawner) {
+    /** Where the configuration for the workers started from now on goes. */
+    interface Workers {
+        /** Whether workers can be started as {@code next} asks (its worker.user, say); throws if not. */
+        void check(HerdConfig next) throws ConfigException;
+
+        void setConfig(HerdConfig next);
+    }
+
+    Reloader(MasterLoop loop, HerdConfig config, ConfigReloader source, SharedSocket socket, Workers workers,
+             ProcessFiles files) {
         this.loop = loop;
         this.config = config;
         this.source = source;
         this.socket = socket;
-        this.spawner = spawner;
+        this.workers = workers;
+        this.files = files;
     }
 
     /** The configuration new workers are started with. */
@@ -58,11 +64,17 @@ final class Reloader {
         HerdConfig next;
         try {
             next = source.reload();
+            workers.check(next);
         } catch (ConfigException | IllegalArgumentException e) {
             return refused(e.getMessage(), file);
         }
         if (!next.adminSocket().equals(config.adminSocket()) || !next.adminGroup().equals(config.adminGroup())) {
             return refused("changing adminSocket or adminGroup needs a restart of herd itself", file);
+        }
+        try {
+            files.apply(next.logFile(), next.pidFile());
+        } catch (java.io.IOException e) {
+            return refused(e.getMessage(), file);
         }
         if (loop.restarts.isReload() && next.equals(config)) {
             Log.info("reload: %s is what the reload in progress applies; joining it", next.source().get());
@@ -112,7 +124,7 @@ final class Reloader {
 
     private void apply(HerdConfig next, String reason) {
         config = next;
-        spawner.accept(next);
+        workers.setConfig(next);
         loop.setPolicy(SupervisionPolicy.from(next));
         loop.scaleTo(next.workers(), reason);
     }

@@ -121,6 +121,30 @@ public interface Os {
     /** Removes a variable from this process's C environment (what sd_listen_fds(3) does with LISTEN_*). */
     void unsetenv(String name) throws OsException;
 
+    // ---- users -------------------------------------------------------------------------------------------------
+
+    /** This process's effective uid. */
+    int effectiveUid();
+
+    /** getpwnam(3): the account of a user name, as NSS knows it; empty if there is none. */
+    Optional<Account> lookUpUser(String name);
+
+    /** getgrnam(3): the gid of a group name; empty if there is none. */
+    Optional<Integer> lookUpGroup(String name);
+
+    /** chown(2) of a file the master made, so that a worker running as another user can use it. */
+    void chown(Path path, int uid, int gid) throws OsException;
+
+    /**
+     * fchown(2) of a pipe the master made: a worker running as another user reopens its pipes through
+     * /proc/self/fd, which checks the pipe's owner like a file's.
+     */
+    void fchown(int fd, int uid, int gid) throws OsException;
+
+    /** A user account: what a worker running as it needs to know. */
+    record Account(String name, int uid, int gid, String home) {
+    }
+
     /** The two ends of a pipe. */
     record Pipe(int readFd, int writeFd) {
     }

@@ -486,6 +486,40 @@ public final class PosixOs implements Os {
         }
     }
 
+    // ---- users -------------------------------------------------------------------------------------------------
+
+    @Override
+    public int effectiveUid() {
+        return posix.geteuid();
+    }
+
+    @Override
+    public Optional<Account> lookUpUser(String name) {
+        jnr.posix.Passwd account = posix.getpwnam(name);
+        return account == null ? Optional.empty() : Optional.of(new Account(account.getLoginName(),
+                (int) account.getUID(), (int) account.getGID(), account.getHome()));
+    }
+
+    @Override
+    public Optional<Integer> lookUpGroup(String name) {
+        jnr.posix.Group group = posix.getgrnam(name);
+        return group == null ? Optional.empty() : Optional.of((int) group.getGID());
+    }
+
+    @Override
+    public void chown(Path path, int uid, int gid) throws OsException {
+        if (posix.chown(path.toString(), uid, gid) != 0) {
+            throw failure("chown(" + path + ", " + uid + ", " + gid + ")", posix.errno());
+        }
+    }
+
+    @Override
+    public void fchown(int fd, int uid, int gid) throws OsException {
+        if (posix.fchown(fd, uid, gid) != 0) {
+            throw failure("fchown(" + fd + ", " + uid + ", " + gid + ")", posix.errno());
+        }
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     private Pointer cStringArray(List<String> strings, List<Pointer> keepAlive) {

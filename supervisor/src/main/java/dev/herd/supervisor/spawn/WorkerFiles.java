@@ -49,6 +49,14 @@ final class WorkerFiles implements AutoCloseable {
         return file;
     }
 
+    /**
+     * Lets workers running as another user reach their files here (0711: they may traverse the directory, not
+     * list it; each file is then made its worker's).
+     */
+    void openToOtherUsers() throws IOException {
+        Files.setPosixFilePermissions(directory, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    }
+
     /** Where the worker's notify socket goes (a path well under the 108-byte limit of sockaddr_un). */
     Path notifySocket(int serial) {
         return directory.resolve("w" + serial + ".notify");

@@ -1,5 +1,6 @@
 package dev.herd.supervisor.spawn;
 
+import dev.herd.config.ConfigException;
 import dev.herd.config.HerdConfig;
 import dev.herd.config.WorkerSpec;
 import dev.herd.log.Log;
@@ -15,6 +16,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -29,11 +32,27 @@ import java.util.stream.Stream;
 public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 
     /**
-     * Variables meant for the master alone: a worker that inherited NOTIFY_SOCKET would talk to systemd as if it
-     * were the service, and one that inherited LISTEN_PID/LISTEN_FDS would look for sockets on fds it lacks.
+     * What a worker gets of the master's environment unless {@code worker.passEnv} names more: what a program
+     * needs to run and format text, nothing else. A secret the master was started with (a token, a password for
+     * its own scripts) stays with the master.
      */
-    private static final List<String> MASTER_ONLY_VARIABLES =
-            List.of("NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "WATCHDOG_PID", "WATCHDOG_USEC");
+    private static final Set<String> PASSED_BY_DEFAULT =
+            Set.of("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "JAVA_HOME");
+
+    /**
+     * Variables meant for the master alone, even when passEnv names them: a worker that inherited NOTIFY_SOCKET
+     * would talk to systemd as if it were the service, one that inherited LISTEN_PID/LISTEN_FDS would look for
+     * sockets on fds it lacks, and the admin socket is the master's to be controlled through.
+     */
+    private static final Set<String> MASTER_ONLY_VARIABLES = Set.of("NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS",
+            "LISTEN_FDNAMES", "WATCHDOG_PID", "WATCHDOG_USEC", "HERD_ADMIN_SOCKET", "JOURNAL_STREAM");
+
+    /** util-linux's setpriv: it sets the uid, gid and groups of a worker that runs as another user, then execs it. */
+    static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+
+    /** Who workers run as when {@code worker.user} is set. */
+    record Identity(Os.Account account, int gid) {
+    }
 
     /**
      * A worker that runs out of heap should die and be replaced, not limp on. On JDK 24 and later, jnr also needs
@@ -54,13 +73,13 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     private final String javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private final String classpath = absoluteClasspath(System.getProperty("java.class.path"));
     private HerdConfig config;
+    private Optional<Identity> identity;
 
-    private WorkerLauncher(Os os, WorkerFiles files, WorkerIo io, HerdConfig config, SharedSocket socket,
-                           int lifelineReadFd, Map<String, String> baseEnvironment) {
+    private WorkerLauncher(Os os, WorkerFiles files, WorkerIo io, SharedSocket socket, int lifelineReadFd,
+                           Map<String, String> baseEnvironment) {
         this.os = os;
         this.files = files;
         this.io = io;
-        this.config = config;
         this.socket = socket;
         this.lifelineReadFd = lifelineReadFd;
         this.baseEnvironment = baseEnvironment;
@@ -72,20 +91,73 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
      */
     public static WorkerLauncher open(Os os, WorkerIo.Listener listener, HerdConfig config, SharedSocket socket,
                                       int lifelineReadFd, Map<String, String> baseEnvironment)
-            throws IOException {
+            throws IOException, ConfigException {
+        Optional<Identity> identity = identity(os, config.worker());
         WorkerFiles files = WorkerFiles.create();
+        WorkerIo io = null;
         try {
-            return new WorkerLauncher(os, files, WorkerIo.start(os, listener), config, socket, lifelineReadFd,
-                    baseEnvironment);
-        } catch (OsException e) {
+            io = WorkerIo.start(os, listener);
+            WorkerLauncher launcher = new WorkerLauncher(os, files, io, socket, lifelineReadFd, baseEnvironment);
+            launcher.apply(config, identity);
+            return launcher;
+        } catch (IOException e) {
+            if (io != null) {
+                io.close();
+            }
             files.close();
             throw e;
         }
     }
 
-    /** The configuration for workers started from now on (a reload). */
+    /**
+     * Checks that a configuration's workers can be started as it asks (its worker.user exists, herd may switch to
+     * it), for a reload to refuse it before anything changes.
+     */
+    public void check(HerdConfig next) throws ConfigException {
+        identity(os, next.worker());
+    }
+
+    /** The configuration for workers started from now on (a reload); {@link #check} passed it. */
     public void setConfig(HerdConfig next) {
+        try {
+            apply(next, identity(os, next.worker()));
+        } catch (ConfigException | IOException e) {
+            throw new IllegalStateException("a checked configuration failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void apply(HerdConfig next, Optional<Identity> nextIdentity) throws IOException {
+        if (nextIdentity.isPresent()) {
+            // The worker opens its counters file and, for a command, its notify socket by path, and reopens its
+            // lifeline through /proc/self/fd: all of it must be the worker user's to open.
+            files.openToOtherUsers();
+            os.fchown(lifelineReadFd, nextIdentity.get().account().uid(), nextIdentity.get().gid());
+        }
         config = next;
+        identity = nextIdentity;
+    }
+
+    /** Resolves worker.user and worker.group, or says why the workers cannot run as them. */
+    static Optional<Identity> identity(Os os, WorkerSpec worker) throws ConfigException {
+        if (worker.user().isEmpty()) {
+            return Optional.empty();
+        }
+        String user = worker.user().get();
+        Os.Account account = os.lookUpUser(user).orElseThrow(() -> new ConfigException(
+                "\"worker.user\": no user named '" + user + "' on this machine"));
+        int gid = account.gid();
+        if (worker.group().isPresent()) {
+            gid = os.lookUpGroup(worker.group().get()).orElseThrow(() -> new ConfigException(
+                    "\"worker.group\": no group named '" + worker.group().get() + "' on this machine"));
+        }
+        if (os.effectiveUid() != 0 && account.uid() != os.effectiveUid()) {
+            throw new ConfigException("\"worker.user\": herd runs as uid " + os.effectiveUid()
+                    + " and can start workers as " + user + " (uid " + account.uid() + ") only when it runs as root");
+        }
+        if (!java.nio.file.Files.isExecutable(SETPRIV)) {
+            throw new ConfigException("\"worker.user\" needs " + SETPRIV + " (Debian's util-linux), which is missing");
+        }
+        return Optional.of(new Identity(account, gid));
     }
 
     @Override
@@ -106,6 +178,10 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
             Os.Pipe stdout = track(opened, os.pipe());
             Os.Pipe stderr = track(opened, os.pipe());
             WorkerSpec worker = config.worker();
+            if (identity.isPresent()) {
+                giveTo(identity.get(), statsFile, notifyPath, notifyPipe.writeFd(), stdout.writeFd(),
+                        stderr.writeFd());
+            }
             int pid;
             try {
                 pid = os.spawn(requestFor(slot, worker, statsFile, notifyPath,
@@ -162,6 +238,16 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         }
     }
 
+    /** Makes a worker's files and pipes its user's, so that a worker running as that user can open them. */
+    private void giveTo(Identity who, Path statsFile, Path notifySocket, int... pipes) throws OsException {
+        int uid = who.account().uid();
+        os.chown(statsFile, uid, who.gid());
+        os.chown(notifySocket, uid, who.gid());
+        for (int pipe : pipes) {
+            os.fchown(pipe, uid, who.gid());
+        }
+    }
+
     SpawnRequest requestFor(int slot, WorkerSpec worker, Path statsFile, Path notifySocket,
                             List<Integer> descriptors) {
         List<String> argv = switch (worker.kind()) {
@@ -175,9 +261,11 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
             case JAR -> javaArgv(slot, worker, concat(List.of("-jar", worker.jar().orElseThrow()), worker.args()));
             case COMMAND -> worker.command();
         };
-        Map<String, String> environment = new HashMap<>(baseEnvironment);
-        MASTER_ONLY_VARIABLES.forEach(environment::remove);
-        environment.putAll(worker.env());
+        if (identity.isPresent()) {
+            argv = concat(List.of(SETPRIV.toString(), "--reuid=" + identity.get().account().uid(),
+                    "--regid=" + identity.get().gid(), "--init-groups", "--"), argv);
+        }
+        Map<String, String> environment = environmentFor(worker);
         environment.put(WorkerContract.SLOT, Integer.toString(slot));
         environment.put(WorkerContract.MASTER_PID, Integer.toString(os.pid()));
         environment.put(WorkerContract.STATS_FILE, statsFile.toString());
@@ -188,6 +276,24 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
             environment.put(WorkerContract.WATCHDOG_USEC, Long.toString(config.heartbeatTimeout().toNanos() / 1000));
         }
         return new SpawnRequest(argv.get(0), argv, environment, descriptors);
+    }
+
+    /** A clean environment: the few variables every program expects, those passEnv names, and worker.env. */
+    private Map<String, String> environmentFor(WorkerSpec worker) {
+        Map<String, String> environment = new HashMap<>();
+        baseEnvironment.forEach((name, value) -> {
+            if (PASSED_BY_DEFAULT.contains(name) || name.startsWith("LC_") || worker.passEnv().contains(name)) {
+                environment.put(name, value);
+            }
+        });
+        identity.ifPresent(who -> {
+            environment.put("USER", who.account().name());
+            environment.put("LOGNAME", who.account().name());
+            environment.put("HOME", who.account().home());
+        });
+        MASTER_ONLY_VARIABLES.forEach(environment::remove);
+        environment.putAll(worker.env());
+        return environment;
     }
 
     private List<String> javaArgv(int slot, WorkerSpec worker, List<String> programAndArgs) {

@@ -253,4 +253,29 @@ final class FakeOs implements Os {
     public void unsetenv(String name) {
         throw notFaked();
     }
+
+    @Override
+    public int effectiveUid() {
+        return 0;
+    }
+
+    @Override
+    public Optional<Account> lookUpUser(String name) {
+        throw notFaked();
+    }
+
+    @Override
+    public Optional<Integer> lookUpGroup(String name) {
+        throw notFaked();
+    }
+
+    @Override
+    public void chown(Path path, int uid, int gid) {
+        throw notFaked();
+    }
+
+    @Override
+    public void fchown(int fd, int uid, int gid) {
+        throw notFaked();
+    }
 }
