@@ -64,6 +64,12 @@ public final class ConfigKeys {
             ValueType.wholeNumber(0, Integer.MAX_VALUE), 0, "`0` (off)", ConfigKey.OnReload.APPLIED,
             "replace a worker after N requests/connections, its replacement ready first");
 
+    public static final ConfigKey<Optional<Long>> MAX_WORKER_MEMORY = key("maxWorkerMemory", "--max-worker-memory",
+            ValueType.optional(ValueType.text("SIZE", text -> checkWorkerMemory(text, Sizes.parse(text)), Sizes::format,
+                    bytes -> checkWorkerMemory(Sizes.format(bytes), bytes))), Optional.empty(), "off",
+            ConfigKey.OnReload.APPLIED, "replace a worker whose resident memory stays above this (`512MB`, `2GB`; "
+                    + "16MB..1TB), its replacement ready first");
+
     public static final ConfigKey<Integer> MAX_REQUESTS_JITTER = key("maxRequestsJitter", null,
             ValueType.wholeNumber(0, Integer.MAX_VALUE), 0, "`0`", ConfigKey.OnReload.APPLIED,
             "add a random 0..N to each worker's limit so they do not recycle at once; needs `maxRequests`");
@@ -85,6 +91,11 @@ public final class ConfigKeys {
     public static final ConfigKey<Optional<Path>> PID_FILE = key("pidFile", "--pid-file",
             ValueType.optional(filePath()), Optional.empty(), "none", ConfigKey.OnReload.APPLIED,
             "file the master writes its pid to (atomically: temporary file and rename), removed at exit");
+
+    public static final ConfigKey<Optional<ListenAddress>> METRICS_LISTEN = key("metricsListen", "--metrics-listen",
+            ValueType.optional(ValueType.text("HOST:PORT", ListenAddress::parse, ListenAddress::toString, v -> v)),
+            Optional.empty(), "off", ConfigKey.OnReload.NEEDS_RESTART,
+            "serve Prometheus metrics at `http://HOST:PORT/metrics` (docs/operations.md)");
 
     public static final ConfigKey<List<String>> WORKER_JVM_OPTIONS = key("worker.jvmOptions", null,
             ValueType.stringList(ConfigValues::checkJvmOption, Optional.empty()), List.of(), "`[]`",
@@ -137,7 +148,7 @@ public final class ConfigKeys {
     /** Every key, in the order of the docs. */
     public static final List<ConfigKey<?>> ALL = List.of(LISTEN, WORKERS, APP, ADMIN_SOCKET, ADMIN_GROUP,
             GRACEFUL_TIMEOUT, BACKLOG, READY_TIMEOUT, HEARTBEAT_TIMEOUT, HANG_DIAGNOSTICS, MAX_REQUESTS,
-            MAX_REQUESTS_JITTER, FLAPPING_CRASHES, FLAPPING_WINDOW, LOG_FILE, PID_FILE, WORKER_JVM_OPTIONS,
+            MAX_REQUESTS_JITTER, MAX_WORKER_MEMORY, FLAPPING_CRASHES, FLAPPING_WINDOW, LOG_FILE, PID_FILE, METRICS_LISTEN, WORKER_JVM_OPTIONS,
             WORKER_ENV, WORKER_PASS_ENV, WORKER_USER, WORKER_GROUP, WORKER_MAIN_CLASS, WORKER_JAR, WORKER_CLASSPATH,
             WORKER_ARGS, WORKER_COMMAND);
 
@@ -186,6 +197,13 @@ public final class ConfigKeys {
         return ValueType.text("DURATION", text -> ConfigValues.checkDuration(text, Durations.parse(text), min, max,
                 range), Durations::format, value -> ConfigValues.checkDuration(ConfigValues.shown(value), value, min, max,
                 range));
+    }
+
+    private static long checkWorkerMemory(String shown, long bytes) {
+        if (bytes < (16L << 20) || bytes > (1L << 40)) {
+            throw new InvalidValueException(shown, "is not a size from 16MB to 1TB");
+        }
+        return bytes;
     }
 
     private static ValueType<Path> filePath() {

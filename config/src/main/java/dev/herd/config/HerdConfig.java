@@ -96,6 +96,11 @@ public final class HerdConfig {
         return get(ConfigKeys.MAX_REQUESTS_JITTER);
     }
 
+    /** The resident memory above which a worker is recycled; empty: no limit. */
+    public Optional<Long> maxWorkerMemory() {
+        return get(ConfigKeys.MAX_WORKER_MEMORY);
+    }
+
     public int flappingCrashes() {
         return get(ConfigKeys.FLAPPING_CRASHES);
     }
@@ -110,6 +115,10 @@ public final class HerdConfig {
 
     public Optional<Path> pidFile() {
         return get(ConfigKeys.PID_FILE);
+    }
+
+    public Optional<ListenAddress> metricsListen() {
+        return get(ConfigKeys.METRICS_LISTEN);
     }
 
     /** How worker processes are started: the {@code worker.*} keys. */

@@ -233,7 +233,8 @@ class ConfigLoaderTest {
 
         assertEquals(file + ":7: unknown key \"wokers\" (known keys: listen, workers, app, adminSocket, adminGroup,"
                 + " gracefulTimeout, backlog, readyTimeout, heartbeatTimeout, hangDiagnostics, maxRequests, maxRequestsJitter,"
-                + " flappingCrashes, flappingWindow, logFile, pidFile, worker)", errorFor(file));
+                + " maxWorkerMemory, flappingCrashes, flappingWindow, logFile, pidFile, metricsListen, worker)",
+                errorFor(file));
     }
 
     @Test

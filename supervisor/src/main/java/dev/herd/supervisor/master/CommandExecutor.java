@@ -6,6 +6,8 @@ import dev.herd.supervisor.admin.AdminCommand;
 import dev.herd.supervisor.admin.AdminException;
 import dev.herd.supervisor.admin.AdminReply;
 import dev.herd.supervisor.admin.AdminRequest;
+import dev.herd.supervisor.metrics.PoolReading;
+import java.util.Map;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
@@ -42,6 +44,16 @@ final class CommandExecutor {
             result = CompletableFuture.completedFuture(internal(e));
         }
         result.whenComplete((answer, failure) -> reply.complete(failure == null ? answer : internal(failure)));
+    }
+
+    /** A metrics scrape's reading: the status, and the restarts by reason (every reason, zeros included). */
+    PoolReading reading() {
+        Map<String, Long> restarts = new java.util.LinkedHashMap<>();
+        Map<RestartReason, Long> counted = loop.pool.restartCounts();
+        for (RestartReason reason : RestartReason.values()) {
+            restarts.put(reason.label(), counted.getOrDefault(reason, 0L));
+        }
+        return new PoolReading(status.take(), restarts);
     }
 
     /** SIGHUP: the same reload as {@code herd reload}; its end is only logged. */

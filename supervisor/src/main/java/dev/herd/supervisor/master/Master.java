@@ -6,6 +6,8 @@ import dev.herd.config.ListenAddress;
 import dev.herd.log.Log;
 import dev.herd.supervisor.admin.AdminPaths;
 import dev.herd.supervisor.admin.AdminServer;
+import dev.herd.supervisor.metrics.MetricsServer;
+import dev.herd.supervisor.metrics.PoolReading;
 import dev.herd.supervisor.notify.ServiceNotifier;
 import dev.herd.supervisor.notify.SystemdNotifier;
 import dev.herd.supervisor.os.Os;
@@ -24,6 +26,9 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
@@ -119,10 +124,15 @@ public final class Master {
                 }, files);
                 loop.setCommands(new CommandExecutor(loop, reload, new StatusReport(loop, socketView(socket),
                         () -> reload.config().source())));
-                int exitCode = runGuarded(loop);
-                launcher.awaitOutputs(Duration.ofSeconds(1));
-                Log.info("stopped");
-                return exitCode;
+                try (MetricsServer metrics = startMetrics(config.metricsListen(), events)) {
+                    if (metrics != null) {
+                        loop.restarts.onReloadTimed(metrics::reloadTook);
+                    }
+                    int exitCode = runGuarded(loop);
+                    launcher.awaitOutputs(Duration.ofSeconds(1));
+                    Log.info("stopped");
+                    return exitCode;
+                }
             }
         }
     }
@@ -139,6 +149,25 @@ public final class Master {
             loop.killAllAfterFailure();
             return EXIT_LOOP_FAILED;
         }
+    }
+
+    /** The metrics server, when metricsListen asks for one; each scrape reads the pool through the loop. */
+    private static MetricsServer startMetrics(Optional<ListenAddress> listen, BlockingQueue<MasterEvent> events)
+            throws IOException {
+        if (listen.isEmpty()) {
+            return null;
+        }
+        MetricsServer metrics = MetricsServer.start(listen.get(), timeout -> {
+            CompletableFuture<PoolReading> reading = new CompletableFuture<>();
+            events.add(new MasterEvent.MetricsRequested(reading));
+            try {
+                return reading.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("reading the pool failed: " + e.getCause(), e.getCause());
+            }
+        });
+        Log.info("metrics on http://%s:%d/metrics", listen.get().host(), metrics.port());
+        return metrics;
     }
 
     private static StatusReport.Socket socketView(SharedSocket socket) {

@@ -2,6 +2,7 @@ package dev.herd.supervisor.master;
 
 import dev.herd.supervisor.admin.AdminReply;
 import dev.herd.supervisor.admin.AdminRequest;
+import dev.herd.supervisor.metrics.PoolReading;
 import dev.herd.supervisor.os.Signal;
 import dev.herd.supervisor.spawn.Notification;
 import java.util.List;
@@ -27,6 +28,10 @@ public sealed interface MasterEvent {
      * pipe were made for, so a worker cannot speak for another.
      */
     record WorkerNotified(int serial, List<Notification> notifications) implements MasterEvent {
+    }
+
+    /** A metrics scrape wants a reading of the pool; the loop completes {@code reading} at once. */
+    record MetricsRequested(CompletableFuture<PoolReading> reading) implements MasterEvent {
     }
 
     /** A valid admin request; the loop completes {@code reply} when the command's work is done. */

@@ -57,7 +57,7 @@ public final class MasterLoop {
         this.desiredWorkers = desiredWorkers;
         this.policy = policy;
         this.service = new ServiceReporter(notifier, this::summary, clock.getAsLong());
-        this.restarts = new RestartDriver(this.service);
+        this.restarts = new RestartDriver(this.service, clock);
         this.supervisor = new Supervisor(this, pool);
         this.reapsOrphans = os.pid() == 1;
     }
@@ -88,6 +88,8 @@ public final class MasterLoop {
         guarded("checking deadlines", supervisor::actOnDeadlines);
         if (!stopping) {
             guarded("recycling", () -> restarts.recycleWorkersAtTheirLimit(pool, desiredWorkers, now()));
+            guarded("checking memory", () -> restarts.recycleWorkersOverMemory(pool, os, desiredWorkers,
+                    policy.maxWorkerMemory(), now()));
             guarded("advancing the rolling restart",
                     () -> restarts.advance(pool, desiredWorkers, policy, now(), wallNow()));
             guarded("reconciling", this::reconcile);
@@ -116,6 +118,12 @@ public final class MasterLoop {
         } else if (event instanceof MasterEvent.WorkerNotified notified) {
             pool.bySerial(notified.serial()).ifPresent(worker -> // absent: reaped meanwhile
                     notified.notifications().forEach(n -> supervisor.notified(worker, n)));
+        } else if (event instanceof MasterEvent.MetricsRequested requested) {
+            if (commands == null) {
+                requested.reading().completeExceptionally(new IllegalStateException("no status report"));
+            } else {
+                requested.reading().complete(commands.reading());
+            }
         } else if (event instanceof MasterEvent.AdminRequested requested) {
             if (commands == null) {
                 requested.reply().complete(new AdminException(AdminException.INTERNAL, "no admin commands")

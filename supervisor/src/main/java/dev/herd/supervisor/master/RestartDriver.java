@@ -1,7 +1,10 @@
 package dev.herd.supervisor.master;
 
 import dev.herd.log.Log;
+import dev.herd.supervisor.os.Os;
 import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.os.ProcessStats;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -10,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Rolling restarts (admin restart, reload, SIGHUP) and recycling (maxRequests): the slots still to replace, one
@@ -29,6 +33,9 @@ final class RestartDriver {
     }
 
     private final ServiceReporter service;
+    private final LongSupplier clock;
+    private Consumer<Duration> reloadTimes = took -> { };
+    private long reloadStartedNanos;
     private final Deque<Step> steps = new ArrayDeque<>();
     private final List<CompletableFuture<Outcome>> waiters = new ArrayList<>();
     private final List<Consumer<Outcome>> whenDone = new ArrayList<>();
@@ -37,8 +44,14 @@ final class RestartDriver {
     private boolean reload;
     private boolean active;
 
-    RestartDriver(ServiceReporter service) {
+    RestartDriver(ServiceReporter service, LongSupplier clock) {
         this.service = service;
+        this.clock = clock;
+    }
+
+    /** Where the duration of each finished reload goes (the metrics' histogram). */
+    void onReloadTimed(Consumer<Duration> times) {
+        reloadTimes = times;
     }
 
     boolean active() {
@@ -57,6 +70,7 @@ final class RestartDriver {
     CompletableFuture<Outcome> restart(List<Integer> slots, int replaceBefore, RestartReason reason, long nowNanos) {
         if (reason == RestartReason.RELOAD && !reload) {
             reload = true;
+            reloadStartedNanos = nowNanos;
             service.reloading(nowNanos);
         }
         CompletableFuture<Outcome> outcome = join();
@@ -101,6 +115,40 @@ final class RestartDriver {
                 if (served >= worker.servedLimit()) {
                     Log.info("%s has served %d (its limit is %d); replacing it", worker, served, worker.servedLimit());
                     add(new Step(slot.number(), worker.serial() + 1, RestartReason.RECYCLE));
+                }
+            }
+        }
+    }
+
+    /** How often a ready worker's resident memory is read, give or take a random fifth so that none align. */
+    static final long MEMORY_CHECK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    /** Checks in a row over the limit before a worker is recycled: a moment's peak (a GC) is not enough. */
+    static final int MEMORY_CHECKS_OVER = 2;
+
+    /**
+     * maxWorkerMemory: a worker whose resident memory stays above the limit is replaced like at maxRequests, its
+     * replacement ready first. Memory is read from /proc every 10 s or so per worker, at jittered times.
+     */
+    void recycleWorkersOverMemory(WorkerPool pool, Os os, int desired, long limitBytes, long nowNanos) {
+        if (limitBytes == 0) {
+            return;
+        }
+        for (Slot slot : pool.slots().headMap(desired + 1).values()) {
+            if (slot.backingOff(nowNanos)) {
+                continue;
+            }
+            for (WorkerHandle worker : slot.workers()) {
+                if (worker.state() != WorkerState.READY || covers(worker)
+                        || !worker.memoryCheckDue(nowNanos, MEMORY_CHECK_NANOS)) {
+                    continue;
+                }
+                long resident = os.processStats(worker.pid()).map(ProcessStats::residentBytes).orElse(0L);
+                long jitter = java.util.concurrent.ThreadLocalRandom.current().nextLong(MEMORY_CHECK_NANOS / 5);
+                int over = worker.memoryChecked(resident > limitBytes, nowNanos + MEMORY_CHECK_NANOS + jitter);
+                if (over >= MEMORY_CHECKS_OVER) {
+                    Log.info("%s has used %d MB of memory for %d checks (its limit is %d MB); replacing it", worker,
+                            resident >> 20, over, limitBytes >> 20);
+                    add(new Step(slot.number(), worker.serial() + 1, RestartReason.MEMORY));
                 }
             }
         }
@@ -202,6 +250,7 @@ final class RestartDriver {
         done.forEach(waiter -> waiter.complete(outcome));
         if (wasReload) {
             service.reloadDone();
+            reloadTimes.accept(Duration.ofNanos(clock.getAsLong() - reloadStartedNanos));
         }
     }
 

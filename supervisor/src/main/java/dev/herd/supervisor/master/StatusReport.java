@@ -80,7 +80,7 @@ final class StatusReport {
         // A flapping slot's worker shows backoff until it is ready: it is the one that keeps dying.
         String state = backoff && worker.state() == WorkerState.STARTING ? "backoff" : worker.state().label();
         WorkerSpawner.Counters counters = loop.pool.counters(worker);
-        Optional<ProcessStats> process = ProcessStats.of(worker.pid());
+        Optional<ProcessStats> process = loop.os().processStats(worker.pid());
         return new WorkerRow(worker.slot(), firstOfSlot, Optional.of(worker.pid()), state,
                 Optional.of(info.wallAt(worker.startedAtNanos())),
                 worker.readyAfterNanos().map(n -> OptionalLong.of(TimeUnit.NANOSECONDS.toMillis(n)))

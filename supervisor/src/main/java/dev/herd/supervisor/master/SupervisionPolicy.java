@@ -16,6 +16,7 @@ import java.time.Duration;
  * @param flappingCrashes   more crashes than this within {@code flappingWindow} put a slot in state backoff
  * @param flappingWindow    the window the flapping rule counts crashes in
  * @param hangDiagnostics   whether a hung JVM worker gets SIGQUIT (a thread dump in the log) before SIGKILL
+ * @param maxWorkerMemory   resident memory above which a worker is recycled (0: no limit)
  */
 record SupervisionPolicy(
         Duration gracefulTimeout,
@@ -25,17 +26,18 @@ record SupervisionPolicy(
         long maxRequestsJitter,
         int flappingCrashes,
         Duration flappingWindow,
-        boolean hangDiagnostics) {
+        boolean hangDiagnostics,
+        long maxWorkerMemory) {
 
     /** The policy a configuration asks for. */
     static SupervisionPolicy from(HerdConfig config) {
         return new SupervisionPolicy(config.gracefulTimeout(), config.readyTimeout(), config.heartbeatTimeout(),
                 config.maxRequests(), config.maxRequestsJitter(), config.flappingCrashes(), config.flappingWindow(),
-                config.hangDiagnostics());
+                config.hangDiagnostics(), config.maxWorkerMemory().orElse(0L));
     }
 
     SupervisionPolicy withGraceful(Duration timeout) {
         return new SupervisionPolicy(timeout, readyTimeout, heartbeatTimeout, maxRequests, maxRequestsJitter,
-                flappingCrashes, flappingWindow, hangDiagnostics);
+                flappingCrashes, flappingWindow, hangDiagnostics, maxWorkerMemory);
     }
 }

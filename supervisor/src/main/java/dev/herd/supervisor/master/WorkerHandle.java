@@ -46,6 +46,8 @@ public final class WorkerHandle {
     private String statusText;
     private RestartReason leaving;
     private String killedBecause;
+    private long nextMemoryCheckNanos;
+    private int memoryChecksOver;
 
     /**
      * @param servedLimit           how much this worker may serve before it is recycled (0: no limit)
@@ -220,6 +222,23 @@ public final class WorkerHandle {
         if (leaving == null) {
             leaving = reason;
         }
+    }
+
+    /** Whether its memory is due for a check; the first comes a check interval after it started. */
+    boolean memoryCheckDue(long nowNanos, long intervalNanos) {
+        if (nextMemoryCheckNanos == 0) {
+            nextMemoryCheckNanos = startedAtNanos + intervalNanos;
+        }
+        return nowNanos - nextMemoryCheckNanos >= 0;
+    }
+
+    /**
+     * Records one memory check and schedules the next; returns how many checks in a row found it over the limit.
+     */
+    int memoryChecked(boolean over, long nextCheckNanos) {
+        nextMemoryCheckNanos = nextCheckNanos;
+        memoryChecksOver = over ? memoryChecksOver + 1 : 0;
+        return memoryChecksOver;
     }
 
     void exited() {

@@ -42,6 +42,9 @@ public interface Os {
     /** The pids of this process's children, whoever started them (orphans re-parented to PID 1 included). */
     List<Integer> children();
 
+    /** A process's resident memory and CPU time (from /proc); empty once it has gone. */
+    Optional<ProcessStats> processStats(int pid);
+
     // ---- descriptors -------------------------------------------------------------------------------------------
 
     /** A pipe with both ends close-on-exec. */

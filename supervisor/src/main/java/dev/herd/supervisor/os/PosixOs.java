@@ -192,6 +192,11 @@ public final class PosixOs implements Os {
         }
     }
 
+    @Override
+    public Optional<ProcessStats> processStats(int pid) {
+        return ProcessStats.of(pid);
+    }
+
     private static boolean descendsFrom(ProcessHandle process, long ancestor) {
         for (Optional<ProcessHandle> parent = process.parent(); parent.isPresent(); parent = parent.get().parent()) {
             if (parent.get().pid() == ancestor) {

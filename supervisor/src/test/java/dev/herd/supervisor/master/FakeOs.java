@@ -4,6 +4,7 @@ import dev.herd.supervisor.os.ExitStatus;
 import dev.herd.supervisor.os.ListenQueue;
 import dev.herd.supervisor.os.Os;
 import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.os.ProcessStats;
 import dev.herd.supervisor.os.ReapResult;
 import dev.herd.supervisor.os.Signal;
 import dev.herd.supervisor.os.SpawnRequest;
@@ -41,6 +42,18 @@ final class FakeOs implements Os {
     private final CountDownLatch groupSignalled = new CountDownLatch(1);
     private ExitStatus exitOnGroupSignal;
     private OsException groupSignalFailure;
+
+    private final Map<Integer, ProcessStats> stats = new HashMap<>();
+
+    /** What /proc says about the process with this pid from now on. */
+    synchronized void setStats(int childPid, ProcessStats processStats) {
+        stats.put(childPid, processStats);
+    }
+
+    @Override
+    public synchronized Optional<ProcessStats> processStats(int childPid) {
+        return Optional.ofNullable(stats.get(childPid));
+    }
 
     /** Makes the master PID 1, as in a container. */
     synchronized void runAsPid1() {

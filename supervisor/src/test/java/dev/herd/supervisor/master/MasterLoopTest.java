@@ -47,7 +47,7 @@ class MasterLoopTest {
     private long nowNanos = TimeUnit.HOURS.toNanos(1);
     /** Most tests are not about readiness or heartbeats: generous limits keep those rules out of their way. */
     private SupervisionPolicy policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO,
-            0, 0, 5, Duration.ofSeconds(60), true);
+            0, 0, 5, Duration.ofSeconds(60), true, 0);
     private ServiceNotifier notifier = ServiceNotifier.NONE;
     private MasterLoop loop;
 
@@ -735,7 +735,7 @@ class MasterLoopTest {
     @Test
     void aWorkerThatServedMaxRequestsIsReplacedWithItsReplacementReadyFirst() {
         policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO, 100, 0, 5,
-                Duration.ofSeconds(60), true);
+                Duration.ofSeconds(60), true, 0);
         startReadyLoop(1);
         int old = pidIn(1);
 
@@ -756,7 +756,7 @@ class MasterLoopTest {
     @Test
     void jitterSpreadsTheLimitsWithinTheConfiguredRange() {
         policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO, 100, 50, 5,
-                Duration.ofSeconds(60), true);
+                Duration.ofSeconds(60), true, 0);
         startLoop(40);
         List<Long> limits = slots().values().stream().map(slot -> slot.workers().get(0).servedLimit()).toList();
 
@@ -769,7 +769,7 @@ class MasterLoopTest {
     @Test
     void aSlotWithMoreCrashesThanAllowedWithinTheWindowIsFlappingUntilTheyAgeOut() {
         policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO, 0, 0, 3,
-                Duration.ofSeconds(60), true);
+                Duration.ofSeconds(60), true, 0);
         startLoop(1);
         Slot slot = slots().get(1);
         for (int crash = 1; crash <= 3; crash++) {
@@ -856,7 +856,7 @@ class MasterLoopTest {
 
     private static SupervisionPolicy policyWith(Duration readyTimeout, Duration heartbeatTimeout) {
         return new SupervisionPolicy(GRACEFUL_TIMEOUT, readyTimeout, heartbeatTimeout, 0, 0, 5,
-                Duration.ofSeconds(60), true);
+                Duration.ofSeconds(60), true, 0);
     }
 
     /** Starts the loop and has every worker report READY=1. */
