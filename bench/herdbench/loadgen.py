@@ -22,7 +22,8 @@ class Wrk:
     """wrk against url for at most seconds (stopped earlier with stop()); with series, a Lua script writes its
     per-second or per-request data there."""
 
-    def __init__(self, bench, url, seconds, threads=2, connections=64, script=None, series=None, origin=None):
+    def __init__(self, bench, url, seconds, threads=2, connections=64, script=None, series=None, origin=None,
+                 label="wrk"):
         self.argv = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--latency"]
         if script:
             self.argv += ["-s", script]
@@ -30,6 +31,7 @@ class Wrk:
         self.series = series
         self.origin = origin
         self.bench = bench
+        self.label = label
         self.proc = None
         self.output = None
 
@@ -38,8 +40,7 @@ class Wrk:
         if self.series:
             env["WRK_SERIES"] = self.series
             env["WRK_ORIGIN_US"] = str(int((self.origin or 0) * 1e6))
-        self.bench.record_command("wrk" + (" " + os.path.basename(self.argv[-2]) if "-s" in self.argv else ""),
-                                  self.argv)
+        self.bench.record_command(self.label, self.argv)
         self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                      env=env)
         return self

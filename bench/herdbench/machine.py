@@ -18,6 +18,19 @@ def output(argv, pattern=None):
     return text.strip().splitlines()[0] if text.strip() else "?"
 
 
+def installed_jdks():
+    """'DIR: version' of each JDK under /usr/lib/jvm (symlinked duplicates once)."""
+    found, seen = [], set()
+    root = "/usr/lib/jvm"
+    for name in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        java = os.path.join(root, name, "bin", "java")
+        real = os.path.realpath(java)
+        if os.path.exists(java) and real not in seen:
+            seen.add(real)
+            found.append(f"{name}: " + output([java, "-version"], r'version "([^"]+)"'))
+    return found
+
+
 def describe(home):
     cpu = output(["lscpu"], r"^Model name:\s*(.+)$")
     with open("/proc/meminfo") as f:
@@ -28,18 +41,20 @@ def describe(home):
             m = re.search(r'^PRETTY_NAME="?([^"\n]*)', f.read(), re.M)
             os_name = m.group(1) if m else "?"
     java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
-    jdks = sorted(d for d in os.listdir("/usr/lib/jvm") if not d.startswith(".")) if os.path.isdir("/usr/lib/jvm") else []
+    jdks = installed_jdks()
     commit = output(["git", "-C", home, "rev-parse", "--short", "HEAD"])
-    changes = subprocess.run(["git", "-C", home, "status", "--porcelain", "--untracked-files=no"],
+    # herd's own code: changes to the benchmarks or the docs do not make the herd measured a different one
+    changes = subprocess.run(["git", "-C", home, "status", "--porcelain", "--untracked-files=no", "--", ".",
+                              ":!bench", ":!docs"],
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
     return {
-        "cpu": cpu,
+        "CPU": cpu,
         "cores": os.cpu_count(),
         "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
         "kernel": platform.release(),
-        "os": os_name,
-        "java": output([java, "-version"], r'version "([^"]+)"') + " (" + output([java, "-version"], r"^(OpenJDK Runtime Environment.*|Java\(TM\).*)$") + ")",
-        "jdks installed": ", ".join(jdks),
+        "OS": os_name,
+        "JDK herd ran on": output([java, "-version"], r'version "([^"]+)"') + " (" + output([java, "-version"], r"^(OpenJDK Runtime Environment.*|Java\(TM\).*)$") + ")",
+        "JDKs installed": "; ".join(jdks),
         "herd": output([os.path.join(home, "bin", "herd"), "--version"]) + f", commit {commit}"
                 + (" with uncommitted changes" if changes else ""),
         "nginx": output(["nginx", "-v"], r"nginx/(\S+)"),

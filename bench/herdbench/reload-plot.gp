@@ -28,6 +28,7 @@ set label 15 "- - reload signalled (SIGHUP)" at screen 0.84, screen legend tc rg
 set multiplot layout n, 2 title ARG5 font "sans,13" margins 0.06, 0.98, 40.0 / height, 1 - 100.0 / height \
     spacing 0.07, 80.0 / height
 set grid lc rgb "#dddddd"
+set autoscale xfix
 unset key
 set xlabel "seconds since the load began" offset 0, 0.5
 set style fill transparent solid 0.25 noborder

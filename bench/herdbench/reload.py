@@ -45,9 +45,9 @@ def run_phase(bench, server, phase, actions, interval, lead_seconds=2.0):
     origin = time.monotonic()
     cap = 2 * lead_seconds + len(actions) * max(interval, 60) + 60
     load = loadgen.Wrk(bench, server.url, cap, script=loadgen.TIMESERIES_LUA, series=counts_file,
-                       origin=origin).start()
+                       origin=origin, label="wrk (reloads: the load)").start()
     probe = loadgen.Wrk(bench, server.url, cap, threads=1, connections=1, script=loadgen.LATENCY_LUA,
-                        series=latency_file, origin=origin).start()
+                        series=latency_file, origin=origin, label="wrk (reloads: the probe connection)").start()
     events, durations, notes = [], [], []
     try:
         next_at = origin + lead_seconds

@@ -6,6 +6,7 @@ be run on its own against a results directory: python3 -m herdbench.report RESUL
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -46,7 +47,7 @@ def times(value):
 def at_most(limit, unit):
     def check(summary):
         return None if not summary else summary["median"] <= limit
-    check.text = f"≤ {number(limit, unit)}"
+    check.text = f"≤ {limit:g} {unit}"
     return check
 
 
@@ -54,6 +55,10 @@ def table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def plural(n, word):
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def met(flag):
@@ -104,13 +109,23 @@ def headline(r):
             at_most(1, "%") if n == 32 else None)
         row(f"{n} workers: `status` round trip p99", "many-status-p99", n, "ms",
             at_most(1, "ms") if n == 32 else None, scale=0.001)
+    lost = {k: r.get("reload-durations", k) for k in ("nginx", "gunicorn-sync", "herd")}
+    if any(lost.values()):
+        def errors(record):
+            if not record:
+                return "—"
+            t = record["totals"]
+            return f"{t['errors'] + t['non2xx']} of {t['requests']:,}".replace(",", " ")
+        n_reloads = len(next(x for x in lost.values() if x)["samples"])
+        rows.append([f"{n_reloads} reloads under `wrk -t2 -c64` keep-alive load: socket errors + non-2xx",
+                     errors(lost["nginx"]), errors(lost["gunicorn-sync"]), errors(lost["herd"]), "—", "—", "—", "—"])
     for n in r.workers_of("rps"):
         herd, plain = r.summary("rps", "herd", n), r.summary("rps", "plain-jvm", n)
         gthread = r.summary("rps", "gunicorn-gthread", n)
         to_plain, to_gthread = ratio(herd, plain), ratio(herd, gthread)
         flag = None if to_plain is None or to_gthread is None else (to_plain >= 0.95 and to_gthread >= 2)
         target = (f"≥ 0.95× plain JVM (now {times(to_plain)}); ≥ 2× gunicorn gthread (now {times(to_gthread)})")
-        rows.append([f"HTTP req/s, {n} workers, `wrk -t2 -c64`", cell(r.summary("rps", "nginx", n)),
+        rows.append([f"HTTP req/s, {plural(n, 'worker')}, `wrk -t2 -c64`", cell(r.summary("rps", "nginx", n)),
                      cell(r.summary("rps", "gunicorn-sync", n)), cell(herd),
                      times(ratio(herd, r.summary("rps", "nginx", n))),
                      times(ratio(herd, r.summary("rps", "gunicorn-sync", n))), target, met(flag)])
@@ -204,14 +219,19 @@ def many_table(r):
 
 
 def commands_block(r):
+    """The first command line of each kind, relative to the checkout, the scratch directory written $SCRATCH."""
+    home = os.path.dirname(os.path.dirname(HERE)) + "/"
     lines = [f"# the whole run\n{r.data.get('command_line', 'bench/run.sh')}"]
     for kind, argv in r.data["commands"].items():
-        lines.append(f"# {kind}\n" + " ".join(quote(a) for a in argv))
+        words = [re.sub(r"/tmp/herd-bench-[^/ ]+", "$SCRATCH", a).replace(home, "") for a in argv]
+        lines.append(f"# {kind}\n" + " ".join(quote(w) for w in words))
     return "```sh\n" + "\n".join(lines) + "\n```\n"
 
 
 def quote(word):
-    return word if all(c.isalnum() or c in "-_./:=,@%+" for c in word) and word else "'" + word.replace("'", "'\\''") + "'"
+    if word and all(c.isalnum() or c in "-_./:=,@%+$" for c in word):
+        return word
+    return '"' + word + '"' if "$SCRATCH" in word else "'" + word.replace("'", "'\\''") + "'"
 
 
 def make_plot(r, outdir, png, phase="reload"):
@@ -296,9 +316,11 @@ def render(r, png):
       "that socket (herd's JVM workers), `epoll_wait` on an epoll instance whose fdinfo lists it (nginx, gunicorn "
       "gthread), `select`/`poll` with it in the watched set, read from `/proc/PID/mem` (gunicorn sync). The "
       "master, a hot spare or a worker still starting does not count; a worker in such a call takes the next "
-      "connection from the shared accept queue. The same probe for all three, and it needs nothing from the "
-      "server. Why not \"until N distinct pids have answered\": with idle workers, nginx's EPOLLEXCLUSIVE wake-ups "
-      "and gunicorn's select give nearly every connection to the same worker, so the count may never reach N. "
+      "connection from the shared accept queue. The same probe for all three; it needs nothing from the server and "
+      "sends it nothing. Why not \"until N distinct pids have answered\": herd's echo app (the app of issue "
+      "14's rows) does not say which process answered; the count would depend on how the kernel spreads the "
+      "prober's connections over the workers ready so far (round robin here, but nothing promises it); and the "
+      "prober's requests would take CPU from the workers still starting on 2 cores. "
       "The probe polls with a pause of 2% of the time waited so far (0.5–20 ms) and at least 10× the cost of a "
       "poll, so it takes under a tenth of a core from a starting JVM. A fresh server for every run.\n\n")
 
@@ -306,7 +328,8 @@ def render(r, png):
     w(servers_table(r, [("idle, 4 workers (herd: echo app)", "stop-idle", 4, "≤ 150 ms"),
                         ("64 connections in flight, 4 workers (HTTP apps)", "stop-busy", 4, "—")], "ms") + "\n")
     w("**Method.** The master's pid and all its descendants are noted; the clock runs from `kill(master, "
-      "SIGTERM)` until every one of them has exited (no `/proc` entry, or a zombie). Idle: 4 workers that "
+      "SIGTERM)` until every one of them has exited (no `/proc` entry, or a zombie with no thread left: a "
+      "JVM's main thread turns zombie some milliseconds before its last thread has gone). Idle: 4 workers that "
       "serve and have been left alone for a moment. In flight: `wrk -t2 -c64` (keep-alive) has been sending to 4 "
       f"workers of the HTTP apps (herd's http app) for {s['stop_load_seconds']:g} s and keeps sending. "
       "SIGTERM means what each server "
@@ -386,7 +409,7 @@ def render(r, png):
 
     w("## Many workers\n\n")
     w(many_table(r) + "\n")
-    w(f"**Method.** herd with {s['many_workers']} echo workers, {s['many_runs']} fresh master(s): exec to all "
+    w(f"**Method.** herd with {s['many_workers']} echo workers, {plural(s['many_runs'], 'fresh master')}: exec to all "
       "serving with the start-up probe, and on until `status` (polled every 20 ms on the admin socket) counts all "
       "of them ready (their `READY=1` has reached the master; a worker already accepts a little before); then, "
       f"{s['idle_settle_seconds']} s later, the master's CPU time "

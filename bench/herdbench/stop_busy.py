@@ -21,7 +21,7 @@ def run(bench, kinds):
             wrk = None
             try:
                 server.wait_serving()
-                wrk = loadgen.Wrk(bench, server.url, 120).start()
+                wrk = loadgen.Wrk(bench, server.url, 120, label="wrk (load during the stop)").start()
                 time.sleep(bench.settings.stop_load_seconds)
                 samples.append(servers.measure_stop(server))
             finally:

@@ -22,8 +22,9 @@ def run(bench, kinds):
             server = servers.make(bench, kind, n, app="http").start()
             try:
                 server.wait_serving()
-                loadgen.run(bench, server.url, s.wrk_warmup_seconds)
-                results = [loadgen.run(bench, server.url, s.wrk_seconds) for _ in range(s.heavy_runs)]
+                loadgen.run(bench, server.url, s.wrk_warmup_seconds, label="wrk (throughput)")
+                results = [loadgen.run(bench, server.url, s.wrk_seconds, label="wrk (throughput)")
+                           for _ in range(s.heavy_runs)]
             finally:
                 server.stop()
             errors = sum(r["errors"] + r["non2xx"] for r in results)
