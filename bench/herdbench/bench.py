@@ -38,7 +38,7 @@ class Settings:
     def __init__(self, quick=False, runs=None):
         self.quick = quick
         self.runs = runs or (2 if quick else 5)
-        self.heavy_runs = runs or (2 if quick else 5)          # stop under load, throughput
+        self.heavy_runs = runs or (1 if quick else 5)          # stop under load, throughput
         self.startup_workers = [2, 4] if quick else [1, 2, 4, 16]
         self.throughput_workers = [2] if quick else [1, 2, 4]
         self.wrk_seconds = 1 if quick else 5
