@@ -132,7 +132,8 @@ class Bench:
         record.update(extra)
         self.results.append(record)
         self.save()
-        label = f"{figure} {server}" + (f" ({workers} workers)" if workers is not None else "")
+        label = f"{figure} {server}" + (f" ({workers} worker{'s' if workers != 1 else ''})"
+                                        if workers is not None else "")
         print(f"  {label}: {stats.describe(record['summary'], unit)} [{len(samples)} runs]", flush=True)
         return record
 
