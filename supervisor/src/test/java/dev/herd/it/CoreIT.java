@@ -228,7 +228,25 @@ class CoreIT {
     void theLauncherExecsSoThePidSeenIsTheMasters() {
         try (HerdProcess herd = HerdProcess.run("--workers", "1")) {
             herd.awaitLine("master\\[" + herd.pid() + "\\] listening on", START);
-            assertTrue(ProcFs.cmdline(herd.pid()).contains("-jar"), "no shell in between");
+            String argv = ProcFs.cmdline(herd.pid());
+            assertTrue(argv.contains(" dev.herd.supervisor.cli.HerdCli run "), "the JVM itself, no shell in between: "
+                    + argv);
+        }
+    }
+
+    @Test
+    void theMasterAndItsBuiltInAppWorkersMapOneClassDataArchive() throws IOException {
+        try (HerdProcess herd = HerdProcess.run("--workers", "2")) {
+            Map<Integer, Long> workers = herd.awaitWorkersAccepting(2, START);
+            Set<String> archives = new HashSet<>();
+            for (long pid : List.of(herd.pid(), workers.get(1), workers.get(2))) {
+                List<String> mapped = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/maps"))
+                        .stream().filter(line -> line.matches(".*/class-data/herd-\\d+-\\d+\\.(jsa|aot)$"))
+                        .map(line -> line.substring(line.indexOf('/'))).distinct().toList();
+                assertEquals(1, mapped.size(), "pid " + pid + " maps herd's class-data archive: " + mapped);
+                archives.addAll(mapped);
+            }
+            assertEquals(1, archives.size(), "one archive for the master and both workers: " + archives);
         }
     }
 

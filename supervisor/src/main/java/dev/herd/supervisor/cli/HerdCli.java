@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -43,24 +44,49 @@ public final class HerdCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args.length > 0 ? args[0] : "").execute(args));
     }
 
+    /** Every subcommand. */
     static CommandLine commandLine() {
+        return commandLine("");
+    }
+
+    /**
+     * picocli builds a subcommand's model by reflection, several milliseconds each: a command line that starts
+     * with a subcommand's name ({@code herd status}) gets the root and that subcommand alone, any other (options
+     * first, {@code help}, a typo that deserves the list of names) gets them all.
+     */
+    static CommandLine commandLine(String firstArgument) {
+        Map<String, Supplier<CommandLine>> subcommands = subcommands();
+        boolean onlyTheNamedOne = subcommands.containsKey(firstArgument) && !firstArgument.equals("help")
+                && !firstArgument.equals("completion");
         CommandLine cli = new CommandLine(new HerdCli());
-        cli.addSubcommand("run", RunCommand.create());
-        for (AdminCommand command : AdminCommand.values()) {
-            CommandLine subcommand = new CommandLine(AdminCommands.forCommand(command));
-            subcommand.getCommandSpec().usageMessage().description(command.help())
-                    .exitCodeListHeading("%nExit codes:%n").exitCodeList(ADMIN_EXIT_CODES);
-            cli.addSubcommand(command.wireName(), subcommand);
-        }
-        cli.addSubcommand("client", new ClientCommand());
-        cli.addSubcommand("completion", new AdminCommands.Completion());
-        cli.addSubcommand("help", new CommandLine.HelpCommand());
+        subcommands.forEach((name, subcommand) -> {
+            if (!onlyTheNamedOne || name.equals(firstArgument)) {
+                cli.addSubcommand(name, subcommand.get());
+            }
+        });
         return cli.setParameterExceptionHandler(HerdCli::usageError)
                 .setExecutionExceptionHandler(HerdCli::executionError)
                 .setExecutionStrategy(HerdCli::executeUnlessUnmatched);
+    }
+
+    private static Map<String, Supplier<CommandLine>> subcommands() {
+        Map<String, Supplier<CommandLine>> subcommands = new LinkedHashMap<>();
+        subcommands.put("run", RunCommand::create);
+        for (AdminCommand command : AdminCommand.values()) {
+            subcommands.put(command.wireName(), () -> {
+                CommandLine subcommand = new CommandLine(AdminCommands.forCommand(command));
+                subcommand.getCommandSpec().usageMessage().description(command.help())
+                        .exitCodeListHeading("%nExit codes:%n").exitCodeList(ADMIN_EXIT_CODES);
+                return subcommand;
+            });
+        }
+        subcommands.put("client", () -> new CommandLine(new ClientCommand()));
+        subcommands.put("completion", () -> new CommandLine(new AdminCommands.Completion()));
+        subcommands.put("help", () -> new CommandLine(new CommandLine.HelpCommand()));
+        return subcommands;
     }
 
     @Override

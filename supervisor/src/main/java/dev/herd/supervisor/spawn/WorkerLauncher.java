@@ -55,14 +55,22 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     }
 
     /**
-     * A worker that runs out of heap should die and be replaced, not limp on. On JDK 24 and later, jnr also needs
-     * native access and sun.misc.Unsafe without warnings (a user's app may load it); JDK 17 rejects the second
-     * flag, so they depend on the JDK the master (and so every worker) runs on, as in bin/herd.
+     * Every JVM worker: one that runs out of heap should die and be replaced, not limp on. On JDK 24 and later,
+     * jnr (which an app of the user's may load) also needs native access and sun.misc.Unsafe without warnings;
+     * JDK 17 rejects the second flag, so they depend on the JDK the master (and so every worker) runs on.
      */
-    private static final List<String> DEFAULT_JVM_OPTIONS = Runtime.version().feature() >= 24
+    private static final List<String> JVM_OPTIONS = Runtime.version().feature() >= 24
             ? List.of("-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED",
                     "--sun-misc-unsafe-memory-access=allow")
             : List.of("-XX:+ExitOnOutOfMemoryError");
+
+    /**
+     * The built-in apps' defaults, before worker.jvmOptions (the JVM takes the last of a repeated option, so the
+     * user's win): the serial collector and C1 alone, a heap that starts small and may grow to 256 MB, small
+     * stacks; measured in docs/benchmarks.md. The master's class-data archive, if bin/herd made one: the
+     * built-in apps run on the master's own classpath, which the archive was made for.
+     */
+    private static final List<String> BUILT_IN_APP_OPTIONS = builtInAppOptions(System.getProperty("herd.classData"));
 
     private final Os os;
     private final WorkerFiles files;
@@ -251,14 +259,15 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     SpawnRequest requestFor(int slot, WorkerSpec worker, Path statsFile, Path notifySocket,
                             List<Integer> descriptors) {
         List<String> argv = switch (worker.kind()) {
-            case BUILT_IN_APP -> javaArgv(slot, worker, List.of("-cp", classpath, WorkerMain.class.getName(),
-                    config.app()));
+            case BUILT_IN_APP -> javaArgv(slot, BUILT_IN_APP_OPTIONS, worker, List.of("-cp", classpath,
+                    WorkerMain.class.getName(), config.app()));
             // herd's jars come after the user's: the user's own Jetty (or anything else) wins.
-            case MAIN_CLASS -> javaArgv(slot, worker, concat(List.of("-cp", String.join(File.pathSeparator,
+            case MAIN_CLASS -> javaArgv(slot, List.of(), worker, concat(List.of("-cp", String.join(File.pathSeparator,
                     worker.classpath()) + File.pathSeparator + classpath, worker.mainClass().orElseThrow()),
                     worker.args()));
             // Nothing of herd's on the classpath: the jar brings its own worker API (the Spring Boot starter).
-            case JAR -> javaArgv(slot, worker, concat(List.of("-jar", worker.jar().orElseThrow()), worker.args()));
+            case JAR -> javaArgv(slot, List.of(), worker, concat(List.of("-jar", worker.jar().orElseThrow()),
+                    worker.args()));
             case COMMAND -> worker.command();
         };
         if (identity.isPresent()) {
@@ -296,15 +305,25 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         return environment;
     }
 
-    private List<String> javaArgv(int slot, WorkerSpec worker, List<String> programAndArgs) {
+    private List<String> javaArgv(int slot, List<String> defaults, WorkerSpec worker, List<String> programAndArgs) {
         List<String> argv = new ArrayList<>();
         argv.add(javaExecutable);
-        argv.addAll(DEFAULT_JVM_OPTIONS);
+        argv.addAll(JVM_OPTIONS);
+        argv.addAll(defaults);
         argv.addAll(worker.jvmOptions());
         // Shown by ps: which slot this JVM fills, without reading its environment.
         argv.add("-Dherd.worker.slot=" + slot);
         argv.addAll(programAndArgs);
         return argv;
+    }
+
+    private static List<String> builtInAppOptions(String classData) {
+        List<String> options = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xms8m",
+                "-Xmx256m", "-Xss512k", "-XX:ReservedCodeCacheSize=32m", "-Xlog:all=warning:stderr"));
+        if (classData != null && !classData.isBlank()) {
+            options.add(classData);
+        }
+        return List.copyOf(options);
     }
 
     private static int track(List<Integer> opened, int fd) {
