@@ -23,13 +23,12 @@ import picocli.CommandLine;
 /**
  * The training run bin/herd makes once per JDK and build, with {@code -XX:ArchiveClassesAtExit} (JDK 17..24) or
  * {@code -XX:AOTCacheOutput} (JDK 25+). The archive written at its exit holds, parsed and verified, the classes it
- * loaded; the master, every CLI command and every built-in-app worker then map that one archive (they share herd's
- * classpath) instead of reading and verifying the jars again: a faster start, and pages the processes share.
+ * loaded; the master and every CLI command then map it instead of reading and verifying the jars again.
  *
  * <p>It loads every class of herd's own and walks the paths every process takes through the libraries: the CLI's
  * command line, the config, the admin protocol's JSON, the native calls. Loading all of Jackson, jnr and Jetty
  * instead made a 40 MB archive that each JVM maps and, with the archive relocated for ASLR, touches in full: 28 MB
- * more resident memory per process and a slower start. Two things no archive holds: classes of Java 5's format
+ * more resident memory and a slower start. Two things no archive holds: classes of Java 5's format
  * (picocli's) and classes generated at run time (jnr's native stubs).
  */
 public final class ClassDataTraining {

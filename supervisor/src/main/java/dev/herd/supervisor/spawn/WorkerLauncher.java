@@ -67,10 +67,12 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     /**
      * The built-in apps' defaults, before worker.jvmOptions (the JVM takes the last of a repeated option, so the
      * user's win): the serial collector and C1 alone, a heap that starts small and may grow to 256 MB, small
-     * stacks; measured in docs/benchmarks.md. The master's class-data archive, if bin/herd made one: the
-     * built-in apps run on the master's own classpath, which the archive was made for.
+     * stacks; measured in docs/benchmarks.md. Not the master's class-data archive: with the archive relocated for
+     * ASLR (the default of current JDKs) every JVM that maps it dirties all of it, 10 MB more proportional memory
+     * per worker, and a worker's start took no less CPU with it.
      */
-    private static final List<String> BUILT_IN_APP_OPTIONS = builtInAppOptions(System.getProperty("herd.classData"));
+    private static final List<String> BUILT_IN_APP_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Xms8m", "-Xmx256m", "-Xss512k", "-XX:ReservedCodeCacheSize=32m", "-Xlog:all=warning:stderr");
 
     private final Os os;
     private final WorkerFiles files;
@@ -315,15 +317,6 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         argv.add("-Dherd.worker.slot=" + slot);
         argv.addAll(programAndArgs);
         return argv;
-    }
-
-    private static List<String> builtInAppOptions(String classData) {
-        List<String> options = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xms8m",
-                "-Xmx256m", "-Xss512k", "-XX:ReservedCodeCacheSize=32m", "-Xlog:all=warning:stderr"));
-        if (classData != null && !classData.isBlank()) {
-            options.add(classData);
-        }
-        return List.copyOf(options);
     }
 
     private static int track(List<Integer> opened, int fd) {
