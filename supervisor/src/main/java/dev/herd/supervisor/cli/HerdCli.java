@@ -55,6 +55,7 @@ public final class HerdCli implements Runnable {
                     .exitCodeListHeading("%nExit codes:%n").exitCodeList(ADMIN_EXIT_CODES);
             cli.addSubcommand(command.wireName(), subcommand);
         }
+        cli.addSubcommand("top", new TopCommand());
         cli.addSubcommand("client", new ClientCommand());
         cli.addSubcommand("completion", new AdminCommands.Completion());
         cli.addSubcommand("help", new CommandLine.HelpCommand());
