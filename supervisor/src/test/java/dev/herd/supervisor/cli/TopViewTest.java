@@ -55,8 +55,8 @@ class TopViewTest {
                 "LAST_RESTART"), titles(render(120, TopView.UNLIMITED, Optional.empty())));
         // 80: the last-restart column is cut to what is left.
         TopView.Frame eighty = render(80, TopView.UNLIMITED, Optional.empty());
-        assertTrue(eighty.lines().contains("   4       - backoff       -      -      -     -       -        5 boot_failure"),
-                String.join("\n", eighty.lines()));
+        String slot4 = "   4       - backoff       -      -      -     -       -        5 boot_failure";
+        assertTrue(eighty.lines().contains(slot4), String.join("\n", eighty.lines()));
         assertEquals(List.of("SLOT", "PID", "STATE", "CPU%", "RSS", "REQ/S", "RESTARTS"),
                 titles(render(60, TopView.UNLIMITED, Optional.empty())));
         assertEquals(List.of("SLOT", "PID", "STATE", "CPU%", "REQ/S"),
