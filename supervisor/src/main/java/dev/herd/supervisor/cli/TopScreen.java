@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
@@ -33,7 +34,7 @@ import org.jline.utils.NonBlockingReader;
  */
 final class TopScreen implements AutoCloseable {
 
-    private sealed interface Event permits Key, Sampled, SampleFailed, Redraw, Quit, InputFailed {
+    private sealed interface Event permits Key, Sampled, SampleFailed, Resized, Continued, Quit, InputFailed {
     }
 
     private record Key(int code) implements Event {
@@ -45,8 +46,12 @@ final class TopScreen implements AutoCloseable {
     private record SampleFailed(String reason) implements Event {
     }
 
-    /** The terminal was resized, or continued after a stop: draw everything anew. */
-    private record Redraw() implements Event {
+    /** The terminal was resized: draw everything anew. */
+    private record Resized() implements Event {
+    }
+
+    /** Continued after a stop: the shell had the terminal meanwhile. */
+    private record Continued() implements Event {
     }
 
     private record Quit() implements Event {
@@ -97,20 +102,19 @@ final class TopScreen implements AutoCloseable {
     void run(TopSource source, TopSample first, Duration interval) throws IOException, InterruptedException {
         Terminal.SignalHandler previousInt = terminal.handle(Terminal.Signal.INT, signal -> events.add(new Quit()));
         Terminal.SignalHandler previousWinch = terminal.handle(Terminal.Signal.WINCH,
-                signal -> events.add(new Redraw()));
+                signal -> events.add(new Resized()));
         Terminal.SignalHandler previousCont = terminal.handle(Terminal.Signal.CONT,
-                signal -> events.add(new Redraw()));
-        Attributes saved = terminal.enterRawMode();
+                signal -> events.add(new Continued()));
+        Attributes saved = terminal.getAttributes();
+        Attributes screenMode = screenMode(saved);
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
                 task -> daemon(task, "herd-top-sampler"));
         try {
-            terminal.puts(Capability.enter_ca_mode);
-            terminal.puts(Capability.cursor_invisible);
-            terminal.flush();
+            enterScreen(screenMode);
             sampler.scheduleAtFixedRate(() -> events.add(sample(source)), interval.toNanos(), interval.toNanos(),
                     TimeUnit.NANOSECONDS);
             daemon(this::readKeys, "herd-top-keys").start();
-            showUntilQuit(first, interval);
+            showUntilQuit(first, interval, screenMode);
         } finally {
             // Without interrupting: a request in flight ends with the JVM, or with its timeout.
             sampler.shutdown();
@@ -124,7 +128,31 @@ final class TopScreen implements AutoCloseable {
         }
     }
 
-    private void showUntilQuit(TopSample first, Duration interval) throws IOException, InterruptedException {
+    /**
+     * JLine's raw mode (keys one by one, no echo), and no signals from keys either: Ctrl+C comes as a key and quits
+     * the same way as q, and Ctrl+Z does not suspend, which would leave the shell on the alternate screen with the
+     * cursor hidden. A {@code kill -STOP} and {@code fg} still can: then {@link Continued} sets the mode again.
+     */
+    private static Attributes screenMode(Attributes saved) {
+        Attributes mode = new Attributes(saved);
+        mode.setLocalFlags(EnumSet.of(Attributes.LocalFlag.ICANON, Attributes.LocalFlag.ECHO,
+                Attributes.LocalFlag.IEXTEN, Attributes.LocalFlag.ISIG), false);
+        mode.setInputFlags(EnumSet.of(Attributes.InputFlag.IXON, Attributes.InputFlag.ICRNL,
+                Attributes.InputFlag.INLCR), false);
+        mode.setControlChar(Attributes.ControlChar.VMIN, 0);
+        mode.setControlChar(Attributes.ControlChar.VTIME, 1);
+        return mode;
+    }
+
+    private void enterScreen(Attributes screenMode) {
+        terminal.setAttributes(screenMode);
+        terminal.puts(Capability.enter_ca_mode);
+        terminal.puts(Capability.cursor_invisible);
+        terminal.flush();
+    }
+
+    private void showUntilQuit(TopSample first, Duration interval, Attributes screenMode)
+            throws IOException, InterruptedException {
         Display display = new Display(terminal, true);
         display.clear(); // the alternate screen keeps the cursor where it was: start from a cleared, homed screen
         TopSample last = first;
@@ -144,7 +172,11 @@ final class TopScreen implements AutoCloseable {
                 problem = Optional.empty();
             } else if (event instanceof SampleFailed failed) {
                 problem = Optional.of(failed.reason() + "; trying again every " + Durations.format(interval));
-            } else if (event instanceof Redraw) {
+            } else if (event instanceof Resized) {
+                size = terminal.getSize();
+                display.clear();
+            } else if (event instanceof Continued) {
+                enterScreen(screenMode); // the shell took the terminal back while we were stopped
                 size = terminal.getSize();
                 display.clear();
             } else {
