@@ -58,7 +58,7 @@ class TopIT {
                     + " --admin-socket " + admin.socket() + " 2> " + stderr + "; echo $? > " + exit + "; stty -g > "
                     + sttyAfter);
 
-            String first = awaitScreen(tmux, "the header and one row per worker", screen ->
+            String first = awaitScreen(tmux, "top", "the header and one row per worker", screen ->
                     screen.contains("master pid " + herd.pid()) && screen.contains("workers 2/2 ready")
                             && workers.values().stream().allMatch(pid -> row(screen, pid).isPresent()));
             for (Map.Entry<Integer, Long> worker : workers.entrySet()) {
@@ -68,7 +68,7 @@ class TopIT {
 
             // Echo traffic until every worker has shown a request rate above zero, and the pool too.
             Set<Long> served = new HashSet<>();
-            String busy = awaitScreen(tmux, "a request rate above zero for each worker and the pool", () -> {
+            String busy = awaitScreen(tmux, "top", "a request rate above zero for each worker and the pool", () -> {
                 for (int i = 0; i < 20; i++) {
                     echo(port);
                 }
@@ -86,7 +86,7 @@ class TopIT {
             System.out.println("herd top, 120 columns:\n" + busy);
 
             tmux.resize("top", 60, 30);
-            String narrow = awaitScreen(tmux, "the 60-column layout", screen ->
+            String narrow = awaitScreen(tmux, "top", "the 60-column layout", screen ->
                     screen.lines().anyMatch(line -> line.startsWith("SLOT")) && !screen.contains("UPTIME"));
             System.out.println("herd top, 60 columns:\n" + narrow);
             List<String> lines = narrow.lines().toList();
@@ -109,6 +109,16 @@ class TopIT {
             assertEquals("0", Files.readString(exit).trim(), "exit code; stderr: " + Files.readString(stderr));
             assertEquals("", Files.readString(stderr));
             assertEquals(Files.readString(sttyBefore), Files.readString(sttyAfter), "terminal settings restored");
+
+            // --once on the terminal: one snapshot that fits its width, then exit 0 (cat keeps the pane to read).
+            tmux.newSession("once", 50, 30, HerdProcess.LAUNCHER + " top --once --interval 200ms --admin-socket "
+                    + admin.socket() + "; echo exit=$?; cat");
+            String once = awaitScreen(tmux, "once", "herd top --once to exit", screen -> screen.contains("exit="));
+            assertTrue(once.contains("exit=0"), once);
+            assertTrue(once.contains("master pid " + herd.pid()), once);
+            assertTrue(workers.values().stream().allMatch(pid -> row(once, pid).isPresent()), once);
+            assertTrue(once.lines().allMatch(line -> line.length() <= 50), once);
+            assertFalse(once.contains("RESTARTS"), "RESTARTS does not fit 50 columns:\n" + once);
         }
     }
 
@@ -141,16 +151,16 @@ class TopIT {
         assertTrue(none.stderr().startsWith("herd: no herd master is running at "), none.stderr());
     }
 
-    private static String awaitScreen(Tmux tmux, String what, Predicate<String> ready) {
-        return awaitScreen(tmux, what, () -> Optional.of(tmux.capture("top")).filter(ready));
+    private static String awaitScreen(Tmux tmux, String session, String what, Predicate<String> ready) {
+        return awaitScreen(tmux, session, what, () -> Optional.of(tmux.capture(session)).filter(ready));
     }
 
     /** Polls {@code probe} until it returns a screen; at the deadline, the failure shows the screen then. */
-    private static String awaitScreen(Tmux tmux, String what, Supplier<Optional<String>> probe) {
+    private static String awaitScreen(Tmux tmux, String session, String what, Supplier<Optional<String>> probe) {
         try {
             return Poll.until(SCREEN, what, probe);
         } catch (AssertionError timedOut) {
-            throw new AssertionError(timedOut.getMessage() + "; the screen:\n" + tmux.capture("top"), timedOut);
+            throw new AssertionError(timedOut.getMessage() + "; the screen:\n" + tmux.capture(session), timedOut);
         }
     }
 

@@ -27,7 +27,8 @@ import org.jline.utils.NonBlockingReader;
  * {@code herd top} on a terminal, and the one class that uses JLine (so that no other command loads it): while it
  * runs, the terminal is in raw mode on its alternate screen with the cursor hidden; {@code q} or Ctrl+C ends it and
  * puts the terminal back as it was. A thread of its own takes a status sample every interval and another reads
- * keys; they, and the terminal's signals (resize, continue after a stop, interrupt), only put an event on a queue.
+ * keys; they, and the signals (resize, continue after a stop, an interrupt sent with kill), only put an event on a
+ * queue.
  * The thread that called {@link #run} takes the events and alone draws, through JLine's {@link Display}, which
  * rewrites only what changed. A failed sample leaves the last one on screen with the reason under the header, and
  * the next interval tries again.
