@@ -83,6 +83,7 @@ public final class HerdCli implements Runnable {
                 return subcommand;
             });
         }
+        subcommands.put("top", () -> new CommandLine(new TopCommand()));
         subcommands.put("client", () -> new CommandLine(new ClientCommand()));
         subcommands.put("completion", () -> new CommandLine(new AdminCommands.Completion()));
         subcommands.put("help", () -> new CommandLine(new CommandLine.HelpCommand()));
