@@ -54,10 +54,12 @@ public final class WorkerMain {
             System.exit(WorkerContract.EXIT_BOOT_FAILURE);
             return;
         }
+        // Heartbeats first, so that READY=1 carries the first WATCHDOG=1: a worker that stops right after it is
+        // ready (SIGSTOP, a stuck request pool) is already watched, and found hung.
+        Herd.startHeartbeats(app.requestExecutor());
         if (!drain.started()) {
             Herd.ready();
         }
-        Herd.startHeartbeats(app.requestExecutor());
         Log.info("accepting (app %s, master %s)", args[0], System.getenv(WorkerContract.MASTER_PID));
 
         int exitCode = 0;
