@@ -832,6 +832,19 @@ class MasterLoopTest {
     }
 
     @Test
+    void asPid1AnOrphanThatCannotBeReapedIsLoggedNotSwallowed() {
+        os.runAsPid1();
+        startLoop(1);
+        os.adopt(9001);
+        os.failReap(9001, new OsException("waitpid(9001)", 22, "Invalid argument"));
+
+        assertDoesNotThrow(() -> loop.runOnce(new MasterEvent.ChildStateChanged()));
+
+        log.expect(Log.Level.ERROR, "reaping orphan process 9001: waitpid(9001): Invalid argument");
+        assertEquals(WorkerState.STARTING, workerIn(1).state(), "the loop went on");
+    }
+
+    @Test
     void notAsPid1OtherChildrenAreLeftAlone() {
         startLoop(1);
         os.adopt(9001);
@@ -871,6 +884,20 @@ class MasterLoopTest {
         assertEquals(Duration.ofMillis(150).toNanos(), loop.nanosUntilNextDeadline(), "the ready deadline");
         notify(pidIn(1), "READY=1");
         assertEquals(TICK, loop.nanosUntilNextDeadline(), "nothing due: the tick");
+    }
+
+    @Test
+    void aStopWhoseDeadlineCannotBeComputedChangesNothingSoSigtermStillStops() {
+        startLoop(1);
+
+        // A timeout whose deadline overflows once left the master marked as stopping with its worker running.
+        assertThrows(ArithmeticException.class, () -> loop.beginStop("test", Duration.ofDays(200_000_000L)));
+
+        assertTrue(!loop.stopping());
+        assertEquals(List.of(), os.groupSignals());
+        signal(Signal.TERM);
+        assertTrue(loop.stopping());
+        assertEquals(List.of(Signal.TERM), os.groupSignals());
     }
 
     @Test
@@ -968,6 +995,8 @@ class MasterLoopTest {
                 + "class com.example.Main (exit 3 after 0 ms); retrying now");
         assertReplacedFor(1, RestartReason.BOOT_FAILURE);
         assertEquals(1, slots().get(1).restarts());
+        assertEquals(Optional.of("boot_failure"), statusRow(1).lastRestartReason());
+        assertEquals(Optional.of("exit 3"), statusRow(1).lastExit());
     }
 
     @Test
