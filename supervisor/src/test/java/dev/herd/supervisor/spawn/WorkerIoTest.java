@@ -218,6 +218,19 @@ class WorkerIoTest {
         assertEquals(1, ioThreads());
     }
 
+    // ---- closing ------------------------------------------------------------------------------------------------
+
+    @Test
+    void closingRightAfterTheStartNeverWritesToAClosedWakeUpPipe() throws Exception {
+        // The thread may see the close before close() wakes it; it must not have closed the pipe woken through.
+        for (int i = 0; i < 200; i++) {
+            WorkerIo.start(os, (serial, notifications) -> {
+            }).close();
+        }
+        assertEquals(List.of(), log.lines(Log.Level.ERROR, "waking the worker I/O thread"));
+        await("every I/O thread to end", () -> ioThreads() == 1);
+    }
+
     // ---- fixture ------------------------------------------------------------------------------------------------
 
     /** A worker's channels, as the launcher makes them, handed to the I/O thread (which owns the read ends). */
