@@ -1070,6 +1070,28 @@ class MasterLoopTest {
     }
 
     @Test
+    void aWorkerWhoseMemoryStaysAboveTheLimitIsReasonMemory() {
+        policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO, 0, 0, 5,
+                Duration.ofSeconds(60), true, 100L << 20);
+        startReadyLoop(1);
+        int big = pidIn(1);
+        os.setStats(big, new dev.herd.supervisor.os.ProcessStats(200L << 20, 0));
+
+        advance(Duration.ofSeconds(10)); // the first check: over once is not enough (a moment's peak)
+        turn();
+        assertEquals(1, spawner.spawned());
+        advance(Duration.ofSeconds(12)); // the second, 10 s plus up to 2 s of jitter later
+        turn();
+        assertEquals(2, spawner.spawned(), "its replacement starts first");
+        assertEquals(WorkerState.READY, workerOf(big).state());
+
+        notify(workerIn(1).pid(), "READY=1");
+        assertEquals(WorkerState.STOPPING, workerOf(big).state());
+        assertReplacedFor(1, RestartReason.MEMORY);
+        log.expect(Log.Level.INFO, "has used 200 MB of memory for 2 checks (its limit is 100 MB); replacing it");
+    }
+
+    @Test
     void aWorkerReplacedByAReloadIsReasonReload() {
         startReadyLoop(1);
         restart(List.of(1), true);
