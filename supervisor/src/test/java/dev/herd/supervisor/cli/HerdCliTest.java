@@ -36,4 +36,14 @@ class HerdCliTest {
             assertTrue(usage.contains("  " + command.wireName() + " "), "herd --help lacks " + command.wireName());
         }
     }
+
+    @Test
+    void aCommandLineBuiltForOneSubcommandHasThatOneFromItsRow() {
+        for (AdminCommand command : AdminCommand.values()) {
+            Map<String, CommandLine> subcommands = HerdCli.commandLine(command.wireName()).getSubcommands();
+            assertEquals(java.util.Set.of(command.wireName()), subcommands.keySet());
+            assertEquals(command, ((AdminCommandBase) subcommands.get(command.wireName()).getCommandSpec()
+                    .userObject()).command());
+        }
+    }
 }
