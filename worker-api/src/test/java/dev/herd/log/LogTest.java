@@ -2,17 +2,34 @@ package dev.herd.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LogTest {
 
     private static final Instant NOW = Instant.parse("2026-11-24T17:30:01.123Z");
+
+    @TempDir
+    Path directory;
+
+    @AfterEach
+    void backToStderr() throws IOException {
+        Log.toStderr();
+    }
 
     @Test
     void timestampedLineHasTimestampLevelSourceAndPid() {
@@ -97,5 +114,72 @@ class LogTest {
         assertFalse(Log.isJournalStream(""));
         assertFalse(Log.isJournalStream("garbage"));
         assertFalse(Log.isJournalStream("99999999999999999999999:1"));
+    }
+
+    // ---- the log file ---------------------------------------------------------------------------------------------
+
+    @Test
+    void aSymbolicLinkAtTheLogFilesPathIsRefusedNotFollowed() throws IOException {
+        Path target = directory.resolve("root-only.conf");
+        Path link = Files.createSymbolicLink(directory.resolve("herd.log"), target);
+
+        IOException refused = assertThrows(IOException.class, () -> Log.toFile(link));
+
+        assertTrue(refused.getMessage().contains("symbolic link"), refused.getMessage());
+        assertFalse(Files.exists(target), "the link's target was created");
+        assertEquals(java.util.Optional.empty(), Log.file());
+    }
+
+    @Test
+    void aLogFileInADirectoryOthersMayWriteToIsRefusedUnlessSticky() throws Exception {
+        Path open = Files.createDirectory(directory.resolve("open"));
+        chmod("777", open);
+
+        IOException refused = assertThrows(IOException.class, () -> Log.toFile(open.resolve("herd.log")));
+
+        assertTrue(refused.getMessage().contains("others may write to its directory"), refused.getMessage());
+        assertFalse(Files.exists(open.resolve("herd.log")));
+
+        chmod("1777", open); // like /tmp: the sticky bit keeps others from replacing our file
+        Log.toFile(open.resolve("herd.log"));
+        assertEquals(java.util.Optional.of(open.resolve("herd.log")), Log.file());
+    }
+
+    @Test
+    void linesAFullDiskRefusesAreCountedStderrHearsOnceAndTheNextFileSaysHowManyWereLost() throws IOException {
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream told = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(told, true, StandardCharsets.UTF_8));
+        try {
+            Log.toFile(Path.of("/dev/full")); // every write fails with ENOSPC
+            Log.info("one");
+            Log.info("two");
+            Log.error("three");
+            assertEquals(3, Log.linesLost());
+            List<String> warnings = told.toString(StandardCharsets.UTF_8).lines().toList();
+            assertEquals(1, warnings.size(), warnings.toString());
+            assertTrue(warnings.get(0).contains("ERROR") && warnings.get(0).contains("writing log file /dev/full "
+                    + "failed (No space left on device); lines are lost until it works again"), warnings.get(0));
+
+            Path working = directory.resolve("herd.log");
+            Log.toFile(working);
+            Log.info("four");
+
+            List<String> lines = Files.readAllLines(working);
+            assertEquals(2, lines.size(), lines.toString());
+            assertTrue(lines.get(0).contains(" WARN ") && lines.get(0).endsWith("3 log lines were lost: No space "
+                    + "left on device"), lines.get(0));
+            assertTrue(lines.get(1).contains(" INFO ") && lines.get(1).endsWith(" four"), lines.get(1));
+            assertEquals(0, Log.linesLost());
+            assertEquals(1, told.toString(StandardCharsets.UTF_8).lines().count(), "stderr was told again");
+        } finally {
+            Log.toStderr();
+            System.setErr(stderr);
+        }
+    }
+
+    private static void chmod(String mode, Path path) throws Exception {
+        Process chmod = new ProcessBuilder("chmod", mode, path.toString()).inheritIO().start();
+        assertTrue(chmod.waitFor(10, TimeUnit.SECONDS) && chmod.exitValue() == 0, "chmod " + mode + " failed");
     }
 }

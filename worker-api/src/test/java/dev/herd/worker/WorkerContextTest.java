@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herd.log.Log;
+import dev.herd.log.LogCapture;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -23,12 +25,17 @@ import jnr.unixsocket.UnixSocketAddress;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The worker side of the notify protocol against a real datagram socket standing in for the master. */
 class WorkerContextTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(10);
+
+    /** The failures provoked here (a throwing callback, a rejecting executor, a gone master) are logged on purpose. */
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     @TempDir
     Path directory;
@@ -77,6 +84,7 @@ class WorkerContextTest {
         master.close();
         java.nio.file.Files.delete(Path.of(socketPath));
         assertFalse(context.ready());
+        log.expect(Log.Level.WARN, "READY=1 not delivered");
     }
 
     @Test
@@ -111,6 +119,7 @@ class WorkerContextTest {
             throw new java.util.concurrent.RejectedExecutionException("pool stopped");
         });
         awaitTrue(() -> rejected.size() >= 3);
+        log.await(Log.Level.WARN, "heartbeat not submitted, the executor rejected it: pool stopped", DEADLINE);
     }
 
     @Test
@@ -129,6 +138,7 @@ class WorkerContextTest {
         assertEquals("STOPPING=1", nextMessage());
         assertEquals("first", ran.poll(DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
         assertEquals("second:herd-drain", ran.poll(DEADLINE.toMillis(), TimeUnit.MILLISECONDS));
+        assertTrue(log.expect(Log.Level.ERROR, "drain callback").contains("a failing callback"));
         assertEquals("SIGTERM", drain.reason());
 
         drain.onDrain(() -> ran.add("late"));

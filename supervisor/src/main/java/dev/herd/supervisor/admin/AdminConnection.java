@@ -67,7 +67,8 @@ final class AdminConnection {
 
     long nextDeadlineNanos() {
         return waiting != null ? waiting.deadlineNanos()
-                : Math.min(idleSinceNanos + AdminServer.IDLE_TIMEOUT_NANOS, openedNanos + AdminServer.LIFETIME_NANOS);
+                : Math.min(idleSinceNanos + server.timeouts().idleNanos(),
+                        openedNanos + server.timeouts().lifetimeNanos());
     }
 
     void onReady(SelectionKey ready) {
@@ -99,12 +100,12 @@ final class AdminConnection {
         if (!output.isEmpty()) {
             return;
         }
-        if (now - idleSinceNanos >= AdminServer.IDLE_TIMEOUT_NANOS) {
+        if (now - idleSinceNanos >= server.timeouts().idleNanos()) {
             closeWith(new AdminException(AdminException.IDLE, "no request for "
-                    + AdminServer.IDLE_TIMEOUT_NANOS / 1_000_000_000 + " s; closing"));
-        } else if (now - openedNanos >= AdminServer.LIFETIME_NANOS) {
+                    + server.timeouts().idleNanos() / 1_000_000_000 + " s; closing"));
+        } else if (now - openedNanos >= server.timeouts().lifetimeNanos()) {
             closeWith(new AdminException(AdminException.IDLE, "connection open for "
-                    + AdminServer.LIFETIME_NANOS / 60_000_000_000L + " min; closing (connect again)"));
+                    + server.timeouts().lifetimeNanos() / 60_000_000_000L + " min; closing (connect again)"));
         }
     }
 
@@ -178,7 +179,7 @@ final class AdminConnection {
         }
         long now = System.nanoTime();
         Waiting mine = new Waiting(now + (request.waitForCompletion() ? AdminServer.LASTING_REPLY_NANOS
-                : AdminServer.MASTER_REPLY_NANOS));
+                : server.timeouts().masterReplyNanos()));
         waiting = mine;
         CompletableFuture<AdminReply> reply = new CompletableFuture<>();
         reply.whenComplete((answer, failure) -> server.runOnAdminThread(() -> replied(mine, answer, failure)));

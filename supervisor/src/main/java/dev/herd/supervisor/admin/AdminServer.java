@@ -62,11 +62,17 @@ public final class AdminServer implements AutoCloseable {
     static final int MAX_PENDING_OUTPUT = 8 * 1024 * 1024;
     private static final long WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
+    /** How long a connection may idle, live and wait for the master; only the unit test shortens them. */
+    record Timeouts(long idleNanos, long lifetimeNanos, long masterReplyNanos) {
+        static final Timeouts DEFAULT = new Timeouts(IDLE_TIMEOUT_NANOS, LIFETIME_NANOS, MASTER_REPLY_NANOS);
+    }
+
     private final Path path;
     private final ServerSocketChannel server;
     private final Selector selector;
     private final AdminHandler handler;
     private final PeerPolicy peers;
+    private final Timeouts timeouts;
     private final Thread thread;
     private final Queue<Runnable> fromOtherThreads = new ConcurrentLinkedQueue<>();
     /** One read buffer for every connection: only this thread reads, so a connection costs a few hundred bytes. */
@@ -78,12 +84,13 @@ public final class AdminServer implements AutoCloseable {
     private int turnedAwaySinceWarning;
 
     private AdminServer(Path path, ServerSocketChannel server, Selector selector, AdminHandler handler,
-                        PeerPolicy peers) {
+                        PeerPolicy peers, Timeouts timeouts) {
         this.path = path;
         this.server = server;
         this.selector = selector;
         this.handler = handler;
         this.peers = peers;
+        this.timeouts = timeouts;
         this.thread = new Thread(this::run, "herd-admin");
         thread.setDaemon(true);
     }
@@ -97,6 +104,11 @@ public final class AdminServer implements AutoCloseable {
      */
     public static AdminServer open(Path path, Optional<GroupPrincipal> adminGroup, long ownUid, AdminHandler handler)
             throws IOException {
+        return open(path, adminGroup, ownUid, handler, Timeouts.DEFAULT);
+    }
+
+    static AdminServer open(Path path, Optional<GroupPrincipal> adminGroup, long ownUid, AdminHandler handler,
+                            Timeouts timeouts) throws IOException {
         Path directory = path.toAbsolutePath().getParent();
         AdminDirectory.prepare(directory, adminGroup, ownUid);
         removeStaleSocket(path);
@@ -117,7 +129,7 @@ public final class AdminServer implements AutoCloseable {
             server.register(selector, SelectionKey.OP_ACCEPT);
             UserPrincipal own = Files.getOwner(path, LinkOption.NOFOLLOW_LINKS); // our effective uid, as a principal
             AdminServer admin = new AdminServer(path, server, selector, handler,
-                    new PeerPolicy(own, rootPrincipal(), adminGroup));
+                    new PeerPolicy(own, rootPrincipal(), adminGroup), timeouts);
             admin.thread.start();
             return admin;
         } catch (IOException e) {
@@ -302,6 +314,10 @@ public final class AdminServer implements AutoCloseable {
 
     AdminHandler handler() {
         return handler;
+    }
+
+    Timeouts timeouts() {
+        return timeouts;
     }
 
     /** The buffer a connection reads into, on this thread, and copies what it needs out of. */

@@ -228,7 +228,7 @@ public final class MasterLoop {
         }
     }
 
-    private long nanosUntilNextDeadline() {
+    long nanosUntilNextDeadline() {
         long now = now();
         long wait = TICK_NANOS;
         for (Slot slot : pool.slots().values()) {

@@ -58,6 +58,11 @@ final class Reloader {
     Started reload() {
         Optional<String> file = config.source().map(Object::toString);
         if (config.source().isEmpty()) {
+            if (loop.restarts.isReload()) {
+                // The same configuration as the reload in progress, which replaces every worker started before it.
+                Log.info("reload: no config file and a reload in progress; joining it");
+                return new Started(Optional.empty(), loop.restarts.join(), file);
+            }
             Log.info("reload: no config file; restarting every worker with the same configuration");
             return new Started(Optional.empty(), restartAll(), file);
         }

@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  * its notify pipe (the same messages from herd's own worker API, each ended by a NUL byte), and its stdout and
  * stderr pipes, relayed line by line to the master's log. One poll(2) over all of them keeps the master's thread
  * count flat however many workers it runs. The master thread adds and removes workers through a queue and a
- * self-pipe that wakes the poll; every descriptor here is closed by this thread alone, so none is closed while
+ * self-pipe that wakes the poll; every worker descriptor here is closed by this thread alone, so none is closed while
  * polled (and its number reused).
  */
 public final class WorkerIo implements AutoCloseable {
@@ -126,6 +126,12 @@ public final class WorkerIo implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // The wake-up pipe is closed here, once the thread is gone: had the thread closed it, wake() above could
+        // write to a closed descriptor, or to whatever reused its number, when the thread saw `closed` first.
+        if (!thread.isAlive()) {
+            closeQuietly(wakeup.readFd());
+            closeQuietly(wakeup.writeFd());
+        }
     }
 
     private void submit(Consumer<WorkerIo> request) {
@@ -183,8 +189,6 @@ public final class WorkerIo implements AutoCloseable {
             }
         }
         List.copyOf(sources).forEach(this::remove);
-        closeQuietly(wakeup.readFd());
-        closeQuietly(wakeup.writeFd());
     }
 
     private void read(Source source) {

@@ -40,6 +40,7 @@ final class FakeOs implements Os {
     private final List<Kill> kills = new ArrayList<>();
     private final List<Signal> groupSignals = new ArrayList<>();
     private final CountDownLatch groupSignalled = new CountDownLatch(1);
+    private final Map<Integer, OsException> reapFailures = new HashMap<>();
     private ExitStatus exitOnGroupSignal;
     private OsException groupSignalFailure;
 
@@ -95,6 +96,11 @@ final class FakeOs implements Os {
         exitOnGroupSignal = status;
     }
 
+    /** From now on, reap(pid) fails with this exception. */
+    synchronized void failReap(int childPid, OsException failure) {
+        reapFailures.put(childPid, failure);
+    }
+
     /** From now on, kill(0, ...) fails with this exception. */
     synchronized void failGroupSignals(OsException failure) {
         groupSignalFailure = failure;
@@ -134,7 +140,10 @@ final class FakeOs implements Os {
     }
 
     @Override
-    public synchronized ReapResult reap(int pid) {
+    public synchronized ReapResult reap(int pid) throws OsException {
+        if (reapFailures.containsKey(pid)) {
+            throw reapFailures.get(pid);
+        }
         if (running.contains(pid)) {
             return new ReapResult.Running();
         }

@@ -27,6 +27,7 @@ final class FakeSpawner implements WorkerSpawner {
     private final List<Integer> released = new ArrayList<>();
     private final Map<Integer, OutputFacts> outputs = new HashMap<>();
     private boolean jvm;
+    private RuntimeException bug;
     private int nextPid = FIRST_PID;
 
     FakeSpawner(FakeOs os) {
@@ -38,6 +39,11 @@ final class FakeSpawner implements WorkerSpawner {
         failuresLeftBySlot.put(slot, times);
     }
 
+    /** The next spawn throws this, as a bug in the spawner would (not an OsException). */
+    synchronized void throwOnNextSpawn(RuntimeException e) {
+        bug = e;
+    }
+
     /** From now on, spawned workers are JVMs (or not). */
     synchronized void spawnJvms(boolean jvms) {
         jvm = jvms;
@@ -46,6 +52,11 @@ final class FakeSpawner implements WorkerSpawner {
     @Override
     public synchronized Spawned spawn(int slot, int serial) throws OsException {
         attempts.add(slot);
+        if (bug != null) {
+            RuntimeException thrown = bug;
+            bug = null;
+            throw thrown;
+        }
         int failuresLeft = failuresLeftBySlot.getOrDefault(slot, 0);
         if (failuresLeft > 0) {
             failuresLeftBySlot.put(slot, failuresLeft - 1);

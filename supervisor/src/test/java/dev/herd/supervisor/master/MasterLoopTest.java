@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herd.log.Log;
+import dev.herd.log.LogCapture;
 import dev.herd.supervisor.master.FakeOs.Kill;
 import dev.herd.supervisor.notify.ServiceNotifier;
 import dev.herd.supervisor.spawn.Notification;
@@ -26,13 +28,19 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The master loop against a {@link FakeOs}, a {@link FakeSpawner} and a clock that only moves when a test
  * advances it. Each test drives single turns with {@code runOnce}, except the last ones, which run {@code run()}.
  */
 class MasterLoopTest {
+
+    /** Crashes, hangs and failed spawns are logged as errors on purpose here: kept out of the build's output. */
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     private static final Duration GRACEFUL_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration ONE_NANO = Duration.ofNanos(1);
@@ -168,6 +176,7 @@ class MasterLoopTest {
         assertEquals(List.of(1, 2), spawner.attempts());
         assertTrue(slots().get(1).isEmpty());
         assertEquals(WorkerState.STARTING, workerIn(2).state());
+        log.expect(Log.Level.ERROR, "cannot start worker-1: posix_spawn: Resource temporarily unavailable");
     }
 
     @Test
@@ -823,6 +832,19 @@ class MasterLoopTest {
     }
 
     @Test
+    void asPid1AnOrphanThatCannotBeReapedIsLoggedNotSwallowed() {
+        os.runAsPid1();
+        startLoop(1);
+        os.adopt(9001);
+        os.failReap(9001, new OsException("waitpid(9001)", 22, "Invalid argument"));
+
+        assertDoesNotThrow(() -> loop.runOnce(new MasterEvent.ChildStateChanged()));
+
+        log.expect(Log.Level.ERROR, "reaping orphan process 9001: waitpid(9001): Invalid argument");
+        assertEquals(WorkerState.STARTING, workerIn(1).state(), "the loop went on");
+    }
+
+    @Test
     void notAsPid1OtherChildrenAreLeftAlone() {
         startLoop(1);
         os.adopt(9001);
@@ -833,7 +855,337 @@ class MasterLoopTest {
         assertTrue(!os.reaped(9001));
     }
 
+    // ---- defects of the restructuring (issue 9) and hang detection (issue 10) -----------------------------------
+
+    @Test
+    void aWorkerAlreadySentSigkillDoesNotMakeTheLoopSpin() {
+        policy = policyWith(Duration.ofSeconds(10), Duration.ZERO);
+        startLoop(1);
+        int stuck = pidIn(1);
+        advance(Duration.ofSeconds(10));
+        turn(); // not ready in time: SIGKILL, and a replacement at once
+        assertEquals(List.of(new Kill(stuck, Signal.KILL)), os.kills());
+        assertEquals(WorkerState.KILLED, workerOf(stuck).state());
+
+        // It never dies (uninterruptible sleep): its ready deadline, long past, must not make the poll timeout 0.
+        assertEquals(TICK, loop.nanosUntilNextDeadline());
+        int replacement = pidIn(1);
+        advance(Duration.ofMinutes(5));
+        turn();
+        assertTrue(loop.nanosUntilNextDeadline() > 0, "the loop would spin");
+        assertEquals(List.of(new Kill(stuck, Signal.KILL), new Kill(replacement, Signal.KILL)), os.kills(),
+                "only its replacement, not ready in time either, was killed since");
+    }
+
+    @Test
+    void theLoopSleepsUntilTheNextDeadlineAndNoLonger() {
+        policy = policyWith(Duration.ofMillis(150), Duration.ZERO);
+        startLoop(1);
+        assertEquals(Duration.ofMillis(150).toNanos(), loop.nanosUntilNextDeadline(), "the ready deadline");
+        notify(pidIn(1), "READY=1");
+        assertEquals(TICK, loop.nanosUntilNextDeadline(), "nothing due: the tick");
+    }
+
+    @Test
+    void aStopWhoseDeadlineCannotBeComputedChangesNothingSoSigtermStillStops() {
+        startLoop(1);
+
+        // A timeout whose deadline overflows once left the master marked as stopping with its worker running.
+        assertThrows(ArithmeticException.class, () -> loop.beginStop("test", Duration.ofDays(200_000_000L)));
+
+        assertTrue(!loop.stopping());
+        assertEquals(List.of(), os.groupSignals());
+        signal(Signal.TERM);
+        assertTrue(loop.stopping());
+        assertEquals(List.of(Signal.TERM), os.groupSignals());
+    }
+
+    @Test
+    void aRuntimeExceptionInATailStepIsLoggedAndTheLoopGoesOn() {
+        spawner.throwOnNextSpawn(new IllegalStateException("a bug in the spawner"));
+        loop = newLoop(2);
+
+        assertDoesNotThrow(() -> loop.runOnce(null));
+
+        assertTrue(log.expect(Log.Level.ERROR, "reconciling failed").contains("a bug in the spawner"));
+        assertEquals(List.of(1), spawner.attempts(), "that turn's reconcile ended there");
+        turn();
+        assertEquals(List.of(1, 1, 2), spawner.attempts());
+        assertEquals(2, spawner.spawned(), "the next turn fills both slots");
+    }
+
+    @Test
+    void aWorkerThatSendsOnlyReadyIsNeverKilledAsHung() {
+        policy = policyWith(Duration.ofHours(1), Duration.ofSeconds(3));
+        startLoop(1);
+        int plain = pidIn(1);
+        notify(plain, "READY=1"); // a plain sd_notify program: no WATCHDOG=1, ever
+
+        advance(Duration.ofHours(2));
+        turn();
+
+        assertEquals(List.of(), os.kills());
+        assertTrue(log.lines(Log.Level.WARN, "sent no heartbeat").isEmpty(), log.lines().toString());
+        assertEquals(false, statusRow(1).watched());
+
+        notify(plain, "WATCHDOG=1"); // from its first heartbeat on, it is watched
+        assertEquals(true, statusRow(1).watched());
+        advance(Duration.ofSeconds(3));
+        turn();
+        assertEquals(List.of(new Kill(plain, Signal.KILL)), os.kills());
+    }
+
+    @Test
+    void aHungJvmGetsSigquitAndSigcontForItsThreadDumpThenSigkillTwoSecondsLater() {
+        spawner.spawnJvms(true);
+        policy = policyWith(Duration.ofHours(1), Duration.ofSeconds(3));
+        startLoop(1);
+        int hung = pidIn(1);
+        notify(hung, "READY=1\nWATCHDOG=1");
+
+        advance(Duration.ofSeconds(3));
+        turn();
+        assertEquals(List.of(new Kill(hung, Signal.QUIT), new Kill(hung, Signal.CONT)), os.kills());
+        assertEquals(WorkerState.HUNG, workerOf(hung).state());
+        assertEquals(Optional.of("hung: no heartbeat for 3000 ms"), workerOf(hung).killedBecause());
+        assertNotEquals(hung, pidIn(1), "its replacement starts at once: a hung worker serves nobody");
+
+        advance(Supervisor.THREAD_DUMP_GRACE.minus(ONE_NANO));
+        turn();
+        assertEquals(2, os.kills().size(), "killed before its thread dump was written");
+        advance(ONE_NANO);
+        turn();
+        assertEquals(List.of(new Kill(hung, Signal.QUIT), new Kill(hung, Signal.CONT), new Kill(hung, Signal.KILL)),
+                os.kills());
+        log.expect(Log.Level.ERROR, "sending SIGQUIT for a thread dump, SIGKILL in 2000 ms");
+    }
+
+    @Test
+    void theHalfTimeoutWarningIsLoggedOncePerSilence() {
+        policy = policyWith(Duration.ofHours(1), Duration.ofSeconds(4));
+        startLoop(1);
+        int quiet = pidIn(1);
+        notify(quiet, "READY=1\nWATCHDOG=1");
+
+        advance(Duration.ofSeconds(2));
+        turn();
+        advance(Duration.ofMillis(500));
+        turn();
+        turn();
+        assertEquals(1, log.lines(Log.Level.WARN, "sent no heartbeat").size(), log.lines().toString());
+        log.expect(Log.Level.WARN, "sent no heartbeat for 2000 ms, half its heartbeat timeout (4s)");
+
+        notify(quiet, "WATCHDOG=1"); // it beats again: a new silence may be warned about
+        advance(Duration.ofSeconds(2));
+        turn();
+        assertEquals(2, log.lines(Log.Level.WARN, "sent no heartbeat").size(), log.lines().toString());
+        assertEquals(List.of(), os.kills());
+    }
+
+    @Test
+    void anExitBeforeReadyIsABootFailureAndTheLogSaysWhyWithTheWorkersFirstErrorLine() {
+        startLoop(1);
+        int broken = pidIn(1);
+        spawner.wrote(broken, Optional.of("Error: Could not find or load main class com.example.Main"), false);
+
+        os.exit(broken, ExitStatus.decode(3 << 8));
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        log.expect(Log.Level.ERROR, "worker-1 (pid " + broken + ") cannot boot: Error: Could not find or load main "
+                + "class com.example.Main (exit 3 after 0 ms); retrying now");
+        assertReplacedFor(1, RestartReason.BOOT_FAILURE);
+        assertEquals(1, slots().get(1).restarts());
+        assertEquals(Optional.of("boot_failure"), statusRow(1).lastRestartReason());
+        assertEquals(Optional.of("exit 3"), statusRow(1).lastExit());
+    }
+
+    @Test
+    void aBootFailureWithoutOutputSaysSo() {
+        startLoop(1);
+        int silent = pidIn(1);
+        os.exit(silent, CRASH);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        log.expect(Log.Level.ERROR, "cannot boot: it wrote no error (exit 1");
+    }
+
+    @Test
+    void aJvmThatDiesOfOutOfMemoryErrorIsReasonOom() {
+        spawner.spawnJvms(true);
+        startReadyLoop(1);
+        int exhausted = pidIn(1);
+        spawner.wrote(exhausted, Optional.of("Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap "
+                + "space"), true);
+
+        os.exit(exhausted, ExitStatus.decode(3 << 8));
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertReplacedFor(1, RestartReason.OOM);
+        log.expect(Log.Level.ERROR, "worker-1 (pid " + exhausted + ") ran out of memory (OutOfMemoryError)");
+    }
+
+    @Test
+    void anOutOfMemoryLineFromAProgramThatIsNotAJvmIsAnOrdinaryCrash() {
+        startReadyLoop(1);
+        spawner.wrote(pidIn(1), Optional.of("java.lang.OutOfMemoryError, says a script"), true);
+        crash(1);
+        assertReplacedFor(1, RestartReason.CRASH);
+    }
+
+    // ---- restart reasons: on the slot (status) and counted by reason -------------------------------------------
+
+    @Test
+    void aCrashAfterReadyIsReasonCrash() {
+        startReadyLoop(1);
+        crash(1);
+        assertReplacedFor(1, RestartReason.CRASH);
+        log.expect(Log.Level.WARN, "worker-1 (pid 1001) died after 0 ms: exit 1; replacing it now");
+    }
+
+    @Test
+    void aKilledHungWorkerIsReasonHangCountedOnceThoughItIsReapedLater() {
+        policy = policyWith(Duration.ofHours(1), Duration.ofSeconds(3));
+        startLoop(1);
+        int hung = pidIn(1);
+        notify(hung, "READY=1\nWATCHDOG=1");
+        advance(Duration.ofSeconds(3));
+        turn();
+        assertEquals(List.of(new Kill(hung, Signal.KILL)), os.kills());
+
+        os.exit(hung, KILLED);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertReplacedFor(1, RestartReason.HANG);
+    }
+
+    @Test
+    void aWorkerRecycledAtItsLimitIsReasonRecycle() {
+        policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO, 100, 0, 5,
+                Duration.ofSeconds(60), true, 0);
+        startReadyLoop(1);
+        spawner.setServed(pidIn(1), 100);
+        turn();
+        notify(workerIn(1).pid(), "READY=1");
+        assertReplacedFor(1, RestartReason.RECYCLE);
+        assertEquals(0, slots().get(1).restarts(), "planned: not counted as the slot's restart");
+    }
+
+    @Test
+    void aWorkerWhoseMemoryStaysAboveTheLimitIsReasonMemory() {
+        policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO, 0, 0, 5,
+                Duration.ofSeconds(60), true, 100L << 20);
+        startReadyLoop(1);
+        int big = pidIn(1);
+        os.setStats(big, new dev.herd.supervisor.os.ProcessStats(200L << 20, 0));
+
+        advance(Duration.ofSeconds(10)); // the first check: over once is not enough (a moment's peak)
+        turn();
+        assertEquals(1, spawner.spawned());
+        advance(Duration.ofSeconds(12)); // the second, 10 s plus up to 2 s of jitter later
+        turn();
+        assertEquals(2, spawner.spawned(), "its replacement starts first");
+        assertEquals(WorkerState.READY, workerOf(big).state());
+
+        notify(workerIn(1).pid(), "READY=1");
+        assertEquals(WorkerState.STOPPING, workerOf(big).state());
+        assertReplacedFor(1, RestartReason.MEMORY);
+        log.expect(Log.Level.INFO, "has used 200 MB of memory for 2 checks (its limit is 100 MB); replacing it");
+    }
+
+    @Test
+    void aWorkerReplacedByAReloadIsReasonReload() {
+        startReadyLoop(1);
+        restart(List.of(1), true);
+        turn();
+        notify(workerIn(1).pid(), "READY=1");
+        assertReplacedFor(1, RestartReason.RELOAD);
+    }
+
+    @Test
+    void aWorkerReplacedByHerdRestartIsReasonRestart() {
+        startReadyLoop(1);
+        restart(List.of(1), false);
+        turn();
+        notify(workerIn(1).pid(), "READY=1");
+        assertReplacedFor(1, RestartReason.RESTART);
+    }
+
+    @Test
+    void aWorkerStoppedByAScaleDownIsReasonScaleCountedOnce() {
+        startReadyLoop(2);
+        int surplus = pidIn(2);
+        loop.scaleTo(1, "test");
+        turn();
+        turn();
+        assertEquals(List.of(new Kill(surplus, Signal.TERM)), os.kills());
+        assertEquals(Optional.of(RestartReason.SCALE), slots().get(2).lastRestartReason());
+        assertEquals(Map.of(RestartReason.SCALE, 1L), loop.pool.restartCounts());
+    }
+
+    @Test
+    void aWorkerThatLeavesOnItsOwnIsReasonExit() {
+        startReadyLoop(1);
+        int leaving = pidIn(1);
+        notify(leaving, "STOPPING=1");
+        os.exit(leaving, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        assertReplacedFor(1, RestartReason.EXIT);
+    }
+
+    @Test
+    void aKilledWorkersReplacementStartsPerBackoffWithoutWaitingForItsReap() {
+        policy = policyWith(Duration.ofHours(1), Duration.ofSeconds(3));
+        startLoop(1);
+        int first = pidIn(1);
+        notify(first, "READY=1\nWATCHDOG=1");
+        advance(Duration.ofSeconds(3));
+        turn();
+        int second = pidIn(1);
+        assertNotEquals(first, second, "the first fault is replaced at once");
+        assertTrue(!os.reaped(first), "though the killed worker is still there");
+
+        notify(second, "READY=1\nWATCHDOG=1");
+        advance(Duration.ofSeconds(3));
+        turn(); // the second hang in a row, 3 s after its start: the slot now waits 100 ms
+        assertTrue(slots().get(1).workers().stream().noneMatch(w -> w.state().holdsSlot()), "replaced at once");
+        advance(Duration.ofMillis(100).minus(ONE_NANO));
+        turn();
+        assertEquals(2, spawner.spawned());
+        advance(ONE_NANO);
+        turn();
+        assertEquals(3, spawner.spawned());
+        assertTrue(!os.reaped(first) && !os.reaped(second), "neither killed worker has been reaped");
+        assertEquals(Map.of(RestartReason.HANG, 2L), loop.pool.restartCounts());
+    }
+
     // ---- fixture ----------------------------------------------------------------------------------------------
+
+    /** The loop's poll timeout when nothing falls due sooner (MasterLoop.TICK_NANOS). */
+    private static final long TICK = TimeUnit.MILLISECONDS.toNanos(200);
+
+    /** The slot's last worker was replaced for {@code reason}, the only restart the pool has counted. */
+    private void assertReplacedFor(int slot, RestartReason reason) {
+        assertEquals(Optional.of(reason), slots().get(slot).lastRestartReason());
+        assertEquals(Map.of(reason, 1L), loop.pool.restartCounts());
+    }
+
+    /** The slot's newest row in a status report. */
+    private dev.herd.supervisor.status.WorkerRow statusRow(int slot) {
+        StatusReport report = new StatusReport(loop, new StatusReport.Socket() {
+            @Override
+            public String address() {
+                return "127.0.0.1:9876";
+            }
+
+            @Override
+            public dev.herd.supervisor.os.ListenQueue listenQueue() {
+                return new dev.herd.supervisor.os.ListenQueue(0, 16);
+            }
+        }, Optional::empty);
+        List<dev.herd.supervisor.status.WorkerRow> rows = report.take().workers().stream()
+                .filter(row -> row.slot() == slot).toList();
+        return rows.get(rows.size() - 1);
+    }
+
 
     private MasterLoop newLoop(int desiredWorkers) {
         return new MasterLoop(os, spawner, notifier, desiredWorkers, policy, events, () -> nowNanos,

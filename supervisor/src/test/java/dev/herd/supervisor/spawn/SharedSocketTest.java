@@ -7,18 +7,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herd.config.ConfigException;
 import dev.herd.config.ListenAddress;
+import dev.herd.log.Log;
+import dev.herd.log.LogCapture;
+import dev.herd.supervisor.os.Os;
+import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.os.PosixOs;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The master's listening socket across a reload that moves it, with real sockets on 127.0.0.1. */
 class SharedSocketTest {
 
     private static final ListenAddress ANY_PORT = new ListenAddress("127.0.0.1", 0);
     private final PosixOs os = new PosixOs();
+
+    /** A failed move is logged as a warning on purpose here. */
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     @Test
     void aSuccessfulMoveClosesTheOldSocketAndKeepsTheNewOne() throws Exception {
@@ -52,6 +64,46 @@ class SharedSocketTest {
             assertTrue(accepts(old.port()));
             assertTrue(!accepts(newPort), "the new socket is closed");
             assertTrue(!socket.differsFrom(ANY_PORT, 16), "the configured address is the old one again");
+            log.expect(Log.Level.WARN, "the move to 127.0.0.1:" + newPort + " failed");
+        }
+    }
+
+    @Test
+    void aRebindWhoseSecondStepFailsLeavesTheSocketAsItWasAndALaterMoveSucceeds() throws Exception {
+        AtomicBoolean failNextLocalAddress = new AtomicBoolean();
+        Os failing = (Os) Proxy.newProxyInstance(Os.class.getClassLoader(), new Class<?>[] {Os.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("localAddress") && failNextLocalAddress.getAndSet(false)) {
+                        throw new OsException("getsockname", 9, "Bad file descriptor");
+                    }
+                    try {
+                        return method.invoke(os, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        try (SharedSocket socket = SharedSocket.bind(failing, ANY_PORT, 16)) {
+            ListenAddress old = socket.address();
+            int oldFd = socket.fd();
+            int unusedPort = freePort();
+            failNextLocalAddress.set(true);
+
+            OsException failed = assertThrows(OsException.class,
+                    () -> socket.rebind(new ListenAddress("127.0.0.1", unusedPort), 16));
+
+            assertEquals("getsockname: Bad file descriptor", failed.getMessage());
+            assertEquals(old, socket.address());
+            assertEquals(oldFd, socket.fd());
+            assertTrue(!socket.differsFrom(ANY_PORT, 16), "still configured for the old address");
+            assertTrue(accepts(old.port()));
+            assertTrue(!accepts(unusedPort), "the socket bound for the failed move is closed");
+
+            ListenAddress next = new ListenAddress("127.0.0.1", freePort());
+            socket.rebind(next, 16); // once refused with "the move ... is still going on"
+            socket.moveDone(true);
+            assertEquals(next, socket.address());
+            assertTrue(accepts(next.port()));
+            assertTrue(!accepts(old.port()));
         }
     }
 
