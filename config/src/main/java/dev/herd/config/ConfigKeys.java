@@ -22,6 +22,11 @@ public final class ConfigKeys {
             ValueType.wholeNumber(ConfigValues.MIN_WORKERS, ConfigValues.MAX_WORKERS), defaultWorkers(),
             "number of CPUs", ConfigKey.OnReload.APPLIED, "workers to keep alive (1..1024)");
 
+    public static final ConfigKey<Integer> SPARE_WORKERS = key("spareWorkers", "--spare-workers",
+            ValueType.wholeNumber(0, ConfigValues.MAX_SPARE_WORKERS), 0, "`0`", ConfigKey.OnReload.APPLIED,
+            "hot spares: started and warm but not accepting until a worker dies or is replaced, then promoted in "
+                    + "milliseconds (0..64; see Hot spares)");
+
     public static final ConfigKey<String> APP = key("app", "--app",
             ValueType.text("NAME", ConfigValues::checkApp, v -> v, ConfigValues::checkApp), "echo", "`echo`",
             ConfigKey.OnReload.APPLIED, "built-in app the workers run: `echo` or `http` (see below)");
@@ -146,7 +151,7 @@ public final class ConfigKeys {
                     + "searched); not with `mainClass`, `jar`, `jvmOptions`, `classpath`, `args`");
 
     /** Every key, in the order of the docs. */
-    public static final List<ConfigKey<?>> ALL = List.of(LISTEN, WORKERS, APP, ADMIN_SOCKET, ADMIN_GROUP,
+    public static final List<ConfigKey<?>> ALL = List.of(LISTEN, WORKERS, SPARE_WORKERS, APP, ADMIN_SOCKET, ADMIN_GROUP,
             GRACEFUL_TIMEOUT, BACKLOG, READY_TIMEOUT, HEARTBEAT_TIMEOUT, HANG_DIAGNOSTICS, MAX_REQUESTS,
             MAX_REQUESTS_JITTER, MAX_WORKER_MEMORY, FLAPPING_CRASHES, FLAPPING_WINDOW, LOG_FILE, PID_FILE, METRICS_LISTEN, WORKER_JVM_OPTIONS,
             WORKER_ENV, WORKER_PASS_ENV, WORKER_USER, WORKER_GROUP, WORKER_MAIN_CLASS, WORKER_JAR, WORKER_CLASSPATH,

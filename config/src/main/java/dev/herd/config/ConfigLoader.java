@@ -10,6 +10,7 @@ import java.nio.file.Path;
  * {
  *   "listen": "127.0.0.1:9876",        HOST:PORT, IPv6 hosts in brackets
  *   "workers": 4,                      1..1024
+ *   "spareWorkers": 1,                 0..64 hot spares
  *   "app": "echo",                     one of ConfigValues.APPS
  *   "adminSocket": "/run/herd/admin.sock",
  *   "adminGroup": "herd-admins",

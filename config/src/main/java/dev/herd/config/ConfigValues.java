@@ -22,6 +22,8 @@ public final class ConfigValues {
     public static final List<String> APPS = List.of("echo", "http");
     public static final int MIN_WORKERS = 1;
     public static final int MAX_WORKERS = 1024;
+    /** Each spare is a whole JVM doing nothing until needed: a few cover a crash or a recycle at a time. */
+    public static final int MAX_SPARE_WORKERS = 64;
     public static final int MIN_BACKLOG = 1;
     public static final int MAX_BACKLOG = 65535;
     /** Linux keeps a Unix socket path in 108 bytes (sun_path), including the terminating NUL. */

@@ -92,6 +92,10 @@ public final class HerdConfig {
     }
 
     /** Added to maxRequests as a long: both may be up to {@link Integer#MAX_VALUE}. */
+    public int spareWorkers() {
+        return get(ConfigKeys.SPARE_WORKERS);
+    }
+
     public int maxRequestsJitter() {
         return get(ConfigKeys.MAX_REQUESTS_JITTER);
     }

@@ -231,7 +231,7 @@ class ConfigLoaderTest {
     void anUnknownTopLevelKeyListsTheKnownKeys() throws Exception {
         Path file = write("{", "  \"workers\": 2,", "", "", "", "", "  \"wokers\": 4", "}");
 
-        assertEquals(file + ":7: unknown key \"wokers\" (known keys: listen, workers, app, adminSocket, adminGroup,"
+        assertEquals(file + ":7: unknown key \"wokers\" (known keys: listen, workers, spareWorkers, app, adminSocket, adminGroup,"
                 + " gracefulTimeout, backlog, readyTimeout, heartbeatTimeout, hangDiagnostics, maxRequests, maxRequestsJitter,"
                 + " maxWorkerMemory, flappingCrashes, flappingWindow, logFile, pidFile, metricsListen, worker)",
                 errorFor(file));

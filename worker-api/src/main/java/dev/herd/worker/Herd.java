@@ -46,9 +46,31 @@ public final class Herd {
         return context().environment().masterPid() != 0;
     }
 
-    /** This worker's slot, 1..N under herd, 0 otherwise. */
+    /** This worker's slot, 1..N under herd, 0 otherwise (and in a hot spare until it is promoted). */
     public static int slot() {
-        return context().environment().slot();
+        return context().slot();
+    }
+
+    /**
+     * Whether the master started this process as a hot spare (the spareWorkers setting): it must call
+     * {@link #awaitPromotion()} before it accepts a connection.
+     */
+    public static boolean isSpare() {
+        return context().environment().spare();
+    }
+
+    /**
+     * In a hot spare, once everything slow is done (the app built, its classes loaded, caches warm) and before the
+     * first accept: tells the master the spare is warm ({@code X_HERD_SPARE=1}) and blocks until the master
+     * promotes it into a slot, when a worker dies or is replaced. Returns {@code true} then, with {@link #slot()}
+     * the new slot: start accepting and send {@link #ready()}. Returns {@code false} when the spare is not needed
+     * after all (the master retired it, stops, or is gone; a SIGTERM while waiting): exit 0. In a process that is
+     * not a spare it returns {@code true} at once, so an app may call it unconditionally.
+     *
+     * @throws IOException if the promotion pipe cannot be read or sends something other than a slot number
+     */
+    public static boolean awaitPromotion() throws IOException {
+        return context().awaitPromotion();
     }
 
     /**

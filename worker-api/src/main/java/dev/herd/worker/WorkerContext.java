@@ -3,10 +3,16 @@ package dev.herd.worker;
 import dev.herd.log.Log;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -24,6 +30,9 @@ import sun.misc.SignalHandler;
  */
 final class WorkerContext {
 
+    /** Longest promotion line: a slot number (at most 1024) and its newline, with room to spare. */
+    private static final int MAX_PROMOTION_LINE = 16;
+
     private final WorkerEnvironment environment;
     /** Opened on a thread of its own when it is a socket: see {@link #fromSystem()}. */
     private final CompletableFuture<Optional<Notifier>> notify;
@@ -33,6 +42,16 @@ final class WorkerContext {
     private boolean standardStreamsKept;
     private boolean notifyFailureLogged;
     private ScheduledExecutorService heartbeats;
+    /** Set by the promotion of a hot spare; the environment's slot before (0 in a spare). */
+    private volatile int slot;
+    /**
+     * A hot spare's promotion pipe while it waits; closed by a drain to end the wait. Its own lock: the drain closes
+     * it while holding the Drain's, and {@link #onDrain} takes this context's and then the Drain's.
+     */
+    private final Object promotionLock = new Object();
+    private FileChannel promotion;
+    /** How the wait ended: promoted, or not needed; null while it has not. */
+    private Boolean promotionOutcome;
 
     WorkerContext(WorkerEnvironment environment, Optional<Notifier> notify, WorkerStats stats) {
         this(environment, CompletableFuture.completedFuture(notify), stats);
@@ -43,7 +62,12 @@ final class WorkerContext {
         this.environment = environment;
         this.notify = notify;
         this.stats = stats;
-        this.drain = new Drain(this::stopping);
+        this.slot = environment.slot();
+        // A drain that begins while a hot spare waits for its promotion ends the wait: the spare is not needed.
+        this.drain = new Drain(() -> {
+            endPromotionWait(false);
+            stopping();
+        });
     }
 
     /**
@@ -104,6 +128,97 @@ final class WorkerContext {
 
     WorkerStats stats() {
         return stats;
+    }
+
+    int slot() {
+        return slot;
+    }
+
+    /**
+     * A hot spare (see {@link Herd#awaitPromotion()}) says it is warm and reads its promotion pipe until the master
+     * writes the slot it promotes it into; true once promoted, false when it is not needed (end of file: the master
+     * retired it or is gone; or a drain closed the pipe). A worker that is not a spare is promoted already.
+     */
+    boolean awaitPromotion() throws IOException {
+        if (!environment.spare()) {
+            return true;
+        }
+        FileChannel pipe;
+        synchronized (promotionLock) {
+            if (promotionOutcome != null) {
+                return promotionOutcome;
+            }
+            if (promotion == null) {
+                // /proc/self/fd/N gives the JDK a channel on the inherited pipe without native code; a FileChannel
+                // (unlike a stream) wakes a thread blocked in read when another thread closes it.
+                promotion = FileChannel.open(Path.of("/proc/self/fd/" + environment.promotionFd().get()),
+                        StandardOpenOption.READ);
+            }
+            pipe = promotion;
+        }
+        send(WorkerContract.SPARE_WARM);
+        boolean promoted = false;
+        try {
+            OptionalInt promotedTo = readSlot(pipe);
+            if (promotedTo.isPresent()) {
+                slot = promotedTo.getAsInt();
+                promoted = true;
+            }
+            return promoted;
+        } catch (java.nio.channels.ClosedChannelException drained) { // AsynchronousCloseException included
+            return false;
+        } finally {
+            endPromotionWait(promoted);
+        }
+    }
+
+    /** The slot number of the promotion line; empty at end of file. */
+    private static OptionalInt readSlot(FileChannel pipe) throws IOException {
+        ByteBuffer line = ByteBuffer.allocate(MAX_PROMOTION_LINE);
+        while (line.hasRemaining()) {
+            if (pipe.read(line) < 0) {
+                return OptionalInt.empty();
+            }
+            int newline = indexOf(line, (byte) '\n');
+            if (newline >= 0) {
+                String text = new String(line.array(), 0, newline, StandardCharsets.US_ASCII);
+                try {
+                    int slot = Integer.parseInt(text);
+                    if (slot >= 1) {
+                        return OptionalInt.of(slot);
+                    }
+                } catch (NumberFormatException e) {
+                    // reported below
+                }
+                throw new IOException("the promotion pipe sent no slot number: '" + text + "'");
+            }
+        }
+        throw new IOException("the promotion pipe sent a line longer than " + MAX_PROMOTION_LINE + " bytes");
+    }
+
+    private static int indexOf(ByteBuffer buffer, byte wanted) {
+        for (int i = 0; i < buffer.position(); i++) {
+            if (buffer.get(i) == wanted) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Ends the wait (the first outcome stands) and closes the pipe, which wakes a reader blocked in it. */
+    private void endPromotionWait(boolean promoted) {
+        synchronized (promotionLock) {
+            if (promotionOutcome == null) {
+                promotionOutcome = promoted;
+            }
+            if (promotion != null) {
+                try {
+                    promotion.close();
+                } catch (IOException e) {
+                    // Closing a pipe's read end has nothing to flush; nothing is lost.
+                }
+            }
+        }
     }
 
     ServerSocketChannel listener() throws IOException {

@@ -19,7 +19,14 @@ public final class WorkerContract {
      */
     public static final int NOTIFY_PIPE_FD = 4;
 
-    /** This worker's slot, 1..N. */
+    /**
+     * A hot spare's promotion pipe (read end), present only in a spare: the master writes the number of the slot it
+     * promotes the spare into, in ASCII, ended by a newline. A spare must not accept before that line arrives; end
+     * of file means it is not needed (the master retired it, or is gone), and it should exit 0.
+     */
+    public static final int PROMOTION_PIPE_FD = 5;
+
+    /** This worker's slot, 1..N; 0 in a hot spare until it is promoted. */
     public static final String SLOT = "HERD_WORKER_SLOT";
     /** The master's pid; its presence means "started by herd". */
     public static final String MASTER_PID = "HERD_MASTER_PID";
@@ -29,6 +36,13 @@ public final class WorkerContract {
     public static final String NOTIFY_SOCKET = "NOTIFY_SOCKET";
     /** The descriptor of the notify pipe ({@link #NOTIFY_PIPE_FD}), set when the worker has one. */
     public static final String NOTIFY_FD = "HERD_NOTIFY_FD";
+    /** The descriptor of the promotion pipe ({@link #PROMOTION_PIPE_FD}): set in a hot spare only. */
+    public static final String PROMOTION_FD = "HERD_PROMOTION_FD";
+    /**
+     * The notify message a hot spare sends once it is warm and waits for its promotion ({@code X_HERD_SPARE=1});
+     * after the promotion it sends {@code READY=1} as any worker does.
+     */
+    public static final String SPARE_WARM = "X_HERD_SPARE=1";
     /** sd_watchdog_enabled(3): the heartbeat timeout in microseconds; beat at half of it. */
     public static final String WATCHDOG_USEC = "WATCHDOG_USEC";
     /** sd_watchdog_enabled(3): when set, only the process with this pid is asked to beat. */

@@ -1,6 +1,8 @@
 package dev.herd.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.Map;
@@ -36,15 +38,23 @@ class WorkerEnvironmentTest {
 
     @Test
     void outsideHerdEverythingIsZeroOrEmpty() {
-        assertEquals(new WorkerEnvironment(0, 0, Optional.empty(), Optional.empty(), Optional.empty()),
-                WorkerEnvironment.from(Map.of("NOTIFY_SOCKET", ""), PID));
+        assertEquals(new WorkerEnvironment(0, 0, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty()), WorkerEnvironment.from(Map.of("NOTIFY_SOCKET", ""), PID));
     }
 
     @Test
     void readsSlotMasterAndNotifySocket() {
         WorkerEnvironment environment = WorkerEnvironment.from(Map.of("HERD_WORKER_SLOT", "3",
                 "HERD_MASTER_PID", "77", "NOTIFY_SOCKET", "/run/herd/worker-3.sock"), PID);
-        assertEquals(new WorkerEnvironment(3, 77, Optional.of("/run/herd/worker-3.sock"), Optional.empty(), Optional.empty()),
-                environment);
+        assertEquals(new WorkerEnvironment(3, 77, Optional.of("/run/herd/worker-3.sock"), Optional.empty(),
+                Optional.empty(), Optional.empty()), environment);
+    }
+
+    @Test
+    void aSpareHasAPromotionPipeAndAMaster() {
+        assertTrue(WorkerEnvironment.from(Map.of("HERD_MASTER_PID", "77", "HERD_PROMOTION_FD", "5"), PID).spare());
+        assertFalse(WorkerEnvironment.from(Map.of("HERD_PROMOTION_FD", "5"), PID).spare(), "not under herd");
+        assertFalse(WorkerEnvironment.from(Map.of("HERD_MASTER_PID", "77", "HERD_PROMOTION_FD", "1"), PID).spare(),
+                "a standard stream is no promotion pipe");
     }
 }

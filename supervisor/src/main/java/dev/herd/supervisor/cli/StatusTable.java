@@ -32,7 +32,7 @@ final class StatusTable {
                 "RSS", "RESTARTS", "LAST RESTART", "STATUS"));
         for (JsonNode worker : status.path("workers")) {
             out.append(String.format(ROW,
-                    worker.path("slot").asInt(),
+                    slotLabel(worker),
                     worker.path("pid").isNull() ? "-" : worker.path("pid").asText(),
                     worker.path("state").asText(),
                     worker.path("startedAt").isTextual()
@@ -47,6 +47,11 @@ final class StatusTable {
                     statusText(worker)));
         }
         return out.toString().stripTrailing();
+    }
+
+    /** The slot's number; "spare" for slot 0, the bench of hot spares. */
+    static String slotLabel(JsonNode worker) {
+        return worker.path("slot").asInt() == 0 ? "spare" : worker.path("slot").asText();
     }
 
     /** "crash 3m ago", with the last exit when it says more: "crash 3m ago (exit 1)". */

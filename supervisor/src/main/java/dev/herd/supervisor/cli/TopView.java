@@ -51,7 +51,9 @@ final class TopView {
 
     /** The table's columns, left to right; {@link #DROP_ORDER} says which give way first. */
     private enum Column {
-        SLOT("SLOT", 4, Align.RIGHT, row -> row.worker().path("slot").asText()),
+        // A hot spare has no slot yet ("-"); its state says spare.
+        SLOT("SLOT", 4, Align.RIGHT, row -> row.worker().path("slot").asInt() == 0 ? "-"
+                : row.worker().path("slot").asText()),
         PID("PID", 7, Align.RIGHT, row -> row.hasProcess() ? row.worker().path("pid").asText() : "-"),
         STATE("STATE", 8, Align.LEFT, row -> row.worker().path("state").asText()),
         UPTIME("UPTIME", 6, Align.RIGHT, row -> row.hasProcess() ? ago(row.worker().path("startedAt"), row.now())
@@ -124,7 +126,9 @@ final class TopView {
 
         List<JsonNode> workers = new ArrayList<>();
         status.path("workers").forEach(workers::add);
-        workers.sort(Comparator.comparingInt(worker -> worker.path("slot").asInt())); // stable: old before new
+        // Stable: old before new; the spares (slot 0) last.
+        workers.sort(Comparator.comparingInt(worker -> worker.path("slot").asInt() == 0 ? Integer.MAX_VALUE
+                : worker.path("slot").asInt()));
         List<List<String>> cells = new ArrayList<>();
         for (JsonNode worker : workers) {
             Row row = new Row(worker, rates, sample.receivedAt());

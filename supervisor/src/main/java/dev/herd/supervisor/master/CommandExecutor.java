@@ -107,8 +107,7 @@ final class CommandExecutor {
         } else {
             slots = IntStream.rangeClosed(1, desired).boxed().toList();
         }
-        CompletableFuture<RestartDriver.Outcome> outcome = loop.restarts.restart(slots, loop.pool.nextSerial(),
-                RestartReason.RESTART, loop.now());
+        CompletableFuture<RestartDriver.Outcome> outcome = loop.restart(slots, RestartReason.RESTART);
         if (!request.waitForCompletion()) {
             return done(new AdminReply.Restarted(slots, OptionalInt.empty()));
         }

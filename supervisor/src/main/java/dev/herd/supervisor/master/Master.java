@@ -111,6 +111,7 @@ public final class Master {
                 MasterInfo info = new MasterInfo(os.pid(), version, startedAt, startedAtNanos);
                 MasterLoop loop = new MasterLoop(os, launcher, systemd, config.workers(), SupervisionPolicy.from(config),
                         events, System::nanoTime, info);
+                loop.setDesiredSpares(config.spareWorkers());
                 Reloader reload = new Reloader(loop, config, reloader, socket, new Reloader.Workers() {
                     @Override
                     public void check(HerdConfig next) throws ConfigException {

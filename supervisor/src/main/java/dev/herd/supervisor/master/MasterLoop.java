@@ -11,8 +11,10 @@ import dev.herd.supervisor.os.Signal;
 import dev.herd.supervisor.spawn.WorkerSpawner;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -45,6 +47,9 @@ public final class MasterLoop {
     private CommandExecutor commands;
     private SupervisionPolicy policy;
     private int desiredWorkers;
+    private int desiredSpares;
+    /** A spare accepted without waiting for its promotion: its app cannot have spares (until a reload). */
+    private boolean sparesDisabled;
     private boolean stopping;
 
     MasterLoop(Os os, WorkerSpawner spawner, ServiceNotifier notifier, int desiredWorkers, SupervisionPolicy policy,
@@ -184,7 +189,10 @@ public final class MasterLoop {
         supervisor.stopAll(deadline);
     }
 
-    /** Fills every wanted slot that is free and not backing off; drains the slots above the wanted count. */
+    /**
+     * Fills every wanted slot that is free and not backing off (a warm spare first); drains the slots above the
+     * wanted count; then keeps the bench at the wanted number of spares.
+     */
     private void reconcile() {
         long now = now();
         for (int number = 1; number <= desiredWorkers; number++) {
@@ -201,6 +209,47 @@ public final class MasterLoop {
             }
         }
         pool.dropEmptySlotsAbove(desiredWorkers);
+        reconcileSpares(now, deadline);
+    }
+
+    /**
+     * Spares start only once every wanted slot has a ready worker and no rolling restart runs: they would only take
+     * CPU from the workers that serve, and a restart retires them anyway. Surplus spares (fewer wanted since) are
+     * stopped, the newest first.
+     */
+    private void reconcileSpares(long now, long stopDeadline) {
+        List<WorkerHandle> spares = pool.spares();
+        int wanted = sparesDisabled ? 0 : desiredSpares;
+        for (int i = spares.size() - 1; i >= wanted; i--) {
+            pool.stop(spares.get(i), stopDeadline, RestartReason.SCALE);
+        }
+        if (spares.size() >= wanted || restarts.active() || !pool.allReady(desiredWorkers)
+                || pool.slot(WorkerPool.BENCH, now).backingOff(now)) {
+            return;
+        }
+        for (int i = spares.size(); i < wanted; i++) {
+            try {
+                pool.spawnSpare(policy, now);
+            } catch (OsException e) {
+                Slot bench = pool.slot(WorkerPool.BENCH, now);
+                Duration delay = pool.failed(bench, RestartReason.BOOT_FAILURE, 0, now, wallNow(),
+                        policy.flappingWindow());
+                Log.error("cannot start a spare: %s; retrying in %d ms", e.getMessage(), delay.toMillis());
+                return;
+            }
+        }
+    }
+
+    /**
+     * A rolling restart (admin restart, reload, SIGHUP) of {@code slots}: the spares on the bench run the code and
+     * configuration it replaces, so they are stopped first; fresh ones follow once it is done.
+     */
+    CompletableFuture<RestartDriver.Outcome> restart(List<Integer> slots, RestartReason reason) {
+        long now = now();
+        for (WorkerHandle spare : pool.spares()) {
+            pool.stop(spare, now + policy.gracefulTimeout().toNanos(), reason);
+        }
+        return restarts.restart(slots, pool.nextSerial(), reason, now);
     }
 
     /**
@@ -273,12 +322,25 @@ public final class MasterLoop {
         return workers;
     }
 
-    /** The one-line summary systemd shows: "4/4 workers ready, 0 restarts". */
+    /** The one-line summary systemd shows: "4/4 workers ready, 0 restarts" (", 1/1 spares warm" with spares). */
     String summary() {
         int restartCount = pool.slots().values().stream().mapToInt(Slot::restarts).sum();
+        long warm = pool.spares().stream().filter(w -> w.state() == WorkerState.SPARE).count();
         return readyWorkers() + "/" + desiredWorkers + (desiredWorkers == 1 ? " worker" : " workers") + " ready, "
                 + restartCount + (restartCount == 1 ? " restart" : " restarts")
+                + (desiredSpares > 0 ? ", " + warm + "/" + desiredSpares + " spares warm" : "")
                 + (restarts.active() ? ", rolling restart in progress" : "");
+    }
+
+    /** Sets how many hot spares to keep; a reload also lifts {@link #disableSpares()}. */
+    void setDesiredSpares(int spares) {
+        desiredSpares = spares;
+        sparesDisabled = false;
+    }
+
+    /** An app that accepts without waiting for its promotion cannot have spares: none start until a reload. */
+    void disableSpares() {
+        sparesDisabled = true;
     }
 
     int readyWorkers() {

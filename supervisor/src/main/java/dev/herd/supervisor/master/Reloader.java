@@ -124,7 +124,7 @@ final class Reloader {
     private CompletableFuture<RestartDriver.Outcome> restartAll() {
         List<Integer> slots = loop.pool.slots().values().stream().filter(slot -> !slot.isEmpty())
                 .map(Slot::number).toList();
-        return loop.restarts.restart(slots, loop.pool.nextSerial(), RestartReason.RELOAD, loop.now());
+        return loop.restart(slots, RestartReason.RELOAD);
     }
 
     private void apply(HerdConfig next, String reason) {
@@ -132,6 +132,7 @@ final class Reloader {
         workers.setConfig(next);
         loop.setPolicy(SupervisionPolicy.from(next));
         loop.scaleTo(next.workers(), reason);
+        loop.setDesiredSpares(next.spareWorkers());
     }
 
     private static Started refused(String error, Optional<String> file) {

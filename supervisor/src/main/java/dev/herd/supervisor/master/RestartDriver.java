@@ -184,7 +184,9 @@ final class RestartDriver {
                 }
                 Log.info("%s %s: starting its replacement first", verb(step.reason()), old.get(0));
                 try {
-                    successor = pool.spawnInto(slot, policy, nowNanos);
+                    // A warm spare started after the request may be the replacement (a recycle's); a restart or
+                    // reload retired the spares it found, which run what it replaces.
+                    successor = pool.startInto(slot, policy, nowNanos, step.replaceBefore());
                 } catch (OsException e) {
                     // Counted like a failed start, so that a recycle does not retry it on every turn.
                     pool.failed(slot, RestartReason.BOOT_FAILURE, 0, nowNanos, wallNow, policy.flappingWindow());

@@ -60,6 +60,11 @@ final class Slot {
         workers.add(handle);
     }
 
+    /** Lets a worker go that lives on elsewhere: a spare promoted from the bench into a slot. */
+    void release(WorkerHandle handle) {
+        workers.remove(handle);
+    }
+
     /** Forgets a reaped worker and remembers how it ended. */
     void remove(WorkerHandle handle, Optional<ExitStatus> status) {
         workers.remove(handle);

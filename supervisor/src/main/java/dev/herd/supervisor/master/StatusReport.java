@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 /**
  * Takes a {@link StatusSnapshot} of the loop's state, on the loop's thread: one row per worker process (a slot has
  * two during its rolling restart, plus any still on their way out), and one row for a slot with no process
- * (waiting to start, or backing off after failures).
+ * (waiting to start, or backing off after failures). Hot spares are rows of slot 0, the bench.
  */
 final class StatusReport {
 
@@ -44,13 +44,16 @@ final class StatusReport {
         MasterInfo info = loop.info();
         SupervisionPolicy policy = loop.policy();
         List<WorkerRow> rows = new ArrayList<>();
-        for (Slot slot : loop.pool.slots().values()) {
+        List<Slot> slots = new ArrayList<>(loop.pool.slots().values());
+        // The bench (slot 0) last: the wanted slots first, in order, then the spares.
+        slots.sort(java.util.Comparator.comparing((Slot slot) -> slot.number() == WorkerPool.BENCH));
+        for (Slot slot : slots) {
             boolean backoff = slot.failuresWithin(now, policy.flappingWindow()) > policy.flappingCrashes()
                     || slot.backingOff(now);
             SlotFacts facts = new SlotFacts(slot.restarts(), slot.failuresWithin(now, policy.flappingWindow()),
                     slot.lastExit().map(Object::toString), slot.lastRestartReason().map(RestartReason::label),
                     slot.lastRestartAt());
-            if (slot.isEmpty()) {
+            if (slot.isEmpty() && slot.number() != WorkerPool.BENCH) {
                 rows.add(new WorkerRow(slot.number(), true, Optional.empty(), backoff ? "backoff" : "starting",
                         Optional.empty(), OptionalLong.empty(), false, OptionalLong.empty(), 0, 0,
                         OptionalLong.empty(), Optional.empty(), Optional.empty(), facts.restarts, facts.crashes,

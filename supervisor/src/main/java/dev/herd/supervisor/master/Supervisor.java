@@ -33,10 +33,11 @@ final class Supervisor {
         this.pool = pool;
     }
 
+    /** Fills a wanted slot: with a warm spare if there is one, else with a new worker. */
     void startWorker(Slot slot) {
         long now = loop.now();
         try {
-            pool.spawnInto(slot, loop.policy(), now);
+            pool.startInto(slot, loop.policy(), now, 0);
         } catch (OsException e) {
             Duration delay = pool.failed(slot, RestartReason.BOOT_FAILURE, 0, now, loop.wallNow(),
                     loop.policy().flappingWindow());
@@ -45,18 +46,22 @@ final class Supervisor {
         }
     }
 
-    /** A reaped worker: a planned exit is only logged; anything else is a failure of its slot. */
+    /**
+     * A reaped worker: a planned exit is only logged; anything else is a failure of its slot (for a spare, of the
+     * bench, which then backs off like a slot).
+     */
     void workerExited(WorkerPool.Exit exit) {
         WorkerHandle worker = exit.worker();
         Slot slot = exit.slot();
-        boolean wasReady = worker.readyAfterNanos().isPresent();
+        // A spare that got warm booted; one that dies later crashed, like a worker after READY=1.
+        boolean wasReady = worker.readyAfterNanos().isPresent() || worker.wasWarm();
         String how = worker.killedBecause().map(why -> exit.status() + ", " + why).orElse(exit.status().toString());
         if (!loop.stopping()) {
             loop.restarts.workerExited(worker, wasReady, how);
         }
         if (loop.stopping() || worker.leaving().isPresent()) {
             // Drained, recycled, scaled away, left on its own, or a fault counted when the master killed it.
-            Log.info("worker-%d (pid %d) exited: %s", worker.slot(), worker.pid(), how);
+            Log.info("%s (pid %d) exited: %s", worker.name(), worker.pid(), how);
             return;
         }
         long now = loop.now();
@@ -68,12 +73,12 @@ final class Supervisor {
                 : (reason == RestartReason.BOOT_FAILURE ? "retrying " : "replacing it ")
                         + describeDelay(delay, slot.consecutiveFailures());
         switch (reason) {
-            case BOOT_FAILURE -> Log.error("worker-%d (pid %d) cannot boot: %s (%s after %d ms); %s", worker.slot(),
+            case BOOT_FAILURE -> Log.error("%s (pid %d) cannot boot: %s (%s after %d ms); %s", worker.name(),
                     worker.pid(), exit.output().firstErrorLine().orElse("it wrote no error"), how, millis(uptime),
                     next);
-            case OOM -> Log.error("worker-%d (pid %d) ran out of memory (OutOfMemoryError) after %d ms: %s; %s",
-                    worker.slot(), worker.pid(), millis(uptime), how, next);
-            default -> Log.warn("worker-%d (pid %d) died after %d ms: %s; %s", worker.slot(), worker.pid(),
+            case OOM -> Log.error("%s (pid %d) ran out of memory (OutOfMemoryError) after %d ms: %s; %s",
+                    worker.name(), worker.pid(), millis(uptime), how, next);
+            default -> Log.warn("%s (pid %d) died after %d ms: %s; %s", worker.name(), worker.pid(),
                     millis(uptime), how, next);
         }
         warnIfFlapping(slot, now);
@@ -83,11 +88,20 @@ final class Supervisor {
     void notified(WorkerHandle worker, Notification notification) {
         long now = loop.now();
         if (notification instanceof Notification.Ready) {
-            // Not from a worker already killed for its ready timeout: its READY crossed the SIGKILL.
-            if (worker.state() == WorkerState.STARTING) {
+            if (worker.onBench()) {
+                spareAccepts(worker, now);
+            } else if (worker.state() == WorkerState.STARTING) {
+                // Not from a worker already killed for its ready timeout: its READY crossed the SIGKILL.
                 worker.ready(now);
-                Log.info("worker-%d (pid %d) ready after %d ms", worker.slot(), worker.pid(),
+                Log.info(worker.promoted() ? "%s (pid %d) ready %d ms after its promotion"
+                        : "%s (pid %d) ready after %d ms", worker.name(), worker.pid(),
                         millis(worker.readyAfterNanos().orElse(0L)));
+            }
+        } else if (notification instanceof Notification.SpareWarm) {
+            if (worker.onBench() && worker.state() == WorkerState.STARTING) {
+                worker.warm();
+                Log.info("spare (pid %d) warm after %d ms; waiting to be promoted", worker.pid(),
+                        millis(now - worker.startedAtNanos()));
             }
         } else if (notification instanceof Notification.Heartbeat) {
             worker.heartbeat(now);
@@ -116,6 +130,22 @@ final class Supervisor {
         } else {
             throw new IllegalStateException("unhandled notification " + notification);
         }
+    }
+
+    /**
+     * A spare said READY=1 before any promotion: its app accepts at once instead of waiting for it
+     * (Herd.awaitPromotion()), so it is a worker too many and spares cannot work with this app. It is stopped, and
+     * no spare is started again until a reload.
+     */
+    private void spareAccepts(WorkerHandle spare, long now) {
+        if (spare.state() != WorkerState.STARTING && spare.state() != WorkerState.SPARE || loop.stopping()) {
+            return;
+        }
+        Log.error("spare (pid %d) sent READY=1 before it was promoted: its app accepts without waiting for its "
+                + "promotion (Herd.awaitPromotion()); stopping it, and starting no more spares until a reload",
+                spare.pid());
+        loop.disableSpares();
+        pool.stop(spare, now + loop.policy().gracefulTimeout().toNanos(), RestartReason.SCALE);
     }
 
     /**
@@ -202,7 +232,7 @@ final class Supervisor {
      */
     void stopAll(long deadlineNanos) {
         for (WorkerHandle worker : pool.all()) {
-            if (worker.state().holdsSlot()) {
+            if (worker.state().holdsSlot() || worker.state() == WorkerState.SPARE) {
                 worker.stopping(deadlineNanos);
             } else if (worker.state() == WorkerState.STOPPING) {
                 worker.shortenStopDeadline(deadlineNanos);

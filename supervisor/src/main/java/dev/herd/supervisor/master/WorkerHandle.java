@@ -28,7 +28,7 @@ public final class WorkerHandle {
     record Deadline(long atNanos, Due due) {
     }
 
-    private final int slot;
+    private int slot;
     private final int serial;
     private final int pid;
     private final boolean jvm;
@@ -37,6 +37,10 @@ public final class WorkerHandle {
     private final long heartbeatTimeoutNanos;
     private WorkerState state = WorkerState.STARTING;
     private long readyDeadlineNanos;
+    /** When its start began: its spawn, or for a hot spare its promotion (what "ready after" measures). */
+    private long startClockNanos;
+    private boolean promoted;
+    private boolean wasWarm;
     private long readyAfterNanos = -1;
     private boolean watched;
     private long lastHeartbeatNanos;
@@ -62,13 +66,30 @@ public final class WorkerHandle {
         this.pid = pid;
         this.jvm = jvm;
         this.startedAtNanos = startedAtNanos;
+        this.startClockNanos = startedAtNanos;
         this.readyDeadlineNanos = readyDeadlineNanos;
         this.servedLimit = servedLimit;
         this.heartbeatTimeoutNanos = heartbeatTimeoutNanos;
     }
 
+    /** Its slot, 1..N; {@link WorkerPool#BENCH} (0) for a hot spare not yet promoted. */
     public int slot() {
         return slot;
+    }
+
+    /** What the log calls it: {@code worker-3}, or {@code spare} on the bench. */
+    String name() {
+        return slot == WorkerPool.BENCH ? "spare" : "worker-" + slot;
+    }
+
+    /** Whether it is a hot spare waiting on the bench (starting, or warm). */
+    boolean onBench() {
+        return slot == WorkerPool.BENCH;
+    }
+
+    /** Whether it was promoted from the bench: its "ready after" counts from the promotion. */
+    boolean promoted() {
+        return promoted;
     }
 
     int serial() {
@@ -92,7 +113,7 @@ public final class WorkerHandle {
         return startedAtNanos;
     }
 
-    /** How long the worker took to send READY=1, if it has. */
+    /** How long the worker took to send READY=1 (a promoted spare: after its promotion), if it has. */
     Optional<Long> readyAfterNanos() {
         return readyAfterNanos < 0 ? Optional.empty() : Optional.of(readyAfterNanos);
     }
@@ -151,13 +172,33 @@ public final class WorkerHandle {
                     : Optional.of(new Deadline(lastHeartbeatNanos + heartbeatTimeoutNanos / 2, Due.HEARTBEAT_LATE));
             case STOPPING -> Optional.of(new Deadline(stopDeadlineNanos, Due.DRAIN_TIMEOUT));
             case HUNG -> Optional.of(new Deadline(stopDeadlineNanos, Due.DUMP_DONE));
-            case KILLED, EXITED -> Optional.empty();
+            case SPARE, KILLED, EXITED -> Optional.empty();
         };
+    }
+
+    /** A hot spare said it is warm ({@code X_HERD_SPARE=1}): it waits on the bench for its promotion. */
+    void warm() {
+        state = state.moveTo(WorkerState.SPARE);
+        wasWarm = true;
+    }
+
+    /** Whether it got warm as a spare: its start succeeded, so a later death is a crash. */
+    boolean wasWarm() {
+        return wasWarm;
+    }
+
+    /** A warm spare promoted into {@code slot}: starting again, until its READY=1 (by {@code readyDeadline}). */
+    void promote(int slot, long nowNanos, long readyDeadline) {
+        state = state.moveTo(WorkerState.STARTING);
+        this.slot = slot;
+        promoted = true;
+        startClockNanos = nowNanos;
+        readyDeadlineNanos = readyDeadline;
     }
 
     void ready(long nowNanos) {
         state = state.moveTo(WorkerState.READY);
-        readyAfterNanos = nowNanos - startedAtNanos;
+        readyAfterNanos = nowNanos - startClockNanos;
         lastHeartbeatNanos = nowNanos;
     }
 
@@ -247,7 +288,7 @@ public final class WorkerHandle {
 
     @Override
     public String toString() {
-        return "worker-" + slot + " (pid " + pid + ", " + state.label() + ")";
+        return name() + " (pid " + pid + ", " + state.label() + ")";
     }
 
     /** For the status reply: time since the last heartbeat of a watched ready worker. */

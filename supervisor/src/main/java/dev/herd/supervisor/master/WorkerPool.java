@@ -22,10 +22,14 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The slots and the worker processes in them: starting a worker into a slot, signalling and reaping workers, and
- * forgetting a reaped one. What a worker's exit means is the loop's to decide; the pool only reports it. Used on the
- * master thread only.
+ * forgetting a reaped one. What a worker's exit means is the loop's to decide; the pool only reports it. Slot 0
+ * is the bench: the hot spares (spareWorkers) wait there, warm, until one is promoted into a wanted slot (1..N).
+ * Used on the master thread only.
  */
 final class WorkerPool {
+
+    /** The bench's slot number: see {@link WorkerSpawner#BENCH}. */
+    static final int BENCH = WorkerSpawner.BENCH;
 
     /** A worker the pool reaped: the slot it was in, how it ended, and what its output said about that. */
     record Exit(Slot slot, WorkerHandle worker, ExitStatus status, WorkerSpawner.OutputFacts output) {
@@ -77,7 +81,53 @@ final class WorkerPool {
     /** Wanted slots (1..{@code desired}) with a ready worker. */
     int ready(int desired) {
         return (int) slots.values().stream()
-                .filter(slot -> slot.number() <= desired && slot.hasReadyWorker()).count();
+                .filter(slot -> slot.number() != BENCH && slot.number() <= desired && slot.hasReadyWorker()).count();
+    }
+
+    /** Whether every wanted slot has a ready worker: then, and only then, spares are worth their CPU. */
+    boolean allReady(int desired) {
+        return ready(desired) == desired;
+    }
+
+    /** The hot spares on the bench that are starting or warm (not those on their way out). */
+    List<WorkerHandle> spares() {
+        Slot bench = slots.get(BENCH);
+        return bench == null ? List.of() : bench.workers().stream()
+                .filter(w -> w.state() == WorkerState.STARTING || w.state() == WorkerState.SPARE).toList();
+    }
+
+    /** Starts a hot spare on the bench (slot 0); it says when it is warm, and waits for {@link #startInto}. */
+    WorkerHandle spawnSpare(SupervisionPolicy policy, long nowNanos) throws OsException {
+        Slot bench = slot(BENCH, nowNanos);
+        int serial = nextSerial++;
+        WorkerSpawner.Spawned spawned = spawner.spawnSpare(serial);
+        WorkerHandle spare = new WorkerHandle(BENCH, serial, spawned.pid(), spawned.jvm(), nowNanos,
+                nowNanos + policy.readyTimeout().toNanos(), servedLimit(policy), policy.heartbeatTimeout().toNanos());
+        bench.add(spare);
+        bySerial.put(serial, spare);
+        Log.info("started a spare (pid %d)", spawned.pid());
+        return spare;
+    }
+
+    /**
+     * Fills {@code slot}: with a warm spare started at or after {@code minSerial}, promoted, when there is one (it
+     * is ready within milliseconds), else with a new worker process.
+     */
+    WorkerHandle startInto(Slot slot, SupervisionPolicy policy, long nowNanos, int minSerial) throws OsException {
+        for (WorkerHandle spare : spares()) {
+            if (spare.state() == WorkerState.SPARE && spare.serial() >= minSerial) {
+                if (spawner.promote(spare.serial(), slot.number())) {
+                    slots.get(BENCH).release(spare);
+                    spare.promote(slot.number(), nowNanos, nowNanos + policy.readyTimeout().toNanos());
+                    slot.add(spare);
+                    Log.info("promoted the spare (pid %d) to worker-%d", spare.pid(), slot.number());
+                    return spare;
+                }
+                Log.warn("the spare (pid %d) did not take its promotion (it has exited); starting a worker instead",
+                        spare.pid());
+            }
+        }
+        return spawnInto(slot, policy, nowNanos);
     }
 
     /**
@@ -87,14 +137,17 @@ final class WorkerPool {
     WorkerHandle spawnInto(Slot slot, SupervisionPolicy policy, long nowNanos) throws OsException {
         int serial = nextSerial++;
         WorkerSpawner.Spawned spawned = spawner.spawn(slot.number(), serial);
-        long limit = policy.maxRequests() == 0 ? 0
-                : policy.maxRequests() + ThreadLocalRandom.current().nextLong(policy.maxRequestsJitter() + 1);
         WorkerHandle worker = new WorkerHandle(slot.number(), serial, spawned.pid(), spawned.jvm(), nowNanos,
-                nowNanos + policy.readyTimeout().toNanos(), limit, policy.heartbeatTimeout().toNanos());
+                nowNanos + policy.readyTimeout().toNanos(), servedLimit(policy), policy.heartbeatTimeout().toNanos());
         slot.add(worker);
         bySerial.put(serial, worker);
         Log.info("started worker-%d (pid %d)", slot.number(), spawned.pid());
         return worker;
+    }
+
+    private static long servedLimit(SupervisionPolicy policy) {
+        return policy.maxRequests() == 0 ? 0
+                : policy.maxRequests() + ThreadLocalRandom.current().nextLong(policy.maxRequestsJitter() + 1);
     }
 
     /**

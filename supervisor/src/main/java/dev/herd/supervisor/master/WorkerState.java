@@ -8,15 +8,18 @@ import java.util.Set;
  * while it serves, {@code STOPPING} once the master asked it to drain (SIGTERM) or it announced STOPPING=1
  * itself, {@code HUNG} once it missed its heartbeat and was sent SIGQUIT for a thread dump (a JVM gets a moment to
  * print it), {@code KILLED} once the master sent it SIGKILL (hung, not ready in time, not drained in time), and
- * {@code EXITED} once waitpid has reaped it. Only a starting or ready worker holds its slot; the others are on
- * their way out, and the slot may already have their replacement. Illegal moves throw, so a bug shows at once.
+ * {@code EXITED} once waitpid has reaped it. A hot spare starts like any worker and is {@code SPARE} once it says
+ * it is warm ({@code X_HERD_SPARE=1}); its promotion into a slot makes it {@code STARTING} again, until its
+ * READY=1. Only a starting or ready worker holds its slot; the others are on their way out, and the slot may
+ * already have their replacement. Illegal moves throw, so a bug shows at once.
  */
 public enum WorkerState {
-    STARTING, READY, STOPPING, HUNG, KILLED, EXITED;
+    STARTING, SPARE, READY, STOPPING, HUNG, KILLED, EXITED;
 
     private Set<WorkerState> next() {
         return switch (this) {
-            case STARTING -> Set.of(READY, STOPPING, KILLED, EXITED);
+            case STARTING -> Set.of(SPARE, READY, STOPPING, KILLED, EXITED);
+            case SPARE -> Set.of(STARTING, STOPPING, KILLED, EXITED);
             case READY -> Set.of(STOPPING, HUNG, KILLED, EXITED);
             case STOPPING -> Set.of(KILLED, EXITED);
             case HUNG -> Set.of(KILLED, EXITED);

@@ -1,5 +1,6 @@
 package dev.herd.supervisor.metrics;
 
+import dev.herd.supervisor.spawn.WorkerSpawner;
 import dev.herd.supervisor.status.StatusSnapshot;
 import dev.herd.supervisor.status.WorkerRow;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -100,15 +101,15 @@ final class PoolCollector implements MultiCollector {
     /**
      * One worker per slot: during a rolling restart a slot has two (the old one serving, its replacement
      * starting), and the series of a slot follows the one serving; a slot's series resets when its worker is
-     * replaced, as a process's counters do.
+     * replaced, as a process's counters do. Hot spares on the bench have no series of their own.
      */
     static List<WorkerRow> servingWorkerOfEachSlot(StatusSnapshot status) {
         Map<Integer, WorkerRow> bySlot = new LinkedHashMap<>();
         Comparator<WorkerRow> preference = Comparator.comparing((WorkerRow row) -> row.state().equals("ready"))
                 .thenComparing(row -> row.startedAt().orElse(java.time.Instant.MIN));
         for (WorkerRow row : status.workers()) {
-            if (row.pid().isEmpty()) {
-                continue;
+            if (row.pid().isEmpty() || row.slot() == WorkerSpawner.BENCH) {
+                continue; // a slot waiting for its worker; a hot spare (counted in herd_workers{state="spare"})
             }
             bySlot.merge(row.slot(), row, (kept, other) -> preference.compare(other, kept) > 0 ? other : kept);
         }

@@ -35,6 +35,10 @@ public sealed interface Notification {
     record ExtendReadyTimeout(long micros) implements Notification {
     }
 
+    /** {@code X_HERD_SPARE=1}: herd's own key, a hot spare is warm and waits for its promotion. */
+    record SpareWarm() implements Notification {
+    }
+
     /** {@code X_HERD_SERVED=N}: herd's own key, how much a worker without a counters file has served. */
     record Served(long count) implements Notification {
     }
@@ -64,6 +68,7 @@ public sealed interface Notification {
             case "STOPPING" -> value.equals("1") ? Optional.of(new Stopping()) : Optional.empty();
             case "EXTEND_TIMEOUT_USEC" -> nonNegative(value).map(ExtendReadyTimeout::new);
             case "X_HERD_SERVED" -> nonNegative(value).map(Served::new);
+            case "X_HERD_SPARE" -> value.equals("1") ? Optional.of(new SpareWarm()) : Optional.empty();
             default -> Optional.empty();
         };
     }

@@ -101,6 +101,15 @@ public final class WorkerIo implements AutoCloseable {
         }));
     }
 
+    /** From now on the worker's output lines carry {@code name} (a spare promoted into a slot). */
+    void rename(int serial, String name) {
+        submit(io -> io.sources.forEach(source -> {
+            if (source.serial() == serial && source instanceof Output output) {
+                output.name = name;
+            }
+        }));
+    }
+
     /** What the worker's output has said so far (stderr lines with no level of their own count as WARN). */
     WorkerSpawner.OutputFacts outputFacts(int serial) {
         return outputFacts.getOrDefault(serial, WorkerSpawner.OutputFacts.NONE);
@@ -353,7 +362,7 @@ public final class WorkerIo implements AutoCloseable {
 
     /** A worker's stdout or stderr, relayed line by line with the worker's name and pid. */
     private final class Output extends Source {
-        private final String name;
+        private String name;
         private final int pid;
         private final Log.Level unmarked;
         private final ByteArrayOutputStream line = new ByteArrayOutputStream();

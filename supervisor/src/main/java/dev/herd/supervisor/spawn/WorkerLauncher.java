@@ -11,6 +11,7 @@ import dev.herd.worker.WorkerContract;
 import dev.herd.worker.app.WorkerMain;
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -84,6 +85,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     private final String classpath = absoluteClasspath(System.getProperty("java.class.path"));
     private HerdConfig config;
     private Optional<Identity> identity;
+    /** The write end of each waiting spare's promotion pipe, by serial; master thread only. */
+    private final Map<Integer, Integer> promotionPipes = new HashMap<>();
 
     private WorkerLauncher(Os os, WorkerFiles files, WorkerIo io, SharedSocket socket, int lifelineReadFd,
                            Map<String, String> baseEnvironment) {
@@ -172,7 +175,34 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 
     @Override
     public Spawned spawn(int slot, int serial) throws OsException {
-        String name = "worker-" + slot;
+        return start(slot, serial, false);
+    }
+
+    @Override
+    public Spawned spawnSpare(int serial) throws OsException {
+        return start(BENCH, serial, true);
+    }
+
+    @Override
+    public boolean promote(int serial, int slot) {
+        Integer pipe = promotionPipes.remove(serial);
+        if (pipe == null) {
+            return false;
+        }
+        try {
+            // A few bytes into an empty pipe: the write cannot block, and the spare's read wakes at once.
+            os.write(pipe, (slot + "\n").getBytes(StandardCharsets.US_ASCII));
+            io.rename(serial, "worker-" + slot);
+            return true;
+        } catch (OsException e) {
+            return false; // EPIPE: the spare has exited; its reap tells why
+        } finally {
+            closeQuietly(pipe);
+        }
+    }
+
+    private Spawned start(int slot, int serial, boolean spare) throws OsException {
+        String name = spare ? "spare" : "worker-" + slot;
         Path statsFile;
         try {
             statsFile = files.createStatsFile(serial);
@@ -187,24 +217,30 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
             Os.Pipe notifyPipe = track(opened, os.pipe());
             Os.Pipe stdout = track(opened, os.pipe());
             Os.Pipe stderr = track(opened, os.pipe());
+            Optional<Os.Pipe> promotion = spare ? Optional.of(track(opened, os.pipe())) : Optional.empty();
             WorkerSpec worker = config.worker();
+            List<Integer> toChild = new ArrayList<>(List.of(notifyPipe.writeFd(), stdout.writeFd(), stderr.writeFd()));
+            promotion.ifPresent(pipe -> toChild.add(pipe.readFd()));
             if (identity.isPresent()) {
-                giveTo(identity.get(), statsFile, notifyPath, notifyPipe.writeFd(), stdout.writeFd(),
-                        stderr.writeFd());
+                giveTo(identity.get(), statsFile, notifyPath, toChild.stream().mapToInt(Integer::intValue).toArray());
             }
+            List<Integer> descriptors = new ArrayList<>(List.of(socket.fd(), stdout.writeFd(), stderr.writeFd(),
+                    lifelineReadFd, notifyPipe.writeFd()));
+            promotion.ifPresent(pipe -> descriptors.add(pipe.readFd())); // fd 5, PROMOTION_PIPE_FD
             int pid;
             try {
-                pid = os.spawn(requestFor(slot, worker, statsFile, notifyPath,
-                        List.of(socket.fd(), stdout.writeFd(), stderr.writeFd(), lifelineReadFd, notifyPipe.writeFd())));
+                pid = os.spawn(requestFor(slot, worker, statsFile, notifyPath, descriptors, spare));
             } finally {
-                // Only the worker may hold the write ends, or the reader would never see end of file.
-                for (int fd : List.of(notifyPipe.writeFd(), stdout.writeFd(), stderr.writeFd())) {
+                // Only the worker may hold the write ends, or the reader would never see end of file; and only
+                // the spare the read end of its promotion pipe, so that a write to a dead spare fails (EPIPE).
+                for (int fd : toChild) {
                     opened.remove(Integer.valueOf(fd));
                     closeQuietly(fd);
                 }
             }
             io.watch(new WorkerChannels(serial, name, pid, notifySocket, notifyPath, notifyPipe.readFd(),
                     stdout.readFd(), stderr.readFd()));
+            promotion.ifPresent(pipe -> promotionPipes.put(serial, pipe.writeFd()));
             return new Spawned(pid, worker.kind() != WorkerSpec.Kind.COMMAND);
         } catch (OsException e) {
             opened.forEach(this::closeQuietly);
@@ -226,6 +262,10 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 
     @Override
     public void release(int serial) {
+        Integer promotion = promotionPipes.remove(serial);
+        if (promotion != null) {
+            closeQuietly(promotion);
+        }
         io.forget(serial);
         files.remove(serial);
     }
@@ -260,6 +300,11 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 
     SpawnRequest requestFor(int slot, WorkerSpec worker, Path statsFile, Path notifySocket,
                             List<Integer> descriptors) {
+        return requestFor(slot, worker, statsFile, notifySocket, descriptors, false);
+    }
+
+    SpawnRequest requestFor(int slot, WorkerSpec worker, Path statsFile, Path notifySocket,
+                            List<Integer> descriptors, boolean spare) {
         List<String> argv = switch (worker.kind()) {
             case BUILT_IN_APP -> javaArgv(slot, BUILT_IN_APP_OPTIONS, worker, List.of("-cp", classpath,
                     WorkerMain.class.getName(), config.app()));
@@ -282,6 +327,9 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         environment.put(WorkerContract.STATS_FILE, statsFile.toString());
         environment.put(WorkerContract.NOTIFY_SOCKET, notifySocket.toString());
         environment.put(WorkerContract.NOTIFY_FD, Integer.toString(WorkerContract.NOTIFY_PIPE_FD));
+        if (spare) {
+            environment.put(WorkerContract.PROMOTION_FD, Integer.toString(WorkerContract.PROMOTION_PIPE_FD));
+        }
         if (!config.heartbeatTimeout().isZero()) {
             // systemd's convention: the timeout in microseconds; a client pings at half of it.
             environment.put(WorkerContract.WATCHDOG_USEC, Long.toString(config.heartbeatTimeout().toNanos() / 1000));
@@ -313,8 +361,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         argv.addAll(JVM_OPTIONS);
         argv.addAll(defaults);
         argv.addAll(worker.jvmOptions());
-        // Shown by ps: which slot this JVM fills, without reading its environment.
-        argv.add("-Dherd.worker.slot=" + slot);
+        // Shown by ps: which slot this JVM fills, without reading its environment (a promoted spare keeps "spare").
+        argv.add("-Dherd.worker.slot=" + (slot == BENCH ? "spare" : Integer.toString(slot)));
         argv.addAll(programAndArgs);
         return argv;
     }

@@ -9,6 +9,9 @@ import java.util.Optional;
  */
 public interface WorkerSpawner {
 
+    /** The slot number of a hot spare until its promotion: the bench, never a wanted slot. */
+    int BENCH = 0;
+
     /** A started worker: its pid, and whether it is a JVM (which can print a thread dump on SIGQUIT). */
     record Spawned(int pid, boolean jvm) {
     }
@@ -20,6 +23,18 @@ public interface WorkerSpawner {
 
     /** Starts a worker for {@code slot}, known to the loop by {@code serial}. */
     Spawned spawn(int slot, int serial) throws OsException;
+
+    /**
+     * Starts a hot spare, known by {@code serial}: a worker with a promotion pipe, which must not accept until
+     * {@link #promote} writes it its slot.
+     */
+    Spawned spawnSpare(int serial) throws OsException;
+
+    /**
+     * Promotes the spare {@code serial} into {@code slot}: writes the slot's number down its promotion pipe, and
+     * names its output after the slot from now on. False if the spare cannot hear it (it has exited).
+     */
+    boolean promote(int serial, int slot);
 
     /** The worker's counters as it last published them; {@link Counters#NONE} if it has none. */
     Counters counters(int serial);

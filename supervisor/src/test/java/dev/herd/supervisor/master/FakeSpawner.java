@@ -26,6 +26,8 @@ final class FakeSpawner implements WorkerSpawner {
     private final Map<Integer, Long> served = new HashMap<>();
     private final List<Integer> released = new ArrayList<>();
     private final Map<Integer, OutputFacts> outputs = new HashMap<>();
+    private final List<List<Integer>> promotions = new ArrayList<>();
+    private boolean refusePromotions;
     private boolean jvm;
     private RuntimeException bug;
     private int nextPid = FIRST_PID;
@@ -67,6 +69,30 @@ final class FakeSpawner implements WorkerSpawner {
         spawnedPids.add(pid);
         serials.put(pid, serial);
         return new Spawned(pid, jvm);
+    }
+
+    @Override
+    public synchronized Spawned spawnSpare(int serial) throws OsException {
+        return spawn(BENCH, serial);
+    }
+
+    @Override
+    public synchronized boolean promote(int serial, int slot) {
+        if (refusePromotions || !serials.containsValue(serial)) {
+            return false;
+        }
+        promotions.add(List.of(serial, slot));
+        return true;
+    }
+
+    /** From now on promotions fail, as with a spare that has exited. */
+    synchronized void refusePromotions() {
+        refusePromotions = true;
+    }
+
+    /** Every promotion: [serial, slot], in order. */
+    synchronized List<List<Integer>> promotions() {
+        return List.copyOf(promotions);
     }
 
     @Override

@@ -1157,6 +1157,152 @@ class MasterLoopTest {
         assertEquals(Map.of(RestartReason.HANG, 2L), loop.pool.restartCounts());
     }
 
+    // ---- hot spares ---------------------------------------------------------------------------------------------
+
+    @Test
+    void sparesStartOnlyOnceEveryWantedSlotIsReady() {
+        loop = newLoop(2);
+        loop.setDesiredSpares(1);
+        turn();
+        assertEquals(List.of(1, 2), spawner.attempts(), "the workers first");
+
+        notify(pidIn(1), "READY=1");
+        assertEquals(List.of(1, 2), spawner.attempts(), "not while a slot is still starting");
+        notify(pidIn(2), "READY=1");
+
+        assertEquals(List.of(1, 2, WorkerPool.BENCH), spawner.attempts());
+        assertEquals(WorkerState.STARTING, spare().state());
+        notify(spare().pid(), "X_HERD_SPARE=1");
+        assertEquals(WorkerState.SPARE, spare().state());
+        assertEquals("2/2 workers ready, 0 restarts, 1/1 spares warm", loop.summary());
+        assertEquals("spare", statusRow(WorkerPool.BENCH).state());
+    }
+
+    @Test
+    void aCrashedWorkersSlotGetsTheWarmSpareInTheSameTurnAndANewSpareFollows() {
+        int sparePid = startWithWarmSpare(2);
+        int crashed = pidIn(1);
+
+        os.exit(crashed, CRASH);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertEquals(List.of(List.of(spawner.serialOf(sparePid), 1)), spawner.promotions());
+        assertEquals(sparePid, pidIn(1));
+        assertEquals(WorkerState.STARTING, workerIn(1).state());
+        assertEquals(List.of(), loop.pool.spares(), "the bench is empty until the slot is ready again");
+        assertEquals(List.of(1, 2, WorkerPool.BENCH), spawner.attempts(), "no new process for slot 1");
+
+        advance(Duration.ofMillis(3));
+        notify(sparePid, "READY=1");
+        assertEquals(WorkerState.READY, workerIn(1).state());
+        log.expect(Log.Level.INFO, "worker-1 (pid " + sparePid + ") ready 3 ms after its promotion");
+        assertEquals(List.of(1, 2, WorkerPool.BENCH, WorkerPool.BENCH), spawner.attempts(), "a new spare");
+        assertEquals(1, slots().get(1).restarts(), "the crash still counts against slot 1");
+    }
+
+    @Test
+    void aSpareThatIsNotWarmYetIsNotPromoted() {
+        startReadyLoop(1);
+        loop.setDesiredSpares(1);
+        turn();
+        int crashed = pidIn(1);
+
+        os.exit(crashed, CRASH);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertEquals(List.of(), spawner.promotions());
+        assertEquals(List.of(1, WorkerPool.BENCH, 1), spawner.attempts(), "a new worker for slot 1");
+        assertEquals(WorkerState.STARTING, spare().state(), "the spare still starts on the bench");
+    }
+
+    @Test
+    void aSpareThatCannotTakeItsPromotionIsPassedOverForANewWorker() {
+        startWithWarmSpare(1);
+        spawner.refusePromotions();
+
+        os.exit(pidIn(1), CRASH);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertEquals(List.of(1, WorkerPool.BENCH, 1), spawner.attempts());
+        log.expect(Log.Level.WARN, "did not take its promotion");
+    }
+
+    @Test
+    void aRestartStopsTheSparesFirstAndReplacesWithNewProcesses() {
+        int sparePid = startWithWarmSpare(1);
+
+        loop.restart(List.of(1), RestartReason.RESTART);
+        turn();
+
+        assertTrue(os.kills().contains(new Kill(sparePid, Signal.TERM)), "the spare runs the old code: retired");
+        assertEquals(List.of(), spawner.promotions());
+        assertEquals(List.of(1, WorkerPool.BENCH, 1), spawner.attempts(), "the replacement is a new process");
+    }
+
+    @Test
+    void aRecycleTakesTheWarmSpareAsTheReplacement() {
+        policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO, 100, 0, 5,
+                Duration.ofSeconds(60), true, 0);
+        int sparePid = startWithWarmSpare(1);
+        int old = pidIn(1);
+
+        spawner.setServed(old, 100);
+        turn();
+        assertEquals(List.of(List.of(spawner.serialOf(sparePid), 1)), spawner.promotions());
+        notify(sparePid, "READY=1");
+
+        assertEquals(WorkerState.STOPPING, workerOf(old).state(), "drains once the promoted spare is ready");
+        assertEquals(Optional.of(RestartReason.RECYCLE), slots().get(1).lastRestartReason());
+    }
+
+    @Test
+    void aSpareThatAcceptsBeforeItsPromotionIsStoppedAndNoSpareStartsAgainUntilAReload() {
+        int sparePid = startWithWarmSpare(1);
+
+        notify(sparePid, "READY=1");
+
+        assertTrue(os.kills().contains(new Kill(sparePid, Signal.TERM)));
+        log.expect(Log.Level.ERROR, "sent READY=1 before it was promoted");
+        os.exit(sparePid, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        turn();
+        assertEquals(List.of(1, WorkerPool.BENCH), spawner.attempts(), "no other spare");
+        assertEquals(WorkerState.READY, workerIn(1).state(), "the worker of slot 1 is untouched");
+
+        loop.setDesiredSpares(1); // what a reload does
+        turn();
+        assertEquals(List.of(1, WorkerPool.BENCH, WorkerPool.BENCH), spawner.attempts());
+    }
+
+    @Test
+    void aSpareThatDiesIsReplacedOnTheBenchNotCountedAgainstASlot() {
+        int sparePid = startWithWarmSpare(1);
+
+        os.exit(sparePid, CRASH);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertEquals(List.of(1, WorkerPool.BENCH, WorkerPool.BENCH), spawner.attempts());
+        assertEquals(0, slots().get(1).restarts());
+        log.expect(Log.Level.WARN, "spare (pid " + sparePid + ") died after");
+    }
+
+    @Test
+    void fewerSparesWantedStopsTheSurplusAndTheMastersStopStopsTheRest() {
+        int sparePid = startWithWarmSpare(1);
+
+        loop.setDesiredSpares(0);
+        turn();
+        assertTrue(os.kills().contains(new Kill(sparePid, Signal.TERM)));
+
+        loop.setDesiredSpares(1);
+        os.exit(sparePid, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        int second = spare().pid();
+        notify(second, "X_HERD_SPARE=1");
+        signal(Signal.TERM);
+        assertEquals(WorkerState.STOPPING, workerOf(second).state(), "the stop reaches the bench too");
+    }
+
     // ---- fixture ----------------------------------------------------------------------------------------------
 
     /** The loop's poll timeout when nothing falls due sooner (MasterLoop.TICK_NANOS). */
@@ -1222,6 +1368,26 @@ class MasterLoopTest {
     /** The worker with this pid sends a notify datagram, and the loop takes a turn. */
     private void notify(int pid, String message) {
         loop.runOnce(new MasterEvent.WorkerNotified(spawner.serialOf(pid), Notification.parse(message)));
+    }
+
+    /** A loop of ready workers with one spare, warm; returns the spare's pid. */
+    private int startWithWarmSpare(int desiredWorkers) {
+        loop = newLoop(desiredWorkers);
+        loop.setDesiredSpares(1);
+        turn();
+        for (int slot = 1; slot <= desiredWorkers; slot++) {
+            notify(pidIn(slot), "READY=1");
+        }
+        int sparePid = spare().pid();
+        notify(sparePid, "X_HERD_SPARE=1");
+        return sparePid;
+    }
+
+    /** The one spare on the bench. */
+    private WorkerHandle spare() {
+        List<WorkerHandle> spares = loop.pool.spares();
+        assertEquals(1, spares.size(), "spares: " + spares);
+        return spares.get(0);
     }
 
     private WorkerHandle workerOf(int pid) {

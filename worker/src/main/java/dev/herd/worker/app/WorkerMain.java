@@ -34,7 +34,8 @@ public final class WorkerMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        Log.setSource("worker-" + Herd.slot()); // also sets up the worker's context: its notify socket opens now
+        // Also sets up the worker's context: its notify pipe opens now.
+        Log.setSource(Herd.isSpare() ? "spare" : "worker-" + Herd.slot());
         if (args.length != 1) {
             Log.error("usage: WorkerMain APP (workers are started by 'herd run')");
             System.exit(WorkerContract.EXIT_BOOT_FAILURE);
@@ -48,6 +49,15 @@ public final class WorkerMain {
             // Watched before the app starts, so that a SIGTERM during start-up is a drain too, never a kill.
             drain = new DrainAfterStart(app);
             Herd.onDrain(drain::requested);
+            if (Herd.isSpare()) {
+                // The JVM is up and the app made: the slow part of a start is over, the accepting is left.
+                if (!Herd.awaitPromotion()) {
+                    Log.info("spare not needed; exiting");
+                    System.exit(0);
+                }
+                Log.setSource("worker-" + Herd.slot());
+                Log.info("promoted to worker-%d", Herd.slot());
+            }
             app.start(listener);
         } catch (Exception e) {
             Log.error("cannot start: %s", e.getMessage() == null ? e : e.getMessage());
