@@ -180,12 +180,15 @@ public final class ConfigKeys {
         return Math.min(Runtime.getRuntime().availableProcessors(), ConfigValues.MAX_WORKERS);
     }
 
-    /** The README's table of keys (the part after its header), as ConfigKeysDocTest expects it. */
+    /**
+     * The README's table of keys, one row per key after its header and its {@code --config} row: ConfigKeysDocTest
+     * fails when they differ, so the README cannot drift from this table.
+     */
     public static String markdownRows() {
         StringBuilder rows = new StringBuilder();
         for (ConfigKey<?> key : ALL) {
-            rows.append("| ").append(key.flag().map(f -> "`" + f + " " + key.type().label() + "`").orElse(""))
-                    .append(" | `").append(key.name()).append("` | ").append(key.defaultDoc())
+            rows.append("|").append(key.flag().map(f -> " `" + f + " " + key.type().label() + "` ").orElse(" "))
+                    .append("| `").append(key.name()).append("` | ").append(key.defaultDoc())
                     .append(" | ").append(key.doc())
                     .append(key.onReload() == ConfigKey.OnReload.NEEDS_RESTART ? "; a reload cannot change it" : "")
                     .append(" |\n");
