@@ -32,8 +32,10 @@ class OperationsIT {
     @Test
     void metricsFollowTheListenQueueAndTheReasonsOfEachRestart() throws Exception {
         AdminFixture admin = new AdminFixture(dir);
+        // A heartbeat timeout far longer than the queue's part below, whose stopped workers must not be found
+        // hung (the hang handling sends SIGCONT, and they would drain the queue being counted).
         Path config = Files.writeString(dir.resolve("herd.json"),
-                "{\"workers\": 2, \"heartbeatTimeout\": \"3s\", \"metricsListen\": \"127.0.0.1:0\"}");
+                "{\"workers\": 2, \"heartbeatTimeout\": \"60s\", \"metricsListen\": \"127.0.0.1:0\"}");
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
             int port = herd.port();
             String url = "http://127.0.0.1:" + herd.awaitLine("metrics on http://127.0.0.1:(\\d+)/metrics", START)
@@ -70,7 +72,10 @@ class OperationsIT {
             Cli.run(Duration.ofSeconds(10), "kill", "-KILL", workers.get(1).toString());
             Poll.until(START, "a crash counted", () -> value(url, "herd_worker_restarts_total", "reason", "crash") == 1);
 
-            long hung = herd.awaitWorkersAccepting(2, START).get(2);
+            Files.writeString(config, "{\"workers\": 2, \"heartbeatTimeout\": \"3s\", \"metricsListen\": "
+                    + "\"127.0.0.1:0\"}");
+            assertEquals(0, admin.cli("reload").exitCode(), "workers with a 3 s heartbeat timeout");
+            long hung = readyPid(admin, 2);
             Cli.run(Duration.ofSeconds(10), "kill", "-STOP", Long.toString(hung));
             Poll.until(START, "a hang counted", () -> value(url, "herd_worker_restarts_total", "reason", "hang") == 1);
 
@@ -109,6 +114,16 @@ class OperationsIT {
             });
             assertEquals("hang", admin.status().path("workers").get(0).path("lastRestartReason").asText());
         }
+    }
+
+    /** The pid of the ready worker in {@code slot}. */
+    private static long readyPid(AdminFixture admin, int slot) {
+        for (var row : admin.status().path("workers")) {
+            if (row.path("slot").asInt() == slot && row.path("state").asText().equals("ready")) {
+                return row.path("pid").asLong();
+            }
+        }
+        throw new AssertionError("no ready worker in slot " + slot + ": " + admin.status());
     }
 
     /** Every sample of a scrape, keyed "name{labels as JSON}". */
