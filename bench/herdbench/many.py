@@ -4,9 +4,11 @@
   - the master's CPU while idle: utime + stime from /proc/PID/stat over idle_cpu_seconds, once every worker
     serves and settle_seconds have passed, as a percentage of one core;
   - the `status` round trip over the admin socket (p50 and p99 of status_requests requests), after that window;
+  - a scrape of /metrics (metricsListen), p50 and p99 of status_requests scrapes: what Prometheus costs the master;
   - SIGTERM to every process gone."""
 import os
 import time
+import urllib.request
 
 from . import idle, procs, servers, stats
 
@@ -16,9 +18,10 @@ def run(bench, kinds):
         return
     s = bench.settings
     n = s.many_workers
-    ready, ready_status, cpu, p50s, p99s, stops = [], [], [], [], [], []
+    ready, ready_status, cpu, p50s, p99s, scrape50s, scrape99s, stops = [], [], [], [], [], [], [], []
     for _ in range(s.many_runs):
-        server = servers.make(bench, "herd", n, app="echo")
+        metrics_port = bench.ports.next()
+        server = servers.make(bench, "herd", n, app="echo", config={"metricsListen": f"127.0.0.1:{metrics_port}"})
         start = time.monotonic()
         server.start()
         try:
@@ -31,6 +34,9 @@ def run(bench, kinds):
             rtt = idle.status_round_trips(server.admin_socket, s.status_requests)
             p50s.append(stats.percentile(rtt, 50))
             p99s.append(stats.percentile(rtt, 99))
+            scrapes = scrape_times(metrics_port, s.status_requests)
+            scrape50s.append(stats.percentile(scrapes, 50))
+            scrape99s.append(stats.percentile(scrapes, 99))
             stops.append(servers.measure_stop(server))
         finally:
             server.stop()
@@ -39,7 +45,22 @@ def run(bench, kinds):
     bench.add("many-master-cpu", "herd", cpu, "%", workers=n, window=s.idle_cpu_seconds)
     bench.add("many-status-p50", "herd", p50s, "us", workers=n)
     bench.add("many-status-p99", "herd", p99s, "us", workers=n)
+    bench.add("many-scrape-p50", "herd", scrape50s, "ms", workers=n)
+    bench.add("many-scrape-p99", "herd", scrape99s, "ms", workers=n)
     bench.add("many-stop", "herd", stops, "ms", workers=n)
+
+
+def scrape_times(port, count):
+    """Milliseconds of each GET /metrics, one after another, each on a new connection as Prometheus makes them."""
+    times = []
+    for _ in range(count):
+        start = time.monotonic()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+            body = response.read()
+        times.append((time.monotonic() - start) * 1000)
+        if b"herd_up 1" not in body:
+            raise RuntimeError("herd: /metrics did not say herd_up 1")
+    return times
 
 
 def all_ready(server, n):

@@ -211,6 +211,8 @@ def many_table(r):
                 ("master's CPU while idle, % of one core", "many-master-cpu", "%", "< 1%"),
                 ("`status` round trip p50", "many-status-p50", "µs", "—"),
                 ("`status` round trip p99", "many-status-p99", "µs", "< 1 ms"),
+                ("`GET /metrics` p50", "many-scrape-p50", "ms", "—"),
+                ("`GET /metrics` p99", "many-scrape-p99", "ms", "—"),
                 ("SIGTERM to every process gone", "many-stop", "ms", "—")]:
             summary = r.summary(figure, "herd", n)
             if summary:
