@@ -58,8 +58,16 @@ class OperationsIT {
                     client.connect(new InetSocketAddress("127.0.0.1", port), 5000);
                     waiting.add(client);
                 }
-                Poll.until(Duration.ofSeconds(10), "5 connections queued",
-                        () -> value(url, "herd_listen_queue_length", null, null) == 5);
+                java.util.concurrent.atomic.AtomicReference<Double> last = new java.util.concurrent.atomic.AtomicReference<>();
+                try {
+                    Poll.until(START, "5 connections queued", () -> {
+                        last.set(value(url, "herd_listen_queue_length", null, null));
+                        return last.get() == 5;
+                    });
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + "; /metrics said " + last.get() + ", status says "
+                            + admin.status().path("listenQueue") + "; herd:\n" + herd.output(), e);
+                }
             } finally {
                 workers.values().forEach(pid -> Cli.run(Duration.ofSeconds(10), "kill", "-CONT", pid.toString()));
             }
