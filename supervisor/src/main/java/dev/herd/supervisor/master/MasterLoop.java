@@ -33,6 +33,11 @@ public final class MasterLoop {
 
     /** The longest the loop sleeps: a missed SIGCHLD still gets a worker reaped within this. */
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /**
+     * Waking this much later than planned means the master itself was not running (SIGSTOP, a frozen VM, a
+     * starved machine): see {@link #turnAfterWait}.
+     */
+    static final long PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Os os;
     private final BlockingQueue<MasterEvent> events;
@@ -76,10 +81,26 @@ public final class MasterLoop {
     public int run() throws InterruptedException {
         guarded("reconciling", this::reconcile);
         while (!(stopping && pool.live() == 0)) {
-            runOnce(events.poll(nanosUntilNextDeadline(), TimeUnit.NANOSECONDS));
+            long wait = nanosUntilNextDeadline();
+            long waitFrom = now();
+            turnAfterWait(events.poll(wait, TimeUnit.NANOSECONDS), waitFrom, wait);
         }
         Log.info("all workers have exited");
         return 0;
+    }
+
+    /**
+     * A turn after the loop waited from {@code waitFromNanos} for at most {@code plannedNanos}. Waking up far
+     * later than planned means the whole master was paused, the thread that reads the workers' notifications too:
+     * their heartbeats of that time are still in their sockets, and the deadlines must not count the pause against
+     * them, or a SIGSTOP of the master would get every healthy worker killed as hung when it resumes.
+     */
+    void turnAfterWait(MasterEvent first, long waitFromNanos, long plannedNanos) {
+        long paused = now() - waitFromNanos;
+        if (paused - plannedNanos > PAUSE_NANOS) {
+            guarded("catching up after a pause", () -> supervisor.masterPaused(paused, now()));
+        }
+        runOnce(first);
     }
 
     /** One turn: the given event (if any) and every other queued one, then the fixed tail. */

@@ -163,6 +163,18 @@ final class Supervisor {
         }
     }
 
+    /**
+     * The master did not run for {@code pausedNanos} (SIGSTOP, a frozen VM, a machine that starved it of CPU), and
+     * neither did the thread that reads the workers' notifications: what the workers sent meanwhile still waits in
+     * their sockets. Their silence says nothing about them, so it is not held against them: see
+     * {@link WorkerHandle#masterPaused}. Drain and thread-dump deadlines stand: they wait for an exit, not a message.
+     */
+    void masterPaused(long pausedNanos, long now) {
+        Log.warn("the master did not run for %d ms (stopped, or starved of CPU); the workers' heartbeat deadlines "
+                + "count from now", millis(pausedNanos));
+        pool.all().forEach(worker -> worker.masterPaused(pausedNanos, now));
+    }
+
     private void actOn(WorkerHandle worker, WorkerHandle.Due due, long now) {
         SupervisionPolicy policy = loop.policy();
         switch (due) {

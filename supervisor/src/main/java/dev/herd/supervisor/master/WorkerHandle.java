@@ -44,6 +44,8 @@ public final class WorkerHandle {
     private long readyAfterNanos = -1;
     private boolean watched;
     private long lastHeartbeatNanos;
+    /** Where the heartbeat deadlines count from: the last heartbeat, or the end of a pause of the master's own. */
+    private long silentSinceNanos;
     private boolean lateWarned;
     private long stopDeadlineNanos;
     private long reportedServed;
@@ -168,8 +170,8 @@ public final class WorkerHandle {
         return switch (state) {
             case STARTING -> Optional.of(new Deadline(readyDeadlineNanos, Due.READY_TIMEOUT));
             case READY -> !watched() ? Optional.empty() : lateWarned
-                    ? Optional.of(new Deadline(lastHeartbeatNanos + heartbeatTimeoutNanos, Due.HEARTBEAT_MISSED))
-                    : Optional.of(new Deadline(lastHeartbeatNanos + heartbeatTimeoutNanos / 2, Due.HEARTBEAT_LATE));
+                    ? Optional.of(new Deadline(silentSinceNanos + heartbeatTimeoutNanos, Due.HEARTBEAT_MISSED))
+                    : Optional.of(new Deadline(silentSinceNanos + heartbeatTimeoutNanos / 2, Due.HEARTBEAT_LATE));
             case STOPPING -> Optional.of(new Deadline(stopDeadlineNanos, Due.DRAIN_TIMEOUT));
             case HUNG -> Optional.of(new Deadline(stopDeadlineNanos, Due.DUMP_DONE));
             case SPARE, KILLED, EXITED -> Optional.empty();
@@ -200,12 +202,28 @@ public final class WorkerHandle {
         state = state.moveTo(WorkerState.READY);
         readyAfterNanos = nowNanos - startClockNanos;
         lastHeartbeatNanos = nowNanos;
+        silentSinceNanos = nowNanos;
     }
 
     void heartbeat(long nowNanos) {
         watched = true;
         lateWarned = false;
         lastHeartbeatNanos = nowNanos;
+        silentSinceNanos = nowNanos;
+    }
+
+    /**
+     * The master itself did not run for {@code pausedNanos} until {@code nowNanos}, and so heard nothing: a ready
+     * worker's heartbeat deadlines count from now again, and a starting worker's ready deadline moves by the pause.
+     * Its last heartbeat stays what it was (status and the hang message show the truth).
+     */
+    void masterPaused(long pausedNanos, long nowNanos) {
+        if (state == WorkerState.READY) {
+            lateWarned = false;
+            silentSinceNanos = nowNanos;
+        } else if (state == WorkerState.STARTING) {
+            readyDeadlineNanos += pausedNanos;
+        }
     }
 
     /** The half-timeout warning was logged; the next deadline is the whole timeout. */

@@ -481,6 +481,54 @@ class MasterLoopTest {
     }
 
     @Test
+    void aPauseOfTheMasterItselfIsNotHeldAgainstTheWorkers() {
+        policy = policyWith(Duration.ofHours(1), Duration.ofSeconds(3));
+        startLoop(2);
+        int silent = pidIn(2);
+        notify(pidIn(1), "READY=1\nWATCHDOG=1");
+        notify(silent, "READY=1\nWATCHDOG=1");
+
+        // SIGSTOP for 10 s while the loop waited 200 ms: the heartbeats of that time still sit in the sockets.
+        long waitFrom = nowNanos;
+        advance(Duration.ofSeconds(10));
+        loop.turnAfterWait(null, waitFrom, Duration.ofMillis(200).toNanos());
+        assertEquals(List.of(), os.kills(), "healthy workers killed for the master's own pause");
+
+        advance(Duration.ofSeconds(2));
+        notify(pidIn(1), "WATCHDOG=1");
+        advance(Duration.ofSeconds(1));
+        turn();
+        assertEquals(List.of(new Kill(silent, Signal.KILL)), os.kills(),
+                "a worker still silent a whole timeout after the pause is hung");
+    }
+
+    @Test
+    void aPauseOfTheMasterMovesAStartingWorkersReadyDeadlineByThePause() {
+        policy = policyWith(Duration.ofSeconds(10), Duration.ZERO);
+        startLoop(1);
+        advance(Duration.ofSeconds(5));
+        long waitFrom = nowNanos;
+        advance(Duration.ofSeconds(20));
+        loop.turnAfterWait(null, waitFrom, Duration.ofMillis(200).toNanos());
+        assertEquals(List.of(), os.kills());
+
+        advance(Duration.ofSeconds(5));
+        turn();
+        assertEquals(1, os.kills().size(), "ready timeout: 10 s of the worker's own, the pause not counted");
+    }
+
+    @Test
+    void aLoopThatWakesUpOnTimeKeepsEveryDeadline() {
+        policy = policyWith(Duration.ofHours(1), Duration.ofSeconds(3));
+        startLoop(1);
+        notify(pidIn(1), "READY=1\nWATCHDOG=1");
+        long waitFrom = nowNanos;
+        advance(Duration.ofSeconds(3));
+        loop.turnAfterWait(null, waitFrom, Duration.ofSeconds(3).toNanos());
+        assertEquals(1, os.kills().size(), "a planned wait is no pause");
+    }
+
+    @Test
     void aHeartbeatTimeoutOfZeroTurnsHangDetectionOff() {
         policy = policyWith(Duration.ofHours(1), Duration.ZERO);
         startLoop(1);
