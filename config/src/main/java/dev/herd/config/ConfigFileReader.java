@@ -59,12 +59,15 @@ final class ConfigFileReader {
         byte[] json = readBytes(file);
         try (JsonParser parser = MAPPER.createParser(json)) {
             ConfigFileReader reader = new ConfigFileReader(file, parser, builder);
-            reader.readDocument();
-            reader.checkKeyRules();
-        } catch (JsonProcessingException e) {
-            JsonLocation location = e.getLocation();
-            throw ConfigException.inFile(file, location == null ? 0 : location.getLineNr(),
-                    "malformed JSON: " + shortReason(e));
+            try {
+                reader.readDocument();
+                reader.checkKeyRules();
+            } catch (JsonProcessingException e) {
+                // A broken limit (nesting depth, say) carries no location of its own: the parser's is where it broke.
+                JsonLocation location = e.getLocation() != null ? e.getLocation() : parser.currentLocation();
+                throw ConfigException.inFile(file, location == null ? 0 : location.getLineNr(),
+                        "malformed JSON: " + shortReason(e));
+            }
         } catch (IOException e) {
             throw ConfigException.cannotRead(file, e); // cannot happen when parsing from memory
         }
