@@ -57,6 +57,7 @@ final class ConfigFileReader {
 
     static void readInto(Path file, ConfigBuilder builder) throws ConfigException {
         byte[] json = readBytes(file);
+        checkUtf8(file, json);
         try (JsonParser parser = MAPPER.createParser(json)) {
             ConfigFileReader reader = new ConfigFileReader(file, parser, builder);
             try {
@@ -78,6 +79,32 @@ final class ConfigFileReader {
             return Files.readAllBytes(file);
         } catch (IOException e) {
             throw ConfigException.cannotRead(file, e);
+        }
+    }
+
+    /**
+     * JSON files are UTF-8 (RFC 8259). Jackson's parser decodes some byte sequences that are not UTF-8 (overlong
+     * forms such as C0 AF for '/', encoded surrogates) instead of refusing them; the JDK's decoder refuses them all.
+     */
+    private static void checkUtf8(Path file, byte[] json) throws ConfigException {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(json);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(4096);
+        var decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        while (true) {
+            java.nio.charset.CoderResult result = decoder.decode(in, out.clear(), true);
+            if (result.isError()) {
+                int line = 1;
+                for (int i = 0; i < in.position(); i++) {
+                    line += json[i] == '\n' ? 1 : 0;
+                }
+                throw ConfigException.inFile(file, line, "malformed JSON: not UTF-8 (byte 0x"
+                        + Integer.toHexString(json[in.position()] & 0xff) + " at offset " + in.position() + ")");
+            }
+            if (result.isUnderflow()) {
+                return;
+            }
         }
     }
 
