@@ -70,7 +70,7 @@ public final class ConfigValues {
         if (raw.indexOf('\0') >= 0) {
             throw new InvalidValueException(raw, "is not a socket path: it contains a NUL character");
         }
-        return checkAdminSocket(Path.of(raw));
+        return checkAdminSocket(toPath(raw, "a socket path"));
     }
 
     /** The path must be non-empty and short enough to bind a Unix socket to. Relative paths stay relative. */
@@ -95,7 +95,21 @@ public final class ConfigValues {
         if (raw.endsWith("/")) {
             throw new InvalidValueException(raw, "is not a file path: it ends in '/'");
         }
-        return checkFilePath(Path.of(raw));
+        return checkFilePath(toPath(raw, "a file path"));
+    }
+
+    /**
+     * {@link Path#of}, whose InvalidPathException would escape as a bare IllegalArgumentException: a text that
+     * cannot be a file name (an unpaired surrogate, which JSON's \\u escapes can write; a character the file
+     * name encoding of a C locale lacks) is an invalid value like any other.
+     */
+    private static Path toPath(String raw, String what) {
+        try {
+            return Path.of(raw);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new InvalidValueException(raw, "is not " + what + ": " + e.getReason() + " (the file name encoding is "
+                    + System.getProperty("sun.jnu.encoding", "unknown") + ")");
+        }
     }
 
     public static Path checkFilePath(Path path) {
