@@ -48,6 +48,7 @@ public record AdminRequest(AdminCommand command, Map<String, Object> arguments) 
 
     /** Parses one request line (without its newline), as UTF-8: malformed UTF-8 is malformed JSON. */
     public static AdminRequest parse(byte[] line) throws AdminException {
+        checkUtf8(line);
         JsonNode request;
         try {
             request = Json.MAPPER.readTree(line);
@@ -57,6 +58,21 @@ public record AdminRequest(AdminCommand command, Map<String, Object> arguments) 
             throw new AdminException(AdminException.BAD_JSON, "malformed JSON: " + e.getMessage());
         }
         return parse(request);
+    }
+
+    /**
+     * Jackson's parser refuses most malformed UTF-8 but decodes overlong forms ("p" C1 A9 "ng" as "ping") instead;
+     * the JDK's decoder refuses every byte sequence that is not UTF-8.
+     */
+    private static void checkUtf8(byte[] line) throws AdminException {
+        try {
+            java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(line));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new AdminException(AdminException.BAD_JSON, "malformed JSON: the line is not UTF-8");
+        }
     }
 
     static AdminRequest parse(JsonNode request) throws AdminException {
