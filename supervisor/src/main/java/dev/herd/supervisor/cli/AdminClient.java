@@ -103,10 +103,18 @@ final class AdminClient implements AutoCloseable {
      */
     JsonNode request(ObjectNode request, Optional<Duration> timeout) throws IOException {
         ByteBuffer out = ByteBuffer.wrap((JSON.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
-        while (out.hasRemaining()) {
-            channel.write(out); // one short line: the socket buffer takes it whole
+        IOException writeFailed = null;
+        try {
+            while (out.hasRemaining()) {
+                channel.write(out); // one short line: the socket buffer takes it whole
+            }
+        } catch (IOException e) {
+            // A master at its connection cap answers busy and closes before it reads anything: the write then
+            // fails (EPIPE), but its reply is already here to be read.
+            writeFailed = e;
         }
-        long deadline = System.nanoTime() + timeout.map(Duration::toNanos).orElse(Long.MAX_VALUE / 2);
+        long deadline = System.nanoTime() + (writeFailed != null ? TimeUnit.SECONDS.toNanos(1)
+                : timeout.map(Duration::toNanos).orElse(Long.MAX_VALUE / 2));
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         while (true) {
             while (buffer.hasRemaining()) {
@@ -120,6 +128,9 @@ final class AdminClient implements AutoCloseable {
                 line.write(b);
             }
             long left = deadline - System.nanoTime();
+            if (left <= 0 && writeFailed != null) {
+                throw writeFailed;
+            }
             if (left <= 0) {
                 throw new IOException("the master at " + path + " did not answer within "
                         + timeout.orElseThrow().toSeconds() + " s (is it stopped or overloaded?)");
@@ -130,7 +141,8 @@ final class AdminClient implements AutoCloseable {
             int count = channel.read(buffer);
             buffer.flip();
             if (count < 0) {
-                throw new IOException("the master closed the connection without a reply");
+                throw writeFailed != null ? writeFailed
+                        : new IOException("the master closed the connection without a reply");
             }
         }
     }
