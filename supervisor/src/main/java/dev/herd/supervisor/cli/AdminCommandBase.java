@@ -21,6 +21,8 @@ abstract class AdminCommandBase implements Callable<Integer> {
 
     /** How long a command that does not wait for work may wait for its reply. */
     static final Duration REPLY_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a command asks again while the master answers busy (its admin connections are all taken). */
+    static final Duration BUSY_RETRY = Duration.ofSeconds(10);
 
     @ParentCommand
     private HerdCli parent;
@@ -42,15 +44,35 @@ abstract class AdminCommandBase implements Callable<Integer> {
     public final Integer call() throws IOException {
         ObjectNode request = request(); // a usage error is reported before looking for a master
         boolean waitsForWork = command().lasting() && request.path("wait").asBoolean(true);
-        try (AdminClient client = AdminClient.connect(socket())) {
-            JsonNode reply = client.request(request, waitsForWork ? Optional.empty() : Optional.of(REPLY_TIMEOUT));
+        long busyUntil = System.nanoTime() + BUSY_RETRY.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            JsonNode reply;
+            try (AdminClient client = AdminClient.connect(socket())) {
+                reply = client.request(request, waitsForWork ? Optional.empty() : Optional.of(REPLY_TIMEOUT));
+            }
+            JsonNode error = reply.path("error");
+            // busy: the master closed this connection before reading the request (its connection cap was
+            // reached, by a flood or a leak), so nothing was done and asking again is safe.
+            if (error.path("code").asText().equals("busy") && System.nanoTime() - busyUntil < 0) {
+                pause(Math.min(200, 10L << Math.min(attempt, 5)));
+                continue;
+            }
             if (!reply.path("ok").asBoolean(false)) {
-                JsonNode error = reply.path("error");
                 System.err.println("herd: " + error.path("message").asText("error") + " ("
                         + error.path("code").asText("unknown") + ")");
                 return ExitCodes.FAILURE;
             }
             return onSuccess(reply);
+        }
+    }
+
+    /** A backoff between attempts, not a wait for an outcome. */
+    private static void pause(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while the admin socket was busy");
         }
     }
 
