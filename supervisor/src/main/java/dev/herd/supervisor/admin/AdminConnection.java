@@ -51,8 +51,28 @@ final class AdminConnection {
         return user;
     }
 
-    void register(Selector selector) throws IOException {
+    /**
+     * Reads what the client sent along with its connection, before it is admitted, and says whether that holds a
+     * whole request line: such a newcomer may take the place of a silent connection at once (see
+     * {@link AdminServer}), so a flood of silent connections cannot keep out a client that has something to ask.
+     */
+    boolean readAhead() {
+        try {
+            ByteBuffer buffer = server.readBuffer();
+            int count = channel.read(buffer.clear());
+            if (count > 0) {
+                inbox.write(buffer.array(), 0, count);
+            }
+        } catch (IOException e) {
+            return false; // it left already; the selector finds out
+        }
+        return indexOf(inbox.toByteArray(), (byte) '\n') >= 0;
+    }
+
+    /** Starts serving it: registers it with the selector and handles what {@link #readAhead} read. */
+    void admit(Selector selector) throws IOException {
         key = channel.register(selector, SelectionKey.OP_READ, this);
+        handleInbox();
     }
 
     /** Idle: no request in progress and nothing left to send, so closing it loses nothing. */

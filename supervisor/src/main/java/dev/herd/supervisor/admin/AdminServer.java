@@ -39,6 +39,9 @@ import jdk.net.UnixDomainPrincipal;
  *
  * <p>What a flood cannot do: starve the owner. Connections are capped in all and per user; when a cap is reached
  * the connection idle the longest (no request in progress) gives way to the new one, with a {@code busy} reply.
+ * A newcomer that has sent nothing yet only displaces a connection idle for {@link #MIN_IDLE_BEFORE_EVICTION_NANOS}
+ * (its own first request may be on its way); one whose request line came with it displaces the idlest at once, so
+ * silent connections opened again as fast as they are closed cannot keep out a client with something to ask.
  * A connection counts as idle from its last completed request, not its last byte, so trickling bytes keeps
  * nobody in; it is closed after {@link #IDLE_TIMEOUT_NANOS} idle and in any case after {@link #LIFETIME_NANOS}.
  *
@@ -229,15 +232,15 @@ public final class AdminServer implements AutoCloseable {
                         + " may not control this herd master"));
                 continue;
             }
-            if (!makeRoomFor(peer.user())) {
+            if (!makeRoomFor(peer.user(), connection.readAhead())) {
                 turnedAwaySinceWarning++;
                 connection.refuse(new AdminException(AdminException.BUSY, "the admin socket is busy ("
-                        + connections.size() + " connections with requests in progress); try again"));
+                        + connections.size() + " connections, none idle for a second); try again"));
                 continue;
             }
-            connection.register(selector);
             connections.add(connection);
             perUser.merge(peer.user(), 1, Integer::sum);
+            connection.admit(selector);
         }
     }
 
@@ -260,22 +263,24 @@ public final class AdminServer implements AutoCloseable {
 
     /**
      * Below both caps there is room. At a cap, the connection of the same user (or of anyone, at the overall cap)
-     * that has been idle the longest is closed with a busy reply; with none idle, the new one is turned away.
+     * that has been idle the longest is closed with a busy reply; with none idle (for a second, unless the newcomer
+     * {@code spoke} already), the new one is turned away.
      */
-    private boolean makeRoomFor(UserPrincipal user) {
+    private boolean makeRoomFor(UserPrincipal user, boolean spoke) {
+        long minIdle = spoke ? 0 : MIN_IDLE_BEFORE_EVICTION_NANOS;
         if (perUser.getOrDefault(user, 0) >= MAX_CONNECTIONS_PER_USER) {
-            return evictIdlest(c -> c.user().equals(user));
+            return evictIdlest(c -> c.user().equals(user), minIdle);
         }
         if (connections.size() >= MAX_CONNECTIONS) {
-            return evictIdlest(c -> true);
+            return evictIdlest(c -> true, minIdle);
         }
         return true;
     }
 
-    private boolean evictIdlest(java.util.function.Predicate<AdminConnection> among) {
+    private boolean evictIdlest(java.util.function.Predicate<AdminConnection> among, long minIdleNanos) {
         long now = System.nanoTime();
         Optional<AdminConnection> idlest = connections.stream().filter(among).filter(AdminConnection::idle)
-                .filter(c -> now - c.idleSinceNanos() >= MIN_IDLE_BEFORE_EVICTION_NANOS)
+                .filter(c -> now - c.idleSinceNanos() >= minIdleNanos)
                 .min(Comparator.comparingLong(AdminConnection::idleSinceNanos));
         idlest.ifPresent(connection -> {
             turnedAwaySinceWarning++;
