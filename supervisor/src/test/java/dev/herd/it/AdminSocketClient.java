@@ -24,7 +24,12 @@ final class AdminSocketClient implements AutoCloseable {
     }
 
     void send(String text) throws IOException {
-        ByteBuffer out = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+        sendBytes(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Any bytes, valid UTF-8 or not. */
+    void sendBytes(byte[] bytes) throws IOException {
+        ByteBuffer out = ByteBuffer.wrap(bytes);
         while (out.hasRemaining()) {
             channel.write(out);
         }
