@@ -1,0 +1,263 @@
+"""bench/chaos.sh: herd under random faults, loopback only, bounded in time (issue 12).
+
+For the echo app and then the http app: 4 workers (heartbeatTimeout 3s, gracefulTimeout 5s); 32 clients keep one
+connection each busy (a new connection per exchange, so that a draining worker never closes one between two
+exchanges) for SECONDS (60), while the chaos loop sends SIGKILL to a random worker every 500 ms, SIGSTOP to another
+now and then (every 2-5 s, for 0.5-5 s, then SIGCONT: longer than the heartbeat timeout is a hang the master must
+catch), and runs `bin/herd reload` every 10 s. Meanwhile the master's children are sampled every 20 ms for zombies.
+
+It prints per app: connections attempted, succeeded, failed (and how many failures no kill explains: a failed
+connection is explained when a worker was SIGKILLed, by the chaos loop or by the master, while it was open); kills;
+respawns; hung workers detected; reloads and their outcome; most zombies at once and the oldest one's age; the
+master's descriptors, threads and RSS at the start (all ready) and at the end (the pool whole again); whether the
+pool became whole after the chaos and how long that took; the stop time. Then the targets: no failure unexplained,
+no zombie older than 1 s, descriptors and threads not grown, the pool whole.
+
+  bench/chaos.sh [--seconds S] [--apps echo,http] [--clients N]"""
+import argparse
+import datetime
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from herdbench import procs, servers, stats
+
+from . import common
+
+WORKERS = 4
+CONFIG = {"heartbeatTimeout": "3s", "gracefulTimeout": "5s"}
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="bench/chaos.sh")
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--apps", default="echo,http")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--max-minutes", type=float, default=20)
+    args = parser.parse_args()
+    sys.exit(common.drive("chaos", lambda bench: run(bench, args), args.max_minutes))
+
+
+def run(bench, args):
+    results = []
+    for app in args.apps.split(","):
+        print(f"-- {app}: {WORKERS} workers, {args.clients} busy clients, {args.seconds:g} s of chaos", flush=True)
+        results.append(one_app(bench, app, args.seconds, args.clients))
+    print()
+    print(report(results))
+    met = all(r["targets_met"] for r in results)
+    print(f"\ntargets {'met' if met else 'NOT met'}")
+
+
+class Load:
+    """Busy clients: each opens a connection, does one exchange, closes it, and starts over."""
+
+    def __init__(self, port, app, clients):
+        self.port, self.app = port, app
+        self.running = True
+        self.lock = threading.Lock()
+        self.attempted = self.succeeded = 0
+        self.failures = []   # (opened, failed, error) in wall-clock seconds
+        self.threads = [threading.Thread(target=self.client, daemon=True) for _ in range(clients)]
+        for t in self.threads:
+            t.start()
+
+    def client(self):
+        while self.running:
+            opened = time.time()
+            try:
+                self.exchange()
+                with self.lock:
+                    self.attempted += 1
+                    self.succeeded += 1
+            except (OSError, ValueError) as e:
+                with self.lock:
+                    self.attempted += 1
+                    self.failures.append((opened, time.time(), f"{type(e).__name__}: {e}"))
+
+    def exchange(self):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as s:
+            if self.app == "echo":
+                s.sendall(b"War and Peace")
+                got = b""
+                while len(got) < 13:
+                    data = s.recv(13 - len(got))
+                    if not data:
+                        raise ValueError(f"closed after {got!r}")
+                    got += data
+                if got != b"War and Peace":
+                    raise ValueError(f"echo {got!r}")
+            else:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: chaos\r\nConnection: close\r\n\r\n")
+                response = b""
+                while data := s.recv(65536):
+                    response += data
+                if not response.startswith(b"HTTP/1.1 200") or b"hello from herd" not in response:
+                    raise ValueError(f"response {response[:60]!r}")
+
+    def stop(self):
+        self.running = False
+        for t in self.threads:
+            t.join(40)
+
+
+class Chaos:
+    """SIGKILL to a random worker every 500 ms; SIGSTOP to another every 2-5 s for 0.5-5 s; a reload every 10 s."""
+
+    def __init__(self, server, seconds):
+        self.server = server
+        self.until = time.monotonic() + seconds
+        self.kills = []        # (wall time, pid)
+        self.stops = []        # (wall time, pid, seconds)
+        self.stopped = {}      # pid -> monotonic time of its SIGCONT
+        self.reloads = []      # (exit code, last stderr line)
+        self.reload_threads = []
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def workers(self):
+        return [p for p in procs.children(self.server.master) if not procs.is_gone(p)]
+
+    def run(self):
+        now = time.monotonic()
+        next_kill, next_stop, next_reload = now + 0.5, now + random.uniform(2, 5), now + 10
+        while (now := time.monotonic()) < self.until:
+            for pid, resume_at in list(self.stopped.items()):
+                if now >= resume_at:
+                    procs.signal_quietly(pid, signal.SIGCONT)
+                    del self.stopped[pid]
+            if now >= next_kill:
+                candidates = self.workers()
+                if candidates:
+                    victim = random.choice(candidates)
+                    self.kills.append((time.time(), victim))
+                    procs.signal_quietly(victim, signal.SIGKILL)
+                next_kill += 0.5
+            if now >= next_stop:
+                candidates = [p for p in self.workers() if p not in self.stopped]
+                if candidates:
+                    victim = random.choice(candidates)
+                    length = random.uniform(0.5, 5)
+                    self.stops.append((time.time(), victim, length))
+                    procs.signal_quietly(victim, signal.SIGSTOP)
+                    self.stopped[victim] = now + length
+                next_stop = now + random.uniform(2, 5)
+            if now >= next_reload:
+                t = threading.Thread(target=self.reload, daemon=True)
+                t.start()
+                self.reload_threads.append(t)
+                next_reload += 10
+            time.sleep(0.01)  # the chaos loop's tick
+        for pid in list(self.stopped):
+            procs.signal_quietly(pid, signal.SIGCONT)
+        self.stopped.clear()
+
+    def reload(self):
+        argv = [self.server.bench.herd, "reload", "--admin-socket", self.server.admin_socket]
+        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+        self.reloads.append((done.returncode, (done.stderr.strip().splitlines() or [""])[-1]))
+
+    def join(self):
+        self.thread.join()
+        for t in self.reload_threads:
+            t.join(130)
+
+
+def master_kills(lines):
+    """Wall-clock times of the SIGKILLs the master sent itself (hung workers, drains past their deadline)."""
+    times = []
+    for line in lines:
+        if "sending SIGKILL" in line and " master[" in line:
+            stamp = line.split(" ", 1)[0]
+            try:
+                times.append(datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp())
+            except ValueError:
+                pass
+    return times
+
+
+def one_app(bench, app, seconds, clients):
+    server = common.start_herd(bench, WORKERS, app, dict(CONFIG))
+    try:
+        common.wait_ready(server, WORKERS, 120)
+        start = common.figures(server.master)
+        zombies = common.ZombieWatch(server.master)
+        load = Load(server.port, app, clients)
+        chaos = Chaos(server, seconds)
+        chaos.join()
+        load.stop()
+        chaos_end = time.monotonic()
+        try:
+            common.wait_ready(server, WORKERS, 120)
+            whole_after = time.monotonic() - chaos_end
+        except TimeoutError:
+            whole_after = None
+        # The output pipes of reaped workers stay open up to 2 s (WorkerIo): let those close before the count.
+        time.sleep(3)
+        end = common.figures(server.master)
+        zombies.stop()
+        lines = common.log_lines(server)
+        stop_ms = servers.measure_stop(server)
+    finally:
+        server.stop()
+    kill_times = sorted([t for t, _ in chaos.kills] + master_kills(lines))
+    unexplained = [f for f in load.failures
+                   if not any(f[0] - 0.05 <= t <= f[1] + 0.05 for t in kill_times)]
+    started = sum(1 for l in lines if " started worker-" in l)
+    result = {
+        "app": app, "seconds": seconds, "clients": clients,
+        "attempted": load.attempted, "succeeded": load.succeeded, "failed": len(load.failures),
+        "unexplained": len(unexplained), "unexplained_examples": [f[2] for f in unexplained[:3]],
+        "kills": len(chaos.kills), "master_kills": len(master_kills(lines)), "stops": len(chaos.stops),
+        "respawns": started - WORKERS, "hung": sum(1 for l in lines if " is hung" in l),
+        "reloads": len(chaos.reloads), "reloads_ok": sum(1 for code, _ in chaos.reloads if code == 0),
+        "reload_errors": sorted({err for code, err in chaos.reloads if code != 0}),
+        "zombies_most": zombies.most, "zombie_oldest": zombies.oldest, "zombie_samples": zombies.samples,
+        "start": start, "end": end, "whole_after": whole_after, "stop_ms": stop_ms,
+    }
+    result["targets_met"] = (result["unexplained"] == 0 and zombies.oldest <= 1.0 and whole_after is not None
+                             and end["fds"] <= start["fds"] + 2 and end["threads"] <= start["threads"] + 1)
+    print(f"   {result}", flush=True)
+    return result
+
+
+def report(results):
+    def row(name, fn):
+        return [name] + [fn(r) for r in results]
+    rows = [
+        row("connections attempted", lambda r: r["attempted"]),
+        row("connections succeeded", lambda r: r["succeeded"]),
+        row("connections failed", lambda r: r["failed"]),
+        row("failed with no kill while open", lambda r: r["unexplained"]),
+        row("SIGKILLs sent (every 500 ms)", lambda r: r["kills"]),
+        row("SIGSTOPs sent (0.5-5 s each)", lambda r: r["stops"]),
+        row("respawns (workers started after the first 4)", lambda r: r["respawns"]),
+        row("hung workers detected", lambda r: r["hung"]),
+        row("SIGKILLs sent by the master", lambda r: r["master_kills"]),
+        row("herd reload: ok / run", lambda r: f"{r['reloads_ok']} / {r['reloads']}"),
+        row("most zombies at once", lambda r: r["zombies_most"]),
+        row("oldest zombie (s, 20 ms samples)", lambda r: stats.number(r["zombie_oldest"])),
+        row("master descriptors start → end", lambda r: f"{r['start']['fds']} → {r['end']['fds']}"),
+        row("master threads start → end", lambda r: f"{r['start']['threads']} → {r['end']['threads']}"),
+        row("master RSS start → end (MB)", lambda r: f"{r['start']['rss']:.0f} → {r['end']['rss']:.0f}"),
+        row("pool whole after the chaos", lambda r: "no" if r["whole_after"] is None
+            else f"yes, after {r['whole_after']:.1f} s"),
+        row("stop (SIGTERM to all gone, ms)", lambda r: stats.number(r["stop_ms"])),
+        row("targets met", lambda r: "yes" if r["targets_met"] else "NO"),
+    ]
+    text = common.table(rows, [""] + [f"{r['app']} ({r['seconds']:g} s, {r['clients']} clients)" for r in results])
+    for r in results:
+        if r["reload_errors"]:
+            text += f"\n{r['app']}: failed reloads said: " + "; ".join(r["reload_errors"])
+        if r["unexplained_examples"]:
+            text += f"\n{r['app']}: unexplained failures, e.g. " + "; ".join(r["unexplained_examples"])
+    return text
+
+
+if __name__ == "__main__":
+    main()
