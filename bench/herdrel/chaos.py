@@ -16,6 +16,7 @@ no zombie older than 1 s, descriptors and threads not grown, the pool whole.
   bench/chaos.sh [--seconds S] [--apps echo,http] [--clients N]"""
 import argparse
 import datetime
+import multiprocessing
 import os
 import random
 import signal
@@ -55,55 +56,96 @@ def run(bench, args):
 
 
 class Load:
-    """Busy clients: each opens a connection, does one exchange, closes it, and starts over."""
+    """Busy clients in a process of their own (so that the chaos loop and the samplers here never wait for the GIL
+    behind them): each opens a connection, does one exchange, closes it, and starts over."""
 
     def __init__(self, port, app, clients):
-        self.port, self.app = port, app
-        self.running = True
-        self.lock = threading.Lock()
-        self.attempted = self.succeeded = 0
-        self.failures = []   # (opened, failed, error) in wall-clock seconds
-        self.threads = [threading.Thread(target=self.client, daemon=True) for _ in range(clients)]
-        for t in self.threads:
-            t.start()
-
-    def client(self):
-        while self.running:
-            opened = time.time()
-            try:
-                self.exchange()
-                with self.lock:
-                    self.attempted += 1
-                    self.succeeded += 1
-            except (OSError, ValueError) as e:
-                with self.lock:
-                    self.attempted += 1
-                    self.failures.append((opened, time.time(), f"{type(e).__name__}: {e}"))
-
-    def exchange(self):
-        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as s:
-            if self.app == "echo":
-                s.sendall(b"War and Peace")
-                got = b""
-                while len(got) < 13:
-                    data = s.recv(13 - len(got))
-                    if not data:
-                        raise ValueError(f"closed after {got!r}")
-                    got += data
-                if got != b"War and Peace":
-                    raise ValueError(f"echo {got!r}")
-            else:
-                s.sendall(b"GET / HTTP/1.1\r\nHost: chaos\r\nConnection: close\r\n\r\n")
-                response = b""
-                while data := s.recv(65536):
-                    response += data
-                if not response.startswith(b"HTTP/1.1 200") or b"hello from herd" not in response:
-                    raise ValueError(f"response {response[:60]!r}")
+        context = multiprocessing.get_context("spawn")
+        self.stop_event = context.Event()
+        self.results = context.Queue()
+        self.process = context.Process(target=run_clients, args=(port, app, clients, self.stop_event, self.results),
+                                       daemon=True)
+        self.process.start()
 
     def stop(self):
-        self.running = False
-        for t in self.threads:
-            t.join(40)
+        """Stops the clients; returns (attempted, succeeded, failures), a failure as (opened, failed, error)."""
+        self.stop_event.set()
+        result = self.results.get(timeout=120)
+        self.process.join(30)
+        return result
+
+
+def run_clients(port, app, clients, stop_event, results):
+    lock = threading.Lock()
+    counts = {"attempted": 0, "succeeded": 0}
+    failures = []
+
+    def client():
+        while not stop_event.is_set():
+            opened = time.time()
+            try:
+                exchange(port, app)
+                ok = True
+            except (OSError, ValueError) as e:
+                ok = False
+                error = f"{type(e).__name__}: {e}"
+            with lock:
+                counts["attempted"] += 1
+                if ok:
+                    counts["succeeded"] += 1
+                else:
+                    failures.append((opened, time.time(), error))
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    results.put((counts["attempted"], counts["succeeded"], failures))
+
+
+def exchange(port, app):
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        if app == "echo":
+            s.sendall(b"War and Peace")
+            got = b""
+            while len(got) < 13:
+                data = s.recv(13 - len(got))
+                if not data:
+                    raise ValueError(f"closed after {got!r}")
+                got += data
+            if got != b"War and Peace":
+                raise ValueError(f"echo {got!r}")
+        else:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: chaos\r\nConnection: close\r\n\r\n")
+            response = b""
+            while data := s.recv(65536):
+                response += data
+            if not response.startswith(b"HTTP/1.1 200") or b"hello from herd" not in response:
+                raise ValueError(f"response {response[:60]!r}")
+
+
+class ReadySampler:
+    """The pool's ready workers from status every 250 ms: the mean, and the share of samples with none."""
+
+    def __init__(self, server):
+        self.server = server
+        self.samples = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                self.samples.append(self.server.admin({"command": "status"}, timeout=10)["readyWorkers"])
+            except (OSError, ValueError, KeyError):
+                pass
+            self._stop.wait(0.25)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(15)
 
 
 class Chaos:
@@ -113,6 +155,7 @@ class Chaos:
         self.server = server
         self.until = time.monotonic() + seconds
         self.kills = []        # (wall time, pid)
+        self.no_worker = 0     # kill times that found no live worker
         self.stops = []        # (wall time, pid, seconds)
         self.stopped = {}      # pid -> monotonic time of its SIGCONT
         self.reloads = []      # (exit code, last stderr line)
@@ -137,7 +180,9 @@ class Chaos:
                     victim = random.choice(candidates)
                     self.kills.append((time.time(), victim))
                     procs.signal_quietly(victim, signal.SIGKILL)
-                next_kill += 0.5
+                else:
+                    self.no_worker += 1
+                next_kill = max(next_kill + 0.5, time.monotonic())
             if now >= next_stop:
                 candidates = [p for p in self.workers() if p not in self.stopped]
                 if candidates:
@@ -188,9 +233,11 @@ def one_app(bench, app, seconds, clients):
         start = common.figures(server.master)
         zombies = common.ZombieWatch(server.master)
         load = Load(server.port, app, clients)
+        ready = ReadySampler(server)
         chaos = Chaos(server, seconds)
         chaos.join()
-        load.stop()
+        ready.stop()
+        attempted, succeeded, failures = load.stop()
         chaos_end = time.monotonic()
         try:
             common.wait_ready(server, WORKERS, 120)
@@ -206,14 +253,18 @@ def one_app(bench, app, seconds, clients):
     finally:
         server.stop()
     kill_times = sorted([t for t, _ in chaos.kills] + master_kills(lines))
-    unexplained = [f for f in load.failures
+    unexplained = [f for f in failures
                    if not any(f[0] - 0.05 <= t <= f[1] + 0.05 for t in kill_times)]
     started = sum(1 for l in lines if " started worker-" in l)
     result = {
         "app": app, "seconds": seconds, "clients": clients,
-        "attempted": load.attempted, "succeeded": load.succeeded, "failed": len(load.failures),
+        "attempted": attempted, "succeeded": succeeded, "failed": len(failures),
         "unexplained": len(unexplained), "unexplained_examples": [f[2] for f in unexplained[:3]],
-        "kills": len(chaos.kills), "master_kills": len(master_kills(lines)), "stops": len(chaos.stops),
+        "kills": len(chaos.kills), "no_worker": chaos.no_worker,
+        "ready_mean": stats.summary(ready.samples)["median"] if ready.samples else None,
+        "ready_mean_avg": sum(ready.samples) / len(ready.samples) if ready.samples else None,
+        "ready_none": sum(1 for r in ready.samples if r == 0) / len(ready.samples) if ready.samples else None,
+        "master_kills": len(master_kills(lines)), "stops": len(chaos.stops),
         "respawns": started - WORKERS, "hung": sum(1 for l in lines if " is hung" in l),
         "reloads": len(chaos.reloads), "reloads_ok": sum(1 for code, _ in chaos.reloads if code == 0),
         "reload_errors": sorted({err for code, err in chaos.reloads if code != 0}),
@@ -234,9 +285,11 @@ def report(results):
         row("connections succeeded", lambda r: r["succeeded"]),
         row("connections failed", lambda r: r["failed"]),
         row("failed with no kill while open", lambda r: r["unexplained"]),
-        row("SIGKILLs sent (every 500 ms)", lambda r: r["kills"]),
+        row("SIGKILLs sent (every 500 ms)", lambda r: f"{r['kills']} (+{r['no_worker']} times no worker to kill)"),
         row("SIGSTOPs sent (0.5-5 s each)", lambda r: r["stops"]),
         row("respawns (workers started after the first 4)", lambda r: r["respawns"]),
+        row("ready workers during the chaos (mean of 4 Hz samples)", lambda r: stats.number(r["ready_mean_avg"])),
+        row("samples with no worker ready", lambda r: f"{100 * r['ready_none']:.0f} %"),
         row("hung workers detected", lambda r: r["hung"]),
         row("SIGKILLs sent by the master", lambda r: r["master_kills"]),
         row("herd reload: ok / run", lambda r: f"{r['reloads_ok']} / {r['reloads']}"),
