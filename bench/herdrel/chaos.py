@@ -249,6 +249,12 @@ def one_app(bench, app, seconds, clients):
         end = common.figures(server.master)
         zombies.stop()
         lines = common.log_lines(server)
+        if zombies.oldest_pid is not None:
+            first, last = zombies.oldest_seen
+            print(f"   oldest zombie: pid {zombies.oldest_pid}, a zombie from "
+                  f"{datetime.datetime.fromtimestamp(first, datetime.timezone.utc).isoformat()} to "
+                  f"{datetime.datetime.fromtimestamp(last, datetime.timezone.utc).isoformat()}; the master said: "
+                  + " | ".join(l for l in lines if f"pid {zombies.oldest_pid}" in l), flush=True)
         stop_ms = servers.measure_stop(server)
     finally:
         server.stop()

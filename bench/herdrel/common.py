@@ -142,7 +142,10 @@ def figures(pid, heap=False):
 class ZombieWatch:
     """Samples the master's children every `interval` seconds and remembers each zombie's first sighting: the most
     zombies seen at once, and the oldest age any one reached (the time from its first to its last sighting,
-    plus one interval: it may have died just after the previous sample)."""
+    plus one interval: it may have died just after the previous sample). A zombie is a child that has exited and
+    waits for its parent's waitpid: state Z with every thread gone (herdbench.procs.is_gone). A JVM's main thread
+    shows Z while its other threads are still dying; waitpid cannot reap it before they are, so that is not
+    counted against the master."""
 
     def __init__(self, master, interval=0.02):
         self.master = master
@@ -150,6 +153,8 @@ class ZombieWatch:
         self.first_seen = {}
         self.most = 0
         self.oldest = 0.0
+        self.oldest_pid = None
+        self.oldest_seen = None   # wall-clock (first, last) sighting of the oldest
         self.samples = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -161,14 +166,18 @@ class ZombieWatch:
             zombies = []
             for child in procs.children(self.master):
                 fields = procs.stat_fields(child)
-                if fields is not None and fields[0] == "Z":
+                if fields is not None and fields[0] == "Z" and procs.is_gone(child):
                     zombies.append(child)
             for pid in list(self.first_seen):
                 if pid not in zombies:
                     del self.first_seen[pid]
             for pid in zombies:
                 self.first_seen.setdefault(pid, now)
-                self.oldest = max(self.oldest, now - self.first_seen[pid] + self.interval)
+                age = now - self.first_seen[pid] + self.interval
+                if age > self.oldest:
+                    self.oldest = age
+                    self.oldest_pid = pid
+                    self.oldest_seen = (time.time() - age, time.time())
             self.most = max(self.most, len(zombies))
             self.samples += 1
             self._stop.wait(self.interval)
