@@ -280,8 +280,11 @@ public final class Log {
     private static void writeToFile(String line) {
         try {
             if (linesLost > 0) {
-                fileStream.write((format(Level.WARN, source, PID, linesLost + " log lines were lost: " + lossReason,
-                        false, Instant.now()) + "\n").getBytes(StandardCharsets.UTF_8));
+                // The write that failed first may have put part of its line in the file (a disk full mid-line):
+                // a newline ends that part, so that the notice starts a line of its own.
+                fileStream.write(((endsMidLine(filePath) ? "\n" : "") + format(Level.WARN, source, PID, linesLost
+                        + " log lines were lost: " + lossReason, false, Instant.now()) + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
                 linesLost = 0;
             }
             fileStream.write((line + "\n").getBytes(StandardCharsets.UTF_8));
@@ -291,6 +294,20 @@ public final class Log {
                 System.err.println(format(Level.ERROR, source, PID, "writing log file " + filePath + " failed ("
                         + lossReason + "); lines are lost until it works again", journalOnStderr(), Instant.now()));
             }
+        }
+    }
+
+    /** Whether the file's last byte is not a newline (read once, when lines were lost: never on the hot path). */
+    private static boolean endsMidLine(Path path) {
+        try (var file = Files.newByteChannel(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            if (file.size() == 0) {
+                return false;
+            }
+            java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            file.position(file.size() - 1).read(last);
+            return last.get(0) != '\n';
+        } catch (IOException | RuntimeException e) {
+            return false; // unreadable, or a device such as /dev/full: nothing to end
         }
     }
 
