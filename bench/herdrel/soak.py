@@ -86,14 +86,14 @@ def run(bench, args):
         while restarter.kills < 1 or restarter.planned < 10:   # warm-up: both paths once at least
             restarter.next()
         warm = restarter.planned + restarter.kills
+        warm_kills = restarter.kills
         began = time.monotonic()
         first = None
         for done in range(args.restarts + 1):
             if done % args.every == 0 or done == args.restarts:
                 row = common.figures(server.master, heap=True)
                 row["fds"] = settled_fds(server.master, first["fds"] if first else 10 ** 6)
-                row.update(restarts=done, kills=restarter.kills - (first["killed_before"] if first else 0),
-                           killed_before=restarter.kills, minutes=(time.monotonic() - began) / 60)
+                row.update(restarts=done, kills=restarter.kills - warm_kills, minutes=(time.monotonic() - began) / 60)
                 first = first or row
                 rows.append(row)
                 print(f"  {row}", flush=True)
