@@ -1,0 +1,324 @@
+#!/usr/bin/env bash
+# Tries every hostile input of issue 12 on the herd of this checkout and prints what herd did, one Markdown
+# table row each (docs/reliability.md holds the table of a run). As root (several inputs need another uid, a
+# cgroup or a tmpfs); loopback only; about 3 minutes. Every master it starts leads its own process group, and
+# on any exit each such group gets SIGKILL; the cgroup and the tmpfs it made are removed. Not run by CI.
+#   bench/hostile-inputs.sh [--keep]   (--keep: leave the scratch directory with every log)
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+home=$(dirname "$here")
+herd="$home/bin/herd"
+flood="$home/supervisor/src/test/resources/admin-flood.py"
+[[ $(id -u) == 0 ]] || { echo "hostile-inputs: run as root" >&2; exit 1; }
+"$herd" --version >/dev/null || exit 1   # builds the jars when missing or stale
+
+S=$(mktemp -d /tmp/herd-hostile.XXXXXX)
+chmod 755 "$S"
+masters=()
+cgroup=/sys/fs/cgroup/pids/herd-hostile-$$
+cleanup() {
+    local pid
+    for pid in "${masters[@]}"; do
+        kill -KILL -- "-$pid" 2>/dev/null || true
+    done
+    mountpoint -q "$S/full" 2>/dev/null && umount "$S/full"
+    [[ -d $cgroup ]] && { sleep 0.5; rmdir "$cgroup" 2>/dev/null || true; }
+    [[ " $* " == *" --keep "* ]] && echo "scratch: $S" >&2 || rm -rf "$S"
+}
+trap 'cleanup "$@"' EXIT
+trap 'exit 130' INT TERM HUP
+
+row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
+
+# admin SOCKET JSON: one request, the reply line (or the error).
+admin() {
+    python3 - "$1" "$2" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(15)
+try:
+    s.connect(sys.argv[1])
+    s.sendall(sys.argv[2].encode() + b"\n")
+    print(s.makefile("rb").readline().decode().strip())
+except OSError as e:
+    print(f"({e})")
+EOF
+}
+
+# start NAME ARGS...: bin/herd run in the background, its output in $S/NAME.out; sets $pid.
+start() {
+    local name=$1
+    shift
+    "$herd" run "$@" >"$S/$name.out" 2>&1 &
+    pid=$!
+    masters+=("$pid")
+}
+
+# ready SOCKET N: waits up to 90 s until status counts N ready workers.
+ready() {
+    local i
+    for i in $(seq 1 900); do
+        admin "$1" '{"command":"status"}' | grep -q "\"readyWorkers\":$2," && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+stop() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+# running PID: the process exists and has not exited (an exited child of this shell stays a zombie until waited for).
+running() {
+    local state
+    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
+    [[ -n $state && $state != Z ]]
+}
+
+last_line() { grep -v '^$' "$1" | tail -n 1; }
+
+echo "herd: $("$herd" --version) at $(git -C "$home" rev-parse --short HEAD); $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores;" \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| input | what herd did | as issue 12 asks |"
+echo "|---|---|---|"
+
+# 1. 1024 idle admin connections
+sock=$S/a1/herd.sock
+start idle --listen 127.0.0.1:0 --workers 1 --admin-socket "$sock"
+ready "$sock" 1
+exec {holder}> >(python3 "$flood" "$sock" --count 1024 >"$S/idle-flood.out" 2>&1)
+for _ in $(seq 1 100); do grep -q "held 1024" "$S/idle-flood.out" 2>/dev/null && break; sleep 0.1; done
+t0=$(date +%s%N)
+out=$("$herd" status --admin-socket "$sock" 2>&1 | sed -n 3p)
+t1=$(date +%s%N)
+threads=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
+exec {holder}>&-
+row "1024 idle connections to the admin socket (one process of the same user)" \
+    "\`herd status\` answered in $(((t1 - t0) / 1000000)) ms (JVM start included): \"$out\"; master threads: $threads" \
+    "$([[ $out == *ready* && $threads -lt 50 ]] && echo yes || echo NO)"
+stop "$pid"
+
+# 2. a 2562048h stop timeout: in a request, and in the file
+sock=$S/a2/herd.sock
+start overflow --listen 127.0.0.1:0 --workers 1 --admin-socket "$sock"
+ready "$sock" 1
+reply=$(admin "$sock" '{"command":"stop","timeout":"2562048h"}')
+kill -TERM "$pid"
+t0=$(date +%s%N)
+wait "$pid"
+code=$?
+t1=$(date +%s%N)
+row "\`{\"command\":\"stop\",\"timeout\":\"2562048h\"}\`, then SIGTERM" \
+    "reply \`$reply\`; the master kept running, and SIGTERM stopped it in $(((t1 - t0) / 1000000)) ms, exit $code" \
+    "$([[ $reply == *bad_argument* && $code == 0 ]] && echo yes || echo NO)"
+printf '{"gracefulTimeout": "2562048h"}\n' >"$S/overflow.json"
+out=$("$herd" run --listen 127.0.0.1:0 --admin-socket "$S/a2b/herd.sock" -c "$S/overflow.json" 2>&1)
+code=$?
+row "\`\"gracefulTimeout\": \"2562048h\"\` (or flappingWindow) in the file" "exit $code: \`$(echo "$out" | tail -n 1)\`" \
+    "$([[ $code == 78 ]] && echo yes || echo NO)"
+
+# 3. a symlinked admin directory, and one others may write to
+mkdir -p "$S/elsewhere" && ln -s "$S/elsewhere" "$S/planted"
+out=$("$herd" run --listen 127.0.0.1:0 --workers 1 --admin-socket "$S/planted/herd.sock" 2>&1)
+code=$?
+row "the admin socket's directory is a symlink (planted by another user)" "exit $code: \`$(echo "$out" | tail -n 1)\`" \
+    "$([[ $code != 0 && ! -e $S/elsewhere/herd.sock ]] && echo yes || echo NO)"
+mkdir -p "$S/open" && chmod 777 "$S/open"
+out=$("$herd" run --listen 127.0.0.1:0 --workers 1 --admin-socket "$S/open/herd.sock" 2>&1)
+code=$?
+row "the admin socket's directory is writable by others (0777, not sticky)" "exit $code: \`$(echo "$out" | tail -n 1)\`" \
+    "$([[ $code != 0 ]] && echo yes || echo NO)"
+# A fake master, run by another user (nobody) at the place root's CLI looks by default: once behind a symlink
+# planted as that place's directory, once in a directory of its own at that place.
+fake_master() {  # fake_master SOCKET: answers every line with a pong, as uid 65534
+    setsid setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(8)
+while True:
+    c, _ = s.accept()
+    c.recv(4096)
+    c.sendall(b"{\"ok\":true,\"pong\":true}\n")
+    c.close()
+' "$1" >/dev/null 2>&1 &
+    masters+=("$!")
+    for _ in $(seq 1 50); do [[ -S $1 ]] && return 0; sleep 0.1; done
+}
+mkdir -p "$S/fake" && chown 65534:65534 "$S/fake" && chmod 700 "$S/fake"
+fake_master "$S/fake/herd.sock"
+mkdir -p "$S/xdg1" && ln -s "$S/fake" "$S/xdg1/herd"
+out=$(env -u HERD_ADMIN_SOCKET -u RUNTIME_DIRECTORY XDG_RUNTIME_DIR="$S/xdg1" "$herd" ping 2>&1)
+code=$?
+row "root's \`herd ping\` where \`\$XDG_RUNTIME_DIR/herd\` is a symlink another user planted, to a fake master of theirs" \
+    "exit $code: \`$out\`" "$([[ $code != 0 && $out != pong ]] && echo yes || echo NO)"
+mkdir -p "$S/xdg2/herd" && chown 65534:65534 "$S/xdg2/herd" && chmod 700 "$S/xdg2/herd"
+fake_master "$S/xdg2/herd/herd.sock"
+out=$(env -u HERD_ADMIN_SOCKET -u RUNTIME_DIRECTORY XDG_RUNTIME_DIR="$S/xdg2" "$herd" ping 2>&1)
+code=$?
+row "the same with \`\$XDG_RUNTIME_DIR/herd\` a directory of that user's, holding their fake master" \
+    "exit $code: \`$out\`" "$([[ $code != 0 && $out != pong ]] && echo yes || echo NO)"
+
+# 4. a symlinked log file: at start, and planted before SIGUSR1
+echo "root only" >"$S/secret" && chmod 600 "$S/secret"
+ln -s "$S/secret" "$S/link.log"
+out=$("$herd" run --listen 127.0.0.1:0 --workers 1 --admin-socket "$S/a4/herd.sock" --log-file "$S/link.log" 2>&1)
+code=$?
+row "\`--log-file\` names a symlink" "exit $code: \`$(echo "$out" | tail -n 1)\`; the link's target unchanged: $(
+    [[ $(cat "$S/secret") == "root only" ]] && echo yes || echo no)" \
+    "$([[ $code != 0 && $(cat "$S/secret") == "root only" ]] && echo yes || echo NO)"
+sock=$S/a4b/herd.sock
+start usr1 --listen 127.0.0.1:0 --workers 1 --admin-socket "$sock" --log-file "$S/herd.log"
+ready "$sock" 1
+mv "$S/herd.log" "$S/herd.log.1" && ln -s "$S/secret" "$S/herd.log"
+kill -USR1 "$pid"
+sleep 1   # the reopen happens on the master's next turn; nothing to poll for when it refuses
+admin "$sock" '{"command":"restart","slot":1}' >/dev/null
+row "logrotate moved the log, a symlink to a root-only file planted in its place, then SIGUSR1" \
+    "the target: \`$(cat "$S/secret")\`; the master's own stderr: \`$(last_line "$S/usr1.out")\`" \
+    "$([[ $(cat "$S/secret") == "root only" ]] && echo yes || echo NO)"
+stop "$pid"
+
+# 5. a uid with no passwd entry
+uid=4242
+if ! getent passwd "$uid" >/dev/null && setpriv --reuid="$uid" --regid="$uid" --clear-groups test -r "$home/supervisor/target/herd.jar"; then
+    mkdir -p "$S/u$uid" && chown "$uid:$uid" "$S/u$uid" && chmod 700 "$S/u$uid"
+    sock=$S/u$uid/run/herd.sock
+    setpriv --reuid="$uid" --regid="$uid" --clear-groups env HOME="$S/u$uid" "$herd" run --listen 127.0.0.1:0 \
+        --workers 1 --admin-socket "$sock" >"$S/nouser.out" 2>&1 &
+    pid=$!
+    masters+=("$pid")
+    ready "$sock" 1
+    own=$(setpriv --reuid="$uid" --regid="$uid" --clear-groups env HOME="$S/u$uid" "$herd" ping --admin-socket "$sock" 2>&1)
+    root=$("$herd" ping --admin-socket "$sock" 2>&1)
+    row "herd runs as uid $uid, which has no passwd entry" "its own CLI: \`$own\`; root's CLI: \`$root\`" \
+        "$([[ $own == pong && $root == pong ]] && echo yes || echo NO)"
+    stop "$pid"
+else
+    row "herd runs as uid $uid, which has no passwd entry" "not tried: uid $uid exists or cannot read the checkout" "-"
+fi
+
+# 6. herd status against a SIGSTOPped master
+sock=$S/a6/herd.sock
+start stopped --listen 127.0.0.1:0 --workers 1 --admin-socket "$sock"
+ready "$sock" 1
+kill -STOP "$pid"
+t0=$(date +%s%N)
+out=$("$herd" status --admin-socket "$sock" 2>&1)
+code=$?
+t1=$(date +%s%N)
+kill -CONT "$pid"
+row "\`herd status\` while the master is SIGSTOPped" "exit $code after $(((t1 - t0) / 1000000)) ms: \`$out\`" \
+    "$([[ $code == 1 ]] && echo yes || echo NO)"
+stop "$pid"
+
+# 7. herd stop && herd run
+port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+sock=$S/a7/herd.sock
+ok=0
+for round in 1 2 3; do
+    start "again$round" --listen "127.0.0.1:$port" --workers 1 --admin-socket "$sock"
+    ready "$sock" 1 || break
+    "$herd" stop --admin-socket "$sock" >/dev/null 2>&1 || break
+    running "$pid" && break   # the master must be gone when stop returns
+    ok=$round
+done
+start again4 --listen "127.0.0.1:$port" --workers 1 --admin-socket "$sock"
+ready "$sock" 1 && ok=$((ok + 1))
+row "\`herd stop && herd run\` on the same port and socket, 3 times" \
+    "$ok of 4 runs started and the master was gone each time \`herd stop\` returned" "$([[ $ok == 4 ]] && echo yes || echo NO)"
+stop "$pid"
+
+# 8. 1024 workers under a pids limit
+if mkdir "$cgroup" 2>/dev/null && echo 600 >"$cgroup/pids.max"; then
+    sock=$S/a8/herd.sock
+    printf '{"workers": 1024, "worker": {"jvmOptions": ["-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]}}\n' >"$S/many.json"
+    (echo "$BASHPID" >"$cgroup/cgroup.procs" && exec "$herd" run --listen 127.0.0.1:0 --admin-socket "$sock" \
+        -c "$S/many.json" >"$S/pids.out" 2>&1) &
+    pid=$!
+    masters+=("$pid")
+    sleep 45   # as long as an operator would watch it fill up; the question is what state it is in then
+    status=$(admin "$sock" '{"command":"status"}' | python3 -c "import json,sys; s=json.load(sys.stdin); print(s['summary'])" 2>&1)
+    threads=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status" 2>/dev/null)
+    alive=$(running "$pid" && echo alive || echo dead)
+    errors=$(grep -c "cannot start worker\|cannot boot" "$S/pids.out")
+    row "\`\"workers\": 1024\` in a cgroup with pids.max 600" \
+        "after 45 s the master is $alive with $threads threads, status says \"$status\"; $errors failed starts logged, e.g. \`$(grep -m1 "cannot start worker\|cannot boot" "$S/pids.out" | cut -c1-160)\`" \
+        "$([[ $alive == alive ]] && echo yes || echo NO)"
+    t0=$(date +%s%N)
+    kill -TERM "$pid"
+    for _ in $(seq 1 900); do running "$pid" || break; sleep 0.1; done
+    t1=$(date +%s%N)
+    row "... then SIGTERM (its JVM workers cannot start the threads a clean exit needs)" \
+        "the master $(running "$pid" && echo "was still running" || echo "had stopped") after $(((t1 - t0) / 1000000)) ms: \`$(grep -v "^\s*at \|worker-" "$S/pids.out" | tail -n 1 | cut -c1-160)\`" \
+        "$(running "$pid" && echo NO || echo yes)"
+else
+    row "\`\"workers\": 1024\` under a pids limit" "not tried: cannot make a pids cgroup here" "-"
+fi
+
+# 9. duplicate keys, trailing garbage, a second object in a request line
+sock=$S/a9/herd.sock
+start lenient --listen 127.0.0.1:0 --workers 1 --admin-socket "$sock"
+ready "$sock" 1
+r1=$(admin "$sock" '{"command":"ping","command":"stop"}')
+r2=$(admin "$sock" '{"command":"ping"} garbage')
+r3=$(admin "$sock" '{"command":"ping"}{"command":"stop"}')
+alive=$(running "$pid" && echo "still running" || echo "stopped")
+row "\`{\"command\":\"ping\",\"command\":\"stop\"}\`, \`{...} garbage\`, \`{\"command\":\"ping\"}{\"command\":\"stop\"}\`" \
+    "\`$r1\`; \`$r2\`; \`$r3\`; the master is $alive" \
+    "$([[ $r1 == *bad_json* && $r2 == *bad_json* && $r3 == *bad_json* && $alive == "still running" ]] && echo yes || echo NO)"
+
+# 10. the master's environment
+worker=$(pgrep -P "$pid" | head -n 1)
+stop "$pid"
+sock=$S/a10/herd.sock
+SECRET_TOKEN=s3cret AWS_SECRET_ACCESS_KEY=k start env --listen 127.0.0.1:0 --workers 1 --admin-socket "$sock"
+ready "$sock" 1
+worker=$(pgrep -P "$pid" | head -n 1)
+names=$(tr '\0' '\n' <"/proc/$worker/environ" | cut -d= -f1 | sort | tr '\n' ' ')
+row "the master runs with SECRET_TOKEN and AWS_SECRET_ACCESS_KEY in its environment" "a worker's environment: \`$names\`" \
+    "$([[ $names != *SECRET* && $names != *HERD_ADMIN* ]] && echo yes || echo NO)"
+stop "$pid"
+
+# 11. a 10 MB worker.env value
+python3 -c "import json; print(json.dumps({'worker': {'env': {'BIG': 'v' * 10_000_000}}}))" >"$S/big.json"
+t0=$(date +%s%N)
+out=$("$herd" run --listen 127.0.0.1:0 --admin-socket "$S/a11/herd.sock" -c "$S/big.json" 2>&1)
+code=$?
+t1=$(date +%s%N)
+row "a 10 MB \`worker.env\` value" "exit $code after $(((t1 - t0) / 1000000)) ms: \`$(echo "$out" | tail -n 1 | cut -c1-200)\`" \
+    "$([[ $code == 78 ]] && echo yes || echo NO)"
+
+# 12. a full disk under the log file
+mkdir -p "$S/full"
+if mount -t tmpfs -o size=256k tmpfs "$S/full" 2>/dev/null; then
+    sock=$S/a12/herd.sock
+    start full --listen 127.0.0.1:0 --workers 1 --admin-socket "$sock" --log-file "$S/full/herd.log"
+    ready "$sock" 1
+    dd if=/dev/zero of="$S/full/filler" bs=4k 2>/dev/null
+    # The log file's last block still has room for a few lines: enough restarts to fill it and lose some.
+    for i in $(seq 1 15); do admin "$sock" '{"command":"restart","slot":1}' >/dev/null; done
+    rm -f "$S/full/filler"
+    admin "$sock" '{"command":"restart","slot":1}' >/dev/null
+    said=$(grep -m1 "lost" "$S/full.out" | cut -c1-200)
+    later=$(grep -m1 -E "^[0-9TZ:.-]+ WARN .* log lines were lost" "$S/full/herd.log" | cut -c1-200)
+    row "the log file's disk is full (a 256 KB tmpfs, filled), then has room again" \
+        "stderr said once: \`$said\`; the log file, when it had room again: \`$later\`; master $(running "$pid" && echo running || echo "not running")" \
+        "$([[ -n $said && -n $later ]] && echo yes || echo NO)"
+    stop "$pid"
+    umount "$S/full"
+else
+    row "the log file's disk is full" "not tried: cannot mount a tmpfs here" "-"
+fi
+
+# 13. a reload that changes logFile and pidFile
+sock=$S/a13/herd.sock
+printf '{"workers": 1, "logFile": "%s", "pidFile": "%s"}\n' "$S/one.log" "$S/one.pid" >"$S/reload.json"
+start reloadfiles --listen 127.0.0.1:0 --admin-socket "$sock" -c "$S/reload.json"
+ready "$sock" 1
+printf '{"workers": 1, "logFile": "%s", "pidFile": "%s"}\n' "$S/two.log" "$S/two.pid" >"$S/reload.json"
+reply=$("$herd" reload --admin-socket "$sock" 2>&1)
+pidfile=$(cat "$S/two.pid" 2>/dev/null)
+row "a reload changes \`logFile\` and \`pidFile\`" \
+    "\`herd reload\`: $reply; two.pid holds $pidfile (master $pid), one.pid $([[ -e $S/one.pid ]] && echo "still there" || echo removed); two.log has $(wc -l <"$S/two.log" 2>/dev/null || echo 0) lines, the first: \`$(head -n 1 "$S/two.log" 2>/dev/null | cut -c1-120)\`" \
+    "$([[ $pidfile == "$pid" && -s $S/two.log ]] && echo yes || echo NO)"
+stop "$pid"
