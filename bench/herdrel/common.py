@@ -109,6 +109,19 @@ def threads(pid):
     return status_field(pid, "Threads")
 
 
+def threads_but_jit(pid):
+    """Threads other than the JIT's compiler threads, which HotSpot starts and stops as it needs them
+    (UseDynamicNumberOfCompilerThreads): the count a leak would show in."""
+    count = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                count += 0 if f.read().startswith(("C1 CompilerThre", "C2 CompilerThre")) else 1
+        except FileNotFoundError:
+            pass
+    return count
+
+
 def rss_mb(pid):
     return status_field(pid, "VmRSS") / 1024
 
@@ -133,7 +146,8 @@ def heap_after_gc_mb(pid):
 
 def figures(pid, heap=False):
     """{"fds", "threads", "rss"} of the master now (and "heap" after a full GC when asked)."""
-    result = {"fds": descriptors(pid), "threads": threads(pid), "rss": round(rss_mb(pid), 1)}
+    result = {"fds": descriptors(pid), "threads": threads(pid), "threads_but_jit": threads_but_jit(pid),
+              "rss": round(rss_mb(pid), 1)}
     if heap:
         result["heap"] = round(heap_after_gc_mb(pid), 1)
     return result
