@@ -138,10 +138,11 @@ def heap_after_gc_mb(pid):
     subprocess.run([jcmd, str(pid), "GC.run"], check=True, stdout=subprocess.DEVNULL, timeout=120)
     info = subprocess.run([jcmd, str(pid), "GC.heap_info"], check=True, stdout=subprocess.PIPE, text=True,
                           timeout=120).stdout
-    used = re.search(r"used (\d+)K", info)
+    # Each generation's "total NK, used NK": G1 prints one line for its heap, the serial collector two.
+    used = [int(k) for k in re.findall(r"total \d+K, used (\d+)K", info)]
     if not used:
         raise RuntimeError(f"no heap use in: {info}")
-    return int(used.group(1)) / 1024
+    return sum(used) / 1024
 
 
 def figures(pid, heap=False):
