@@ -1179,6 +1179,28 @@ class MasterLoopTest {
     }
 
     @Test
+    void aWarmSpareLetsTheLoopSleepAWholeTick() {
+        startWithWarmSpare(2);
+
+        assertEquals(TICK, loop.nanosUntilNextDeadline(), "the bench, never held by a warm spare, must not spin it");
+    }
+
+    @Test
+    void aSpareThatFailsToStartIsRetriedWhenTheBenchsBackoffEnds() {
+        startReadyLoop(1);
+        loop.setDesiredSpares(1);
+        spawner.failNextSpawns(WorkerPool.BENCH, 2);
+        turn(); // the first failure: the bench retries at once
+        turn(); // the second: 100 ms
+        assertEquals(List.of(), loop.pool.spares());
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(100), loop.nanosUntilNextDeadline());
+
+        advance(Duration.ofMillis(100));
+        turn();
+        assertEquals(1, loop.pool.spares().size());
+    }
+
+    @Test
     void aCrashedWorkersSlotGetsTheWarmSpareInTheSameTurnAndANewSpareFollows() {
         int sparePid = startWithWarmSpare(2);
         int crashed = pidIn(1);
