@@ -8,19 +8,23 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -124,6 +128,48 @@ class SpringBootIT {
                 assertTrue(herd.hasLine("worker-\\d \\(pid " + pid + "\\) exited: exit 0"), herd.output());
             }
             assertFalse(herd.hasLine(" ERROR |Exception"), herd.output());
+        }
+    }
+
+    @Test
+    void aStuckRequestPoolStopsTheHeartbeatsAndBrokenLivenessAsksForAReplacement() throws Exception {
+        Path config = dir.resolve("herd.json");
+        // Two request threads, so that two slow requests hold them all; beats every second.
+        Files.writeString(config, "{\"workers\": 1, \"heartbeatTimeout\": \"2s\", \"readyTimeout\": \"3m\","
+                + " \"worker\": {\"jar\": \"" + jar("spring-boot-app") + "\","
+                + " \"args\": [\"--server.tomcat.threads.max=2\", \"--server.tomcat.threads.min-spare=1\"]}}");
+        AdminFixture admin = new AdminFixture(dir);
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
+            long stuck = awaitReady(admin, 1).iterator().next();
+            int port = herd.port();
+            // Raw connections: an HTTP client would send the requests again to the replacement and hang it too.
+            List<Socket> slow = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    Socket socket = new Socket("127.0.0.1", port);
+                    slow.add(socket);
+                    socket.getOutputStream().write("GET /delay?ms=10000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                }
+                herd.awaitLine("worker-1 \\(pid " + stuck + "\\) exited: signal 9 \\(KILL\\), hung", START);
+            } finally {
+                for (Socket socket : slow) {
+                    socket.close();
+                }
+            }
+            HttpClient http = HttpClient.newHttpClient();
+
+            long broken = Poll.until(START, "a replacement", () -> awaitReady(admin, 1).stream()
+                    .filter(pid -> pid != stuck).findFirst());
+            try {
+                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/broken"))
+                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            } catch (IOException killedBeforeItAnswered) {
+                // WATCHDOG=trigger: herd kills the worker at once, maybe before this response is out
+            }
+            herd.awaitLine("\\(pid " + broken + ".*asked to be killed \\(WATCHDOG=trigger\\)", START);
+            Poll.until(START, "a replacement", () -> awaitReady(admin, 1).stream()
+                    .filter(pid -> pid != broken && pid != stuck).findFirst());
         }
     }
 

@@ -26,7 +26,7 @@ public class HelloApplication {
 
     /** A request in flight on purpose, to watch a drain finish it. */
     @GetMapping("/delay")
-    String delay(@RequestParam(defaultValue = "0") long ms) throws InterruptedException {
+    String delay(@RequestParam(name = "ms", defaultValue = "0") long ms) throws InterruptedException {
         Thread.sleep(Math.max(0, Math.min(ms, 10_000)));
         return hello();
     }

@@ -28,7 +28,7 @@ public class HelloApplication {
 
     /** A request in flight on purpose, to watch a drain finish it. */
     @GetMapping("/delay")
-    Mono<String> delay(@RequestParam(defaultValue = "0") long ms) {
+    Mono<String> delay(@RequestParam(name = "ms", defaultValue = "0") long ms) {
         return hello().delayElement(Duration.ofMillis(Math.max(0, Math.min(ms, 10_000))));
     }
 }
