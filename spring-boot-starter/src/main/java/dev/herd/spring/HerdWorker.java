@@ -38,6 +38,8 @@ final class HerdWorker implements ApplicationListener<ApplicationEvent> {
      * races a client that is just sending its next request on one; herd's own http app waits as long.
      */
     static final long IDLE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** Spring's default {@code spring.lifecycle.timeout-per-shutdown-phase}: a long request does not hold it longer. */
+    static final long MAX_IDLE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final ApplicationContext context;
     private final List<HerdServerProbe> probes;
@@ -126,11 +128,12 @@ final class HerdWorker implements ApplicationListener<ApplicationEvent> {
     /**
      * Waits until every connection has closed, or until no request has been in flight for
      * {@link #IDLE_GRACE_NANOS}: keep-alive clients that send another request meanwhile get it answered with
-     * {@code Connection: close} and go to another worker.
+     * {@code Connection: close} and go to another worker. After {@link #MAX_IDLE_WAIT_NANOS} Spring's graceful
+     * shutdown takes over even with requests in flight; it waits for them within its own timeout.
      */
     private void awaitIdleConnections(HerdServer running) {
         long drainStart = System.nanoTime();
-        while (running.openConnections() != 0) {
+        while (running.openConnections() != 0 && System.nanoTime() - drainStart < MAX_IDLE_WAIT_NANOS) {
             long quietSince = Math.max(drainStart, drainState.lastRequestEndNanos());
             if (drainState.inFlight() == 0 && System.nanoTime() - quietSince >= IDLE_GRACE_NANOS) {
                 return;
