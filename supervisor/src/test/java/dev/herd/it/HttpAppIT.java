@@ -9,16 +9,21 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What the built-in http app serves, as the README describes it: paths, methods, codes, and request bodies. */
 class HttpAppIT {
 
     private static final Duration START = Duration.ofSeconds(90);
+
+    @TempDir
+    Path dir;
 
     /** One response: status line, headers (lower-case names), body. */
     private record Response(String status, Map<String, String> headers, String body) {
@@ -26,7 +31,8 @@ class HttpAppIT {
 
     @Test
     void answersEachPathAndMethodWithItsCodeAndKeepsTheConnectionAfterALargeBody() throws Exception {
-        try (HerdProcess herd = HerdProcess.run("--workers", "1", "--app", "http")) {
+        // An admin socket of its own: closing SIGKILLs the master, which would leave a stale default socket behind.
+        try (HerdProcess herd = new AdminFixture(dir).startHerd("--workers", "1", "--app", "http")) {
             herd.awaitWorkersAccepting(1, START);
             int port = herd.port();
             try (Socket socket = new Socket("127.0.0.1", port)) {
