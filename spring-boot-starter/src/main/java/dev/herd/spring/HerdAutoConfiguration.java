@@ -23,8 +23,8 @@ import org.springframework.http.client.ReactorResourceFactory;
  * Runs a Spring Boot web app as a herd worker when herd started it ({@code HERD_MASTER_PID} is set): the embedded
  * Tomcat, Reactor Netty or Jetty serves on herd's shared socket instead of binding {@code server.port}, and
  * {@link HerdWorker} ties Spring's readiness, liveness and shutdown to herd's. Outside herd nothing of it is created
- * and the app runs as it always did. Each server customizer takes the {@link HerdWorker}, so that it exists, and has
- * taken the socket, before the server is built.
+ * and the app runs as it always did. Each server customizer's bean takes the {@link HerdWorker} (unused there) so
+ * that the worker exists, and has taken the socket, before the server is built.
  */
 @AutoConfiguration
 @ConditionalOnWebApplication
@@ -71,7 +71,7 @@ public class HerdAutoConfiguration {
 
         @Bean
         WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> herdTomcatCustomizer(HerdWorker worker) {
-            return TomcatSupport.customizer(worker);
+            return TomcatSupport.customizer();
         }
 
         @Bean
@@ -92,7 +92,7 @@ public class HerdAutoConfiguration {
         @Bean
         WebServerFactoryCustomizer<NettyReactiveWebServerFactory> herdNettyCustomizer(HerdWorker worker,
                 ObjectProvider<ReactorResourceFactory> resourceFactory, NettySupport.Connections connections) {
-            return NettySupport.customizer(worker, resourceFactory, connections);
+            return NettySupport.customizer(resourceFactory, connections);
         }
 
         @Bean
@@ -107,7 +107,7 @@ public class HerdAutoConfiguration {
 
         @Bean
         WebServerFactoryCustomizer<ConfigurableJettyWebServerFactory> herdJettyCustomizer(HerdWorker worker) {
-            return JettySupport.customizer(worker);
+            return JettySupport.customizer();
         }
 
         @Bean

@@ -38,6 +38,11 @@ final class HerdWorker implements ApplicationListener<ApplicationEvent> {
      * races a client that is just sending its next request on one; herd's own http app waits as long.
      */
     static final long IDLE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /**
+     * How long no connection must be open before the drain moves on: a connection the acceptor took just as the
+     * socket closed is counted only once the server has set it up, within milliseconds.
+     */
+    static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     /** Spring's default {@code spring.lifecycle.timeout-per-shutdown-phase}: a long request does not hold it longer. */
     static final long MAX_IDLE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
 
@@ -126,16 +131,27 @@ final class HerdWorker implements ApplicationListener<ApplicationEvent> {
     }
 
     /**
-     * Waits until every connection has closed, or until no request has been in flight for
+     * Waits until no connection has been open for {@link #SETTLE_NANOS}, or until no request has been in flight for
      * {@link #IDLE_GRACE_NANOS}: keep-alive clients that send another request meanwhile get it answered with
      * {@code Connection: close} and go to another worker. After {@link #MAX_IDLE_WAIT_NANOS} Spring's graceful
      * shutdown takes over even with requests in flight; it waits for them within its own timeout.
      */
     private void awaitIdleConnections(HerdServer running) {
         long drainStart = System.nanoTime();
-        while (running.openConnections() != 0 && System.nanoTime() - drainStart < MAX_IDLE_WAIT_NANOS) {
+        boolean noneOpen = false;
+        long noneOpenSince = 0;
+        while (System.nanoTime() - drainStart < MAX_IDLE_WAIT_NANOS) {
+            long now = System.nanoTime();
+            if (running.openConnections() != 0) {
+                noneOpen = false;
+            } else if (!noneOpen) {
+                noneOpen = true;
+                noneOpenSince = now;
+            } else if (now - noneOpenSince >= SETTLE_NANOS) {
+                return;
+            }
             long quietSince = Math.max(drainStart, drainState.lastRequestEndNanos());
-            if (drainState.inFlight() == 0 && System.nanoTime() - quietSince >= IDLE_GRACE_NANOS) {
+            if (drainState.inFlight() == 0 && now - quietSince >= IDLE_GRACE_NANOS) {
                 return;
             }
             try {

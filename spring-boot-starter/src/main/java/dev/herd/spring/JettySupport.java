@@ -34,7 +34,7 @@ final class JettySupport {
     private JettySupport() {
     }
 
-    static WebServerFactoryCustomizer<ConfigurableJettyWebServerFactory> customizer(HerdWorker worker) {
+    static WebServerFactoryCustomizer<ConfigurableJettyWebServerFactory> customizer() {
         return factory -> factory.addServerCustomizers(server -> {
             for (org.eclipse.jetty.server.Connector connector : server.getConnectors()) {
                 if (connector instanceof ServerConnector serverConnector) {

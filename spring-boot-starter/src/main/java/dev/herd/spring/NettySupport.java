@@ -31,7 +31,7 @@ final class NettySupport {
     }
 
     static WebServerFactoryCustomizer<NettyReactiveWebServerFactory> customizer(
-            HerdWorker worker, ObjectProvider<ReactorResourceFactory> resourceFactory, Connections connections) {
+            ObjectProvider<ReactorResourceFactory> resourceFactory, Connections connections) {
         return factory -> {
             factory.setResourceFactory(null);
             factory.addServerCustomizers(server -> server

@@ -13,7 +13,6 @@ import org.springframework.boot.logging.LogLevel;
 import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.boot.web.embedded.tomcat.ConfigurableTomcatWebServerFactory;
 import org.springframework.boot.web.embedded.tomcat.TomcatWebServer;
-import org.springframework.boot.web.server.WebServer;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 
 /**
@@ -40,7 +39,7 @@ final class TomcatSupport {
     private TomcatSupport() {
     }
 
-    static WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> customizer(HerdWorker worker) {
+    static WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> customizer() {
         return factory -> factory.addConnectorCustomizers(connector -> {
             if (!connector.setProperty("useInheritedChannel", "true")) {
                 throw new IllegalStateException("herd: Tomcat's " + connector.getProtocolHandlerClassName()
