@@ -34,8 +34,8 @@ public final class HelloApp {
 
         // Before ready(): a SIGTERM that came while Jetty started (Herd.listener() kept it) stops the server now.
         Herd.onDrain(() -> stop(server));
-        Herd.ready();
         Herd.startHeartbeats(pool);
+        Herd.ready(); // with heartbeats running, READY=1 carries the first WATCHDOG=1
         server.join();
     }
 

@@ -54,10 +54,13 @@ public final class WorkerMain {
             System.exit(WorkerContract.EXIT_BOOT_FAILURE);
             return;
         }
+        // Heartbeats first: ready() then carries the first WATCHDOG=1 in the same message, so herd watches the worker
+        // from the moment it is ready. The other order left a window in which a worker stopped right after READY=1
+        // had sent no heartbeat yet, and so was never taken for hung.
+        Herd.startHeartbeats(app.requestExecutor());
         if (!drain.started()) {
             Herd.ready();
         }
-        Herd.startHeartbeats(app.requestExecutor());
         Log.info("accepting (app %s, master %s)", args[0], System.getenv(WorkerContract.MASTER_PID));
 
         int exitCode = 0;

@@ -62,8 +62,8 @@ public final class HelloNetty {
                 .sync().channel();
 
         Herd.onDrain(() -> drain(server, connections, group));
-        Herd.ready();
         Herd.startHeartbeats(group); // each beat runs on one of the event loops
+        Herd.ready(); // with heartbeats running, READY=1 carries the first WATCHDOG=1
         server.closeFuture().sync();
         group.terminationFuture().sync();
         System.exit(0);

@@ -49,8 +49,8 @@ public final class HelloTomcat {
         tomcat.start();
 
         Herd.onDrain(() -> drain(tomcat, connector, inherited));
-        Herd.ready();
         Herd.startHeartbeats(connector.getProtocolHandler().getExecutor()); // Tomcat's request threads
+        Herd.ready(); // with heartbeats running, READY=1 carries the first WATCHDOG=1
         tomcat.getServer().await();
     }
 
