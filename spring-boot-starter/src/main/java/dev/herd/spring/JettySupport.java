@@ -6,6 +6,7 @@ import java.nio.channels.Channel;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.eclipse.jetty.io.Connection;
@@ -39,6 +40,8 @@ final class JettySupport {
             for (org.eclipse.jetty.server.Connector connector : server.getConnectors()) {
                 if (connector instanceof ServerConnector serverConnector) {
                     serverConnector.setInheritChannel(true);
+                    // Jetty's shutdown closes connections idle this long; its 1 s would cut the drain's grace short.
+                    serverConnector.setShutdownIdleTimeout(TimeUnit.NANOSECONDS.toMillis(HerdWorker.IDLE_GRACE_NANOS));
                     serverConnector.addEventListener(new Connection.Listener() {
                         @Override
                         public void onOpened(Connection connection) {
