@@ -100,7 +100,7 @@ final class HerdWorker implements ApplicationListener<ApplicationEvent> {
             throw new IllegalStateException("herd: the application is ready but no web server was started");
         }
         // Before ready(): a SIGTERM that came during start-up (kept since Herd.listener()) drains now.
-        Herd.onDrain(this::drain);
+        Herd.onDrain(this::startDrain);
         Herd.startHeartbeats(running.requestExecutor());
         Herd.ready();
         log.info("herd worker " + Herd.slot() + ": " + running.name() + " serves on herd's shared socket; ready");
@@ -117,7 +117,18 @@ final class HerdWorker implements ApplicationListener<ApplicationEvent> {
         }
     }
 
-    /** On the drain thread ({@link Herd#onDrain}): SIGTERM from herd, or herd is gone. */
+    /**
+     * SIGTERM from herd, or herd is gone. The worker API runs this on a thread started from the JVM's signal thread,
+     * which makes it a daemon; once Reactor Netty stops accepting, its own last non-daemon thread ends, and the JVM
+     * would exit (and close the context from its shutdown hook) in the middle of the drain. So the drain runs on a
+     * thread that keeps the JVM alive until it calls {@code System.exit}.
+     */
+    private void startDrain() {
+        Thread thread = new Thread(this::drain, "herd-spring-drain");
+        thread.setDaemon(false);
+        thread.start();
+    }
+
     private void drain() {
         drainState.beginDrain();
         AvailabilityChangeEvent.publish(context, ReadinessState.REFUSING_TRAFFIC);
