@@ -11,7 +11,11 @@ import java.util.concurrent.Executor;
  */
 public interface App {
 
-    /** Starts accepting on {@code listener} (the shared socket, blocking mode) and returns once it does. */
+    /**
+     * Starts accepting on {@code listener} and returns once it does. The channel is in the JDK's blocking mode; the
+     * socket under it may be non-blocking (O_NONBLOCK is shared with every other worker), which the JDK's accept()
+     * absorbs by waiting in poll() after EAGAIN.
+     */
     void start(ServerSocketChannel listener) throws Exception;
 
     /** The executor that runs the app's exchanges; heartbeats are submitted to it, so a stuck app stops beating. */

@@ -19,7 +19,8 @@ import java.util.concurrent.Executor;
  * soon as it arrives (clients write titles without a newline, so nothing waits for one). One platform thread per
  * connection keeps each exchange simple; an exchange is "busy" from the read that returned bytes until the echo
  * is fully written, and a drain closes only connections that are not busy. Each connection counts as one unit
- * served. There is no request pool, so heartbeats are sent from herd's timer thread.
+ * served. There is no request pool, so heartbeats are sent from herd's timer thread. The acceptor thread blocks in
+ * the JDK's accept(), which also works when a selector-based worker has made the shared socket non-blocking.
  */
 final class EchoApp implements App {
 
