@@ -174,7 +174,7 @@ final class Supervisor {
             }
             case HEARTBEAT_LATE -> {
                 worker.warnedLate();
-                Log.warn("%s sent no heartbeat for %d ms, half its heartbeat timeout (%s)", worker,
+                Log.warn("%s sent no heartbeat for %d ms, three quarters of its heartbeat timeout (%s)", worker,
                         millis(now - worker.lastHeartbeatNanos()), timeout(worker));
             }
             case HEARTBEAT_MISSED -> hung(worker, now, policy);

@@ -961,22 +961,25 @@ class MasterLoopTest {
     }
 
     @Test
-    void theHalfTimeoutWarningIsLoggedOncePerSilence() {
+    void theLateHeartbeatWarningComesAtThreeQuartersOfTheTimeoutOncePerSilence() {
         policy = policyWith(Duration.ofHours(1), Duration.ofSeconds(4));
         startLoop(1);
         int quiet = pidIn(1);
         notify(quiet, "READY=1\nWATCHDOG=1");
 
-        advance(Duration.ofSeconds(2));
+        advance(Duration.ofSeconds(2)); // half the timeout: when a healthy worker beats, so no warning yet
+        turn();
+        assertEquals(List.of(), log.lines(Log.Level.WARN, "sent no heartbeat"));
+        advance(Duration.ofSeconds(1));
         turn();
         advance(Duration.ofMillis(500));
         turn();
         turn();
         assertEquals(1, log.lines(Log.Level.WARN, "sent no heartbeat").size(), log.lines().toString());
-        log.expect(Log.Level.WARN, "sent no heartbeat for 2000 ms, half its heartbeat timeout (4s)");
+        log.expect(Log.Level.WARN, "sent no heartbeat for 3000 ms, three quarters of its heartbeat timeout (4s)");
 
         notify(quiet, "WATCHDOG=1"); // it beats again: a new silence may be warned about
-        advance(Duration.ofSeconds(2));
+        advance(Duration.ofSeconds(3));
         turn();
         assertEquals(2, log.lines(Log.Level.WARN, "sent no heartbeat").size(), log.lines().toString());
         assertEquals(List.of(), os.kills());
