@@ -18,6 +18,13 @@ public interface App {
      */
     void start(ServerSocketChannel listener) throws Exception;
 
+    /**
+     * In a hot spare, before it waits for its promotion: runs what the first connection will run, off the shared
+     * socket, so that a promoted spare serves at once, its code loaded and compiled. Nothing by default.
+     */
+    default void warmUp() throws Exception {
+    }
+
     /** The executor that runs the app's exchanges; heartbeats are submitted to it, so a stuck app stops beating. */
     Executor requestExecutor();
 
