@@ -1000,6 +1000,8 @@ class MasterLoopTest {
         assertEquals(1, slots().get(1).restarts());
         assertEquals(Optional.of("boot_failure"), statusRow(1).lastRestartReason());
         assertEquals(Optional.of("exit 3"), statusRow(1).lastExit());
+        assertEquals(Optional.of("Error: Could not find or load main class com.example.Main"),
+                statusRow(1).lastBootError(), "status says why too, not only the log");
     }
 
     @Test
