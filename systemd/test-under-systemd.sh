@@ -357,6 +357,18 @@ check_limits() {
 }
 check "herd logs its effective limits at start (the container's lowered LimitNOFILE)" check_limits
 
+# The install's `herd --version` (as root) made the class-data archive beside the jars; the master, user herd,
+# maps it from there.
+check_class_data() {
+    local main mapped
+    main=$(show herd MainPID)
+    in_ct ls -l /opt/herd/lib/class-data/
+    mapped=$(in_ct grep -o '/opt/herd[^ ]*/lib/class-data/herd-[0-9]*-[0-9]*\.jsa' "/proc/$main/maps" | sort -u)
+    echo "the master (pid $main) maps: ${mapped:-nothing of lib/class-data}"
+    [[ -n "$mapped" ]]
+}
+check "the master maps the class-data archive the install made" check_class_data
+
 # On a terminal, as an operator sees it (160 columns; without a terminal systemctl prints every classpath in full).
 say "      systemctl status herd (on a 160-column terminal):"
 in_ct script -qc 'stty cols 160; systemctl status --no-pager --lines=12 herd' /dev/null </dev/null | tr -d '\r' |

@@ -47,6 +47,7 @@ final class Drain {
     private static void runOnDrainThread(List<Runnable> toRun) {
         // Not a daemon: a callback that finishes the app's in-flight work must not be cut short by the JVM's exit.
         Thread thread = new Thread(() -> toRun.forEach(Drain::runContained), "herd-drain");
+        thread.setDaemon(false); // said, not inherited: the signal thread that starts a drain is a daemon
         thread.start();
     }
 

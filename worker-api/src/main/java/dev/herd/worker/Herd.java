@@ -74,9 +74,12 @@ public final class Herd {
     }
 
     /**
-     * The listening socket the master shares among all workers, inherited as fd 0, in blocking mode. Accept on it
-     * from platform threads; never switch it to non-blocking: O_NONBLOCK is shared by every worker that holds the
-     * socket. (Jetty: {@code ServerConnector.setInheritChannel(true)} with at least one acceptor thread.)
+     * The listening socket the master shares among all workers, inherited as fd 0, as the channel
+     * {@link System#inheritedChannel()} returns (the JDK's blocking mode; Jetty: {@code ServerConnector
+     * .setInheritChannel(true)}, Netty: {@code new NioServerSocketChannel(listener())}, registered, never bound).
+     * O_NONBLOCK belongs to the socket that every worker shares: a selector-based server switches it on for all of
+     * them, and the JDK's blocking accept() then waits for the next connection in poll() instead of failing, so
+     * either kind of server works next to the other. Never switch it back to blocking (docs/your-app.md).
      *
      * <p>Under herd it also starts watching for the drain (SIGTERM, the lifeline): a SIGTERM that arrives while
      * the app is still starting is kept, and the {@link #onDrain} callback registered once the app runs is

@@ -224,9 +224,12 @@ final class WorkerContext {
     ServerSocketChannel listener() throws IOException {
         Channel inherited = System.inheritedChannel();
         if (inherited instanceof ServerSocketChannel server) {
-            // Blocking accept on platform threads: O_NONBLOCK belongs to the open file that every worker shares,
-            // so one worker switching it on would make the others' accept() fail with EAGAIN.
-            server.configureBlocking(true);
+            // Left as it is. O_NONBLOCK belongs to the open file that every worker shares: a selector-based worker
+            // (Netty, Tomcat's poller, Jetty without acceptor threads) switches it on for all of them, and switching
+            // it off here would make that worker's selector-driven accept() block its event loop. Nothing needs it
+            // off: a channel in the JDK's blocking mode (the inherited channel starts in it) that meets EAGAIN
+            // waits in poll() for the next connection and accepts again (JDK 17 and 25, verified), so a
+            // blocking-mode acceptor is correct in either mode.
             return server;
         }
         throw new IllegalStateException("fd 0 is not a listening TCP socket (inherited channel: " + inherited

@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,26 +33,22 @@ class NotifyPipeTest {
 
     @TempDir
     Path directory;
-    /** Holds the FIFO open for reading and writing, so that neither side's open blocks; its fd is "fd 4". */
-    private RandomAccessFile holder;
+    /** Its descriptor is "fd 4". */
+    private TestFifo fifo;
     private FileInputStream reader;
     private NotifyPipe pipe;
 
     @BeforeEach
     void openFifo() throws Exception {
-        Path fifo = directory.resolve("notify");
-        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
-        assertTrue(mkfifo.waitFor(DEADLINE.toMillis(), TimeUnit.MILLISECONDS) && mkfifo.exitValue() == 0,
-                "mkfifo failed");
-        holder = new RandomAccessFile(fifo.toFile(), "rw"); // O_RDWR: a FIFO's open returns at once
-        pipe = NotifyPipe.open(descriptorOf(fifo));
-        reader = new FileInputStream(fifo.toFile()); // a writer is open, so this does not block either
+        fifo = TestFifo.create(directory.resolve("notify"));
+        pipe = NotifyPipe.open(fifo.descriptor());
+        reader = new FileInputStream(fifo.path().toFile()); // a writer is open, so this does not block
     }
 
     @AfterEach
     void closeFifo() throws IOException {
         reader.close();
-        holder.close();
+        fifo.close();
     }
 
     @Test
@@ -135,18 +128,4 @@ class NotifyPipeTest {
     }
 
     /** The descriptor number this process has the FIFO open on, as a worker knows its notify pipe's. */
-    private static int descriptorOf(Path fifo) throws IOException {
-        try (Stream<Path> descriptors = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path descriptor : descriptors.toList()) {
-                try {
-                    if (Files.readSymbolicLink(descriptor).equals(fifo)) {
-                        return Integer.parseInt(descriptor.getFileName().toString());
-                    }
-                } catch (IOException e) {
-                    // the listing's own descriptor, closed by now
-                }
-            }
-        }
-        throw new AssertionError("the FIFO is not open in this process");
-    }
 }

@@ -9,7 +9,6 @@ import dev.herd.log.LogCapture;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +40,8 @@ class PromotionTest {
 
     @TempDir
     Path directory;
-    /** The master's end: holds the FIFO open for writing (O_RDWR, so that no open blocks). */
+    /** The promotion pipe; its holder is the master's end. */
+    private TestFifo fifo;
     private RandomAccessFile master;
     private final List<String> sent = new CopyOnWriteArrayList<>();
     private final ExecutorService spare = Executors.newSingleThreadExecutor();
@@ -50,11 +49,8 @@ class PromotionTest {
 
     @BeforeEach
     void openFifo() throws Exception {
-        Path fifo = directory.resolve("promotion");
-        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
-        assertTrue(mkfifo.waitFor(DEADLINE.toMillis(), TimeUnit.MILLISECONDS) && mkfifo.exitValue() == 0,
-                "mkfifo failed");
-        master = new RandomAccessFile(fifo.toFile(), "rw");
+        fifo = TestFifo.create(directory.resolve("promotion"));
+        master = fifo.holder();
         Notifier recorder = new Notifier() {
             @Override
             public void send(String message) {
@@ -67,14 +63,14 @@ class PromotionTest {
             }
         };
         context = new WorkerContext(WorkerEnvironment.from(Map.of("HERD_MASTER_PID", "1", "HERD_WORKER_SLOT", "0",
-                "HERD_PROMOTION_FD", Integer.toString(descriptorOf(fifo))), 2), Optional.of(recorder),
+                "HERD_PROMOTION_FD", Integer.toString(fifo.descriptor())), 2), Optional.of(recorder),
                 WorkerStats.forFile(null));
     }
 
     @AfterEach
     void close() throws IOException {
         spare.shutdownNow();
-        master.close();
+        fifo.close();
     }
 
     @Test
@@ -140,20 +136,5 @@ class PromotionTest {
             LockSupport.parkNanos(1_000_000); // the polling interval, not a wait for the outcome
         }
         assertTrue(sent.contains(message), "sent: " + sent);
-    }
-
-    private static int descriptorOf(Path fifo) throws IOException {
-        try (Stream<Path> descriptors = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path descriptor : descriptors.toList()) {
-                try {
-                    if (Files.readSymbolicLink(descriptor).equals(fifo)) {
-                        return Integer.parseInt(descriptor.getFileName().toString());
-                    }
-                } catch (IOException e) {
-                    // the listing's own descriptor, closed by now
-                }
-            }
-        }
-        throw new AssertionError("the FIFO is not open in this process");
     }
 }

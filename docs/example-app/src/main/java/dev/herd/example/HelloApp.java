@@ -2,6 +2,7 @@ package dev.herd.example;
 
 import dev.herd.worker.Herd;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -20,11 +21,12 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class HelloApp {
 
     public static void main(String[] args) throws Exception {
-        Herd.listener(); // fails fast, with a clear message, when fd 0 is not a listening socket
+        ServerSocketChannel listener = Herd.listener(); // fails fast when fd 0 is not a listening socket
 
         QueuedThreadPool pool = new QueuedThreadPool();
         Server server = new Server(pool);
-        // One acceptor thread: Jetty then accepts in blocking mode, which the shared socket needs.
+        // One acceptor thread: Jetty accepts in blocking mode and leaves the shared socket blocking, where the kernel
+        // wakes one worker per connection (docs/your-app.md, "blocking or not").
         ServerConnector connector = new ServerConnector(server, 1, -1);
         connector.setInheritChannel(true);
         server.addConnector(connector);
@@ -33,14 +35,17 @@ public final class HelloApp {
         server.start();
 
         // Before ready(): a SIGTERM that came while Jetty started (Herd.listener() kept it) stops the server now.
-        Herd.onDrain(() -> stop(server));
-        Herd.ready();
+        Herd.onDrain(() -> stop(server, listener));
         Herd.startHeartbeats(pool);
+        Herd.ready(); // with heartbeats running, READY=1 carries the first WATCHDOG=1
         server.join();
     }
 
-    private static void stop(Server server) {
+    private static void stop(Server server, ServerSocketChannel listener) {
         try {
+            // First, so that Jetty's stop need not interrupt its acceptor: an interrupt just after accept() took a
+            // connection loses that connection. Closes this worker's copy only.
+            listener.close();
             server.stop(); // graceful: waits for requests in progress, up to the stop timeout
         } catch (Exception e) {
             e.printStackTrace();

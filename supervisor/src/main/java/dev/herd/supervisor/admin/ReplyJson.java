@@ -90,6 +90,7 @@ public final class ReplyJson {
                     .put("lastExit", row.lastExit().orElse(null))
                     .put("lastRestartReason", row.lastRestartReason().orElse(null))
                     .put("lastRestartAt", row.lastRestartAt().map(ReplyJson::instant).orElse(null));
+            row.lastBootError().ifPresent(why -> worker.put("lastBootError", why));
         }
     }
 

@@ -5,11 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herd.supervisor.admin.AdminCommand;
 import dev.herd.supervisor.admin.AdminPaths;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
 
 /**
@@ -27,17 +26,14 @@ abstract class AdminCommandBase implements Callable<Integer> {
     @ParentCommand
     private HerdCli parent;
 
-    @Option(names = "--admin-socket", paramLabel = "PATH",
-            description = "admin socket (default: $HERD_ADMIN_SOCKET, $RUNTIME_DIRECTORY/herd.sock, "
-                    + "$XDG_RUNTIME_DIR/herd/herd.sock, /tmp/herd-UID/herd.sock)")
-    private Path adminSocket;
+    @Mixin
+    private AdminSocketOption adminSocket;
 
     /** This subcommand's row of the table. */
     abstract AdminCommand command();
 
     AdminPaths.Location socket() {
-        Path explicit = adminSocket != null ? adminSocket : parent == null ? null : parent.adminSocket();
-        return AdminPaths.locate(Optional.ofNullable(explicit), System.getenv());
+        return adminSocket.locate(parent);
     }
 
     @Override

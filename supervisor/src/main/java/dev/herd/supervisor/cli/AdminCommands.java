@@ -262,19 +262,9 @@ final class AdminCommands {
     }
 
     /** {@code --timeout}: a duration of at most a day, as the admin channel accepts. */
-    static final class StopTimeout implements CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            Duration duration;
-            try {
-                duration = Durations.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-            if (duration.compareTo(AdminCommand.Argument.MAX_DURATION) > 0) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is longer than 24h");
-            }
-            return duration;
+    static final class StopTimeout extends BoundedDuration {
+        StopTimeout() {
+            super(Duration.ZERO, AdminCommand.Argument.MAX_DURATION, "a duration of at most 24h");
         }
     }
 

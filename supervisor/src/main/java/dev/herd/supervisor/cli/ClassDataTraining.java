@@ -18,7 +18,6 @@ import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
-import picocli.CommandLine;
 
 /**
  * The training run bin/herd makes once per JDK and build, with {@code -XX:ArchiveClassesAtExit} (JDK 17..24) or
@@ -30,8 +29,15 @@ import picocli.CommandLine;
  * instead made a 40 MB archive that each JVM maps and, with the archive relocated for ASLR, touches in full: 28 MB
  * more resident memory and a slower start. Two things no archive holds: classes of Java 5's format
  * (picocli's) and classes generated at run time (jnr's native stubs).
+ *
+ * <p>It leaves out {@code herd top} and JLine: JDK 25's AOT cache loads every class it holds at each start, so a
+ * cache with them would make every {@code herd status} load the terminal library that only {@code herd top} uses.
  */
 public final class ClassDataTraining {
+
+    private static final String TOP = "top";
+    /** The classes of {@code herd top}, whose types are JLine's (see the class comment). */
+    private static final String TOP_CLASSES = "dev.herd.supervisor.cli.Top";
 
     private ClassDataTraining() {
     }
@@ -39,10 +45,13 @@ public final class ClassDataTraining {
     public static void main(String[] args) throws AdminException, IOException {
         int loaded = loadHerdClasses(ClassDataTraining.class.getClassLoader());
 
-        // The CLI: picocli's reflection over every subcommand, as each herd command starts with.
-        CommandLine commandLine = HerdCli.commandLine();
-        commandLine.parseArgs("status");
-        commandLine.getSubcommands().values().forEach(CommandLine::getUsageMessage);
+        // The CLI: picocli's reflection over each subcommand (but top), as each herd command starts with.
+        HerdCli.commandLine("status").parseArgs("status");
+        for (String name : HerdCli.subcommandNames()) {
+            if (!name.equals(TOP) && !name.equals("help") && !name.equals("completion")) { // these two build all
+                HerdCli.commandLine(name).getSubcommands().get(name).getUsageMessage();
+            }
+        }
         // The master's start: the config and its JSON rendering, a request of the admin protocol, the native calls.
         ConfigJson.render(ConfigLoader.defaults()).toString();
         AdminRequest.parse("{\"command\":\"status\"}".getBytes(StandardCharsets.UTF_8));
@@ -58,7 +67,10 @@ public final class ClassDataTraining {
                 for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
                     String name = entries.nextElement().getName();
                     if (name.startsWith("dev/herd/") && name.endsWith(".class") && !name.contains("-")) {
-                        loaded += load(loader, name.substring(0, name.length() - ".class".length()).replace('/', '.'));
+                        String className = name.substring(0, name.length() - ".class".length()).replace('/', '.');
+                        if (!className.startsWith(TOP_CLASSES)) {
+                            loaded += load(loader, className);
+                        }
                     }
                 }
             } catch (IOException e) {

@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -70,6 +71,11 @@ public final class HerdCli implements Runnable {
         return cli.setParameterExceptionHandler(HerdCli::usageError)
                 .setExecutionExceptionHandler(HerdCli::executionError)
                 .setExecutionStrategy(HerdCli::executeUnlessUnmatched);
+    }
+
+    /** The subcommands' names, without building any. */
+    static Set<String> subcommandNames() {
+        return subcommands().keySet();
     }
 
     private static Map<String, Supplier<CommandLine>> subcommands() {

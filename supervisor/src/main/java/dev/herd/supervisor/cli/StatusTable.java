@@ -70,6 +70,10 @@ final class StatusTable {
             return "SIGKILL sent: " + worker.path("killed").asText();
         }
         String text = worker.path("status").asText("");
+        if (text.isEmpty() && worker.path("lastBootError").isTextual()
+                && worker.path("lastRestartReason").asText().equals("boot_failure")) {
+            return "cannot boot: " + worker.path("lastBootError").asText();
+        }
         if (text.isEmpty() && worker.path("lastExit").isTextual()) {
             return "last exit: " + worker.path("lastExit").asText();
         }

@@ -1,15 +1,12 @@
 package dev.herd.supervisor.cli;
 
-import dev.herd.config.Durations;
-import dev.herd.supervisor.admin.AdminPaths;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -33,16 +30,11 @@ import picocli.CommandLine.ParentCommand;
             "3:no master is running at the admin socket"})
 final class TopCommand implements Callable<Integer> {
 
-    private static final Duration MIN_INTERVAL = Duration.ofMillis(100);
-    private static final Duration MAX_INTERVAL = Duration.ofHours(1);
-
     @ParentCommand
     private HerdCli parent;
 
-    @Option(names = "--admin-socket", paramLabel = "PATH",
-            description = "admin socket (default: $HERD_ADMIN_SOCKET, $RUNTIME_DIRECTORY/herd.sock, "
-                    + "$XDG_RUNTIME_DIR/herd/herd.sock, /tmp/herd-UID/herd.sock)")
-    private Path adminSocket;
+    @Mixin
+    private AdminSocketOption adminSocket;
 
     @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "1s", converter = Interval.class,
             description = "time between refreshes, 100ms to 1h (default: ${DEFAULT-VALUE})")
@@ -53,8 +45,7 @@ final class TopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        Path explicit = adminSocket != null ? adminSocket : parent == null ? null : parent.adminSocket();
-        try (TopSource source = TopSource.connect(AdminPaths.locate(Optional.ofNullable(explicit), System.getenv()))) {
+        try (TopSource source = TopSource.connect(adminSocket.locate(parent))) {
             TopSample first = source.sample(); // no master, or an error: reported before the terminal changes
             int width = TopView.UNLIMITED;
             try (TopScreen screen = TopScreen.open().orElse(null)) {
@@ -76,19 +67,9 @@ final class TopCommand implements Callable<Integer> {
     }
 
     /** {@code --interval}: a duration from 100ms to 1h. */
-    static final class Interval implements CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            Duration duration;
-            try {
-                duration = Durations.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-            if (duration.compareTo(MIN_INTERVAL) < 0 || duration.compareTo(MAX_INTERVAL) > 0) {
-                throw new CommandLine.TypeConversionException("'" + value + "' is not between 100ms and 1h");
-            }
-            return duration;
+    static final class Interval extends BoundedDuration {
+        Interval() {
+            super(Duration.ofMillis(100), Duration.ofHours(1), "between 100ms and 1h");
         }
     }
 }

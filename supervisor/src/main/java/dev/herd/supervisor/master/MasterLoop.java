@@ -302,7 +302,12 @@ public final class MasterLoop {
         long now = now();
         long wait = TICK_NANOS;
         for (Slot slot : pool.slots().values()) {
-            if (!slot.isHeld() && !stopping && slot.number() <= desiredWorkers) {
+            // A free wanted slot is filled when its backoff ends. The bench is never "held" by a warm spare: it
+            // wakes the loop only for a spare still to start after its backoff, or the loop would spin.
+            boolean waitsToStart = slot.number() == WorkerPool.BENCH
+                    ? pool.spares().size() < (sparesDisabled ? 0 : desiredSpares) && slot.backingOff(now)
+                    : !slot.isHeld() && slot.number() <= desiredWorkers;
+            if (waitsToStart && !stopping) {
                 wait = Math.min(wait, slot.restartNotBeforeNanos() - now);
             }
             for (WorkerHandle worker : slot.workers()) {

@@ -27,6 +27,7 @@ final class Slot {
     private ExitStatus lastExit;
     private RestartReason lastRestartReason;
     private Instant lastRestartAt;
+    private String lastBootError;
 
     /** A new slot may be filled from {@code nowNanos} on (nanoTime may be negative: no zero default). */
     Slot(int number, long nowNanos) {
@@ -134,5 +135,14 @@ final class Slot {
 
     Optional<Instant> lastRestartAt() {
         return Optional.ofNullable(lastRestartAt);
+    }
+
+    /** A worker of this slot could not boot, for this reason (its first error line): shown in status. */
+    void cannotBoot(String why) {
+        lastBootError = why;
+    }
+
+    Optional<String> lastBootError() {
+        return Optional.ofNullable(lastBootError);
     }
 }

@@ -52,12 +52,13 @@ final class StatusReport {
                     || slot.backingOff(now);
             SlotFacts facts = new SlotFacts(slot.restarts(), slot.failuresWithin(now, policy.flappingWindow()),
                     slot.lastExit().map(Object::toString), slot.lastRestartReason().map(RestartReason::label),
-                    slot.lastRestartAt());
+                    slot.lastRestartAt(), slot.lastBootError());
             if (slot.isEmpty() && slot.number() != WorkerPool.BENCH) {
                 rows.add(new WorkerRow(slot.number(), true, Optional.empty(), backoff ? "backoff" : "starting",
                         Optional.empty(), OptionalLong.empty(), false, OptionalLong.empty(), 0, 0,
                         OptionalLong.empty(), Optional.empty(), Optional.empty(), facts.restarts, facts.crashes,
-                        facts.lastExit, facts.lastReason, facts.lastAt, OptionalLong.empty(), OptionalLong.empty()));
+                        facts.lastExit, facts.lastReason, facts.lastAt, facts.bootError, OptionalLong.empty(),
+                        OptionalLong.empty()));
             }
             boolean first = !slot.isEmpty();
             for (WorkerHandle worker : slot.workers()) {
@@ -92,13 +93,13 @@ final class StatusReport {
                 Math.max(counters.served(), worker.reportedServed()),
                 worker.servedLimit() > 0 ? OptionalLong.of(worker.servedLimit()) : OptionalLong.empty(),
                 worker.statusText(), worker.killedBecause(), facts.restarts, facts.crashes, facts.lastExit,
-                facts.lastReason, facts.lastAt,
+                facts.lastReason, facts.lastAt, facts.bootError,
                 process.map(p -> OptionalLong.of(p.residentBytes())).orElse(OptionalLong.empty()),
                 process.map(p -> OptionalLong.of(p.cpuMillis())).orElse(OptionalLong.empty()));
     }
 
     private record SlotFacts(int restarts, int crashes, Optional<String> lastExit, Optional<String> lastReason,
-                             Optional<Instant> lastAt) {
+                             Optional<Instant> lastAt, Optional<String> bootError) {
     }
 
     private static OptionalLong millis(OptionalLong nanos) {

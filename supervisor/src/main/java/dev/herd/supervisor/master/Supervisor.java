@@ -73,9 +73,12 @@ final class Supervisor {
                 : (reason == RestartReason.BOOT_FAILURE ? "retrying " : "replacing it ")
                         + describeDelay(delay, slot.consecutiveFailures());
         switch (reason) {
-            case BOOT_FAILURE -> Log.error("%s (pid %d) cannot boot: %s (%s after %d ms); %s", worker.name(),
-                    worker.pid(), exit.output().firstErrorLine().orElse("it wrote no error"), how, millis(uptime),
-                    next);
+            case BOOT_FAILURE -> {
+                String why = exit.output().firstErrorLine().orElse("it wrote no error");
+                slot.cannotBoot(why);
+                Log.error("%s (pid %d) cannot boot: %s (%s after %d ms); %s", worker.name(), worker.pid(), why, how,
+                        millis(uptime), next);
+            }
             case OOM -> Log.error("%s (pid %d) ran out of memory (OutOfMemoryError) after %d ms: %s; %s",
                     worker.name(), worker.pid(), millis(uptime), how, next);
             default -> Log.warn("%s (pid %d) died after %d ms: %s; %s", worker.name(), worker.pid(),
@@ -181,12 +184,13 @@ final class Supervisor {
             case READY_TIMEOUT -> {
                 String why = "not ready within " + Durations.format(policy.readyTimeout());
                 Log.error("%s %s; sending SIGKILL", worker, why);
+                pool.slot(worker.slot(), now).cannotBoot(why);
                 fault(worker, why, RestartReason.BOOT_FAILURE, now);
                 pool.kill(worker, why, RestartReason.BOOT_FAILURE);
             }
             case HEARTBEAT_LATE -> {
                 worker.warnedLate();
-                Log.warn("%s sent no heartbeat for %d ms, half its heartbeat timeout (%s)", worker,
+                Log.warn("%s sent no heartbeat for %d ms, three quarters of its heartbeat timeout (%s)", worker,
                         millis(now - worker.lastHeartbeatNanos()), timeout(worker));
             }
             case HEARTBEAT_MISSED -> hung(worker, now, policy);

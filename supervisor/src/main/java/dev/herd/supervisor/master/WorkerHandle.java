@@ -14,7 +14,10 @@ public final class WorkerHandle {
     enum Due {
         /** Not ready within readyTimeout. */
         READY_TIMEOUT,
-        /** Silent for half its heartbeat timeout: worth a warning. */
+        /**
+         * Silent for three quarters of its heartbeat timeout: worth a warning. Not at half: a healthy worker beats
+         * every half timeout, and a beat a little late is no news.
+         */
         HEARTBEAT_LATE,
         /** Silent for its whole heartbeat timeout: hung. */
         HEARTBEAT_MISSED,
@@ -171,7 +174,7 @@ public final class WorkerHandle {
             case STARTING -> Optional.of(new Deadline(readyDeadlineNanos, Due.READY_TIMEOUT));
             case READY -> !watched() ? Optional.empty() : lateWarned
                     ? Optional.of(new Deadline(silentSinceNanos + heartbeatTimeoutNanos, Due.HEARTBEAT_MISSED))
-                    : Optional.of(new Deadline(silentSinceNanos + heartbeatTimeoutNanos / 2, Due.HEARTBEAT_LATE));
+                    : Optional.of(new Deadline(silentSinceNanos + heartbeatTimeoutNanos / 4 * 3, Due.HEARTBEAT_LATE));
             case STOPPING -> Optional.of(new Deadline(stopDeadlineNanos, Due.DRAIN_TIMEOUT));
             case HUNG -> Optional.of(new Deadline(stopDeadlineNanos, Due.DUMP_DONE));
             case SPARE, KILLED, EXITED -> Optional.empty();
@@ -226,7 +229,7 @@ public final class WorkerHandle {
         }
     }
 
-    /** The half-timeout warning was logged; the next deadline is the whole timeout. */
+    /** The late-heartbeat warning (at three quarters of the timeout) was logged; next comes the whole timeout. */
     void warnedLate() {
         lateWarned = true;
     }

@@ -27,6 +27,7 @@ import java.util.OptionalLong;
  * @param lastExit         how the slot's previous worker ended: "exit 0", "signal 9 (KILL)"
  * @param lastRestartReason why the slot's worker was last replaced: crash, hang, recycle, reload, ...
  * @param lastRestartAt    when that was (wall clock)
+ * @param lastBootError    why the slot's last worker that could not boot failed: its first error line
  * @param residentBytes    the worker's resident memory, from /proc
  * @param cpuMillis        CPU time it has used (user and system), from /proc
  */
@@ -36,5 +37,5 @@ public record WorkerRow(int slot, boolean firstOfSlot, Optional<Integer> pid, St
                         OptionalLong servedLimit, Optional<String> statusText, Optional<String> killedBecause,
                         int restarts, int crashesInWindow, Optional<String> lastExit,
                         Optional<String> lastRestartReason, Optional<Instant> lastRestartAt,
-                        OptionalLong residentBytes, OptionalLong cpuMillis) {
+                        Optional<String> lastBootError, OptionalLong residentBytes, OptionalLong cpuMillis) {
 }

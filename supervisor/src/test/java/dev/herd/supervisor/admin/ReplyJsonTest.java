@@ -177,12 +177,14 @@ class ReplyJsonTest {
 
         assertEquals(List.of("slot", "pid", "state", "startedAt", "readyAfterMs", "watched", "connectionsOpen",
                 "connectionsServed", "residentBytes", "cpuMs", "restarts", "crashesInWindow", "lastExit",
-                "lastRestartReason", "lastRestartAt"), fields(slot));
+                "lastRestartReason", "lastRestartAt", "lastBootError"), fields(slot));
         assertEquals(2, slot.get("slot").asInt());
         for (String field : List.of("pid", "startedAt", "readyAfterMs", "residentBytes", "cpuMs", "lastExit",
-                "lastRestartReason", "lastRestartAt")) {
+                "lastRestartAt")) {
             assertTrue(slot.get(field).isNull(), field);
         }
+        assertEquals("boot_failure", slot.get("lastRestartReason").asText());
+        assertEquals("Error: Could not find or load main class com.example.Main", slot.get("lastBootError").asText());
         assertEquals("backoff", slot.get("state").asText());
         assertEquals(false, slot.get("watched").asBoolean());
     }
@@ -208,11 +210,13 @@ class ReplyJsonTest {
                 Optional.of(Instant.parse("2026-11-24T18:47:17.812999Z")), OptionalLong.of(212), true,
                 OptionalLong.of(4012), 3, 120, OptionalLong.of(1000), Optional.of("warming up"),
                 Optional.of("hung: no heartbeat for 3000 ms"), 3, 1, Optional.of("signal 9 (KILL)"),
-                Optional.of("hang"), Optional.of(Instant.parse("2026-11-24T18:47:19Z")), OptionalLong.of(52_428_800),
-                OptionalLong.of(1530));
+                Optional.of("hang"), Optional.of(Instant.parse("2026-11-24T18:47:19Z")), Optional.empty(),
+                OptionalLong.of(52_428_800), OptionalLong.of(1530));
         WorkerRow empty = new WorkerRow(2, true, Optional.empty(), "backoff", Optional.empty(), OptionalLong.empty(),
                 false, OptionalLong.empty(), 0, 0, OptionalLong.empty(), Optional.empty(), Optional.empty(), 0, 0,
-                Optional.empty(), Optional.empty(), Optional.empty(), OptionalLong.empty(), OptionalLong.empty());
+                Optional.empty(), Optional.of("boot_failure"), Optional.empty(),
+                Optional.of("Error: Could not find or load main class com.example.Main"), OptionalLong.empty(),
+                OptionalLong.empty());
         return new StatusSnapshot(11939, "0.1.0", STARTED, 4999, "127.0.0.1:9876", Optional.empty(), 2, 1,
                 "1/2 workers ready, 3 restarts", false, Optional.of(new StatusSnapshot.ListenQueueLength(5, 7)),
                 List.of(ready, empty));

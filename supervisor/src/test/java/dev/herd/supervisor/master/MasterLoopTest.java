@@ -1009,22 +1009,25 @@ class MasterLoopTest {
     }
 
     @Test
-    void theHalfTimeoutWarningIsLoggedOncePerSilence() {
+    void theLateHeartbeatWarningComesAtThreeQuartersOfTheTimeoutOncePerSilence() {
         policy = policyWith(Duration.ofHours(1), Duration.ofSeconds(4));
         startLoop(1);
         int quiet = pidIn(1);
         notify(quiet, "READY=1\nWATCHDOG=1");
 
-        advance(Duration.ofSeconds(2));
+        advance(Duration.ofSeconds(2)); // half the timeout: when a healthy worker beats, so no warning yet
+        turn();
+        assertEquals(List.of(), log.lines(Log.Level.WARN, "sent no heartbeat"));
+        advance(Duration.ofSeconds(1));
         turn();
         advance(Duration.ofMillis(500));
         turn();
         turn();
         assertEquals(1, log.lines(Log.Level.WARN, "sent no heartbeat").size(), log.lines().toString());
-        log.expect(Log.Level.WARN, "sent no heartbeat for 2000 ms, half its heartbeat timeout (4s)");
+        log.expect(Log.Level.WARN, "sent no heartbeat for 3000 ms, three quarters of its heartbeat timeout (4s)");
 
         notify(quiet, "WATCHDOG=1"); // it beats again: a new silence may be warned about
-        advance(Duration.ofSeconds(2));
+        advance(Duration.ofSeconds(3));
         turn();
         assertEquals(2, log.lines(Log.Level.WARN, "sent no heartbeat").size(), log.lines().toString());
         assertEquals(List.of(), os.kills());
@@ -1045,6 +1048,8 @@ class MasterLoopTest {
         assertEquals(1, slots().get(1).restarts());
         assertEquals(Optional.of("boot_failure"), statusRow(1).lastRestartReason());
         assertEquals(Optional.of("exit 3"), statusRow(1).lastExit());
+        assertEquals(Optional.of("Error: Could not find or load main class com.example.Main"),
+                statusRow(1).lastBootError(), "status says why too, not only the log");
     }
 
     @Test
@@ -1224,6 +1229,28 @@ class MasterLoopTest {
         assertEquals(WorkerState.SPARE, spare().state());
         assertEquals("2/2 workers ready, 0 restarts, 1/1 spares warm", loop.summary());
         assertEquals("spare", statusRow(WorkerPool.BENCH).state());
+    }
+
+    @Test
+    void aWarmSpareLetsTheLoopSleepAWholeTick() {
+        startWithWarmSpare(2);
+
+        assertEquals(TICK, loop.nanosUntilNextDeadline(), "the bench, never held by a warm spare, must not spin it");
+    }
+
+    @Test
+    void aSpareThatFailsToStartIsRetriedWhenTheBenchsBackoffEnds() {
+        startReadyLoop(1);
+        loop.setDesiredSpares(1);
+        spawner.failNextSpawns(WorkerPool.BENCH, 2);
+        turn(); // the first failure: the bench retries at once
+        turn(); // the second: 100 ms
+        assertEquals(List.of(), loop.pool.spares());
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(100), loop.nanosUntilNextDeadline());
+
+        advance(Duration.ofMillis(100));
+        turn();
+        assertEquals(1, loop.pool.spares().size());
     }
 
     @Test

@@ -11,8 +11,19 @@ import java.util.concurrent.Executor;
  */
 public interface App {
 
-    /** Starts accepting on {@code listener} (the shared socket, blocking mode) and returns once it does. */
+    /**
+     * Starts accepting on {@code listener} and returns once it does. The channel is in the JDK's blocking mode; the
+     * socket under it may be non-blocking (O_NONBLOCK is shared with every other worker), which the JDK's accept()
+     * absorbs by waiting in poll() after EAGAIN.
+     */
     void start(ServerSocketChannel listener) throws Exception;
+
+    /**
+     * In a hot spare, before it waits for its promotion: runs what the first connection will run, off the shared
+     * socket, so that a promoted spare serves at once, its code loaded and compiled. Nothing by default.
+     */
+    default void warmUp() throws Exception {
+    }
 
     /** The executor that runs the app's exchanges; heartbeats are submitted to it, so a stuck app stops beating. */
     Executor requestExecutor();

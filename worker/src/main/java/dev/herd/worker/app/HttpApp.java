@@ -2,6 +2,7 @@ package dev.herd.worker.app;
 
 import dev.herd.log.Log;
 import dev.herd.worker.Herd;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -11,26 +12,32 @@ import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * A small HTTP/1.1 server on Jetty 12, with keep-alive, serving from the shared inherited socket:
- * {@code GET /} answers {@code hello from herd worker-3 (pid 1234)}, {@code GET /delay?ms=N} answers the same
- * after N milliseconds (at most 10 s; a request that is in flight on purpose, to watch a drain finish it), and
- * every other path is 404. Each request counts as one unit served; connections are counted as they open and close.
+ * {@code GET /} (and HEAD) answers {@code hello from herd worker-3 (pid 1234)}, {@code GET /delay?ms=N} answers the
+ * same after N milliseconds (at most 10 s; a request that is in flight on purpose, to watch a drain finish it), other
+ * methods on those paths get 405, every other path 404. A request body is read and dropped (up to 16 MiB; a longer
+ * one gets 413 and the connection closes). Each request counts as one unit served; connections are counted as they
+ * open and close.
  *
- * <p>Jetty accepts on one acceptor thread in blocking mode: with no acceptor it would switch the shared socket
- * to O_NONBLOCK, which every other worker holding it (an echo worker during a reload, say) would then see too.
+ * <p>Jetty accepts on one acceptor thread in the JDK's blocking mode, which works whether the shared socket is
+ * blocking or not (a selector-based worker next to it may have switched on O_NONBLOCK, which all workers share: the
+ * JDK then waits in poll() and accepts again after EAGAIN). While the socket stays blocking, the kernel wakes one
+ * blocked acceptor per connection, where selectors all wake (docs/your-app.md has the figures).
  *
- * <p>The drain is Jetty's graceful stop: the connector's shutdown interrupts the acceptor, which closes this
- * worker's copy of the listening socket (the others keep theirs and the shared backlog); responses from then on
+ * <p>The drain closes this worker's copy of the listening socket (the others keep theirs and the shared backlog),
+ * which wakes the acceptor, then runs Jetty's graceful stop; responses from then on
  * carry {@code Connection: close}; idle keep-alive connections are closed after {@link #SHUTDOWN_IDLE_MILLIS};
  * the stop waits for the connections still busy, up to {@link #STOP_TIMEOUT_MILLIS}. A request that arrives on a
  * kept-alive connection during the drain is still served, and that connection is then closed.
@@ -49,16 +56,24 @@ final class HttpApp implements App {
      */
     static final long SHUTDOWN_IDLE_MILLIS = 2_000;
     static final long MAX_DELAY_MILLIS = 10_000;
+    /**
+     * A request body (the app reads none) is read and dropped up to this size before the answer, so that the
+     * connection stays usable; leaving it unread made Jetty close the connection under a client still uploading,
+     * which then saw a reset instead of the answer. A larger body gets 413 with {@code Connection: close}.
+     */
+    static final long MAX_DISCARDED_BODY_BYTES = 16L << 20;
 
     private final QueuedThreadPool pool = new QueuedThreadPool();
     private final Server server = new Server(pool);
+    private volatile ServerSocketChannel listener;
     private volatile boolean draining;
 
     @Override
     public void start(ServerSocketChannel listener) throws Exception {
+        this.listener = listener;
         pool.setName("http");
-        // One acceptor thread: Jetty keeps the inherited channel (System.inheritedChannel(), the same object as
-        // listener) in blocking mode only when it has at least one.
+        // One acceptor thread, blocking: with none Jetty would accept from its selectors and switch the shared
+        // socket to O_NONBLOCK, and every worker's selector would then wake for every connection.
         ServerConnector connector = new ServerConnector(server, 1, -1);
         connector.setInheritChannel(true);
         connector.setShutdownIdleTimeout(SHUTDOWN_IDLE_MILLIS);
@@ -91,6 +106,14 @@ final class HttpApp implements App {
     public void drain() {
         draining = true;
         try {
+            // Closed before Jetty's stop interrupts the acceptor: an interrupt that lands just after accept() took a
+            // connection from the shared queue makes the JDK throw ClosedByInterruptException and drop that
+            // connection; a close lets the accept that completed return it, and it is served.
+            listener.close();
+        } catch (IOException e) {
+            Log.warn("closing the listening socket: %s", e.getMessage());
+        }
+        try {
             server.stop();
         } catch (Exception e) {
             Log.error("stopping Jetty: %s", e);
@@ -110,6 +133,11 @@ final class HttpApp implements App {
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
             Herd.requestServed();
+            if (!discardBody(request)) {
+                response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+                Response.writeError(request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413);
+                return true;
+            }
             String path = Request.getPathInContext(request);
             if (!path.equals("/") && !path.equals("/delay")) {
                 Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
@@ -130,6 +158,39 @@ final class HttpApp implements App {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
             response.write(true, ByteBuffer.wrap(greeting.getBytes(StandardCharsets.UTF_8)), callback);
             return true;
+        }
+
+        /**
+         * Reads the request's body, if any, and drops it; false (with the rest left unread) once it is longer than
+         * {@link #MAX_DISCARDED_BODY_BYTES}.
+         */
+        private boolean discardBody(Request request) throws IOException {
+            if (request.getLength() > MAX_DISCARDED_BODY_BYTES) {
+                return false;
+            }
+            long read = 0;
+            while (true) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    try (Blocker.Runnable moreContent = Blocker.runnable()) {
+                        request.demand(moreContent);
+                        moreContent.block();
+                    }
+                    continue;
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    throw new IOException("reading the request body: " + chunk.getFailure(), chunk.getFailure());
+                }
+                read += chunk.remaining();
+                boolean last = chunk.isLast();
+                chunk.release();
+                if (last) {
+                    return true;
+                }
+                if (read > MAX_DISCARDED_BODY_BYTES) {
+                    return false;
+                }
+            }
         }
 
         private long delayMillis(Request request) {

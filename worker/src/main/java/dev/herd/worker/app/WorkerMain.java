@@ -50,13 +50,13 @@ public final class WorkerMain {
             drain = new DrainAfterStart(app);
             Herd.onDrain(drain::requested);
             if (Herd.isSpare()) {
-                // The JVM is up and the app made: the slow part of a start is over, the accepting is left.
+                // The JVM is up, the app made and warmed up: the slow part of a start is over, the accepting left.
+                app.warmUp();
                 if (!Herd.awaitPromotion()) {
                     Log.info("spare not needed; exiting");
                     System.exit(0);
                 }
                 Log.setSource("worker-" + Herd.slot());
-                Log.info("promoted to worker-%d", Herd.slot());
             }
             app.start(listener);
         } catch (Exception e) {
@@ -70,7 +70,8 @@ public final class WorkerMain {
         if (!drain.started()) {
             Herd.ready();
         }
-        Log.info("accepting (app %s, master %s)", args[0], System.getenv(WorkerContract.MASTER_PID));
+        Log.info("accepting (app %s, master %s%s)", args[0], System.getenv(WorkerContract.MASTER_PID),
+                Herd.isSpare() ? ", promoted from spare" : "");
 
         int exitCode = 0;
         try {

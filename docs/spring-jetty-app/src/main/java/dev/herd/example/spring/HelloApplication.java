@@ -1,0 +1,33 @@
+package dev.herd.example.spring;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * An ordinary Spring Boot web app on Jetty (spring-boot-starter-jetty in place of Tomcat): nothing in it knows about
+ * herd. The herd-spring-boot-starter dependency in its pom is all it takes to run as herd's {@code worker.jar};
+ * outside herd it serves on {@code server.port} as usual.
+ */
+@SpringBootApplication
+@RestController
+public class HelloApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(HelloApplication.class, args);
+    }
+
+    @GetMapping("/")
+    String hello() {
+        return "hello from spring on jetty, pid " + ProcessHandle.current().pid() + "\n";
+    }
+
+    /** A request in flight on purpose, to watch a drain finish it. */
+    @GetMapping("/delay")
+    String delay(@RequestParam(name = "ms", defaultValue = "0") long ms) throws InterruptedException {
+        Thread.sleep(Math.max(0, Math.min(ms, 10_000)));
+        return hello();
+    }
+}

@@ -1,0 +1,159 @@
+package dev.herd.it;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * HTTP/1.1 keep-alive clients, as wrk runs them: each thread keeps one connection and sends {@code GET path} on it
+ * again and again, reconnecting only when a response said {@code Connection: close}. Anything else that ends an
+ * exchange early (a refused connect, a reset, the connection closing before a whole response) is an error; a
+ * status other than 2xx is counted apart. Bounded by the caller's {@link #close()}.
+ */
+final class KeepAliveLoad implements AutoCloseable {
+
+    private final int port;
+    private final String path;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicLong responses = new AtomicLong();
+    private final AtomicLong errors = new AtomicLong();
+    private final AtomicLong non2xx = new AtomicLong();
+    private final AtomicLong reconnects = new AtomicLong();
+    private final AtomicReference<String> firstProblem = new AtomicReference<>();
+    private final Set<String> bodies = ConcurrentHashMap.newKeySet();
+    private final List<Thread> threads = new ArrayList<>();
+
+    KeepAliveLoad(int port, String path, int connections) {
+        this.port = port;
+        this.path = path;
+        for (int i = 0; i < connections; i++) {
+            Thread thread = new Thread(this::run, "keep-alive-" + i);
+            thread.start();
+            threads.add(thread);
+        }
+    }
+
+    long responses() {
+        return responses.get();
+    }
+
+    long errors() {
+        return errors.get();
+    }
+
+    long non2xx() {
+        return non2xx.get();
+    }
+
+    long reconnects() {
+        return reconnects.get();
+    }
+
+    /** The distinct response bodies seen (they name the worker that answered). */
+    Set<String> bodies() {
+        return Set.copyOf(bodies);
+    }
+
+    String summary() {
+        return String.format(Locale.ROOT, "%d responses, %d errors, %d non-2xx, %d reconnects (Connection: close)%s",
+                responses(), errors(), non2xx(), reconnects(),
+                firstProblem.get() == null ? "" : "; first problem: " + firstProblem.get());
+    }
+
+    private void run() {
+        while (running.get()) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+                socket.setSoTimeout(30_000);
+                exchangeUntilClosed(socket);
+            } catch (IOException e) {
+                if (running.get()) {
+                    problem(errors, e.toString());
+                }
+            }
+        }
+    }
+
+    /** Returns when the server said Connection: close or the load stopped; throws on anything else. */
+    private void exchangeUntilClosed(Socket socket) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        InputStream in = new BufferedInputStream(socket.getInputStream());
+        byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        while (running.get()) {
+            out.write(request);
+            out.flush();
+            String status = readLine(in);
+            int length = -1;
+            boolean close = false;
+            for (String header; !(header = readLine(in)).isEmpty(); ) {
+                String lower = header.toLowerCase(Locale.ROOT);
+                if (lower.startsWith("content-length:")) {
+                    length = Integer.parseInt(lower.substring(15).trim());
+                } else if (lower.startsWith("connection:") && lower.contains("close")) {
+                    close = true;
+                }
+            }
+            if (length < 0) {
+                throw new IOException("response without Content-Length: " + status);
+            }
+            byte[] body = in.readNBytes(length);
+            if (body.length < length) {
+                throw new IOException("connection closed in the body of: " + status);
+            }
+            responses.incrementAndGet();
+            if (status.startsWith("HTTP/1.1 2")) {
+                bodies.add(new String(body, StandardCharsets.UTF_8));
+            } else {
+                problem(non2xx, status);
+            }
+            if (close) {
+                reconnects.incrementAndGet();
+                return;
+            }
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int c; (c = in.read()) != '\n'; ) {
+            if (c < 0) {
+                throw new IOException("connection closed before a whole response (read: '" + line + "')");
+            }
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        return line.toString();
+    }
+
+    private void problem(AtomicLong counter, String what) {
+        counter.incrementAndGet();
+        firstProblem.compareAndSet(null, System.currentTimeMillis() + " ms: " + what);
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        try {
+            for (Thread thread : threads) {
+                thread.join(60_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while stopping the load", e);
+        }
+    }
+}
