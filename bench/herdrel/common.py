@@ -147,10 +147,13 @@ def heap_after_gc_mb(pid):
 
 def figures(pid, heap=False):
     """{"fds", "threads", "rss"} of the master now (and "heap" after a full GC when asked)."""
+    # The heap first: jcmd's first call starts the JVM's Attach Listener thread, which is the measurement's own and
+    # would otherwise show as one thread more from the second row on.
+    heap_mb = round(heap_after_gc_mb(pid), 1) if heap else None
     result = {"fds": descriptors(pid), "threads": threads(pid), "threads_but_jit": threads_but_jit(pid),
               "rss": round(rss_mb(pid), 1)}
     if heap:
-        result["heap"] = round(heap_after_gc_mb(pid), 1)
+        result["heap"] = heap_mb
     return result
 
 
