@@ -5,8 +5,6 @@ import dev.herd.log.Log;
 import dev.herd.supervisor.admin.AdminException;
 import dev.herd.supervisor.notify.ServiceNotifier;
 import dev.herd.supervisor.os.Os;
-import dev.herd.supervisor.os.OsException;
-import dev.herd.supervisor.os.ReapResult;
 import dev.herd.supervisor.os.Signal;
 import dev.herd.supervisor.spawn.WorkerSpawner;
 import java.time.Duration;
@@ -48,7 +46,9 @@ public final class MasterLoop {
     final CapacityWaits capacity = new CapacityWaits();
     final ServiceReporter service;
     private final Supervisor supervisor;
-    private final boolean reapsOrphans;
+    private final Reconciler reconciler;
+    /** Only as PID 1; null otherwise. */
+    private final OrphanReaper orphans;
     private CommandExecutor commands;
     private SupervisionPolicy policy;
     private int desiredWorkers;
@@ -69,7 +69,8 @@ public final class MasterLoop {
         this.service = new ServiceReporter(notifier, this::summary, clock.getAsLong());
         this.restarts = new RestartDriver(this.service, clock);
         this.supervisor = new Supervisor(this, pool);
-        this.reapsOrphans = os.pid() == 1;
+        this.reconciler = new Reconciler(pool, supervisor, restarts);
+        this.orphans = os.pid() == 1 ? new OrphanReaper(os, pool) : null;
     }
 
     /** Lets the loop answer admin requests; without it they get an error reply. */
@@ -110,7 +111,9 @@ public final class MasterLoop {
             guarded("handling " + event, () -> handle(current));
         }
         guarded("reaping workers", () -> pool.reap().forEach(supervisor::workerExited));
-        guarded("reaping orphans", this::reapOrphans);
+        if (orphans != null) {
+            guarded("reaping orphans", orphans::reapExited);
+        }
         guarded("checking deadlines", supervisor::actOnDeadlines);
         if (!stopping) {
             guarded("recycling", () -> restarts.recycleWorkersAtTheirLimit(pool, desiredWorkers, now()));
@@ -210,55 +213,8 @@ public final class MasterLoop {
         supervisor.stopAll(deadline);
     }
 
-    /**
-     * Fills every wanted slot that is free and not backing off (a warm spare first); drains the slots above the
-     * wanted count; then keeps the bench at the wanted number of spares.
-     */
     private void reconcile() {
-        long now = now();
-        for (int number = 1; number <= desiredWorkers; number++) {
-            Slot slot = pool.slot(number, now);
-            if (!slot.isHeld() && !slot.backingOff(now)) {
-                supervisor.startWorker(slot);
-            }
-        }
-        long deadline = now + policy.gracefulTimeout().toNanos();
-        for (Slot slot : pool.slots().tailMap(desiredWorkers + 1).values()) {
-            for (WorkerHandle worker : slot.workers().stream().filter(w -> w.state().holdsSlot()).toList()) {
-                pool.stop(worker, deadline, RestartReason.SCALE);
-                pool.replaced(slot, RestartReason.SCALE, wallNow());
-            }
-        }
-        pool.dropEmptySlotsAbove(desiredWorkers);
-        reconcileSpares(now, deadline);
-    }
-
-    /**
-     * Spares start only once every wanted slot has a ready worker and no rolling restart runs: they would only take
-     * CPU from the workers that serve, and a restart retires them anyway. Surplus spares (fewer wanted since) are
-     * stopped, the newest first.
-     */
-    private void reconcileSpares(long now, long stopDeadline) {
-        List<WorkerHandle> spares = pool.spares();
-        int wanted = sparesDisabled ? 0 : desiredSpares;
-        for (int i = spares.size() - 1; i >= wanted; i--) {
-            pool.stop(spares.get(i), stopDeadline, RestartReason.SCALE);
-        }
-        if (spares.size() >= wanted || restarts.active() || !pool.allReady(desiredWorkers)
-                || pool.slot(WorkerPool.BENCH, now).backingOff(now)) {
-            return;
-        }
-        for (int i = spares.size(); i < wanted; i++) {
-            try {
-                pool.spawnSpare(policy, now);
-            } catch (OsException e) {
-                Slot bench = pool.slot(WorkerPool.BENCH, now);
-                Duration delay = pool.failed(bench, RestartReason.BOOT_FAILURE, 0, now, wallNow(),
-                        policy.flappingWindow());
-                Log.error("cannot start a spare: %s; retrying in %d ms", e.getMessage(), delay.toMillis());
-                return;
-            }
-        }
+        reconciler.reconcile(desiredWorkers, sparesDisabled ? 0 : desiredSpares, policy, now(), wallNow());
     }
 
     /**
@@ -271,31 +227,6 @@ public final class MasterLoop {
             pool.stop(spare, now + policy.gracefulTimeout().toNanos(), reason);
         }
         return restarts.restart(slots, pool.nextSerial(), reason, now);
-    }
-
-    /**
-     * As PID 1 (a container's entrypoint) the master is also the parent of every orphan in the container, and
-     * nobody else will reap them. Each is reaped by pid, never with waitpid(-1), which would steal workers' exits
-     * from the pool. Listing children reads /proc, so it runs once per turn, only as PID 1.
-     */
-    private void reapOrphans() {
-        if (!reapsOrphans) {
-            return;
-        }
-        for (int pid : os.children()) {
-            if (pool.isWorker(pid)) {
-                continue;
-            }
-            try {
-                ReapResult result = os.reap(pid);
-                if (result instanceof ReapResult.Exited exited) {
-                    Log.info("reaped orphan process %d: %s", pid, exited.status());
-                }
-                // Running: not yet; NotAChild: gone or reaped meanwhile. Nothing to do either way.
-            } catch (OsException e) {
-                Log.error("reaping orphan process %d: %s", pid, e.getMessage());
-            }
-        }
     }
 
     long nanosUntilNextDeadline() {
