@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a short command to completion (bin/herd client, kill, ...) and captures its output. */
@@ -24,11 +25,22 @@ final class Cli {
     }
 
     static Result run(Duration timeout, String... command) {
+        return runIn(null, Map.of(), timeout, command);
+    }
+
+    /** In {@code directory} (null: this one), with {@code environment} added to this process's. */
+    static Result runIn(java.nio.file.Path directory, Map<String, String> environment, Duration timeout,
+                        String... command) {
         try {
             java.nio.file.Path out = java.nio.file.Files.createTempFile("herd-cli", ".out");
             java.nio.file.Path err = java.nio.file.Files.createTempFile("herd-cli", ".err");
-            Process process = new ProcessBuilder(List.of(command))
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(List.of(command))
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            if (directory != null) {
+                builder.directory(directory.toFile());
+            }
+            builder.environment().putAll(environment);
+            Process process = builder.start();
             try {
                 if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                     throw new AssertionError(String.join(" ", command) + " still running after " + timeout);

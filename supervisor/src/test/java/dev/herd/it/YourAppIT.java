@@ -3,12 +3,16 @@ package dev.herd.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -17,12 +21,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The built-in HTTP app, and a user's own Jetty app (docs/example-app) run through worker.mainClass. */
+/** The built-in HTTP app, and docs/your-app.md followed as written: a user's own Jetty app built and run under herd. */
 class YourAppIT {
 
     private static final Duration START = Duration.ofSeconds(90);
-    private static final Path EXAMPLE = Path.of(System.getProperty("herd.exampleApp", "../docs/example-app/target"))
-            .toAbsolutePath().normalize();
 
     @TempDir
     Path dir;
@@ -84,29 +86,90 @@ class YourAppIT {
         }
     }
 
+    /**
+     * docs/your-app.md's steps as they are written there: its build commands in a copy of the checkout, with an empty
+     * local Maven repository (a fresh HOME whose settings mirror this build's repository, so nothing is fetched
+     * twice, and nothing of herd's is there before the steps install it) and a temporary folder for /opt/hello; then
+     * its configuration (on a free loopback port), run by bin/herd.
+     */
     @Test
-    void theExampleAppRunsUnderHerdThroughWorkerMainClass() throws Exception {
-        Path jar = EXAMPLE.resolve("herd-example-app-0.1.0.jar");
-        assertTrue(Files.exists(jar), jar + " is built by the reactor before this module");
-        Path config = dir.resolve("herd.json");
-        Files.writeString(config, "{\"workers\": 2, \"worker\": {\"mainClass\": \"dev.herd.example.HelloApp\","
-                + " \"classpath\": [\"" + jar + "\", \"" + EXAMPLE.resolve("lib") + "/*\"]}}");
+    void theGuidesStepsBuildAndRunTheExampleFromACleanLocalRepository() throws Exception {
+        String guide = Files.readString(HerdProcess.HOME.resolve("docs/your-app.md"));
+        Path opt = dir.resolve("opt/hello");
+        String build = block(guide, "## Build and run the example", "```sh").replace("/opt/hello", opt.toString());
+        String config = block(guide, "## Configuration", "```json").replace("/opt/hello", opt.toString())
+                .replace("0.0.0.0:8080", "127.0.0.1:0");
+
+        Path checkout = dir.resolve("checkout");
+        copyCheckout(checkout);
+        Path home = dir.resolve("home");
+        Files.createDirectories(home.resolve(".m2"));
+        Path outerRepository = Path.of(System.getProperty("herd.mavenRepository",
+                System.getProperty("user.home") + "/.m2/repository"));
+        Files.writeString(home.resolve(".m2/settings.xml"), "<settings><mirrors><mirror><id>this-build</id>"
+                + "<mirrorOf>*</mirrorOf><url>" + outerRepository.toUri() + "</url></mirror></mirrors></settings>\n");
+        Cli.Result built = Cli.runIn(checkout, Map.of("HOME", home.toString(), "JAVA_HOME",
+                System.getProperty("java.home")), Duration.ofMinutes(5), "bash", "-euo", "pipefail", "-c", build);
+        assertEquals(0, built.exitCode(), build + "\n" + built);
+        assertTrue(Files.isRegularFile(home.resolve(
+                ".m2/repository/dev/herd/herd-worker-api/0.1.0/herd-worker-api-0.1.0.jar")), "installed by the steps");
+        assertTrue(Files.isRegularFile(opt.resolve("herd-example-app-0.1.0.jar")), built.toString());
+        assertTrue(Files.isRegularFile(opt.resolve("lib/slf4j-nop-2.0.17.jar")), built.toString());
+
+        Path file = dir.resolve("hello.json");
+        Files.writeString(file, config);
         Path socket = dir.resolve("run/herd.sock");
-        try (HerdProcess herd = HerdProcess.start(List.of("run", "--listen", "127.0.0.1:0", "-c", config.toString(),
-                "--admin-socket", socket.toString()), Map.of())) {
+        try (HerdProcess herd = HerdProcess.start(List.of("run", "-c", file.toString(), "--admin-socket",
+                socket.toString()), Map.of())) {
             int port = herd.port();
-            Poll.until(START, "two ready example workers", () -> {
+            Poll.until(START, "four ready example workers", () -> {
                 Cli.Result status = Cli.herd("status", "--json", "--admin-socket", socket.toString());
-                return status.exitCode() == 0 && status.stdout().contains("\"readyWorkers\":2");
+                return status.exitCode() == 0 && status.stdout().contains("\"readyWorkers\":4");
             });
             HttpResponse<String> response = get(port, "/");
             assertEquals(200, response.statusCode());
-            assertTrue(response.body().matches("hello from example worker-[12]\n"), response.body());
+            assertTrue(response.body().matches("hello from example worker-[1-4]\n"), response.body());
 
             herd.signal("TERM");
             assertEquals(0, herd.awaitExit(START));
-            assertEquals(2, herd.lines().stream().filter(l -> l.matches(".*worker-\\d \\(pid \\d+\\) exited: exit 0"))
+            assertEquals(4, herd.lines().stream().filter(l -> l.matches(".*worker-\\d \\(pid \\d+\\) exited: exit 0"))
                     .count(), herd.output());
+            assertTrue(herd.lines().stream().noneMatch(line -> line.contains(" WARN ") || line.contains("SLF4J")),
+                    herd.output());
         }
+    }
+
+    /** The first block of {@code fence} (e.g. ```sh) after {@code heading}, without its fences. */
+    private static String block(String markdown, String heading, String fence) {
+        int at = markdown.indexOf(heading);
+        assertTrue(at >= 0, heading + " in docs/your-app.md");
+        int start = markdown.indexOf(fence + "\n", at);
+        assertTrue(start >= 0, fence + " after " + heading);
+        start += fence.length() + 1;
+        return markdown.substring(start, markdown.indexOf("```", start));
+    }
+
+    /** What the steps need of the checkout: every module's pom, and the sources of worker-api and the example. */
+    private static void copyCheckout(Path target) throws IOException {
+        Path source = HerdProcess.HOME;
+        Files.walkFileTree(source, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path directory, BasicFileAttributes attributes) {
+                String name = directory.getFileName().toString();
+                return name.equals("target") || name.equals(".git") ? FileVisitResult.SKIP_SUBTREE
+                        : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                String relative = source.relativize(file).toString();
+                if (file.getFileName().toString().equals("pom.xml") || relative.startsWith("worker-api/src/main/")
+                        || relative.startsWith("docs/example-app/src/main/")) {
+                    Files.createDirectories(target.resolve(relative).getParent());
+                    Files.copy(file, target.resolve(relative));
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 }
