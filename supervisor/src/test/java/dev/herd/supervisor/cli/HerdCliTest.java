@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herd.config.ConfigValues;
 import dev.herd.supervisor.admin.AdminCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -45,5 +48,31 @@ class HerdCliTest {
             assertEquals(command, ((AdminCommandBase) subcommands.get(command.wireName()).getCommandSpec()
                     .userObject()).command());
         }
+    }
+
+    /** Issue 10: a word herd does not know is a usage error, --help after it or not. */
+    @Test
+    void anUnknownSubcommandIsAUsageErrorEvenWithHelp() {
+        for (String[] args : new String[][] {{"stauts"}, {"stauts", "--help"}}) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CommandLine cli = HerdCli.commandLine(args[0]);
+            cli.setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+            assertEquals(ExitCodes.USAGE, cli.execute(args), String.join(" ", args));
+            assertEquals("", out.toString(), String.join(" ", args));
+            assertTrue(err.toString().startsWith("herd: Unmatched argument at index 0: 'stauts'"), err.toString());
+        }
+    }
+
+    /** Issue 10: herd run --help and shell completion name the built-in apps. */
+    @Test
+    void runHelpAndCompletionNameTheBuiltInApps() {
+        CommandLine run = HerdCli.commandLine("run").getSubcommands().get("run");
+        String usage = run.getUsageMessage();
+        for (String app : ConfigValues.APPS) {
+            assertTrue(usage.contains(app), "herd run --help lacks the app " + app + ":\n" + usage);
+        }
+        Iterable<String> candidates = run.getCommandSpec().findOption("--app").completionCandidates();
+        assertEquals(ConfigValues.APPS, java.util.stream.StreamSupport.stream(candidates.spliterator(), false).toList());
     }
 }
