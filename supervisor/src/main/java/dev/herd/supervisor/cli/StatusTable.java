@@ -46,7 +46,9 @@ final class StatusTable {
                     lastRestart(worker, now),
                     statusText(worker)));
         }
-        return out.toString().stripTrailing();
+        // No trailing blanks: a row whose STATUS is empty ends at its last column.
+        return out.toString().lines().map(String::stripTrailing)
+                .collect(java.util.stream.Collectors.joining(System.lineSeparator()));
     }
 
     /** The slot's number; "spare" for slot 0, the bench of hot spares. */
@@ -54,7 +56,7 @@ final class StatusTable {
         return worker.path("slot").asInt() == 0 ? "spare" : worker.path("slot").asText();
     }
 
-    /** "crash 3m ago", with the last exit when it says more: "crash 3m ago (exit 1)". */
+    /** The slot's last restart reason and how long ago: "crash 3m ago". */
     private static String lastRestart(JsonNode worker, Instant now) {
         if (!worker.path("lastRestartReason").isTextual()) {
             return "-";

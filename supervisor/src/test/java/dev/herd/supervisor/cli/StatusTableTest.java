@@ -42,5 +42,7 @@ class StatusTableTest {
                 () -> new AssertionError("no spare row in:\n" + String.join("\n", lines)));
         assertTrue(spare.contains("2869") && spare.contains(" spare "), spare);
         assertTrue(lines.get(2).endsWith("1/1 spares warm"), lines.get(2));
+        // Slot 1 sent no STATUS= text: its row ends at its last column, as every other line does.
+        assertTrue(lines.stream().noneMatch(line -> line.endsWith(" ")), String.join("|\n", lines));
     }
 }
