@@ -40,6 +40,11 @@ class DistributionIT {
         try (var jars = Files.list(home.resolve("lib"))) {
             assertTrue(jars.anyMatch(jar -> jar.getFileName().toString().startsWith("jnr-posix-")), "dependencies");
         }
+        // The guides and the example apps' sources, not what building them left in docs/*/target.
+        assertTrue(Files.isRegularFile(home.resolve("docs/your-app.md")));
+        try (var docs = Files.walk(home.resolve("docs"))) {
+            assertEquals(List.of(), docs.filter(path -> path.getFileName().toString().equals("target")).toList());
+        }
 
         // /usr/local/bin/herd -> /opt/herd-VERSION/bin/herd, and an mvn first on PATH that would leave a mark.
         Path bin = Files.createDirectories(dir.resolve("usr-local-bin"));
