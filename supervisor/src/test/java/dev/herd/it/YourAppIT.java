@@ -88,7 +88,7 @@ class YourAppIT {
 
     /**
      * docs/your-app.md's steps as they are written there: its build commands in a copy of the checkout, with an empty
-     * local Maven repository (a fresh HOME whose settings mirror this build's repository, so nothing is fetched
+     * local Maven repository (a fresh home whose settings mirror this build's repository, so nothing is fetched
      * twice, and nothing of herd's is there before the steps install it) and a temporary folder for /opt/hello; then
      * its configuration (on a free loopback port), run by bin/herd.
      */
@@ -108,8 +108,10 @@ class YourAppIT {
                 System.getProperty("user.home") + "/.m2/repository"));
         Files.writeString(home.resolve(".m2/settings.xml"), "<settings><mirrors><mirror><id>this-build</id>"
                 + "<mirrorOf>*</mirrorOf><url>" + outerRepository.toUri() + "</url></mirror></mirrors></settings>\n");
-        Cli.Result built = Cli.runIn(checkout, Map.of("HOME", home.toString(), "JAVA_HOME",
-                System.getProperty("java.home")), Duration.ofMinutes(5), "bash", "-euo", "pipefail", "-c", build);
+        // Maven finds ~/.m2 through Java's user.home, which comes from the passwd entry, not from $HOME.
+        Cli.Result built = Cli.runIn(checkout, Map.of("HOME", home.toString(), "MAVEN_OPTS", "-Duser.home=" + home,
+                "JAVA_HOME", System.getProperty("java.home")), Duration.ofMinutes(5), "bash", "-euo", "pipefail", "-c",
+                build);
         assertEquals(0, built.exitCode(), build + "\n" + built);
         assertTrue(Files.isRegularFile(home.resolve(
                 ".m2/repository/dev/herd/herd-worker-api/0.1.0/herd-worker-api-0.1.0.jar")), "installed by the steps");

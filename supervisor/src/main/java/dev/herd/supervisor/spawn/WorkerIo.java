@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,7 +53,9 @@ public final class WorkerIo implements AutoCloseable {
     private final Map<Integer, WorkerSpawner.OutputFacts> outputFacts = new ConcurrentHashMap<>();
     private final Thread thread;
     private volatile boolean closed;
-    private volatile int openOutputs;
+    /** Output pipes (stdout, stderr) not yet at end of file, in all and per worker serial; guarded by this. */
+    private int openOutputs;
+    private final Map<Integer, Integer> openOutputsBySerial = new HashMap<>();
 
     // Owned by the I/O thread.
     private final List<Source> sources = new ArrayList<>();
@@ -77,7 +80,10 @@ public final class WorkerIo implements AutoCloseable {
      * socket's file, removed when the worker is forgotten), its notify pipe, and its stdout and stderr pipes.
      */
     void watch(WorkerChannels channels) {
-        openOutputs += 2;
+        synchronized (this) {
+            openOutputs += 2;
+            openOutputsBySerial.merge(channels.serial(), 2, Integer::sum);
+        }
         submit(io -> {
             io.sources.add(new NotifySocket(channels.serial(), channels.notifySocketFd(),
                     channels.notifySocketPath()));
@@ -113,6 +119,21 @@ public final class WorkerIo implements AutoCloseable {
     /** What the worker's output has said so far (stderr lines with no level of their own count as WARN). */
     WorkerSpawner.OutputFacts outputFacts(int serial) {
         return outputFacts.getOrDefault(serial, WorkerSpawner.OutputFacts.NONE);
+    }
+
+    /**
+     * Waits until worker {@code serial}'s output pipes have reached end of file, for {@code timeout} at most (a
+     * process it left behind may hold them open). A worker that exits right after writing why (a JVM's
+     * "Unrecognized VM option") is often reaped before this thread has read that line; once the pipes are at end
+     * of file, {@link #outputFacts} has every line.
+     */
+    public void awaitOutputs(int serial, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this) {
+            while (openOutputsBySerial.containsKey(serial) && deadline - System.nanoTime() > 0) {
+                wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
+        }
     }
 
     /** Waits until every output pipe has reached end of file (the last lines of exited workers are relayed). */
@@ -242,6 +263,7 @@ public final class WorkerIo implements AutoCloseable {
         if (source instanceof Output) {
             synchronized (this) {
                 openOutputs--;
+                openOutputsBySerial.computeIfPresent(source.serial(), (serial, open) -> open == 1 ? null : open - 1);
                 notifyAll();
             }
         }

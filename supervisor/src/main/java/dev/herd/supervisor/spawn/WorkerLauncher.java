@@ -13,6 +13,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,6 +32,12 @@ import java.util.stream.Stream;
  * file, and the heartbeat timeout. Used on the master thread only.
  */
 public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
+
+    /**
+     * How long the loop waits, once a worker is reaped, for the rest of its output (see {@link #outputFacts}):
+     * milliseconds when the worker is gone, this long only when something it left behind holds its pipes.
+     */
+    private static final Duration OUTPUT_END_WAIT = Duration.ofMillis(100);
 
     /**
      * What a worker gets of the master's environment unless {@code worker.passEnv} names more: what a program
@@ -257,6 +264,11 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 
     @Override
     public OutputFacts outputFacts(int serial) {
+        try {
+            io.awaitOutputs(serial, OUTPUT_END_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // what has been read so far will do
+        }
         return io.outputFacts(serial);
     }
 

@@ -42,7 +42,7 @@ public interface WorkerSpawner {
     /**
      * What the worker's output said about how it ended: its first line at WARN or above (why a worker that could
      * not boot failed: "Unrecognized VM option ...", "cannot start: ..."), and whether the JVM reported an
-     * OutOfMemoryError.
+     * OutOfMemoryError. Asked once the worker is reaped; it waits briefly for the output's last lines.
      */
     OutputFacts outputFacts(int serial);
 

@@ -144,6 +144,25 @@ class WorkerIoTest {
         assertEquals(WorkerSpawner.OutputFacts.NONE, io.outputFacts(2), "another worker's");
     }
 
+    /**
+     * A worker that exits right after writing why is often reaped before the line is read: once its pipes are at
+     * end of file, the facts have it (CoreIT once saw "cannot boot: it wrote no error" for a JVM that had said
+     * "Unrecognized VM option"). No polling here: awaitOutputs is what the loop relies on.
+     */
+    @Test
+    void awaitingTheOutputsEndGivesTheLastLinesOfAWorkerThatJustExited() throws Exception {
+        for (int serial = 1; serial <= 20; serial++) {
+            Worker worker = watch(serial);
+            write(worker.stderr(), "Unrecognized VM option 'NoSuchHerdOption'\n");
+            closeOurs(worker.stderr()); // the process exits: its pipes reach end of file
+            closeOurs(worker.stdout());
+            io.awaitOutputs(serial, DEADLINE);
+            assertEquals(Optional.of("Unrecognized VM option 'NoSuchHerdOption'"),
+                    io.outputFacts(serial).firstErrorLine(), "worker " + serial);
+        }
+        log.expect(Log.Level.WARN, "Unrecognized VM option");
+    }
+
     @Test
     void aLineInHerdsOwnFormatKeepsItsLevelAndItsMessageIsTheErrorLine() throws Exception {
         Worker worker = watch(1);
