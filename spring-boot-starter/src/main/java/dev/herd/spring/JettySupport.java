@@ -21,13 +21,14 @@ import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 /**
  * Jetty on herd's socket: {@link ServerConnector#setInheritChannel(boolean)} serves on
  * {@link System#inheritedChannel()}. With Spring's default of at least one acceptor thread Jetty accepts in blocking
- * mode. Its shutdown interrupts the acceptor, and an interrupt that comes just after accept() took a connection from
- * the shared queue loses that connection (the JDK throws ClosedByInterruptException and drops the new socket). So the
- * drain stops accepting by closing the channel, which wakes the acceptor without that loss. It does not shut the
- * connector down then: a connector that is shut down half-closes each connection after the response it was writing,
- * and a keep-alive client that had just sent its next request meets a reset (CI saw one in 285,000 responses). The
- * starter's filter answers with {@code Connection: close} instead, and Spring's graceful shutdown, once the drain has
- * waited for the clients, shuts Jetty down.
+ * mode. The drain stops the acceptor by closing the channel, which wakes it without losing anything (a connection
+ * that accept() had just taken is still returned, and served), after {@code setAccepting(false)} so that it then
+ * waits instead of spinning on the closed channel. It must not shut the connector down then: Jetty's shutdown
+ * interrupts the acceptor, and an interrupt just after accept() took a connection from the shared queue makes the JDK
+ * throw ClosedByInterruptException and leave that socket open, unread and unserved, until the JVM exits and resets
+ * it (seen on JDK 25 with {@code ss}: the draining worker held the client's connection, its request unread, for the
+ * 500 ms until it exited). Spring's graceful shutdown shuts Jetty down once the drain has waited for its clients, when
+ * the acceptor no longer accepts.
  */
 final class JettySupport {
 

@@ -74,27 +74,53 @@ final class KeepAliveLoad implements AutoCloseable {
 
     private void run() {
         while (running.get()) {
+            Connection connection = new Connection();
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+                connection.connected(socket);
                 socket.setSoTimeout(30_000);
-                exchangeUntilClosed(socket);
+                exchangeUntilClosed(socket, connection);
             } catch (IOException e) {
                 if (running.get()) {
-                    problem(errors, e.toString());
+                    problem(errors, e + " (" + connection + ")");
                 }
             }
         }
     }
 
+    /** What a failure report says of its connection: where it stood, how old, what it had been served, by whom. */
+    private static final class Connection {
+        private final long startNanos = System.nanoTime();
+        private String local = "not connected";
+        private String phase = "connecting";
+        private int responses;
+        private String lastBody = "none";
+        private long lastResponseNanos;
+
+        void connected(Socket socket) {
+            local = "local port " + socket.getLocalPort();
+        }
+
+        @Override
+        public String toString() {
+            long now = System.nanoTime();
+            return String.format(Locale.ROOT, "%s, %s, %d responses on it over %d ms, the last %s ms ago: %s", local,
+                    phase, responses, (now - startNanos) / 1_000_000,
+                    responses == 0 ? "-" : Long.toString((now - lastResponseNanos) / 1_000_000), lastBody.strip());
+        }
+    }
+
     /** Returns when the server said Connection: close or the load stopped; throws on anything else. */
-    private void exchangeUntilClosed(Socket socket) throws IOException {
+    private void exchangeUntilClosed(Socket socket, Connection connection) throws IOException {
         OutputStream out = socket.getOutputStream();
         InputStream in = new BufferedInputStream(socket.getInputStream());
         byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
         while (running.get()) {
+            connection.phase = "writing a request";
             out.write(request);
             out.flush();
+            connection.phase = "reading a response";
             String status = readLine(in);
             int length = -1;
             boolean close = false;
@@ -114,6 +140,9 @@ final class KeepAliveLoad implements AutoCloseable {
                 throw new IOException("connection closed in the body of: " + status);
             }
             responses.incrementAndGet();
+            connection.responses++;
+            connection.lastResponseNanos = System.nanoTime();
+            connection.lastBody = new String(body, StandardCharsets.UTF_8) + (close ? " (Connection: close)" : "");
             if (status.startsWith("HTTP/1.1 2")) {
                 bodies.add(new String(body, StandardCharsets.UTF_8));
             } else {
