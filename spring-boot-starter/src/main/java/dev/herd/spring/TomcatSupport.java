@@ -1,7 +1,7 @@
 package dev.herd.spring;
 
+import dev.herd.worker.Herd;
 import java.io.IOException;
-import java.nio.channels.Channel;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import org.apache.catalina.connector.Connector;
@@ -71,10 +71,7 @@ final class TomcatSupport {
             loggingSystem.setLogLevel(ACCEPTOR_LOGGER, LogLevel.OFF);
             loggingSystem.setLogLevel(ENDPOINT_LOGGER, LogLevel.ERROR);
             try {
-                Channel inherited = System.inheritedChannel();
-                if (inherited != null) {
-                    inherited.close(); // this worker's copy only
-                }
+                Herd.closeListener(); // this worker's copy only; returns once no accept() is in progress
             } catch (IOException e) {
                 log.warn("herd: closing the shared socket: " + e.getMessage());
             }

@@ -1,7 +1,9 @@
 package dev.herd.worker;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -97,6 +99,32 @@ public final class Herd {
             context().watchForDrainOnce();
         }
         return listener;
+    }
+
+    /**
+     * Closes this worker's copy of the shared listening socket (the other workers keep theirs, and what waits in
+     * the backlog goes to them), and returns once no thread is inside its {@code accept()}: an acceptor blocked there
+     * has been woken, and a connection that an {@code accept()} had just taken has been returned to the server,
+     * which serves it. Call it first in a drain, before stopping the server: a stop that begins while its acceptor
+     * is still taking a connection can leave that connection unserved until the JVM exits (seen with Jetty, whose
+     * stop interrupts its acceptor).
+     */
+    public static void closeListener() throws IOException {
+        closeAndAwaitAccepts(context().listener());
+    }
+
+    static void closeAndAwaitAccepts(ServerSocketChannel listener) throws IOException {
+        listener.close();
+        try {
+            // accept() takes the channel's accept lock before it checks that the channel is open: this waits until
+            // an accept in progress on another thread has finished, then fails, the channel being closed.
+            SocketChannel unexpected = listener.accept();
+            if (unexpected != null) {
+                unexpected.close();
+            }
+        } catch (ClosedChannelException expected) {
+            // closed, and no accept in progress any more
+        }
     }
 
     /** Sends {@code READY=1}: the app accepts connections. Returns whether the message was delivered. */

@@ -2,7 +2,6 @@ package dev.herd.example;
 
 import dev.herd.worker.Herd;
 import java.nio.ByteBuffer;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -21,7 +20,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 public final class HelloApp {
 
     public static void main(String[] args) throws Exception {
-        ServerSocketChannel listener = Herd.listener(); // fails fast when fd 0 is not a listening socket
+        Herd.listener(); // fails fast when fd 0 is not a listening socket
 
         QueuedThreadPool pool = new QueuedThreadPool();
         Server server = new Server(pool);
@@ -35,17 +34,17 @@ public final class HelloApp {
         server.start();
 
         // Before ready(): a SIGTERM that came while Jetty started (Herd.listener() kept it) stops the server now.
-        Herd.onDrain(() -> stop(server, listener));
+        Herd.onDrain(() -> stop(server));
         Herd.startHeartbeats(pool);
         Herd.ready(); // with heartbeats running, READY=1 carries the first WATCHDOG=1
         server.join();
     }
 
-    private static void stop(Server server, ServerSocketChannel listener) {
+    private static void stop(Server server) {
         try {
-            // First, so that Jetty's stop need not interrupt its acceptor: an interrupt just after accept() took a
-            // connection loses that connection. Closes this worker's copy only.
-            listener.close();
+            // First: closes this worker's copy of the socket and returns once no accept() is in progress, so that
+            // Jetty's stop (which interrupts its acceptor) does not begin while the acceptor is taking a connection.
+            Herd.closeListener();
             server.stop(); // graceful: waits for requests in progress, up to the stop timeout
         } catch (Exception e) {
             e.printStackTrace();
