@@ -91,9 +91,8 @@ CHANGES = """### What each change bought
 # was measured on this machine by the command named, not by this run.
 LIMITS = {
     "exec to": "Two JVM starts in a row: the master's (the JVM, picocli and the config, the first native calls, "
-               "the socket) before it spawns a worker, and then the worker's own (the JVM, herd's worker classes, "
-               "the echo app's warm-up of 200 echoes through its own code) before `READY=1`; several workers start "
-               "at once on 2 cores. Class-data sharing for the master and lean JVM options for both are in; what is "
+               "the socket) before it spawns a worker, and then the worker's own (the JVM, herd's worker classes "
+               "and the app's, the server's start) before `READY=1`; several workers start at once on 2 cores. Class-data sharing for the master and lean JVM options for both are in; what is "
                "left is the JVM's own start, which only a checkpoint/restore JVM (CRaC) or a native image would "
                "remove, both outside the design card. With `spareWorkers` a replacement does not pay it.",
     "the same with a hot spare": "The kernel's part is microseconds; the rest is four hand-offs between threads "
