@@ -15,22 +15,7 @@ for command in python3 java; do
     command -v "$command" >/dev/null || { echo "bench: $command is missing" >&2; exit 1; }
 done
 
-# What is left in the driver's session: SIGTERM, then SIGKILL after 5 s. Nothing outside that session is touched.
-sweep_session() {
-    local sid=$1 left
-    left=$(ps -s "$sid" -o pid= 2>/dev/null | tr -s ' \n' ' ' || true)
-    [[ -n "${left// /}" ]] || return 0
-    echo "bench: stopping what the run left behind: $left" >&2
-    # shellcheck disable=SC2086 # a list of pids
-    kill -TERM $left 2>/dev/null || true
-    for _ in $(seq 1 50); do
-        [[ -z "$(ps -s "$sid" -o pid= 2>/dev/null)" ]] && return 0
-        sleep 0.1
-    done
-    left=$(ps -s "$sid" -o pid= 2>/dev/null | tr -s ' \n' ' ' || true)
-    # shellcheck disable=SC2086
-    [[ -z "${left// /}" ]] || kill -KILL $left 2>/dev/null || true
-}
+source "$here/driver.sh"
 
 case " $* " in
     *" -h "* | *" --help "*) exec env PYTHONPATH="$here" python3 -m "herdrel.$module" "$@" ;;
@@ -38,13 +23,4 @@ esac
 
 "$home/bin/herd" --version >/dev/null   # builds the jars when missing or older than the sources
 
-PYTHONPATH="$here" python3 -m "herdrel.$module" "$@" &
-driver=$!
-trap 'sweep_session "$driver"' EXIT
-trap 'kill -TERM "$driver" 2>/dev/null || true' INT TERM HUP
-status=0
-while true; do
-    wait "$driver" && status=0 || status=$?
-    kill -0 "$driver" 2>/dev/null || break
-done
-exit "$status"
+run_driver env PYTHONPATH="$here" python3 -m "herdrel.$module" "$@"

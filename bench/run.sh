@@ -34,23 +34,7 @@ install_missing() {
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-# What is left in the driver's session (everything the run started carries the driver's session id):
-# SIGTERM, then SIGKILL after 5 s. Nothing outside that session is touched.
-sweep_session() {
-    local sid=$1 left
-    left=$(ps -s "$sid" -o pid= 2>/dev/null | tr -s ' \n' ' ' || true)
-    [[ -n "${left// /}" ]] || return 0
-    echo "bench: stopping what the run left behind: $left" >&2
-    # shellcheck disable=SC2086 # a list of pids
-    kill -TERM $left 2>/dev/null || true
-    for _ in $(seq 1 50); do
-        [[ -z "$(ps -s "$sid" -o pid= 2>/dev/null)" ]] && return 0
-        sleep 0.1
-    done
-    left=$(ps -s "$sid" -o pid= 2>/dev/null | tr -s ' \n' ' ' || true)
-    # shellcheck disable=SC2086
-    [[ -z "${left// /}" ]] || kill -KILL $left 2>/dev/null || true
-}
+source "$here/driver.sh"
 
 case " $* " in
     *" -h "* | *" --help "*) exec env PYTHONPATH="$here" python3 -m herdbench "$@" ;;
@@ -59,14 +43,4 @@ esac
 install_missing
 "$home/bin/herd" --version >/dev/null   # builds the jars when missing or older than the sources
 
-PYTHONPATH="$here" python3 -m herdbench --command-line "bench/run.sh${*:+ $*}" "$@" &
-driver=$!
-trap 'sweep_session "$driver"' EXIT
-# Ctrl+C reaches this script, not the driver (another session): pass it on as SIGTERM and keep waiting.
-trap 'kill -TERM "$driver" 2>/dev/null || true' INT TERM HUP
-status=0
-while true; do
-    wait "$driver" && status=0 || status=$?
-    kill -0 "$driver" 2>/dev/null || break
-done
-exit "$status"
+run_driver env PYTHONPATH="$here" python3 -m herdbench --command-line "bench/run.sh${*:+ $*}" "$@"
