@@ -3,9 +3,12 @@ package dev.herd.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** A master on an admin socket of its own under a test's temporary directory, and the CLI pointed at it. */
 record AdminFixture(Path dir) {
@@ -51,5 +54,25 @@ record AdminFixture(Path dir) {
         try (AdminSocketClient client = new AdminSocketClient(socket())) {
             return client.request("{\"command\":\"status\"}");
         }
+    }
+
+    /** Polls until exactly {@code count} workers are listed, all of them ready (a replacement done); their pids. */
+    Set<Long> awaitReady(int count, Duration timeout) {
+        return Poll.until(timeout, count + " ready workers", () -> tryStatus().flatMap(status -> {
+            Set<Long> ready = readyPids(status);
+            return ready.size() == count && status.path("workers").size() == count ? Optional.of(ready)
+                    : Optional.empty();
+        }));
+    }
+
+    /** The pids of the workers in state ready (fewer than all while a worker is being replaced). */
+    static Set<Long> readyPids(JsonNode status) {
+        Set<Long> ready = new TreeSet<>();
+        status.path("workers").forEach(w -> {
+            if (w.path("state").asText().equals("ready")) {
+                ready.add(w.path("pid").asLong());
+            }
+        });
+        return ready;
     }
 }

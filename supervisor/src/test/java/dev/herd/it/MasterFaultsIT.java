@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -74,7 +73,7 @@ class MasterFaultsIT {
     void aMasterStoppedForTenSecondsLeavesItsWorkersServingAndKillsNoneAsHungWhenItResumes() throws Exception {
         try (HerdProcess herd = admin.startHerd("--workers", "8", "--heartbeat-timeout", "3s")) {
             int port = herd.port();
-            Set<Long> workers = awaitReady(8);
+            Set<Long> workers = admin.awaitReady(8, START);
             try (EchoLoad load = new EchoLoad(port, 2)) {
                 load.awaitServed(50, START);
                 herd.signal("STOP");
@@ -100,7 +99,8 @@ class MasterFaultsIT {
                         .filter(s -> s.path("uptimeSeconds").asLong() >= resumedUptime + 5));
                 System.out.printf("MEASURED master SIGSTOP for %d ms: clients %s; herd status gave up after %d ms "
                         + "(exit %d)%n", millis(stoppedFor), load, millis(cliTook), status.exitCode());
-                assertEquals(workers, readyPids(later), "the same workers, none killed:\n" + herd.output());
+                assertEquals(workers, AdminFixture.readyPids(later),
+                        "the same workers, none killed:\n" + herd.output());
                 assertFalse(herd.hasLine("is hung"), herd.output());
                 assertTrue(herd.hasLine("the master did not run for \\d+ ms"), herd.output());
                 assertEquals(0, load.failed(), load.toString());
@@ -112,7 +112,7 @@ class MasterFaultsIT {
     void aSigtermHalfwayThroughAReloadIsOneCleanStop() throws Exception {
         Path config = Files.writeString(dir.resolve("herd.json"), "{\"workers\": 4, \"gracefulTimeout\": \"20s\"}");
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
-            awaitReady(4);
+            admin.awaitReady(4, START);
             herd.signal("HUP");
             herd.awaitLine("reloading worker-3 \\(pid \\d+, ready\\): starting its replacement", START);
             herd.signal("TERM");
@@ -133,7 +133,7 @@ class MasterFaultsIT {
     void aSecondSigtermDuringTheGracefulStopChangesNothing() throws Exception {
         try (HerdProcess herd = admin.startHerd("--workers", "2", "--graceful-timeout", "4s")) {
             Map<Integer, Long> workers = herd.awaitWorkersAccepting(2, START);
-            awaitReady(2);
+            admin.awaitReady(2, START);
             long stuck = workers.get(1);
             Cli.run(Duration.ofSeconds(10), "kill", "-STOP", Long.toString(stuck)); // it cannot drain
             long firstTerm = System.nanoTime();
@@ -160,7 +160,7 @@ class MasterFaultsIT {
         int n = 3;
         Path config = Files.writeString(dir.resolve("herd.json"), "{\"workers\": " + n + "}");
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
-            Set<Long> before = awaitReady(n);
+            Set<Long> before = admin.awaitReady(n, START);
             AtomicBoolean sampling = new AtomicBoolean(true);
             AtomicInteger fewestReady = new AtomicInteger(Integer.MAX_VALUE);
             AtomicInteger mostStarting = new AtomicInteger();
@@ -191,7 +191,7 @@ class MasterFaultsIT {
                 long sent = Long.parseLong(hups.stdout().trim());
                 assertTrue(sent < 1_000, "50 SIGHUPs took " + sent + " ms");
                 herd.awaitLine("rolling restart done: " + n + " workers replaced", START);
-                Set<Long> after = awaitReady(n);
+                Set<Long> after = admin.awaitReady(n, START);
                 assertTrue(after.stream().noneMatch(before::contains), before + " -> " + after);
                 Poll.until(START, "no rolling restart in progress", () -> admin.tryStatus()
                         .filter(s -> !s.path("summary").asText().contains("rolling restart")).isPresent());
@@ -218,25 +218,6 @@ class MasterFaultsIT {
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------------
-
-    /** Waits until {@code count} workers are ready and no other worker process is listed; returns their pids. */
-    private Set<Long> awaitReady(int count) {
-        return Poll.until(START, count + " ready workers", () -> admin.tryStatus().flatMap(status -> {
-            Set<Long> ready = readyPids(status);
-            boolean onlyThose = ready.size() == count && status.path("workers").size() == count;
-            return onlyThose ? Optional.of(ready) : Optional.empty();
-        }));
-    }
-
-    private static Set<Long> readyPids(JsonNode status) {
-        Set<Long> ready = new TreeSet<>();
-        status.path("workers").forEach(w -> {
-            if (w.path("state").asText().equals("ready")) {
-                ready.add(w.path("pid").asLong());
-            }
-        });
-        return ready;
-    }
 
     /** Keeps a fault in place until {@code length} has passed since {@code since}: the fault's length is the test. */
     static void holdFor(Duration length, long since) {

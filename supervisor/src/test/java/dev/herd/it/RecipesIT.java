@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -40,7 +38,7 @@ class RecipesIT {
                 + " \"classpath\": [\"" + jar + "\", \"" + target.resolve("lib") + "/*\"]}}");
         AdminFixture admin = new AdminFixture(dir);
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
-            Set<Long> first = awaitReady(admin);
+            Set<Long> first = admin.awaitReady(2, START);
             KeepAliveLoad load = new KeepAliveLoad(herd.port(), "/", 4);
             try {
                 Poll.until(START, "responses before the reload", () -> load.responses() >= 200);
@@ -58,7 +56,7 @@ class RecipesIT {
             for (String body : load.bodies()) {
                 assertTrue(body.matches(greeting + "[12]\n"), body);
             }
-            Set<Long> second = awaitReady(admin);
+            Set<Long> second = admin.awaitReady(2, START);
             assertTrue(second.stream().noneMatch(first::contains), "replaced: " + first + " -> " + second);
 
             herd.signal("TERM");
@@ -68,17 +66,5 @@ class RecipesIT {
             }
             assertFalse(herd.hasLine("SEVERE|Exception|WARNING"), herd.output());
         }
-    }
-
-    private static Set<Long> awaitReady(AdminFixture admin) {
-        return Poll.until(START, "2 ready workers", () -> admin.tryStatus().flatMap(status -> {
-            Set<Long> ready = new TreeSet<>();
-            status.path("workers").forEach(w -> {
-                if (w.path("state").asText().equals("ready")) {
-                    ready.add(w.path("pid").asLong());
-                }
-            });
-            return ready.size() == 2 && status.path("workers").size() == 2 ? Optional.of(ready) : Optional.empty();
-        }));
     }
 }

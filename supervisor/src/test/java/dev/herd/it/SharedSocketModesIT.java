@@ -11,9 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +36,7 @@ class SharedSocketModesIT {
                 + "[\"/usr/bin/python3\", \"" + script + "\"]}}");
         AdminFixture admin = new AdminFixture(dir);
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
-            long selectorWorker = awaitReady(admin, 1).iterator().next();
+            long selectorWorker = admin.awaitReady(1, START).iterator().next();
             int port = herd.port();
             HttpClient http = HttpClient.newHttpClient();
             assertTrue(get(http, port).body().startsWith("hello from selector worker"));
@@ -46,7 +44,7 @@ class SharedSocketModesIT {
 
             Files.writeString(config, "{\"workers\": 2, \"app\": \"http\"}");
             assertEquals(0, admin.cli("reload").exitCode(), herd.output());
-            Set<Long> httpWorkers = awaitReady(admin, 2);
+            Set<Long> httpWorkers = admin.awaitReady(2, START);
             for (long pid : httpWorkers) {
                 assertTrue(nonBlocking(pid), "O_NONBLOCK stays on the shared socket: " + pid);
             }
@@ -58,7 +56,7 @@ class SharedSocketModesIT {
 
             Files.writeString(config, "{\"workers\": 2, \"app\": \"echo\"}");
             assertEquals(0, admin.cli("reload").exitCode(), herd.output());
-            for (long pid : awaitReady(admin, 2)) {
+            for (long pid : admin.awaitReady(2, START)) {
                 assertTrue(nonBlocking(pid), "O_NONBLOCK stays on the shared socket: " + pid);
             }
             for (int i = 0; i < 100; i++) {
@@ -86,18 +84,5 @@ class SharedSocketModesIT {
             }
         }
         throw new AssertionError("no flags in /proc/" + pid + "/fdinfo/0");
-    }
-
-    private static Set<Long> awaitReady(AdminFixture admin, int count) {
-        return Poll.until(START, count + " ready workers", () -> admin.tryStatus().flatMap(status -> {
-            Set<Long> ready = new TreeSet<>();
-            status.path("workers").forEach(w -> {
-                if (w.path("state").asText().equals("ready")) {
-                    ready.add(w.path("pid").asLong());
-                }
-            });
-            return ready.size() == count && status.path("workers").size() == count ? Optional.of(ready)
-                    : Optional.empty();
-        }));
     }
 }

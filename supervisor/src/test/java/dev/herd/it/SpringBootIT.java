@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,7 +89,7 @@ class SpringBootIT {
                 + " \"worker\": {\"jar\": \"" + jar(app) + "\", \"args\": [\"--server.port=" + serverPort + "\"]}}");
         AdminFixture admin = new AdminFixture(dir);
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
-            Set<Long> workers = awaitReady(admin, 2);
+            Set<Long> workers = admin.awaitReady(2, START);
             int port = herd.port();
             assertNothingListensOn(serverPort);
 
@@ -112,7 +111,7 @@ class SpringBootIT {
             System.out.println("[" + app + "] keep-alive load through 2 reloads: " + load.summary());
             assertEquals(0, load.errors(), load.summary());
             assertEquals(0, load.non2xx(), load.summary());
-            Set<Long> replaced = awaitReady(admin, 2);
+            Set<Long> replaced = admin.awaitReady(2, START);
             assertTrue(replaced.stream().noneMatch(workers::contains), "every worker was replaced: " + replaced);
             JsonNode status = admin.status();
             long served = 0;
@@ -140,7 +139,7 @@ class SpringBootIT {
                 + " \"args\": [\"--server.tomcat.threads.max=2\", \"--server.tomcat.threads.min-spare=1\"]}}");
         AdminFixture admin = new AdminFixture(dir);
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
-            long stuck = awaitReady(admin, 1).iterator().next();
+            long stuck = admin.awaitReady(1, START).iterator().next();
             int port = herd.port();
             // Raw connections: an HTTP client would send the requests again to the replacement and hang it too.
             List<Socket> slow = new ArrayList<>();
@@ -159,7 +158,7 @@ class SpringBootIT {
             }
             HttpClient http = HttpClient.newHttpClient();
 
-            long broken = Poll.until(START, "a replacement", () -> awaitReady(admin, 1).stream()
+            long broken = Poll.until(START, "a replacement", () -> admin.awaitReady(1, START).stream()
                     .filter(pid -> pid != stuck).findFirst());
             try {
                 http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/broken"))
@@ -168,22 +167,9 @@ class SpringBootIT {
                 // WATCHDOG=trigger: herd kills the worker at once, maybe before this response is out
             }
             herd.awaitLine("\\(pid " + broken + ".*asked to be killed \\(WATCHDOG=trigger\\)", START);
-            Poll.until(START, "a replacement", () -> awaitReady(admin, 1).stream()
+            Poll.until(START, "a replacement", () -> admin.awaitReady(1, START).stream()
                     .filter(pid -> pid != broken && pid != stuck).findFirst());
         }
-    }
-
-    private static Set<Long> awaitReady(AdminFixture admin, int count) {
-        return Poll.until(START, count + " ready workers", () -> admin.tryStatus().flatMap(status -> {
-            Set<Long> ready = new TreeSet<>();
-            status.path("workers").forEach(w -> {
-                if (w.path("state").asText().equals("ready")) {
-                    ready.add(w.path("pid").asLong());
-                }
-            });
-            return ready.size() == count && status.path("workers").size() == count ? Optional.of(ready)
-                    : Optional.empty();
-        }));
     }
 
     /** Each body ends in the pid of the JVM that answered: a worker, never anything else. */

@@ -11,10 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,76 +35,10 @@ class ZeroDowntimeIT {
         admin = new AdminFixture(dir);
     }
 
-    /** Waits until {@code count} workers are ready and no other worker process is listed; returns their pids. */
-    private Set<Long> awaitReady(int count) {
-        return Poll.until(START, count + " ready workers", () -> admin.tryStatus().flatMap(status -> {
-            Set<Long> ready = readyPids(status);
-            boolean onlyThose = ready.size() == count && status.path("workers").size() == count;
-            return onlyThose ? java.util.Optional.of(ready) : java.util.Optional.empty();
-        }));
-    }
-
-    /** The pids of the workers in state ready (fewer than all while a worker is being replaced). */
-    private static Set<Long> readyPids(JsonNode status) {
-        Set<Long> ready = new TreeSet<>();
-        status.path("workers").forEach(w -> {
-            if (w.path("state").asText().equals("ready")) {
-                ready.add(w.path("pid").asLong());
-            }
-        });
-        return ready;
-    }
-
     private Path writeConfig(String json) throws IOException {
         Path config = dir.resolve("herd.json");
         Files.writeString(config, json);
         return config;
-    }
-
-    /** Echo clients, one new connection after another, counting failures, until closed. */
-    private static final class ClientLoop implements AutoCloseable {
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final AtomicInteger served = new AtomicInteger();
-        private final AtomicInteger failed = new AtomicInteger();
-        private final AtomicReference<String> firstFailure = new AtomicReference<>();
-        private final Thread thread;
-
-        ClientLoop(int port) {
-            thread = new Thread(() -> {
-                while (running.get()) {
-                    try {
-                        String echo = EchoClient.roundTrip(port, TITLE);
-                        if (echo.equals(TITLE)) {
-                            served.incrementAndGet();
-                        } else {
-                            fail("wrong echo '" + echo + "'");
-                        }
-                    } catch (IOException e) {
-                        fail(e.toString());
-                    }
-                }
-            }, "client-loop");
-            thread.start();
-        }
-
-        private void fail(String why) {
-            failed.incrementAndGet();
-            firstFailure.compareAndSet(null, why);
-        }
-
-        int served() {
-            return served.get();
-        }
-
-        void assertNoFailure() {
-            assertEquals(0, failed.get(), "failed connections, the first: " + firstFailure.get());
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running.set(false);
-            thread.join(10_000);
-        }
     }
 
     @Test
@@ -116,8 +46,8 @@ class ZeroDowntimeIT {
         Path config = writeConfig("{\"workers\": 2, \"gracefulTimeout\": \"10s\","
                 + " \"worker\": {\"jvmOptions\": [\"-Dherd.it.generation=1\"]}}");
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
-            awaitReady(2);
-            try (ClientLoop clients = new ClientLoop(herd.port())) {
+            admin.awaitReady(2, START);
+            try (EchoLoad clients = new EchoLoad(herd.port(), 1)) {
                 Poll.until(START, "clients served before the reload", () -> clients.served() >= 20);
                 writeConfig("{\"workers\": 3, \"gracefulTimeout\": \"10s\","
                         + " \"worker\": {\"jvmOptions\": [\"-Dherd.it.generation=2\"]}}");
@@ -127,7 +57,7 @@ class ZeroDowntimeIT {
 
                 assertEquals(0, reload.exitCode(), reload.stderr() + herd.output());
                 assertTrue(reload.stdout().contains("reloaded"), reload.stdout());
-                Set<Long> ready = awaitReady(3);
+                Set<Long> ready = admin.awaitReady(3, START);
                 for (long pid : ready) {
                     assertTrue(ProcFs.cmdline(pid).contains("-Dherd.it.generation=2"), ProcFs.cmdline(pid));
                 }
@@ -135,7 +65,7 @@ class ZeroDowntimeIT {
                 assertTrue(servedAfter > servedBefore, "no client was served during the reload");
                 Poll.until(START, "a few more clients", () -> clients.served() >= servedAfter + 20);
                 clients.close();
-                clients.assertNoFailure();
+                assertEquals(0, clients.failed(), "failed connections: " + clients);
             }
         }
     }
@@ -144,7 +74,7 @@ class ZeroDowntimeIT {
     void anInvalidConfigOnReloadIsReportedAndTheOldWorkersKeepServing() throws Exception {
         Path config = writeConfig("{\"workers\": 2}");
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
-            Set<Long> before = awaitReady(2);
+            Set<Long> before = admin.awaitReady(2, START);
             writeConfig("{\"workers\": \"many\"}");
 
             Cli.Result reload = admin.cli("reload");
@@ -153,7 +83,7 @@ class ZeroDowntimeIT {
             assertTrue(reload.stderr().contains("herd.json:1") && reload.stderr().contains("(reload_failed)"),
                     reload.stderr());
             assertEquals(1, reload.stderr().strip().lines().count(), reload.stderr());
-            assertEquals(before, awaitReady(2));
+            assertEquals(before, admin.awaitReady(2, START));
             assertEquals(TITLE, EchoClient.roundTrip(herd.port(), TITLE));
             assertTrue(herd.hasLine("reload: .*keeping the running configuration"), herd.output());
         }
@@ -163,7 +93,7 @@ class ZeroDowntimeIT {
     void aReplacementThatNeverSendsReadyFailsTheReloadAndTheOldWorkersKeepServing() throws Exception {
         Path config = writeConfig("{\"workers\": 2, \"readyTimeout\": \"3s\"}");
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
-            Set<Long> before = awaitReady(2);
+            Set<Long> before = admin.awaitReady(2, START);
             // A worker that takes the socket but never says READY=1.
             writeConfig("{\"workers\": 2, \"readyTimeout\": \"3s\", \"worker\": {\"command\":"
                     + " [\"/usr/bin/python3\", \"-c\", \"import time; time.sleep(600)\"]}}");
@@ -173,13 +103,13 @@ class ZeroDowntimeIT {
             assertEquals(1, reload.exitCode(), reload.stdout());
             assertTrue(reload.stderr().contains("not ready within 3s") && reload.stderr().contains("reload_failed"),
                     reload.stderr());
-            assertEquals(before, awaitReady(2), "the old workers are the ones serving");
+            assertEquals(before, admin.awaitReady(2, START), "the old workers are the ones serving");
             assertEquals(TITLE, EchoClient.roundTrip(herd.port(), TITLE));
             // The failed reload's config is not left for the next replacement: a killed worker comes back as echo.
             long victim = before.iterator().next();
             Cli.run(Duration.ofSeconds(10), "kill", "-KILL", Long.toString(victim));
             Set<Long> after = Poll.until(START, "a replacement", () -> {
-                Set<Long> ready = awaitReady(2);
+                Set<Long> ready = admin.awaitReady(2, START);
                 return ready.contains(victim) ? java.util.Optional.empty() : java.util.Optional.of(ready);
             });
             after.forEach(pid -> assertTrue(ProcFs.cmdline(pid).contains("WorkerMain"), ProcFs.cmdline(pid)));
@@ -189,13 +119,13 @@ class ZeroDowntimeIT {
     @Test
     void aStoppedWorkerIsKilledAsHungAfterTheHeartbeatTimeoutAndReplaced() throws Exception {
         try (HerdProcess herd = admin.startHerd("--workers", "1", "--heartbeat-timeout", "2s")) {
-            long stopped = awaitReady(1).iterator().next();
+            long stopped = admin.awaitReady(1, START).iterator().next();
 
             Cli.run(Duration.ofSeconds(10), "kill", "-STOP", Long.toString(stopped));
 
             herd.awaitLine("worker-1 \\(pid " + stopped + ", ready\\) is hung", START);
             Set<Long> replaced = Poll.until(START, "a replacement", () -> {
-                Set<Long> ready = awaitReady(1);
+                Set<Long> ready = admin.awaitReady(1, START);
                 return ready.contains(stopped) ? java.util.Optional.empty() : java.util.Optional.of(ready);
             });
             assertTrue(ProcFs.exited(stopped), "the hung worker was not reaped");
@@ -209,13 +139,13 @@ class ZeroDowntimeIT {
     @Test
     void maxRequestsRecyclesWorkersWithoutFailingAConnection() throws Exception {
         try (HerdProcess herd = admin.startHerd("--workers", "2", "--max-requests", "15")) {
-            Set<Long> first = awaitReady(2);
+            Set<Long> first = admin.awaitReady(2, START);
             int port = herd.port();
             for (int i = 0; i < 120; i++) {
                 assertEquals(TITLE, EchoClient.roundTrip(port, TITLE), "connection " + i);
             }
             herd.awaitLine("has served \\d+ \\(its limit is 15\\); replacing it", START);
-            Poll.until(START, "recycled workers", () -> !first.containsAll(readyPids(admin.status())));
+            Poll.until(START, "recycled workers", () -> !first.containsAll(AdminFixture.readyPids(admin.status())));
             for (JsonNode worker : admin.status().path("workers")) {
                 assertEquals(0, worker.path("restarts").asInt(), "a recycle is no crash: " + worker);
             }
@@ -228,7 +158,7 @@ class ZeroDowntimeIT {
         Path config = writeConfig("{\"workers\": 1, \"heartbeatTimeout\": \"0\", \"worker\": {\"command\": "
                 + "[\"/usr/bin/python3\", \"" + script + "\"]}}");
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
-            long pid = awaitReady(1).iterator().next();
+            long pid = admin.awaitReady(1, START).iterator().next();
 
             assertTrue(ProcFs.cmdline(pid).contains("echo_worker.py"), ProcFs.cmdline(pid));
             assertEquals("python echo", admin.status().path("workers").get(0).path("status").asText());
@@ -242,7 +172,7 @@ class ZeroDowntimeIT {
     @Test
     void scalingUpAnswersOnceTheNewWorkersAreReady() throws Exception {
         try (HerdProcess herd = admin.startHerd("--workers", "1")) {
-            awaitReady(1);
+            admin.awaitReady(1, START);
 
             Cli.Result probe = admin.cli("status", "--ready");
             assertEquals(0, probe.exitCode(), probe.stderr());
@@ -267,7 +197,7 @@ class ZeroDowntimeIT {
         Path config = writeConfig("{\"listen\": \"127.0.0.1:0\", \"workers\": 2}");
         try (HerdProcess herd = HerdProcess.start(List.of("run", "-c", config.toString(),
                 "--admin-socket", admin.socket().toString()), Map.of())) {
-            awaitReady(2);
+            admin.awaitReady(2, START);
             int oldPort = herd.port();
             int newPort = freePort();
             writeConfig("{\"listen\": \"127.0.0.1:" + newPort + "\", \"workers\": 2}");
@@ -296,7 +226,7 @@ class ZeroDowntimeIT {
             Path config = writeConfig("{\"listen\": \"127.0.0.1:0\", \"workers\": 1}");
             try (HerdProcess herd = HerdProcess.start(List.of("run", "-c", config.toString(),
                     "--admin-socket", admin.socket().toString()), Map.of())) {
-                Set<Long> before = awaitReady(1);
+                Set<Long> before = admin.awaitReady(1, START);
                 writeConfig("{\"listen\": \"127.0.0.1:" + occupied.getLocalPort() + "\", \"workers\": 1}");
 
                 Cli.Result reload = admin.cli("reload");
@@ -304,7 +234,7 @@ class ZeroDowntimeIT {
                 assertEquals(1, reload.exitCode());
                 assertTrue(reload.stderr().contains("cannot listen on 127.0.0.1:" + occupied.getLocalPort()),
                         reload.stderr());
-                assertEquals(before, awaitReady(1));
+                assertEquals(before, admin.awaitReady(1, START));
                 assertEquals(TITLE, EchoClient.roundTrip(herd.port(), TITLE));
             }
         }
