@@ -322,3 +322,41 @@ row "a reload changes \`logFile\` and \`pidFile\`" \
     "\`herd reload\`: $reply; two.pid holds $pidfile (master $pid), one.pid $([[ -e $S/one.pid ]] && echo "still there" || echo removed); two.log has $(wc -l <"$S/two.log" 2>/dev/null || echo 0) lines, the first: \`$(head -n 1 "$S/two.log" 2>/dev/null | cut -c1-120)\`" \
     "$([[ $pidfile == "$pid" && -s $S/two.log ]] && echo yes || echo NO)"
 stop "$pid"
+
+# 14. /metrics: clients that dribble half a request, then 200 scrapes aborted with a reset (issue 19, item 5)
+sock=$S/a14/herd.sock
+mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start metrics --listen 127.0.0.1:0 --workers 1 --admin-socket "$sock" --metrics-listen "127.0.0.1:$mport"
+ready "$sock" 1
+verdict=$(python3 - "$mport" <<'PY'
+import socket, sys, time, threading, urllib.request
+port = int(sys.argv[1])
+slow = []
+for _ in range(6):
+    s = socket.create_connection(("127.0.0.1", port)); s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: "); slow.append(s)
+stop = time.time() + 30
+def dribble():
+    while time.time() < stop:
+        for s in slow:
+            try: s.send(b"x")
+            except OSError: pass
+        time.sleep(1)
+threading.Thread(target=dribble, daemon=True).start()
+t0 = time.time(); took = None
+while time.time() < stop and took is None:
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read(); took = time.time() - t0
+    except Exception:
+        pass
+for _ in range(200):
+    c = socket.create_connection(("127.0.0.1", port)); c.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"); c.close()
+print("first scrape answered after %s" % ("%.1f s" % took if took is not None else "never (30 s)"))
+PY
+)
+severe=$(grep -c -E 'SEVERE|^\s+at ' "$S/metrics.out")
+told=$(grep -c 'metrics server:' "$S/metrics.out")
+row "6 clients send half a /metrics request and a byte a second; then 200 scrapes aborted with a reset" \
+    "$verdict beside them; the log: $told line(s) about the metrics server, $severe lines of stack traces" \
+    "$([[ $verdict == *"after "[0-9]* && $severe == 0 ]] && echo yes || echo NO)"
+stop "$pid"
