@@ -31,11 +31,15 @@ final class HerdProcess implements AutoCloseable {
     /** Every descendant seen, with its command line then: close() kills only a pid that still runs the same. */
     private final Map<Long, String> seenDescendants = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private HerdProcess(Process process) {
+    private final Thread reader;
+
+    private HerdProcess(Process process, boolean read) {
         this.process = process;
-        Thread reader = new Thread(this::collectOutput, "herd-output-" + process.pid());
+        this.reader = new Thread(this::collectOutput, "herd-output-" + process.pid());
         reader.setDaemon(true);
-        reader.start();
+        if (read) {
+            reader.start();
+        }
     }
 
     /** {@code bin/herd run --listen 127.0.0.1:0 EXTRA...}: a free port chosen by the kernel. */
@@ -59,10 +63,32 @@ final class HerdProcess implements AutoCloseable {
      * (systemd-socket-activate, a socket holder, an unpacked distribution); its stdout is collected.
      */
     static HerdProcess start(ProcessBuilder builder) {
+        return start(builder, true);
+    }
+
+    /**
+     * A master whose output nobody reads until {@link #startReading()}: its pipe fills and stays full, as with a
+     * stalled journald or {@code herd run | less} left at a page.
+     */
+    static HerdProcess startUnread(List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(LAUNCHER.toString());
+        command.addAll(args);
+        return start(new ProcessBuilder(command).redirectErrorStream(true), false);
+    }
+
+    private static HerdProcess start(ProcessBuilder builder, boolean read) {
         try {
-            return new HerdProcess(builder.start());
+            return new HerdProcess(builder.start(), read);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Starts reading the output of a master started by {@link #startUnread}. */
+    void startReading() {
+        if (reader.getState() == Thread.State.NEW) {
+            reader.start();
         }
     }
 

@@ -61,13 +61,17 @@ public final class Log {
     private static volatile String source = "herd";
     /** Whether stderr is journald's stream; only stderr is, never a log file. */
     private static final boolean STDERR_IS_JOURNAL = isJournalStream(System.getenv("JOURNAL_STREAM"));
-    private static Path filePath; // guarded by LOCK; null: stderr
-    private static OutputStream fileStream; // guarded by LOCK
+    // Changed under LOCK; read without it where a line goes to stderr, so that a slow reader of stderr never holds
+    // the lock that a reload or a logrotate's reopen takes.
+    private static volatile Path filePath; // null: stderr
+    private static volatile OutputStream fileStream;
     /** Lines a failing log file (a full disk) did not take, since the last one it did; guarded by LOCK. */
     private static long linesLost;
     private static String lossReason; // guarded by LOCK
     /** Where lines go in tests that capture them; guarded by LOCK. */
-    private static PrintStream captured;
+    private static volatile PrintStream captured;
+    /** The master's writer thread and its queue; null in a worker and in the CLI, which write in line. */
+    private static volatile WriteBehind writeBehind;
 
     private Log() {
     }
@@ -109,6 +113,35 @@ public final class Log {
         if (previous != null) {
             previous.close();
         }
+    }
+
+    /**
+     * From now on a thread of its own writes the lines, taken from a queue of at most {@code capacity}: no caller
+     * ever waits on the log's reader (a slow journald, {@code herd run | less}, a pipe nobody reads). When the
+     * queue is full a line is dropped and counted, and once the reader takes lines again the writer says how many
+     * were dropped. For the master, whose loop and worker I/O thread must never block on output; a worker keeps
+     * writing in line (a slow reader slows it down, as it would any program). Lines still queued when the JVM
+     * exits get {@code DRAIN_AT_EXIT_MILLIS} to be written.
+     */
+    public static synchronized void writeBehind(int capacity) {
+        if (writeBehind != null) {
+            return;
+        }
+        WriteBehind writer = new WriteBehind(capacity, Log::writeNow,
+                dropped -> format(Level.WARN, source, PID, dropped + " log lines were dropped: the log's reader "
+                        + "took lines more slowly than herd wrote them", journalFormat(), Instant.now()));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> writer.drain(DRAIN_AT_EXIT_MILLIS),
+                "herd-log-drain"));
+        writeBehind = writer;
+    }
+
+    /** How long queued lines may take to be written when the master exits; a reader that stalls loses them. */
+    private static final long DRAIN_AT_EXIT_MILLIS = 2000;
+
+    /** Lines dropped since the start because the log's reader was too slow (always 0 without writeBehind). */
+    public static long linesDropped() {
+        WriteBehind writer = writeBehind;
+        return writer == null ? 0 : writer.droppedInAll();
     }
 
     /** The log file lines go to, if not stderr. */
@@ -176,7 +209,7 @@ public final class Log {
      */
     public static Level relay(String otherSource, long otherPid, String line, Level unmarked) {
         Relayed relayed = relayed(otherSource, otherPid, line, unmarked, journalFormat(), Instant.now());
-        emit(relayed.line());
+        emit(relayed.line(), true);
         return relayed.level();
     }
 
@@ -246,9 +279,7 @@ public final class Log {
     }
 
     private static boolean journalFormat() {
-        synchronized (LOCK) {
-            return STDERR_IS_JOURNAL && fileStream == null;
-        }
+        return STDERR_IS_JOURNAL && fileStream == null;
     }
 
     private static boolean journalOnStderr() {
@@ -257,7 +288,7 @@ public final class Log {
 
     private static void write(Level level, String format, Object... args) {
         emit(format(level, source, PID, args.length == 0 ? format : String.format(format, args), journalFormat(),
-                Instant.now()));
+                Instant.now()), false);
     }
 
     /**
@@ -265,14 +296,29 @@ public final class Log {
      * counted as lost, stderr hears about it once, and when the file takes lines again the first one says how
      * many were lost.
      */
-    private static void emit(String line) {
-        synchronized (LOCK) {
-            if (captured != null) {
-                captured.println(line);
-            } else if (fileStream == null) {
-                System.err.println(line);
-            } else {
-                writeToFile(line);
+    private static void emit(String line, boolean relayed) {
+        WriteBehind writer = writeBehind;
+        if (writer != null) {
+            writer.offer(line, relayed);
+        } else {
+            writeNow(line);
+        }
+    }
+
+    /** Writes a line where lines go now; a PrintStream's println is atomic, a log file's write is under LOCK. */
+    private static void writeNow(String line) {
+        PrintStream target = captured;
+        if (target != null) {
+            target.println(line);
+        } else if (fileStream == null) {
+            System.err.println(line);
+        } else {
+            synchronized (LOCK) {
+                if (fileStream != null) {
+                    writeToFile(line);
+                } else {
+                    System.err.println(line); // toStderr() came in between
+                }
             }
         }
     }

@@ -45,6 +45,11 @@ public final class Master {
      * no master is left to supervise them. sysexits' EX_SOFTWARE.
      */
     public static final int EXIT_LOOP_FAILED = 70;
+    /**
+     * Log lines the master may have queued for a slow reader: about 2 MB at most; a burst of every worker's start-up
+     * output fits, a reader stalled for longer loses lines, counted and told, never the master's time.
+     */
+    private static final int LOG_QUEUE_LINES = 16_384;
 
     private final HerdConfig config;
     private final ConfigReloader reloader;
@@ -67,6 +72,9 @@ public final class Master {
      *                         socket, ...)
      */
     public int run() throws ConfigException, IOException, InterruptedException {
+        // From here on the master's log lines are queued for a thread of their own: no loop turn, worker
+        // notification or heartbeat ever waits on the log's reader (issue 19, item 3).
+        Log.writeBehind(LOG_QUEUE_LINES);
         try (ProcessFiles files = ProcessFiles.openLog(config.logFile(), os.pid())) {
             return run(files);
         }
