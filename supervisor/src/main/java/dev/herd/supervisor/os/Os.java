@@ -90,7 +90,10 @@ public interface Os {
     /** An unbound Unix datagram socket for sending, close-on-exec. */
     int openDatagramSocket() throws OsException;
 
-    /** Sends one datagram to {@code socketName}: an absolute path, or {@code @name} in the abstract namespace. */
+    /**
+     * Sends one datagram to {@code socketName}: an absolute path, or {@code @name} in the abstract namespace. Never
+     * waits: a receiver whose queue is full (a systemd that does not read) is an error, not a blocked caller.
+     */
     void sendDatagram(int fd, String socketName, byte[] message) throws OsException;
 
     /** Receives one waiting datagram into {@code buffer} and returns its length, or empty if none is waiting. */

@@ -405,8 +405,10 @@ public final class PosixOs implements Os {
     public void sendDatagram(int fd, String socketName, byte[] message) throws OsException {
         Pointer address = unixAddress(socketName);
         while (true) {
-            // MSG_NOSIGNAL: a vanished receiver is an error to report, not a SIGPIPE.
-            long sent = libc.sendto(fd, message, message.length, MSG_NOSIGNAL, address, (int) address.size());
+            // MSG_NOSIGNAL: a vanished receiver is an error to report, not a SIGPIPE. MSG_DONTWAIT: a receiver that
+            // does not read (its queue full) gets EAGAIN, and the master's loop does not wait on it.
+            long sent = libc.sendto(fd, message, message.length, MSG_NOSIGNAL | MSG_DONTWAIT, address,
+                    (int) address.size());
             if (sent == message.length) {
                 return;
             }

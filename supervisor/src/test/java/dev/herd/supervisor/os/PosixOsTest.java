@@ -70,6 +70,26 @@ class PosixOsTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60) // a send that blocks would hang the build, not fail it
+    void aReceiverThatDoesNotReadFailsTheSendInsteadOfBlockingIt() throws OsException {
+        Path path = directory.resolve("stalled.sock");
+        track(os.bindDatagramSocket(path));
+        int sender = track(os.openDatagramSocket());
+        byte[] message = "WATCHDOG=1".getBytes(StandardCharsets.UTF_8);
+        OsException full = null;
+        // A Unix datagram receiver queues a few hundred datagrams (net.unix.max_dgram_qlen); the send after that
+        // used to block for good.
+        for (int i = 0; i < 100_000 && full == null; i++) {
+            try {
+                os.sendDatagram(sender, path.toString(), message);
+            } catch (OsException e) {
+                full = e;
+            }
+        }
+        assertTrue(full != null && full.getMessage().contains("sendto"), String.valueOf(full));
+    }
+
+    @Test
     void aDatagramSentToAnAbstractNameArrives() throws OsException {
         String name = "@herd-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         int receiver = track(os.bindDatagramSocket(Path.of(name)));
