@@ -366,6 +366,11 @@ public final class Log {
 
     private static OutputStream openAppending(Path path) throws IOException {
         Path directory = path.toAbsolutePath().getParent();
+        if (directory != null && Files.notExists(directory)) {
+            // herd does not create it: which owner and mode a log directory needs is the operator's decision.
+            throw new IOException("cannot open log file " + path + ": its directory " + directory
+                    + " does not exist (create it first, e.g. install -d -m 0750 " + directory + ")");
+        }
         if (directory != null && Files.isDirectory(directory)) {
             int mode = (Integer) Files.getAttribute(directory, "unix:mode");
             if ((mode & 0022) != 0 && (mode & 01000) == 0) {

@@ -131,6 +131,17 @@ class LogTest {
     }
 
     @Test
+    void aMissingLogDirectoryIsNamedAsSuchAndNotCreated() {
+        Path missing = directory.resolve("var/log/herd");
+
+        IOException refused = assertThrows(IOException.class, () -> Log.toFile(missing.resolve("herd.log")));
+
+        assertEquals("cannot open log file " + missing.resolve("herd.log") + ": its directory " + missing
+                + " does not exist (create it first, e.g. install -d -m 0750 " + missing + ")", refused.getMessage());
+        assertFalse(Files.exists(missing));
+    }
+
+    @Test
     void aLogFileInADirectoryOthersMayWriteToIsRefusedUnlessSticky() throws Exception {
         Path open = Files.createDirectory(directory.resolve("open"));
         chmod("777", open);
