@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 from . import probe, procs
@@ -133,12 +134,37 @@ class Server:
 class Herd(Server):
     kind = "herd"
 
-    def __init__(self, bench, workers, app="echo", config=None):
+    def __init__(self, bench, workers, app="echo", config=None, protocol=None, log_rate=None):
+        """app None: the config's worker runs (speaking `protocol`). log_rate: the master's output is read at most
+        that many bytes a second, as a slow journald or a paused `herd run | less` reads it."""
         self.app = app
-        self.protocol = "echo" if app == "echo" else "http"
+        self.protocol = protocol or ("echo" if app == "echo" else "http")
         self.config = config
+        self.log_rate = log_rate
         super().__init__(bench, workers)
         self.admin_socket = os.path.join(self.dir, "herd.sock")
+
+    def start(self, env=None):
+        if self.log_rate is None:
+            return super().start(env)
+        argv = self.command()
+        self.bench.record_command(self.kind, argv)
+        self.log = open(os.path.join(self.dir, "server.log"), "ab")
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, env=env, cwd=self.dir)
+        threading.Thread(target=self._read_slowly, args=(self.proc.stdout, self.log), daemon=True).start()
+        self.bench.started(self)
+        return self
+
+    def _read_slowly(self, pipe, log):
+        chunk = max(1, self.log_rate // 10)
+        try:
+            while data := pipe.read1(chunk):
+                log.write(data)
+                log.flush()
+                time.sleep(0.1)  # the reader's pace: log_rate bytes a second
+        except (OSError, ValueError):
+            pass  # stop() closed the log: the master is gone
 
     def command(self):
         argv = [self.bench.herd, "run", "--listen", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
@@ -148,7 +174,7 @@ class Herd(Server):
             with open(path, "w") as f:
                 json.dump(self.config, f)
             argv += ["-c", path]
-        return argv + ["--app", self.app]
+        return argv + (["--app", self.app] if self.app is not None else [])
 
     def admin(self, request, timeout=120):
         """One request on the admin socket; the reply as a dict."""
