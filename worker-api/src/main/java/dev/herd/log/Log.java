@@ -70,6 +70,8 @@ public final class Log {
     private static String lossReason; // guarded by LOCK
     /** Where lines go in tests that capture them; guarded by LOCK. */
     private static volatile PrintStream captured;
+    /** One JSON object per line instead of the text format ({@link #useJson}); the master's choice. */
+    private static volatile boolean json;
     /** The master's writer thread and its queue; null in a worker and in the CLI, which write in line. */
     private static volatile WriteBehind writeBehind;
 
@@ -133,6 +135,18 @@ public final class Log {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> writer.drain(DRAIN_AT_EXIT_MILLIS),
                 "herd-log-drain"));
         writeBehind = writer;
+    }
+
+    /**
+     * From now on (or no longer) each line is one JSON object, for log collectors: {@code {"time":
+     * "2026-12-07T04:00:00.123Z", "level": "INFO", "source": "worker-2", "slot": 2, "pid": 4250, "message":
+     * "accepting"}}, the fields journald gets from the text format ({@code slot} only for a worker's lines). Lines
+     * that workers write in herd's text format are turned into objects with their own level; any other line a worker
+     * prints becomes the message of an object of that worker. On journald's stream the object follows the
+     * {@code <N>} priority prefix, as a text line does.
+     */
+    public static void useJson(boolean on) {
+        json = on;
     }
 
     /** How long queued lines may take to be written when the master exits; a reader that stalls loses them. */
@@ -229,6 +243,9 @@ public final class Log {
         Matcher formatted = TIMESTAMPED.matcher(line);
         if (formatted.matches() && formatted.group(2).equals(otherSource + "[" + otherPid + "]")) {
             Level level = Level.valueOf(formatted.group(1));
+            if (json) {
+                return new Relayed(format(level, otherSource, otherPid, formatted.group(3), journal, now), level);
+            }
             return new Relayed(journal ? "<" + level.syslogPriority + ">" + formatted.group(2) + " "
                     + formatted.group(3) : line, level);
         }
@@ -252,11 +269,53 @@ public final class Log {
     }
 
     static String format(Level level, String from, long pid, String message, boolean journal, Instant now) {
+        if (json) {
+            String object = jsonObject(level, from, pid, message, now);
+            return journal ? "<" + level.syslogPriority + ">" + object : object;
+        }
         String tagged = from + "[" + pid + "] " + message;
         if (journal) {
             return "<" + level.syslogPriority + ">" + tagged;
         }
         return TIMESTAMP.format(now) + " " + String.format("%-5s", level) + " " + tagged;
+    }
+
+    private static final Pattern WORKER_SOURCE = Pattern.compile("worker-(\\d{1,9})");
+
+    static String jsonObject(Level level, String from, long pid, String message, Instant now) {
+        StringBuilder object = new StringBuilder(message.length() + 120).append("{\"time\":\"")
+                .append(TIMESTAMP.format(now)).append("\",\"level\":\"").append(level).append("\",\"source\":");
+        appendJsonString(object, from);
+        Matcher worker = WORKER_SOURCE.matcher(from);
+        if (worker.matches()) {
+            object.append(",\"slot\":").append(Integer.parseInt(worker.group(1)));
+        }
+        object.append(",\"pid\":").append(pid).append(",\"message\":");
+        appendJsonString(object, message);
+        return object.append('}').toString();
+    }
+
+    /** A JSON string (RFC 8259): quotes, backslashes and every control character escaped, so a line stays one line. */
+    private static void appendJsonString(StringBuilder out, String text) {
+        out.append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
     }
 
     /**

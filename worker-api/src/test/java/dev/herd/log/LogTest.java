@@ -29,6 +29,23 @@ class LogTest {
     @AfterEach
     void backToStderr() throws IOException {
         Log.toStderr();
+        Log.useJson(false);
+    }
+
+    @Test
+    void inJsonEachLineIsOneObjectWithTheFieldsJournaldGets() {
+        Log.useJson(true);
+        assertEquals("{\"time\":\"2026-11-24T17:30:01.123Z\",\"level\":\"INFO\",\"source\":\"master\",\"pid\":4242,"
+                + "\"message\":\"listening on 127.0.0.1:9876\"}",
+                Log.format(Log.Level.INFO, "master", 4242, "listening on 127.0.0.1:9876", false, NOW));
+        // A worker's own line in herd's format keeps its level; its slot is a field of its own.
+        assertEquals("{\"time\":\"2026-11-24T17:30:01.123Z\",\"level\":\"WARN\",\"source\":\"worker-2\",\"slot\":2,"
+                + "\"pid\":5281,\"message\":\"slow\"}",
+                relay("2026-11-24T17:30:00.001Z WARN  worker-2[5281] slow", Log.Level.INFO, false).line());
+        // Any other line: quotes, backslashes and control characters (a terminal escape too) are escaped.
+        assertEquals("<3>{\"time\":\"2026-11-24T17:30:01.123Z\",\"level\":\"ERROR\",\"source\":\"worker-2\","
+                + "\"slot\":2,\"pid\":5281,\"message\":\"ERROR \\\"x\\\" \\\\ \\u001b]0;t\\u0007 \\t\"}",
+                relay("ERROR \"x\" \\ \u001b]0;t\u0007 \t", Log.Level.INFO, true).line());
     }
 
     @Test
