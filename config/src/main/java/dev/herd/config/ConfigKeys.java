@@ -159,7 +159,7 @@ public final class ConfigKeys {
                     ConfigValues::checkJavaPath)), Optional.empty(), "the master's", ConfigKey.OnReload.APPLIED,
             "the `java` (absolute path) that runs `jar` or `mainClass` workers, e.g. a JDK 21+ for an app built "
                     + "for it; herd's own JVM options follow its version; it, and each symlink and directory on the "
-                    + "way, must be root's or herd's user's and writable by no one else (see Choosing the JVM)");
+                    + "way, must be root's or herd's user's and writable by no one else (docs/your-app.md, Choosing the JVM)");
 
     public static final ConfigKey<List<String>> WORKER_COMMAND = key("worker.command", null,
             ValueType.stringList(ConfigValues::checkArgument, Optional.of(ConfigValues::checkExecutable)), List.of(),

@@ -114,7 +114,7 @@ final class TrustedExecutable {
             return Files.readAttributes(at, "unix:uid,mode,isSymbolicLink,isDirectory,isRegularFile",
                     LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            throw new Refused(asked + " does not exist" + (at.equals(asked) ? "" : " (" + at + " is missing)"));
+            throw new Refused(asked + " does not exist" + (at.equals(asked) ? "" : " (there is no " + at + ")"));
         } catch (IOException e) {
             throw new Refused(asked + ": cannot read " + at + ": " + e.getMessage());
         }

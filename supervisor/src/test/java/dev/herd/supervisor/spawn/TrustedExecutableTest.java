@@ -52,7 +52,7 @@ class TrustedExecutableTest {
         Path plain = Files.createFile(dir.resolve("java"), PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rw-r--r--")));
 
-        assertEquals(dir.resolve("missing/java") + " does not exist (" + dir.resolve("missing") + " is missing)",
+        assertEquals(dir.resolve("missing/java") + " does not exist (there is no " + dir.resolve("missing") + ")",
                 refusal(dir.resolve("missing/java")));
         assertEquals(dir + " is a directory, not a java executable (write e.g. " + dir.resolve("bin/java") + ")",
                 refusal(dir));

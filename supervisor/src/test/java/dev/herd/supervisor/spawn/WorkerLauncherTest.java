@@ -123,7 +123,7 @@ class WorkerLauncherTest {
 
         var refused = org.junit.jupiter.api.Assertions.assertThrows(dev.herd.config.ConfigException.class,
                 () -> request(config, 1));
-        assertEquals("\"worker.java\": /nonexistent/jdk/bin/java does not exist (/nonexistent is missing)",
+        assertEquals("\"worker.java\": /nonexistent/jdk/bin/java does not exist (there is no /nonexistent)",
                 refused.getMessage());
     }
 
