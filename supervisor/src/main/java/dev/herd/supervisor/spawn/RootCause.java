@@ -40,8 +40,11 @@ final class RootCause {
     private static final Pattern CLASS_VERSION = Pattern.compile("(\\S+) has been compiled by a more recent version "
             + "of the Java Runtime \\(class file version (\\d+)\\.\\d+\\), this version of the Java Runtime only "
             + "recognizes class file versions up to (\\d+)\\.\\d+");
-    /** A frame, "... 12 more", logback's "... 3 common frames omitted", or a Suppressed: block, all indented. */
-    private static final Pattern INDENTED = Pattern.compile("^\\s+\\S");
+    /**
+     * A line of a trace after its first: an indented frame, "... 12 more", logback's "... 3 common frames omitted",
+     * or a Suppressed: block and the causes inside it. Not any indented line: Spring Boot's banner is indented too.
+     */
+    private static final Pattern FRAME = Pattern.compile("\\s+(?:at |\\.\\.\\. \\d|Suppressed: |Caused by: )");
     private static final Pattern EXCEPTION_LINE = Pattern.compile(
             "^(?:Exception in thread \"[^\"]*\" )?((?:[\\w$]+\\.)+[\\w$]*(?:Exception|Error|Throwable)\\b.*)$");
     private static final String CAUSED_BY = "Caused by: ";
@@ -86,7 +89,7 @@ final class RootCause {
                 classVersion = classVersionMessage(classFile);
             }
         }
-        if (!line.isEmpty() && Character.isWhitespace(line.charAt(0)) && INDENTED.matcher(line).lookingAt()) {
+        if (!line.isEmpty() && Character.isWhitespace(line.charAt(0)) && FRAME.matcher(line).lookingAt()) {
             if (!on.inTrace && !on.causeAwaitsFrames) {
                 trace = new Trace(traceHead(on), at); // the first frame: the lines before it named the exception
             }

@@ -108,6 +108,18 @@ class RootCauseTest {
     }
 
     @Test
+    void indentedLinesThatAreNoFramesStartNoTrace() {
+        stdout("""
+                  .   ____          _            __ _ _
+                 /\\\\ / ___'_ __ _ _(_)_ __  __ _ \\ \\ \\ \\
+                 =========|_|==============|___/=/_/_/_/
+                """);
+        stderr("bind: address already in use");
+
+        assertEquals(Optional.of("bind: address already in use"), cause.line());
+    }
+
+    @Test
     void anErrorLoggedAfterATraceIsNewerThanIt() {
         stderr("""
                 java.lang.IllegalStateException: a warning's trace, handled
