@@ -26,11 +26,10 @@ import java.util.stream.Stream;
 /**
  * Starts the worker process for a slot: the same {@code java} the master runs on with the master's own classpath
  * for a built-in app, the user's main class or jar (on worker.java's JVM if set, see {@link WorkerJvms}), or any
- * command. The descriptors it gets (DESIGN.md §5,
- * {@link WorkerContract}): the shared listening socket as fd 0, pipes for its stdout and stderr as fds 1 and 2
- * (relayed by {@link WorkerIo} to the master's log), the read end of the lifeline pipe as fd 3 and the write end of
- * its notify pipe as fd 4; its environment tells it its slot, the master's pid, its NOTIFY_SOCKET and counters
- * file, and the heartbeat timeout. Used on the master thread only.
+ * command. The descriptors it gets (DESIGN.md §5, {@link WorkerContract}): the shared listening socket as fd 0,
+ * pipes for its stdout and stderr as fds 1 and 2 (relayed by {@link WorkerIo} to the master's log), the read end of
+ * the lifeline pipe as fd 3 and the write end of its notify pipe as fd 4; its environment tells it its slot, the
+ * master's pid, its NOTIFY_SOCKET and counters file, and the heartbeat timeout. Used on the master thread only.
  */
 public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,11 @@ class WorkerJvmsTest {
     Path dir;
 
     private final WorkerJvms jvms = new WorkerJvms(0);
+
+    @AfterEach
+    void stopTheProbeThread() {
+        jvms.close();
+    }
 
     @Test
     void theFeatureOfEachVersionStringShape() {
@@ -63,7 +69,6 @@ class WorkerJvmsTest {
         Files.setLastModifiedTime(java, FileTime.fromMillis(
                 Files.getLastModifiedTime(java).toMillis() + 2000));
         assertEquals(OptionalInt.of(25), jvms.awaitFeature(jvm, Duration.ofSeconds(30)), "a new file is asked again");
-        jvms.close();
     }
 
     private static void writeScript(Path path, String versionLine) throws Exception {
