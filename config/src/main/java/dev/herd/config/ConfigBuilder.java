@@ -94,6 +94,13 @@ public final class ConfigBuilder {
             exclusive("worker.jar", "worker.mainClass", worker.mainClass().isPresent());
             exclusive("worker.classpath", "worker.jar", !worker.classpath().isEmpty());
         }
+        if (config.workerJava().isPresent()) {
+            // The built-in apps are herd's own classes on the master's JVM; a command is not a JVM at all.
+            exclusive("worker.command", "worker.java", !worker.command().isEmpty());
+            if (worker.kind() == WorkerSpec.Kind.BUILT_IN_APP) {
+                throw KeyConflictException.needs("worker.java", "worker.jar", "or \"worker.mainClass\"");
+            }
+        }
         if (worker.mainClass().isEmpty() && !worker.classpath().isEmpty()) {
             throw KeyConflictException.needs("worker.classpath", "worker.mainClass", "");
         }

@@ -144,18 +144,35 @@ public final class ConfigKeys {
             ValueType.stringList(ConfigValues::checkArgument, Optional.empty()), List.of(), "`[]`",
             ConfigKey.OnReload.APPLIED, "arguments for `mainClass` or `jar`");
 
+    /**
+     * The {@code java} of {@code jar} and {@code mainClass} workers (a JDK 21+ for an app built for it, under a
+     * master on 17). Here only its text is checked: an absolute path. Where workers start (at start and at each
+     * reload: WorkerJvms) it must be an executable file that nobody but root and herd's own user can change or
+     * redirect: the file, every symlink on the way to it and every directory holding one of them belong to root
+     * or to herd's uid and are writable by no one else (sticky directories such as /tmp aside, whose entries only
+     * their owners can replace). That is the rule "follow no symlink herd did not create" made useful: a JDK is
+     * usually reached through symlinks (/usr/bin/java -> /etc/alternatives/java -> /usr/lib/jvm/...), which are
+     * as safe as the file when only root can change them; a link another user could plant or swap is refused.
+     */
+    public static final ConfigKey<Optional<Path>> WORKER_JAVA = key("worker.java", "--worker-java",
+            ValueType.optional(ValueType.text("PATH", ConfigValues::parseJavaPath, Path::toString,
+                    ConfigValues::checkJavaPath)), Optional.empty(), "the master's", ConfigKey.OnReload.APPLIED,
+            "the `java` (absolute path) that runs `jar` or `mainClass` workers, e.g. a JDK 21+ for an app built "
+                    + "for it; herd's own JVM options follow its version; it, and each symlink and directory on the "
+                    + "way, must be root's or herd's user's and writable by no one else (docs/your-app.md, Choosing the JVM)");
+
     public static final ConfigKey<List<String>> WORKER_COMMAND = key("worker.command", null,
             ValueType.stringList(ConfigValues::checkArgument, Optional.of(ConfigValues::checkExecutable)), List.of(),
             "none", ConfigKey.OnReload.APPLIED,
             "argv of a non-JVM worker that finds the socket on fd 0, as `[\"./server\", \"-v\"]` (PATH is not "
-                    + "searched); not with `mainClass`, `jar`, `jvmOptions`, `classpath`, `args`");
+                    + "searched); not with `mainClass`, `jar`, `jvmOptions`, `classpath`, `args`, `java`");
 
     /** Every key, in the order of the docs. */
     public static final List<ConfigKey<?>> ALL = List.of(LISTEN, WORKERS, SPARE_WORKERS, APP, ADMIN_SOCKET, ADMIN_GROUP,
             GRACEFUL_TIMEOUT, BACKLOG, READY_TIMEOUT, HEARTBEAT_TIMEOUT, HANG_DIAGNOSTICS, MAX_REQUESTS,
             MAX_REQUESTS_JITTER, MAX_WORKER_MEMORY, FLAPPING_CRASHES, FLAPPING_WINDOW, LOG_FILE, PID_FILE, METRICS_LISTEN, WORKER_JVM_OPTIONS,
             WORKER_ENV, WORKER_PASS_ENV, WORKER_USER, WORKER_GROUP, WORKER_MAIN_CLASS, WORKER_JAR, WORKER_CLASSPATH,
-            WORKER_ARGS, WORKER_COMMAND);
+            WORKER_ARGS, WORKER_JAVA, WORKER_COMMAND);
 
     private ConfigKeys() {
     }

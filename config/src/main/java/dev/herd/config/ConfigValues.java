@@ -178,6 +178,26 @@ public final class ConfigValues {
     }
 
     /**
+     * The {@code java} of {@code worker.java}: an absolute path to a file. Whether it exists, is executable and can
+     * be trusted is found where workers start, which can also say so again at a reload.
+     */
+    public static Path parseJavaPath(String raw) {
+        checkNoNul(raw, "a java path");
+        if (raw.endsWith("/")) {
+            throw new InvalidValueException(raw, "is not a java path: it ends in '/'");
+        }
+        return checkJavaPath(toPath(raw, "a java path"));
+    }
+
+    public static Path checkJavaPath(Path path) {
+        if (!path.isAbsolute()) {
+            throw new InvalidValueException(path.toString(), "is not a java path: it is not absolute (write e.g. "
+                    + "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java)");
+        }
+        return checkFilePath(path);
+    }
+
+    /**
      * Linux refuses to exec a program with one argument or environment string above 128 KiB (MAX_ARG_STRLEN), or
      * with all of them above a quarter of the stack limit (E2BIG): a worker could then never start. Each string is
      * kept to 64 KiB, and {@link ConfigBuilder#build()} keeps all of a worker's strings together to 1 MiB.

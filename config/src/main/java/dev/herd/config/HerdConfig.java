@@ -125,6 +125,11 @@ public final class HerdConfig {
         return get(ConfigKeys.METRICS_LISTEN);
     }
 
+    /** The {@code java} that runs jar and mainClass workers; empty: the master's own. */
+    public Optional<Path> workerJava() {
+        return get(ConfigKeys.WORKER_JAVA);
+    }
+
     /** How worker processes are started: the {@code worker.*} keys. */
     public WorkerSpec worker() {
         return new WorkerSpec(get(ConfigKeys.WORKER_JVM_OPTIONS), get(ConfigKeys.WORKER_ENV),

@@ -198,6 +198,28 @@ class ConfigBuilderTest {
         assertEquals("\"app\" cannot be used with \"worker.jar\"",
                 buildError(ConfigBuilder.defaults().set(ConfigKeys.APP, "echo")
                         .set(ConfigKeys.WORKER_JAR, Optional.of("a.jar"))));
+        Optional<Path> java = Optional.of(Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"));
+        assertEquals("\"worker.command\" cannot be used with \"worker.java\"",
+                buildError(ConfigBuilder.defaults().set(ConfigKeys.WORKER_JAVA, java)
+                        .set(ConfigKeys.WORKER_COMMAND, List.of("./s"))));
+        assertEquals("\"worker.java\" needs \"worker.jar\" or \"worker.mainClass\"",
+                buildError(ConfigBuilder.defaults().set(ConfigKeys.WORKER_JAVA, java)));
+    }
+
+    @Test
+    void workerJavaIsAnAbsolutePathForAJarOrAMainClass() throws Exception {
+        Path java = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+        assertEquals(Optional.of(java), ConfigBuilder.defaults().set(ConfigKeys.WORKER_JAR, Optional.of("a.jar"))
+                .setText(ConfigKeys.WORKER_JAVA, java.toString()).build().workerJava());
+        assertEquals(Optional.of(java), ConfigBuilder.defaults().set(ConfigKeys.WORKER_MAIN_CLASS,
+                Optional.of("a.B")).set(ConfigKeys.WORKER_JAVA, Optional.of(java)).build().workerJava());
+        assertEquals("'bin/java' is not a java path: it is not absolute (write e.g. "
+                + "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java)", assertThrows(InvalidValueException.class,
+                () -> ConfigBuilder.defaults().setText(ConfigKeys.WORKER_JAVA, "bin/java")).getMessage());
+        assertEquals("'/opt/jdk/' is not a java path: it ends in '/'", assertThrows(InvalidValueException.class,
+                () -> ConfigBuilder.defaults().setText(ConfigKeys.WORKER_JAVA, "/opt/jdk/")).getMessage());
+        assertThrows(InvalidValueException.class, () -> ConfigBuilder.defaults().setText(ConfigKeys.WORKER_JAVA,
+                "/opt/jdk\0/bin/java"));
     }
 
     @Test

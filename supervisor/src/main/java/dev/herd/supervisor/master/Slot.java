@@ -137,7 +137,7 @@ final class Slot {
         return Optional.ofNullable(lastRestartAt);
     }
 
-    /** A worker of this slot could not boot, for this reason (its first error line): shown in status. */
+    /** A worker of this slot could not boot, for this reason (the root cause its output gave): shown in status. */
     void cannotBoot(String why) {
         lastBootError = why;
     }

@@ -74,7 +74,7 @@ final class Supervisor {
                         + describeDelay(delay, slot.consecutiveFailures());
         switch (reason) {
             case BOOT_FAILURE -> {
-                String why = exit.output().firstErrorLine().orElse("it wrote no error");
+                String why = exit.output().rootCause().orElse("it wrote no error");
                 slot.cannotBoot(why);
                 Log.error("%s (pid %d) cannot boot: %s (%s after %d ms); %s", worker.name(), worker.pid(), why, how,
                         millis(uptime), next);

@@ -59,6 +59,8 @@ public final class WorkerIo implements AutoCloseable {
 
     // Owned by the I/O thread.
     private final List<Source> sources = new ArrayList<>();
+    /** Why each worker not yet ready would have failed to boot, from its output so far; dropped at READY=1. */
+    private final Map<Integer, RootCause> rootCauses = new HashMap<>();
     private final byte[] buffer = new byte[Math.max(MAX_MESSAGE_BYTES, 8192)];
 
     private WorkerIo(Os os, Listener listener, Os.Pipe wakeup) {
@@ -85,6 +87,7 @@ public final class WorkerIo implements AutoCloseable {
             openOutputsBySerial.merge(channels.serial(), 2, Integer::sum);
         }
         submit(io -> {
+            io.rootCauses.put(channels.serial(), new RootCause(channels.runsOn()));
             io.sources.add(new NotifySocket(channels.serial(), channels.notifySocketFd(),
                     channels.notifySocketPath()));
             io.sources.add(new NotifyPipe(channels.serial(), channels.notifyPipeFd()));
@@ -100,11 +103,14 @@ public final class WorkerIo implements AutoCloseable {
     void forget(int serial) {
         outputFacts.remove(serial);
         long now = System.nanoTime();
-        submit(io -> List.copyOf(io.sources).forEach(source -> {
-            if (source.serial() == serial) {
-                source.workerGone(now);
-            }
-        }));
+        submit(io -> {
+            io.rootCauses.remove(serial);
+            List.copyOf(io.sources).forEach(source -> {
+                if (source.serial() == serial) {
+                    source.workerGone(now);
+                }
+            });
+        });
     }
 
     /** From now on the worker's output lines carry {@code name} (a spare promoted into a slot). */
@@ -116,7 +122,7 @@ public final class WorkerIo implements AutoCloseable {
         }));
     }
 
-    /** What the worker's output has said so far (stderr lines with no level of their own count as WARN). */
+    /** What the worker's output has said so far (see {@link RootCause} for which line says why it failed). */
     WorkerSpawner.OutputFacts outputFacts(int serial) {
         return outputFacts.getOrDefault(serial, WorkerSpawner.OutputFacts.NONE);
     }
@@ -426,14 +432,16 @@ public final class WorkerIo implements AutoCloseable {
             line.reset();
             Log.Level level = Log.relay(name, pid, text, unmarked);
             if (goneSinceNanos() == null) {
-                boolean error = level.compareTo(Log.Level.WARN) >= 0;
-                boolean outOfMemory = text.contains(OUT_OF_MEMORY);
-                if (error || outOfMemory) {
-                    outputFacts.merge(serial(), new WorkerSpawner.OutputFacts(
-                            error ? Optional.of(Log.messageOf(text)) : Optional.empty(), outOfMemory),
-                            (known, line) -> new WorkerSpawner.OutputFacts(
-                                    known.firstErrorLine().or(line::firstErrorLine),
-                                    known.outOfMemory() || line.outOfMemory()));
+                RootCause rootCause = rootCauses.get(serial());
+                if (rootCause != null) {
+                    rootCause.accept(this, Log.messageOf(text), level);
+                }
+                WorkerSpawner.OutputFacts known = outputFacts.getOrDefault(serial(), WorkerSpawner.OutputFacts.NONE);
+                WorkerSpawner.OutputFacts now = new WorkerSpawner.OutputFacts(
+                        rootCause == null ? known.rootCause() : rootCause.line(),
+                        known.outOfMemory() || text.contains(OUT_OF_MEMORY));
+                if (!now.equals(known)) {
+                    outputFacts.put(serial(), now);
                 }
             }
         }
@@ -441,6 +449,10 @@ public final class WorkerIo implements AutoCloseable {
 
     private void deliver(int serial, String message) {
         List<Notification> notifications = Notification.parse(message);
+        if (notifications.stream().anyMatch(n -> n instanceof Notification.Ready
+                || n instanceof Notification.SpareWarm)) {
+            rootCauses.remove(serial); // it booted: no boot error to find any more
+        }
         if (!notifications.isEmpty()) {
             listener.notified(serial, notifications);
         }

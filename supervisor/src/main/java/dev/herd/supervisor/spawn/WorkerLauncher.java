@@ -25,11 +25,11 @@ import java.util.stream.Stream;
 
 /**
  * Starts the worker process for a slot: the same {@code java} the master runs on with the master's own classpath
- * for a built-in app, the user's main class or jar, or any command. The descriptors it gets (DESIGN.md §5,
- * {@link WorkerContract}): the shared listening socket as fd 0, pipes for its stdout and stderr as fds 1 and 2
- * (relayed by {@link WorkerIo} to the master's log), the read end of the lifeline pipe as fd 3 and the write end of
- * its notify pipe as fd 4; its environment tells it its slot, the master's pid, its NOTIFY_SOCKET and counters
- * file, and the heartbeat timeout. Used on the master thread only.
+ * for a built-in app, the user's main class or jar (on worker.java's JVM if set, see {@link WorkerJvms}), or any
+ * command. The descriptors it gets (DESIGN.md §5, {@link WorkerContract}): the shared listening socket as fd 0,
+ * pipes for its stdout and stderr as fds 1 and 2 (relayed by {@link WorkerIo} to the master's log), the read end of
+ * the lifeline pipe as fd 3 and the write end of its notify pipe as fd 4; its environment tells it its slot, the
+ * master's pid, its NOTIFY_SOCKET and counters file, and the heartbeat timeout. Used on the master thread only.
  */
 public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 
@@ -63,16 +63,6 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     }
 
     /**
-     * Every JVM worker: one that runs out of heap should die and be replaced, not limp on. On JDK 24 and later,
-     * jnr (which an app of the user's may load) also needs native access and sun.misc.Unsafe without warnings;
-     * JDK 17 rejects the second flag, so they depend on the JDK the master (and so every worker) runs on.
-     */
-    private static final List<String> JVM_OPTIONS = Runtime.version().feature() >= 24
-            ? List.of("-XX:+ExitOnOutOfMemoryError", "--enable-native-access=ALL-UNNAMED",
-                    "--sun-misc-unsafe-memory-access=allow")
-            : List.of("-XX:+ExitOnOutOfMemoryError");
-
-    /**
      * The built-in apps' defaults, before worker.jvmOptions (the JVM takes the last of a repeated option, so the
      * user's win): the serial collector and C1 alone, a heap that starts small and may grow to 256 MB, small
      * stacks; measured in docs/benchmarks.md. Not the master's class-data archive: with the archive relocated for
@@ -88,16 +78,19 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     private final SharedSocket socket;
     private final int lifelineReadFd;
     private final Map<String, String> baseEnvironment;
-    private final String javaExecutable = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private final WorkerJvms jvms;
     private final String classpath = absoluteClasspath(System.getProperty("java.class.path"));
     private HerdConfig config;
     private Optional<Identity> identity;
+    /** The java of JVM workers started from now on (the master's, or worker.java's). */
+    private WorkerJvm jvm;
     /** The write end of each waiting spare's promotion pipe, by serial; master thread only. */
     private final Map<Integer, Integer> promotionPipes = new HashMap<>();
 
-    private WorkerLauncher(Os os, WorkerFiles files, WorkerIo io, SharedSocket socket, int lifelineReadFd,
-                           Map<String, String> baseEnvironment) {
+    private WorkerLauncher(Os os, WorkerJvms jvms, WorkerFiles files, WorkerIo io, SharedSocket socket,
+                           int lifelineReadFd, Map<String, String> baseEnvironment) {
         this.os = os;
+        this.jvms = jvms;
         this.files = files;
         this.io = io;
         this.socket = socket;
@@ -113,18 +106,28 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
                                       int lifelineReadFd, Map<String, String> baseEnvironment)
             throws IOException, ConfigException {
         Optional<Identity> identity = identity(os, config.worker());
-        WorkerFiles files = WorkerFiles.create();
+        WorkerJvms jvms = new WorkerJvms(os.effectiveUid());
+        WorkerFiles files = null;
         WorkerIo io = null;
         try {
+            WorkerJvm jvm = jvms.check(config);
+            // The loop does not run yet: a java without a release file is asked its version now, for the first
+            // workers' options (a reload's probe runs beside the loop).
+            jvms.awaitFeature(jvm, Duration.ofSeconds(30));
+            files = WorkerFiles.create();
             io = WorkerIo.start(os, listener);
-            WorkerLauncher launcher = new WorkerLauncher(os, files, io, socket, lifelineReadFd, baseEnvironment);
-            launcher.apply(config, identity);
+            WorkerLauncher launcher = new WorkerLauncher(os, jvms, files, io, socket, lifelineReadFd,
+                    baseEnvironment);
+            launcher.apply(config, identity, jvm);
             return launcher;
-        } catch (IOException e) {
+        } catch (IOException | ConfigException e) {
             if (io != null) {
                 io.close();
             }
-            files.close();
+            if (files != null) {
+                files.close();
+            }
+            jvms.close();
             throw e;
         }
     }
@@ -135,18 +138,19 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
      */
     public void check(HerdConfig next) throws ConfigException {
         identity(os, next.worker());
+        jvms.check(next);
     }
 
     /** The configuration for workers started from now on (a reload); {@link #check} passed it. */
     public void setConfig(HerdConfig next) {
         try {
-            apply(next, identity(os, next.worker()));
+            apply(next, identity(os, next.worker()), jvms.check(next));
         } catch (ConfigException | IOException e) {
             throw new IllegalStateException("a checked configuration failed: " + e.getMessage(), e);
         }
     }
 
-    private void apply(HerdConfig next, Optional<Identity> nextIdentity) throws IOException {
+    private void apply(HerdConfig next, Optional<Identity> nextIdentity, WorkerJvm nextJvm) throws IOException {
         if (nextIdentity.isPresent()) {
             // The worker opens its counters file and, for a command, its notify socket by path, and reopens its
             // lifeline through /proc/self/fd: all of it must be the worker user's to open.
@@ -155,6 +159,11 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         }
         config = next;
         identity = nextIdentity;
+        if (!nextJvm.equals(jvm) && !nextJvm.isMasters()) {
+            Log.info("jar and mainClass workers run %s (%s)", nextJvm.executable(), jvms.feature(nextJvm).stream()
+                    .mapToObj(feature -> "Java " + feature).findFirst().orElse("its version is being asked"));
+        }
+        jvm = nextJvm;
     }
 
     /** Resolves worker.user and worker.group, or says why the workers cannot run as them. */
@@ -246,7 +255,7 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
                 }
             }
             io.watch(new WorkerChannels(serial, name, pid, notifySocket, notifyPath, notifyPipe.readFd(),
-                    stdout.readFd(), stderr.readFd()));
+                    stdout.readFd(), stderr.readFd(), jvm.describe()));
             promotion.ifPresent(pipe -> promotionPipes.put(serial, pipe.writeFd()));
             return new Spawned(pid, worker.kind() != WorkerSpec.Kind.COMMAND);
         } catch (OsException e) {
@@ -296,6 +305,7 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         try {
             io.close();
         } finally {
+            jvms.close();
             files.close();
         }
     }
@@ -369,8 +379,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 
     private List<String> javaArgv(int slot, List<String> defaults, WorkerSpec worker, List<String> programAndArgs) {
         List<String> argv = new ArrayList<>();
-        argv.add(javaExecutable);
-        argv.addAll(JVM_OPTIONS);
+        argv.add(jvm.executable().toString());
+        argv.addAll(jvms.herdOptions(jvm));
         argv.addAll(defaults);
         argv.addAll(worker.jvmOptions());
         // Shown by ps: which slot this JVM fills, without reading its environment (a promoted spare keeps "spare").

@@ -40,14 +40,15 @@ public interface WorkerSpawner {
     Counters counters(int serial);
 
     /**
-     * What the worker's output said about how it ended: its first line at WARN or above (why a worker that could
-     * not boot failed: "Unrecognized VM option ...", "cannot start: ..."), and whether the JVM reported an
-     * OutOfMemoryError. Asked once the worker is reaped; it waits briefly for the output's last lines.
+     * What the worker's output said about how it ended: the line that says why a worker that could not boot failed
+     * (the root cause of its stack trace, "Unrecognized VM option ...", "Error: Could not find or load main class
+     * ...", "cannot start: ...": see RootCause), and whether the JVM reported an OutOfMemoryError. Asked once the
+     * worker is reaped; it waits briefly for the output's last lines.
      */
     OutputFacts outputFacts(int serial);
 
     /** See {@link #outputFacts}. */
-    record OutputFacts(Optional<String> firstErrorLine, boolean outOfMemory) {
+    record OutputFacts(Optional<String> rootCause, boolean outOfMemory) {
         public static final OutputFacts NONE = new OutputFacts(Optional.empty(), false);
     }
 

@@ -27,7 +27,7 @@ import java.util.OptionalLong;
  * @param lastExit         how the slot's previous worker ended: "exit 0", "signal 9 (KILL)"
  * @param lastRestartReason why the slot's worker was last replaced: crash, hang, recycle, reload, ...
  * @param lastRestartAt    when that was (wall clock)
- * @param lastBootError    why the slot's last worker that could not boot failed: its first error line
+ * @param lastBootError    why the slot's last worker that could not boot failed: the root cause its output gave
  * @param residentBytes    the worker's resident memory, from /proc
  * @param cpuMillis        CPU time it has used (user and system), from /proc
  */

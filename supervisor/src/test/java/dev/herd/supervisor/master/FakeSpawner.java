@@ -106,8 +106,8 @@ final class FakeSpawner implements WorkerSpawner {
     }
 
     /** What the worker with this pid wrote, as the output relay would have seen it. */
-    synchronized void wrote(int pid, Optional<String> firstErrorLine, boolean outOfMemory) {
-        outputs.put(serialOf(pid), new OutputFacts(firstErrorLine, outOfMemory));
+    synchronized void wrote(int pid, Optional<String> rootCause, boolean outOfMemory) {
+        outputs.put(serialOf(pid), new OutputFacts(rootCause, outOfMemory));
     }
 
     @Override

@@ -135,7 +135,7 @@ class WorkerIoTest {
         assertEquals(WorkerSpawner.OutputFacts.NONE, io.outputFacts(1));
 
         write(worker.stderr(), "INFO starting\nError: Could not find or load main class Main\nsecond complaint\n");
-        await("the first error line", () -> io.outputFacts(1).firstErrorLine().isPresent());
+        await("the first error line", () -> io.outputFacts(1).rootCause().isPresent());
         write(worker.stdout(), "Exception in thread \"main\" java.lang.OutOfMemoryError: Java heap space\n");
         await("the OutOfMemoryError", () -> io.outputFacts(1).outOfMemory());
 
@@ -158,7 +158,7 @@ class WorkerIoTest {
             closeOurs(worker.stdout());
             io.awaitOutputs(serial, DEADLINE);
             assertEquals(Optional.of("Unrecognized VM option 'NoSuchHerdOption'"),
-                    io.outputFacts(serial).firstErrorLine(), "worker " + serial);
+                    io.outputFacts(serial).rootCause(), "worker " + serial);
         }
         log.expect(Log.Level.WARN, "Unrecognized VM option");
     }
@@ -169,8 +169,8 @@ class WorkerIoTest {
 
         write(worker.stderr(), "2026-11-24T17:30:01.123Z ERROR worker-1[4001] cannot start: port in use\n");
 
-        await("the first error line", () -> io.outputFacts(1).firstErrorLine().isPresent());
-        assertEquals(Optional.of("cannot start: port in use"), io.outputFacts(1).firstErrorLine());
+        await("the first error line", () -> io.outputFacts(1).rootCause().isPresent());
+        assertEquals(Optional.of("cannot start: port in use"), io.outputFacts(1).rootCause());
         log.expect(Log.Level.ERROR, "cannot start: port in use");
     }
 
@@ -260,7 +260,7 @@ class WorkerIoTest {
         Os.Pipe stdout = os.pipe();
         Os.Pipe stderr = os.pipe();
         WorkerChannels channels = new WorkerChannels(serial, "worker-" + serial, 4000 + serial, socket, socketPath,
-                notify.readFd(), stdout.readFd(), stderr.readFd());
+                notify.readFd(), stdout.readFd(), stderr.readFd(), "the master's java");
         io.watch(channels);
         return new Worker(channels, track(notify.writeFd()), track(stdout.writeFd()), track(stderr.writeFd()));
     }

@@ -11,10 +11,12 @@ import dev.herd.supervisor.os.PosixOs;
 import dev.herd.supervisor.os.SpawnRequest;
 import dev.herd.worker.WorkerContract;
 import dev.herd.worker.app.WorkerMain;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** What a worker process is started with: its argv and its (clean) environment. */
@@ -86,6 +88,51 @@ class WorkerLauncherTest {
         assertEquals(List.of("/usr/bin/python3", "worker.py", "--port", "0"), request.argv());
         assertEquals("/usr/bin/python3", request.executable());
         assertEquals(List.of(0, 1, 2, 9, 10), request.descriptors());
+    }
+
+    /**
+     * A jar worker on worker.java runs that JVM, reached through its resolved path, with the options herd adds
+     * for that JVM's version: JDK 17 rejects --sun-misc-unsafe-memory-access, JDK 25 needs it to stay quiet.
+     */
+    @Test
+    void aWorkerOnWorkerJavaGetsTheOptionsOfThatJvmsVersion() throws Exception {
+        for (var jdk : Map.of(WorkerJavaJdks.JDK_17, 17, WorkerJavaJdks.JDK_25, 25).entrySet()) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(jdk.getKey()), jdk.getKey()
+                    + " is not installed");
+            Path java = jdk.getKey().resolve("bin/java");
+            HerdConfig config = ConfigBuilder.defaults().set(ConfigKeys.WORKER_JAR, Optional.of("/opt/app/app.jar"))
+                    .set(ConfigKeys.WORKER_JAVA, java(java)).set(ConfigKeys.WORKER_JVM_OPTIONS, List.of("-Xmx64m"))
+                    .set(ConfigKeys.WORKER_ARGS, List.of("--port", "0")).build();
+
+            List<String> argv = request(config, 1).argv();
+
+            assertEquals(java.toRealPath().toString(), argv.get(0));
+            assertEquals(jdk.getValue() >= 24, argv.contains("--sun-misc-unsafe-memory-access=allow"),
+                    argv.toString());
+            assertEquals(jdk.getValue() >= 24, argv.contains("--enable-native-access=ALL-UNNAMED"), argv.toString());
+            assertEquals("-XX:+ExitOnOutOfMemoryError", argv.get(1));
+            assertEquals(List.of("-Xmx64m", "-Dherd.worker.slot=1", "-jar", "/opt/app/app.jar", "--port", "0"),
+                    argv.subList(argv.size() - 6, argv.size()));
+        }
+    }
+
+    @Test
+    void aWorkerJavaThatIsMissingIsRefusedWithOneLine() {
+        HerdConfig config = assertDoesNotThrowBuild(ConfigBuilder.defaults().set(ConfigKeys.WORKER_JAR, Optional.of("/a.jar"))
+                .set(ConfigKeys.WORKER_JAVA, java(Path.of("/nonexistent/jdk/bin/java"))));
+
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(dev.herd.config.ConfigException.class,
+                () -> request(config, 1));
+        assertEquals("\"worker.java\": /nonexistent/jdk/bin/java does not exist (there is no /nonexistent)",
+                refused.getMessage());
+    }
+
+    private static Optional<Path> java(Path path) {
+        return Optional.of(path);
+    }
+
+    private static HerdConfig assertDoesNotThrowBuild(ConfigBuilder builder) {
+        return org.junit.jupiter.api.Assertions.assertDoesNotThrow(builder::build);
     }
 
     private SpawnRequest request(HerdConfig config, int slot) throws Exception {
