@@ -40,6 +40,26 @@ final class Connections {
         return inodes;
     }
 
+    /** Whether some socket listens on {@code port} (/proc/net/tcp, tcp6: state 0A), whoever holds it. */
+    static boolean listening(int port) {
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            try {
+                List<String> lines = Files.readAllLines(Path.of(table));
+                for (String line : lines.subList(1, lines.size())) {
+                    String[] columns = line.trim().split("\\s+");
+                    String local = columns[1];
+                    if (Integer.parseInt(local.substring(local.indexOf(':') + 1), 16) == port
+                            && columns[3].equals("0A")) { // 0A = TCP_LISTEN
+                        return true;
+                    }
+                }
+            } catch (IOException e) {
+                // no IPv6 table, or unreadable: what we can read
+            }
+        }
+        return false;
+    }
+
     /** How many of {@code established} the process holds open. */
     static int heldBy(int pid, Set<String> established) {
         int count = 0;
