@@ -30,7 +30,11 @@ import java.util.concurrent.TimeUnit;
  *     SIGTERM, then SIGKILL after the grace. Exited ones are reaped, each by pid.</li>
  * </ul>
  *
- * The JDK's own children (ProcessBuilder) stay in the master's process group and are neither signalled nor reaped
+ * As PID 1 every orphan of the container comes to the master, those of {@code docker exec} sessions too: there
+ * only an orphan in the master's own session (a worker's helper that did not call setsid) can be a stray; the
+ * others are reaped when they exit, never killed.
+ *
+ * <p>The JDK's own children (ProcessBuilder) stay in the master's process group and are neither signalled nor reaped
  * here: the JDK reaps them, and waitpid on them would steal their exit status. Only as PID 1 does the master also
  * reap exited children in its own group: there nobody else would. Never waitpid(-1), for the same reason.
  * Used on the master thread only.
@@ -46,6 +50,8 @@ final class StrayReaper {
     private final WorkerPool pool;
     private final int ownGroup;
     private final boolean pid1;
+    /** As PID 1 only the master's own session is searched for strays: see the class comment. */
+    private final int ownSession;
     /** Process groups of reaped workers that still held processes: group to its SIGKILL time. */
     private final Map<Integer, Long> leftGroups = new HashMap<>();
     /** Adopted strays that got SIGTERM: pid to its SIGKILL time. */
@@ -65,6 +71,7 @@ final class StrayReaper {
         this.pool = pool;
         this.ownGroup = os.processGroup();
         this.pid1 = os.pid() == 1;
+        this.ownSession = os.processState(os.pid()).map(Os.ProcessState::session).orElse(-1);
     }
 
     /** SIGCHLD: an orphan may have exited; the next sweep looks at once. */
@@ -115,17 +122,17 @@ final class StrayReaper {
             if (pool.isWorker(pid)) {
                 continue; // the pool reaps its workers
             }
-            Optional<Os.Child> found = os.child(pid);
+            Optional<Os.ProcessState> found = os.processState(pid);
             if (found.isEmpty()) {
                 continue; // gone meanwhile
             }
-            Os.Child child = found.get();
+            Os.ProcessState child = found.get();
             boolean ours = child.processGroup() == ownGroup; // the JDK's own children
             if (child.exited()) {
                 if (!ours || pid1) {
                     reap(child.pid());
                 }
-            } else if (!ours && !pool.isWorker(child.processGroup()) && !leftGroups.containsKey(child.processGroup())
+            } else if (!ours && (!pid1 || child.session() == ownSession) && !pool.isWorker(child.processGroup()) && !leftGroups.containsKey(child.processGroup())
                     && !killedGroups.containsKey(child.processGroup()) && !abandoned.contains(child.pid())) {
                 // (A member of a left-behind group is stopped with its group.)
                 seen.add(child.pid());
@@ -145,7 +152,7 @@ final class StrayReaper {
         return leftGroups.isEmpty() && strays.isEmpty() && killedStrays.isEmpty() && killedGroups.isEmpty();
     }
 
-    private void stopStray(Os.Child child, long now) {
+    private void stopStray(Os.ProcessState child, long now) {
         int pid = child.pid();
         try {
             if (killedStrays.containsKey(pid)) {

@@ -46,8 +46,8 @@ public interface Os {
      */
     List<Integer> children() throws OsException;
 
-    /** A child's process group and whether it has exited (from /proc); empty once it has gone. */
-    Optional<Child> child(int pid);
+    /** A process's group, session and whether it has exited (from /proc/PID/stat); empty once it has gone. */
+    Optional<ProcessState> processState(int pid);
 
     /** A process's resident memory and CPU time (from /proc); empty once it has gone. */
     Optional<ProcessStats> processStats(int pid);
@@ -171,8 +171,8 @@ public interface Os {
     record Account(String name, int uid, int gid, String home) {
     }
 
-    /** A child process: its pid, its process group, and whether it has exited (a zombie, for waitpid). */
-    record Child(int pid, int processGroup, boolean exited) {
+    /** A process: its pid, process group and session, and whether it has exited (a zombie, for waitpid). */
+    record ProcessState(int pid, int processGroup, int session, boolean exited) {
     }
 
     /** The two ends of a pipe. */

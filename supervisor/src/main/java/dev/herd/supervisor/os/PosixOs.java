@@ -241,13 +241,14 @@ public final class PosixOs implements Os {
     }
 
     @Override
-    public Optional<Child> child(int pid) {
+    public Optional<ProcessState> processState(int pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"), StandardCharsets.US_ASCII);
             // The command name, field 2, may hold blanks and parentheses: count from the last ')'.
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             boolean exited = fields[0].equals("Z") || fields[0].equals("X");
-            return Optional.of(new Child(pid, Integer.parseInt(fields[2]), exited));
+            return Optional.of(new ProcessState(pid, Integer.parseInt(fields[2]), Integer.parseInt(fields[3]),
+                    exited));
         } catch (IOException gone) {
             return Optional.empty();
         }

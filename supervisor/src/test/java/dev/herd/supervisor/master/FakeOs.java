@@ -40,6 +40,7 @@ final class FakeOs implements Os {
     private final List<Kill> kills = new ArrayList<>();
     private final List<Kill> groupKills = new ArrayList<>();
     private final Map<Integer, Integer> groups = new HashMap<>();
+    private final Map<Integer, Integer> sessions = new HashMap<>();
     private final CountDownLatch terminatedOne = new CountDownLatch(1);
     private final Map<Integer, OsException> reapFailures = new HashMap<>();
     private ExitStatus exitOnTerm;
@@ -75,6 +76,12 @@ final class FakeOs implements Os {
         groups.put(orphanPid, pgid);
     }
 
+    /** An orphan that leads a session of its own (setsid) became the master's child. */
+    synchronized void adoptSessionLeader(int orphanPid) {
+        adopt(orphanPid, orphanPid);
+        sessions.put(orphanPid, orphanPid);
+    }
+
     /** Whether the pid has been reaped (or never existed). */
     synchronized boolean reaped(int childPid) {
         return !running.contains(childPid) && !exitedNotReaped.containsKey(childPid);
@@ -88,12 +95,21 @@ final class FakeOs implements Os {
     }
 
     @Override
-    public synchronized Optional<Child> child(int childPid) {
-        if (running.contains(childPid)) {
-            return Optional.of(new Child(childPid, groupOf(childPid), false));
+    public synchronized Optional<ProcessState> processState(int childPid) {
+        if (childPid == pid) {
+            return Optional.of(new ProcessState(pid, MASTER_PID, MASTER_PID, false));
         }
-        return exitedNotReaped.containsKey(childPid) ? Optional.of(new Child(childPid, groupOf(childPid), true))
+        if (running.contains(childPid)) {
+            return Optional.of(new ProcessState(childPid, groupOf(childPid), sessionOf(childPid), false));
+        }
+        return exitedNotReaped.containsKey(childPid)
+                ? Optional.of(new ProcessState(childPid, groupOf(childPid), sessionOf(childPid), true))
                 : Optional.empty();
+    }
+
+    /** Every child is in the master's session, but for an orphan adopted with a session of its own. */
+    private int sessionOf(int child) {
+        return sessions.getOrDefault(child, MASTER_PID);
     }
 
     /** A worker leads its own group; an adopted orphan is in the group it was adopted with. */

@@ -947,6 +947,22 @@ class MasterLoopTest {
     }
 
     @Test
+    void asPid1AnOrphanOfAnotherSessionIsReapedButNeverKilled() {
+        os.runAsPid1();
+        startLoop(1);
+        os.adoptSessionLeader(9001); // left behind by a docker exec session, say
+
+        advance(Duration.ofNanos(StrayReaper.SWEEP_INTERVAL_NANOS));
+        turn();
+        assertEquals(List.of(), os.kills());
+        os.exit(9001, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertTrue(os.reaped(9001));
+        assertEquals(List.of(), os.kills());
+    }
+
+    @Test
     void theJdksOwnChildrenInTheMastersGroupAreNeitherSignalledNorReaped() {
         startLoop(1);
         os.adopt(9001); // in the master's group, as a ProcessBuilder child is
