@@ -62,9 +62,7 @@ class HostileWorkersIT {
     @Test
     void helpersAWorkerStartedAreStoppedWhenItDiesAndWhenTheMasterStops() throws Exception {
         AdminFixture admin = new AdminFixture(dir);
-        Path config = Files.writeString(dir.resolve("herd.json"), "{\"workers\": 1, \"worker\": {\"command\": "
-                + "[\"/usr/bin/python3\", \"" + WORKER + "\", \"--helpers\"]}}");
-        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
+        try (HerdProcess herd = admin.startHerd("-c", hostileWorkers(1, "--helpers").toString())) {
             this.herd = herd;
             int port = herd.port();
             Matcher first = herd.awaitLine(HELPERS, START);
@@ -101,9 +99,7 @@ class HostileWorkersIT {
     @Test
     void aWorkerThatShutsTheSharedSocketDownDoesNotTakeThePortDownForThePool() throws Exception {
         AdminFixture admin = new AdminFixture(dir);
-        Path config = Files.writeString(dir.resolve("herd.json"), "{\"workers\": 2, \"worker\": {\"command\": "
-                + "[\"/usr/bin/python3\", \"" + WORKER + "\", \"--shutdown-on-term\"]}}");
-        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
+        try (HerdProcess herd = admin.startHerd("-c", hostileWorkers(2, "--shutdown-on-term").toString())) {
             int port = herd.port();
             admin.awaitReady(2, START);
             assertEquals("before", EchoClient.roundTrip(port, "before"));
@@ -124,6 +120,12 @@ class HostileWorkersIT {
             assertEquals(port, herd.port(), "the same port");
             assertTrue(Connections.listening(port));
         }
+    }
+
+    /** A config file: {@code workers} hostile Python workers, each run with {@code flag}. */
+    private Path hostileWorkers(int workers, String flag) throws java.io.IOException {
+        return Files.writeString(dir.resolve("herd.json"), "{\"workers\": " + workers + ", \"worker\": {\"command\": "
+                + "[\"/usr/bin/python3\", \"" + WORKER + "\", \"" + flag + "\"]}}");
     }
 
     private static List<Long> helperPids(Matcher line) {

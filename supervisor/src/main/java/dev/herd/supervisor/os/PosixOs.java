@@ -162,35 +162,30 @@ public final class PosixOs implements Os {
 
     @Override
     public boolean killProcessGroup(int pgid, Signal signal) throws OsException {
-        if (pgid <= 1) {
-            throw new IllegalArgumentException("not a process group of a child: " + pgid); // -1 would be everyone
-        }
-        if (posix.kill(-pgid, signal.number()) == 0) {
-            return true;
-        }
-        int errno = posix.errno();
-        if (errno == ESRCH) {
-            return false;
-        }
-        throw failure("kill(-" + pgid + ", SIG" + signal + ")", errno);
+        return killGroup(pgid, signal.number(), "SIG" + signal);
     }
 
     @Override
     public boolean processGroupExists(int pgid) throws OsException {
+        return killGroup(pgid, 0, "0");
+    }
+
+    /** kill(-pgid, signal): false on ESRCH (no process in the group). */
+    private boolean killGroup(int pgid, int signal, String name) throws OsException {
         if (pgid <= 1) {
-            throw new IllegalArgumentException("not a process group of a child: " + pgid);
+            throw new IllegalArgumentException("not a process group of a child: " + pgid); // -1 would be everyone
         }
-        if (posix.kill(-pgid, 0) == 0) {
+        if (posix.kill(-pgid, signal) == 0) {
             return true;
         }
         int errno = posix.errno();
         if (errno == ESRCH) {
             return false;
         }
-        if (errno == EPERM) {
+        if (signal == 0 && errno == EPERM) {
             return true; // there is a process, of another user
         }
-        throw failure("kill(-" + pgid + ", 0)", errno);
+        throw failure("kill(-" + pgid + ", " + name + ")", errno);
     }
 
     @Override
