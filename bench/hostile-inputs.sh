@@ -10,7 +10,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 home=$(dirname "$here")
 herd="$home/bin/herd"
 flood="$home/supervisor/src/test/resources/admin-flood.py"
-hostile="$home/supervisor/src/test/resources/hostile_worker.py"
+hostile="$home/supervisor/src/test/resources/hostile_socket_worker.py"
 [[ $(id -u) == 0 ]] || { echo "hostile-inputs: run as root" >&2; exit 1; }
 "$herd" --version >/dev/null || exit 1   # builds the jars when missing or stale
 
@@ -364,7 +364,7 @@ start helpers --listen 127.0.0.1:0 --admin-socket "$sock" -c "$S/helpers.json"
 ready "$sock" 1
 port=$(grep -o "listening on 127.0.0.1:[0-9]*" "$S/helpers.out" | cut -d: -f2)
 first=$(helpers_of "$S/helpers.out")
-kill -KILL "$(pgrep -P "$pid" -f hostile_worker | head -n 1)"
+kill -KILL "$(pgrep -P "$pid" -f hostile_socket_worker | head -n 1)"
 for _ in $(seq 1 100); do [[ $(alive_of $first) == none ]] && break; sleep 0.1; done
 left_kill=$(alive_of $first)
 ready "$sock" 1

@@ -16,16 +16,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a hostile worker ({@code hostile_worker.py}, a Python worker as issue 19's attack used) must not be able to
- * do to the pool: leave helpers behind that hold the port after it and after herd (item 1), or take the port
- * down for every worker with shutdown(2) of the shared socket (item 4).
+ * What a hostile worker ({@code hostile_socket_worker.py}, a Python worker as issue 19's attack used) must not be
+ * able to do to the pool through the shared socket: leave helpers behind that hold the port after it and after
+ * herd (item 1), or take the port down for every worker with shutdown(2) of the shared socket (item 4).
  */
-class HostileWorkersIT {
+class HostileSocketIT {
 
     private static final Duration START = Duration.ofSeconds(60);
     /** The helpers get SIGTERM, then SIGKILL after 2 s (StrayReaper.GRACE_NANOS); generous for a loaded machine. */
     private static final Duration GONE = Duration.ofSeconds(20);
-    private static final Path WORKER = HerdProcess.HOME.resolve("supervisor/src/test/resources/hostile_worker.py");
+    private static final Path WORKER =
+            HerdProcess.HOME.resolve("supervisor/src/test/resources/hostile_socket_worker.py");
     private static final String HELPERS = "worker-1\\[(\\d+)\\] helpers: (\\d+) (\\d+) (\\d+) (\\d+)";
 
     @TempDir

@@ -1,4 +1,5 @@
-"""A herd worker that misbehaves the ways issue 19 lists, on purpose; otherwise it echoes like echo_worker.py.
+"""A herd worker that abuses the shared socket the ways issue 19 lists (items 1 and 4), on purpose; otherwise it
+echoes like echo_worker.py.
 
 --helpers: before READY=1 it starts four helper processes, each holding the shared listening socket (it is their
   fd 0 too, as it is for any child a worker starts) and each harder to stop than the last: a plain child, one that
