@@ -127,14 +127,11 @@ final class StrayReaper {
                 continue; // gone meanwhile
             }
             Os.ProcessState child = found.get();
-            boolean ours = child.processGroup() == ownGroup; // the JDK's own children
             if (child.exited()) {
-                if (!ours || pid1) {
+                if (child.processGroup() != ownGroup || pid1) {
                     reap(child.pid());
                 }
-            } else if (!ours && (!pid1 || child.session() == ownSession) && !pool.isWorker(child.processGroup()) && !leftGroups.containsKey(child.processGroup())
-                    && !killedGroups.containsKey(child.processGroup()) && !abandoned.contains(child.pid())) {
-                // (A member of a left-behind group is stopped with its group.)
+            } else if (isStray(child)) {
                 seen.add(child.pid());
                 stopStray(child, now);
             }
@@ -142,6 +139,18 @@ final class StrayReaper {
         strays.keySet().retainAll(seen);
         killedStrays.keySet().retainAll(seen);
         escalateGroups(now);
+    }
+
+    /**
+     * An adopted orphan that nobody else answers for: not one of the JDK's own children (in the master's group),
+     * not inside a live worker's group (it goes with that worker) or a left-behind one (it is stopped with its
+     * group), not given up on; as PID 1, in the master's own session only.
+     */
+    private boolean isStray(Os.ProcessState child) {
+        int group = child.processGroup();
+        return group != ownGroup && (!pid1 || child.session() == ownSession) && !pool.isWorker(group)
+                && !leftGroups.containsKey(group) && !killedGroups.containsKey(group)
+                && !abandoned.contains(child.pid());
     }
 
     /**
