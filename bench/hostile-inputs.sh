@@ -378,13 +378,14 @@ start helpers2 --listen 127.0.0.1:0 --admin-socket "$sock" -c "$S/helpers.json"
 ready "$sock" 1
 port=$(grep -o "listening on 127.0.0.1:[0-9]*" "$S/helpers2.out" | cut -d: -f2)
 third=$(helpers_of "$S/helpers2.out")
+worker=$(pgrep -P "$pid" -f hostile_socket_worker | head -n 1)
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
-sleep 2   # the worker's lifeline drain; nothing of herd's is left to poll
+sleep 2   # a worker's lifeline drain; nothing of herd's is left to poll
 row "... the same worker, then SIGKILL of the master (outside systemd)" \
-    "helpers left: $(alive_of $third); port $port: $(listens "$port") (out of herd's reach; systemd's control group or a container's PID namespace covers it: docs/reliability.md, Strays)" \
+    "helpers left: $(alive_of $third); the Python worker itself (it does not watch its lifeline, fd 3): $(alive_of "$worker"); port $port: $(listens "$port") (out of herd's reach; systemd's control group or a container's PID namespace covers it: docs/reliability.md, Strays)" \
     "out of reach"
-for p in $third; do kill -KILL "$p" 2>/dev/null; done
+for p in $third $worker; do kill -KILL "$p" 2>/dev/null; done
 
 # 15. a worker that calls shutdown(SHUT_RDWR) on the shared socket as it stops
 sock=$S/b15/herd.sock
