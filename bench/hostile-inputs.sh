@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
-# Tries every hostile input of issue 12 on the herd of this checkout and prints what herd did, one Markdown
+# Tries every hostile input of issue 12, and the hostile workers of issue 19, on the herd of this checkout and prints what herd did, one Markdown
 # table row each (docs/reliability.md holds the table of a run). As root (several inputs need another uid, a
 # cgroup or a tmpfs); loopback only; about 3 minutes. Every master it starts leads its own process group, and
 # on any exit each such group gets SIGKILL; the cgroup and the tmpfs it made are removed. Not run by CI.
-#   bench/hostile-inputs.sh [--keep]   (--keep: leave the scratch directory with every log)
+#   bench/hostile-inputs.sh [--keep] [--issue19]   (--keep: leave the scratch directory with every log;
+#                                                    --issue19: only the rows of issue 19, about a minute)
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 home=$(dirname "$here")
 herd="$home/bin/herd"
 flood="$home/supervisor/src/test/resources/admin-flood.py"
+hostile="$home/supervisor/src/test/resources/hostile_socket_worker.py"
 [[ $(id -u) == 0 ]] || { echo "hostile-inputs: run as root" >&2; exit 1; }
 "$herd" --version >/dev/null || exit 1   # builds the jars when missing or stale
 
 S=$(mktemp -d /tmp/herd-hostile.XXXXXX)
 chmod 755 "$S"
 masters=()
+helpers=()   # the sleep 600 helpers of issue 19's hostile workers: killed at exit if herd left any
 cgroup=/sys/fs/cgroup/pids/herd-hostile-$$
 cleanup() {
     local pid
     for pid in "${masters[@]}"; do
         kill -KILL -- "-$pid" 2>/dev/null || true
+    done
+    for pid in "${helpers[@]}"; do
+        [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == "sleep 600 " ]] && kill -KILL "$pid" 2>/dev/null
     done
     mountpoint -q "$S/full" 2>/dev/null && umount "$S/full"
     [[ -d $cgroup ]] && { sleep 0.5; rmdir "$cgroup" 2>/dev/null || true; }
@@ -78,8 +84,10 @@ last_line() { grep -v '^$' "$1" | tail -n 1; }
 echo "herd: $("$herd" --version) at $(git -C "$home" rev-parse --short HEAD); $(date -u +%Y-%m-%dT%H:%MZ); $(nproc) cores;" \
     "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| input | what herd did | as issue 12 asks |"
+echo "| input | what herd did | as the issue asks |"
 echo "|---|---|---|"
+
+if [[ " $* " != *" --issue19 "* ]]; then
 
 # 1. 1024 idle admin connections
 sock=$S/a1/herd.sock
@@ -323,7 +331,115 @@ row "a reload changes \`logFile\` and \`pidFile\`" \
     "$([[ $pidfile == "$pid" && -s $S/two.log ]] && echo yes || echo NO)"
 stop "$pid"
 
-# 14. /metrics: clients that dribble half a request, then 200 scrapes aborted with a reset (issue 19, item 5)
+fi   # the rows of issue 12
+
+# ---- issue 19: hostile workers -------------------------------------------------------------------------------------
+
+# helpers_of OUT: the pids of every "helpers: ..." line a hostile worker printed, remembered for the cleanup.
+helpers_of() {
+    local found
+    found=$(grep -o "helpers: [0-9 ]*" "$1" | cut -d' ' -f2- | tr '\n' ' ')
+    helpers+=($found)
+    echo "$found"
+}
+alive_of() {  # alive_of PID...: those still running
+    local p out=""
+    for p in "$@"; do running "$p" && out+="$p "; done
+    echo "${out:-none}"
+}
+listens() { python3 -c "
+import sys
+port = int(sys.argv[1])
+for table in ('/proc/net/tcp', '/proc/net/tcp6'):
+    for line in open(table).readlines()[1:]:
+        f = line.split()
+        if int(f[1].rsplit(':', 1)[1], 16) == port and f[3] == '0A':
+            print('LISTEN'); sys.exit()
+print('free')" "$1"; }
+
+# 14. a worker that leaves helpers holding the socket: after its SIGKILL, after herd stop, after the master's SIGKILL
+sock=$S/b14/herd.sock
+printf '{"workers": 1, "worker": {"command": ["/usr/bin/python3", "%s", "--helpers"]}}\n' "$hostile" >"$S/helpers.json"
+start helpers --listen 127.0.0.1:0 --admin-socket "$sock" -c "$S/helpers.json"
+ready "$sock" 1
+port=$(grep -o "listening on 127.0.0.1:[0-9]*" "$S/helpers.out" | cut -d: -f2)
+first=$(helpers_of "$S/helpers.out")
+kill -KILL "$(pgrep -P "$pid" -f hostile_socket_worker | head -n 1)"
+for _ in $(seq 1 100); do [[ $(alive_of $first) == none ]] && break; sleep 0.1; done
+left_kill=$(alive_of $first)
+ready "$sock" 1
+second=$(helpers_of "$S/helpers.out" | cut -d' ' -f5-)
+"$herd" stop --admin-socket "$sock" >/dev/null 2>&1
+left_stop=$(alive_of $second)
+row "a worker starts 4 helpers holding the socket (plain, ignoring SIGTERM, setsid, double-forked), then gets SIGKILL; then \`herd stop\`" \
+    "helpers left after the worker's SIGKILL: $left_kill; after \`herd stop\`: $left_stop; port $port after the stop: $(listens "$port")" \
+    "$([[ $left_kill == none && $left_stop == none && $(listens "$port") == free ]] && echo yes || echo NO)"
+start helpers2 --listen 127.0.0.1:0 --admin-socket "$sock" -c "$S/helpers.json"
+ready "$sock" 1
+port=$(grep -o "listening on 127.0.0.1:[0-9]*" "$S/helpers2.out" | cut -d: -f2)
+third=$(helpers_of "$S/helpers2.out")
+worker=$(pgrep -P "$pid" -f hostile_socket_worker | head -n 1)
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+sleep 2   # a worker's lifeline drain; nothing of herd's is left to poll
+row "... the same worker, then SIGKILL of the master (outside systemd)" \
+    "helpers left: $(alive_of $third); the Python worker itself (it does not watch its lifeline, fd 3): $(alive_of "$worker"); port $port: $(listens "$port") (out of herd's reach; systemd's control group or a container's PID namespace covers it: docs/reliability.md, Strays)" \
+    "out of reach"
+for p in $third $worker; do kill -KILL "$p" 2>/dev/null; done
+
+# 15. a worker that calls shutdown(SHUT_RDWR) on the shared socket as it stops
+sock=$S/b15/herd.sock
+printf '{"workers": 2, "worker": {"command": ["/usr/bin/python3", "%s", "--shutdown-on-term"]}}\n' "$hostile" >"$S/shut.json"
+start shut --listen 127.0.0.1:0 --admin-socket "$sock" -c "$S/shut.json"
+ready "$sock" 2
+port=$(grep -o "listening on 127.0.0.1:[0-9]*" "$S/shut.out" | cut -d: -f2)
+"$herd" restart 1 --admin-socket "$sock" >/dev/null 2>&1
+t0=$(date +%s%N)
+answer=""
+for _ in $(seq 1 100); do
+    answer=$(python3 -c "
+import socket, sys
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=2)
+s.sendall(b'ping'); print(s.recv(4).decode())" "$port" 2>/dev/null) && [[ $answer == ping ]] && break
+    sleep 0.1
+done
+t1=$(date +%s%N)
+row "a worker calls \`shutdown(SHUT_RDWR)\` on the shared socket on SIGTERM; then \`herd restart 1\`" \
+    "port answered again after $(((t1 - t0) / 1000000)) ms: \`${answer:-no answer}\`; the log: \`$(grep -m1 "stopped listening" "$S/shut.out" | cut -c1-200)\`" \
+    "$([[ $answer == ping ]] && echo yes || echo NO)"
+stop "$pid"
+
+# 16. out of descriptors: ulimit -n 96, 100 admin connections held
+sock=$S/b16/herd.sock
+("$herd" --version >/dev/null; ulimit -n 96 && exec "$herd" run --listen 127.0.0.1:0 --workers 2 --admin-socket "$sock" \
+    >"$S/emfile.out" 2>&1) &
+pid=$!
+masters+=("$pid")
+ready "$sock" 2
+cpu=$(python3 - "$sock" "$pid" <<'EOF2'
+import socket, sys, time
+sock, pid = sys.argv[1], sys.argv[2]
+def cpu():
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 10
+held = []
+for _ in range(100):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock)
+    held.append(s)
+time.sleep(1)
+before, t0 = cpu(), time.time()
+time.sleep(10)
+print(cpu() - before, int((time.time() - t0) * 1000))
+EOF2
+)
+lines=$(grep -c "admin: cannot accept" "$S/emfile.out")
+row "the master out of descriptors (\`ulimit -n 96\`, 2 workers, 100 admin connections held 10 s)" \
+    "master CPU ${cpu% *} ms in ${cpu#* } ms; \"cannot accept\" said $lines times: \`$(grep -m1 "admin: cannot accept" "$S/emfile.out" | cut -c1-160)\`" \
+    "$([[ ${cpu% *} -lt 1000 && $lines -le 1 ]] && echo yes || echo NO)"
+stop "$pid"
+
+# /metrics: clients that dribble half a request, then 200 scrapes aborted with a reset (issue 19, item 5)
 sock=$S/a14/herd.sock
 mport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 start metrics --listen 127.0.0.1:0 --workers 1 --admin-socket "$sock" --metrics-listen "127.0.0.1:$mport"

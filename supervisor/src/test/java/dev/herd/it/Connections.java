@@ -21,6 +21,16 @@ final class Connections {
 
     /** Inodes of the established connections whose local port is {@code port}. */
     static Set<String> established(int port) {
+        return sockets(port, "01"); // TCP_ESTABLISHED
+    }
+
+    /** Whether some socket listens on {@code port}, whoever holds it. */
+    static boolean listening(int port) {
+        return !sockets(port, "0A").isEmpty(); // TCP_LISTEN
+    }
+
+    /** Inodes of the TCP sockets on local port {@code port} in {@code state} (/proc/net/tcp, tcp6). */
+    private static Set<String> sockets(int port, String state) {
         Set<String> inodes = new HashSet<>();
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             try {
@@ -29,7 +39,7 @@ final class Connections {
                     String[] columns = line.trim().split("\\s+");
                     String local = columns[1];
                     if (Integer.parseInt(local.substring(local.indexOf(':') + 1), 16) == port
-                            && columns[3].equals("01")) { // 01 = TCP_ESTABLISHED
+                            && columns[3].equals(state)) {
                         inodes.add("socket:[" + columns[9] + "]");
                     }
                 }

@@ -28,7 +28,7 @@ class CoreIT {
     private static final Duration START = Duration.ofSeconds(60); // the first run may build the jars
 
     @Test
-    void workersAreChildrenInTheMastersGroupAndHoldOnlyTheSharedSocketAndTheirPipes() {
+    void workersAreChildrenLeadingGroupsOfTheirOwnAndHoldOnlyTheSharedSocketAndTheirPipes() {
         try (HerdProcess herd = HerdProcess.run("--workers", "3")) {
             Map<Integer, Long> workers = herd.awaitWorkersAccepting(3, START);
             assertEquals(Set.of(1, 2, 3), workers.keySet());
@@ -37,7 +37,8 @@ class CoreIT {
             Set<String> masterObjects = ProcFs.socketsAndPipes(master);
             for (long worker : workers.values()) {
                 assertEquals(master, ProcFs.parent(worker));
-                assertEquals(master, ProcFs.processGroup(worker));
+                // A group of its own: what the worker starts can be signalled with it, also after it died.
+                assertEquals(worker, ProcFs.processGroup(worker), "worker " + worker + " leads its own group");
                 Map<Integer, String> fds = ProcFs.descriptors(worker);
                 assertTrue(fds.get(0).startsWith("socket:"), "fd 0 is a socket: " + fds);
                 assertTrue(masterObjects.contains(fds.get(0)), "fd 0 is the master's listening socket");
@@ -258,18 +259,18 @@ class CoreIT {
         }
     }
 
-    /** Samples the master's process group for zombies while a test stops it. */
+    /** Samples the master's children for zombies while a test stops it. */
     static final class ZombieWatch {
         private final Map<Long, Long> firstSeenNanos = new ConcurrentHashMap<>();
         private final Set<Long> lingering = ConcurrentHashMap.newKeySet();
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final Thread thread;
 
-        private ZombieWatch(long pgid) {
+        private ZombieWatch(long master) {
             thread = new Thread(() -> {
                 while (running.get()) {
                     long now = System.nanoTime();
-                    for (long pid : ProcFs.processGroupMembers(pgid)) {
+                    for (long pid : ProcFs.children(master)) {
                         if (ProcFs.state(pid).filter("Z"::equals).isPresent()) {
                             long first = firstSeenNanos.computeIfAbsent(pid, p -> now);
                             // A child is a zombie from its exit until waitpid: the master reaps on SIGCHLD, so
@@ -285,8 +286,8 @@ class CoreIT {
             thread.setDaemon(true);
         }
 
-        static ZombieWatch start(long pgid) {
-            ZombieWatch watch = new ZombieWatch(pgid);
+        static ZombieWatch start(long master) {
+            ZombieWatch watch = new ZombieWatch(master);
             watch.thread.start();
             return watch;
         }

@@ -59,20 +59,26 @@ final class ProcFs {
         }
     }
 
-    /** Every process whose process group is {@code pgid}. */
-    static List<Long> processGroupMembers(long pgid) {
-        try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
-            return entries.map(p -> p.getFileName().toString())
-                    .filter(name -> name.chars().allMatch(Character::isDigit))
-                    .map(Long::parseLong)
-                    .filter(pid -> processGroup(pid) == pgid)
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** A process's children, zombies included (/proc/PID/task/TID/children of each thread); empty once it is gone. */
+    static List<Long> children(long pid) {
+        List<Long> children = new java.util.ArrayList<>();
+        try (Stream<Path> threads = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            threads.forEach(thread -> {
+                try {
+                    String list = Files.readString(thread.resolve("children")).strip();
+                    for (String child : list.isEmpty() ? new String[0] : list.split(" ")) {
+                        children.add(Long.parseLong(child));
+                    }
+                } catch (IOException threadGone) {
+                    // ended while listing
+                }
+            });
+        } catch (IOException | UncheckedIOException gone) {
+            return List.of();
         }
+        return children;
     }
 
-    /** fd number to link target ("socket:[123]", "pipe:[456]", "/path"). */
     /** A process's environment at exec time (/proc/PID/environ); empty if it is gone. */
     static Map<String, String> environment(long pid) {
         Map<String, String> variables = new java.util.HashMap<>();
@@ -90,6 +96,7 @@ final class ProcFs {
         return variables;
     }
 
+    /** fd number to link target ("socket:[123]", "pipe:[456]", "/path"). */
     static Map<Integer, String> descriptors(long pid) {
         Map<Integer, String> fds = new TreeMap<>();
         try (Stream<Path> entries = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {

@@ -1,6 +1,7 @@
 package dev.herd.supervisor.admin;
 
 import dev.herd.log.Log;
+import dev.herd.supervisor.os.FailureEpisode;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
@@ -64,6 +65,14 @@ public final class AdminServer implements AutoCloseable {
     /** A client that does not read its replies may leave this much unsent before it is dropped. */
     static final int MAX_PENDING_OUTPUT = 8 * 1024 * 1024;
     private static final long WARNING_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /**
+     * How long the admin thread stops accepting after accept() failed (EMFILE: the master is out of descriptors).
+     * The waiting connection stays in the backlog and keeps the socket readable, so trying again at once would
+     * spin the thread on a full core; it is tried again after this, as the descriptors of closed connections free.
+     */
+    static final long ACCEPT_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** accept() failures this far apart are one episode, said once. */
+    private static final long ACCEPT_EPISODE_QUIET_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     /** How long a connection may idle, live and wait for the master; only the unit test shortens them. */
     record Timeouts(long idleNanos, long lifetimeNanos, long masterReplyNanos) {
@@ -77,6 +86,7 @@ public final class AdminServer implements AutoCloseable {
     private final PeerPolicy peers;
     private final Timeouts timeouts;
     private final Thread thread;
+    private final SelectionKey acceptKey;
     private final Queue<Runnable> fromOtherThreads = new ConcurrentLinkedQueue<>();
     /** One read buffer for every connection: only this thread reads, so a connection costs a few hundred bytes. */
     private final java.nio.ByteBuffer readBuffer = java.nio.ByteBuffer.allocate(8192);
@@ -85,12 +95,16 @@ public final class AdminServer implements AutoCloseable {
     private volatile boolean closed;
     private long lastWarningNanos = System.nanoTime() - WARNING_INTERVAL_NANOS;
     private int turnedAwaySinceWarning;
+    /** Since accept() last failed: when to try again; the episode of failures, told once. */
+    private long acceptPausedUntilNanos;
+    private final FailureEpisode acceptFailures = new FailureEpisode(ACCEPT_EPISODE_QUIET_NANOS);
 
-    private AdminServer(Path path, ServerSocketChannel server, Selector selector, AdminHandler handler,
-                        PeerPolicy peers, Timeouts timeouts) {
+    private AdminServer(Path path, ServerSocketChannel server, Selector selector, SelectionKey acceptKey,
+                        AdminHandler handler, PeerPolicy peers, Timeouts timeouts) {
         this.path = path;
         this.server = server;
         this.selector = selector;
+        this.acceptKey = acceptKey;
         this.handler = handler;
         this.peers = peers;
         this.timeouts = timeouts;
@@ -129,9 +143,9 @@ public final class AdminServer implements AutoCloseable {
                     ? "rw-rw----" : "rw-------"));
             server.configureBlocking(false);
             selector = Selector.open();
-            server.register(selector, SelectionKey.OP_ACCEPT);
+            SelectionKey acceptKey = server.register(selector, SelectionKey.OP_ACCEPT);
             UserPrincipal own = Files.getOwner(path, LinkOption.NOFOLLOW_LINKS); // our effective uid, as a principal
-            AdminServer admin = new AdminServer(path, server, selector, handler,
+            AdminServer admin = new AdminServer(path, server, selector, acceptKey, handler,
                     new PeerPolicy(own, rootPrincipal(), adminGroup), timeouts);
             admin.thread.start();
             return admin;
@@ -180,30 +194,18 @@ public final class AdminServer implements AutoCloseable {
 
     // ---- the admin thread --------------------------------------------------------------------------------------
 
+    /**
+     * The admin thread. A failure of one connection (a bug in handling its request, say) closes that connection,
+     * with an {@code internal} error reply, and the others go on being served. A failure of the thread itself (its
+     * selector) is not caught here: the thread ends, and the master's handler for dying threads stops the master
+     * with a named exit code ({@code ThreadDeaths}) rather than leave it running without an admin socket.
+     */
     private void run() {
         try {
-            while (!closed) {
-                selector.select(TimeUnit.NANOSECONDS.toMillis(nextTimerNanos()) + 1);
-                for (Runnable task; (task = fromOtherThreads.poll()) != null; ) {
-                    task.run();
-                }
-                for (SelectionKey key : selector.selectedKeys()) {
-                    if (!key.isValid()) {
-                        continue;
-                    }
-                    if (key.isAcceptable()) {
-                        acceptAll();
-                    } else {
-                        ((AdminConnection) key.attachment()).onReady(key);
-                    }
-                }
-                selector.selectedKeys().clear();
-                expireConnections(System.nanoTime());
-                warnAboutTurnedAway(System.nanoTime());
-            }
-        } catch (IOException | RuntimeException e) {
+            serve();
+        } catch (IOException e) {
             if (!closed) {
-                Log.error("admin: the admin thread failed: %s; the admin socket no longer answers", e);
+                throw new java.io.UncheckedIOException("the admin thread failed", e);
             }
         } finally {
             List.copyOf(connections).forEach(AdminConnection::close);
@@ -213,6 +215,41 @@ public final class AdminServer implements AutoCloseable {
             } catch (IOException e) {
                 Log.warn("admin: closing: %s", e.getMessage());
             }
+        }
+    }
+
+    private void serve() throws IOException {
+        while (!closed) {
+            selector.select(TimeUnit.NANOSECONDS.toMillis(nextTimerNanos()) + 1);
+            for (Runnable task; (task = fromOtherThreads.poll()) != null; ) {
+                task.run();
+            }
+            for (SelectionKey key : selector.selectedKeys()) {
+                if (!key.isValid()) {
+                    continue;
+                }
+                if (key.isAcceptable()) {
+                    acceptAll();
+                } else {
+                    serveGuarded((AdminConnection) key.attachment(), key);
+                }
+            }
+            selector.selectedKeys().clear();
+            resumeAcceptingWhenDue(System.nanoTime());
+            expireConnections(System.nanoTime());
+            warnAboutTurnedAway(System.nanoTime());
+        }
+    }
+
+    /** One connection's turn; a bug there costs that connection, not the admin socket. */
+    private void serveGuarded(AdminConnection connection, SelectionKey key) {
+        try {
+            connection.onReady(key);
+        } catch (RuntimeException e) {
+            Log.error("admin: handling a connection of user %s failed: %s; closing it", connection.user().getName(),
+                    e);
+            connection.closeWith(new AdminException(AdminException.INTERNAL, "the master failed on this request: "
+                    + e.getClass().getSimpleName()));
         }
     }
 
@@ -245,20 +282,44 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private SocketChannel acceptOne() throws IOException {
+        if (!acceptKey.isValid() || acceptKey.interestOps() == 0) {
+            return null; // backing off after a failed accept
+        }
         try {
             SocketChannel channel = server.accept();
             if (channel != null) {
                 channel.configureBlocking(false);
             }
             return channel;
+        } catch (ClosedChannelException e) {
+            throw e;
         } catch (IOException e) {
-            // EMFILE and the like: say so (rate-limited) and let the next select try again.
-            turnedAwaySinceWarning++;
-            if (e instanceof ClosedChannelException) {
-                throw e;
-            }
+            backOffAccepting(e, System.nanoTime());
             return null;
         }
+    }
+
+    /**
+     * accept() failed, EMFILE or ENFILE above all: the connection stays queued and the socket readable, so the
+     * thread stops asking for OP_ACCEPT for {@link #ACCEPT_BACKOFF_NANOS}. Said once per episode, not per failure.
+     */
+    private void backOffAccepting(IOException failure, long now) {
+        if (acceptFailures.failed(now)) {
+            Log.error("admin: cannot accept connections: %s; trying again every %d ms until it works (connections "
+                    + "wait in the socket's backlog meanwhile)", failure.getMessage(),
+                    TimeUnit.NANOSECONDS.toMillis(ACCEPT_BACKOFF_NANOS));
+        }
+        acceptKey.interestOps(0);
+        acceptPausedUntilNanos = now + ACCEPT_BACKOFF_NANOS;
+    }
+
+    private void resumeAcceptingWhenDue(long now) {
+        if (acceptKey.isValid() && acceptKey.interestOps() == 0 && now - acceptPausedUntilNanos >= 0) {
+            acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+        }
+        acceptFailures.endIfQuiet(now).ifPresent(episode -> Log.info(
+                "admin: accepting connections again (accept() failed: %s, then not for %d s)", episode,
+                TimeUnit.NANOSECONDS.toSeconds(ACCEPT_EPISODE_QUIET_NANOS)));
     }
 
     /**
@@ -299,6 +360,9 @@ public final class AdminServer implements AutoCloseable {
     private long nextTimerNanos() {
         long now = System.nanoTime();
         long next = TimeUnit.SECONDS.toNanos(1);
+        if (acceptKey.isValid() && acceptKey.interestOps() == 0) {
+            next = Math.max(0, Math.min(next, acceptPausedUntilNanos - now));
+        }
         for (AdminConnection connection : connections) {
             next = Math.min(next, Math.max(0, connection.nextDeadlineNanos() - now));
         }

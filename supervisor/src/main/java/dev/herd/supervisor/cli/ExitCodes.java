@@ -14,6 +14,11 @@ public final class ExitCodes {
      * them (sysexits.h EX_SOFTWARE).
      */
     public static final int INTERNAL = dev.herd.supervisor.master.Master.EXIT_LOOP_FAILED;
+    /**
+     * A thread of the master died of an exception nothing caught (the admin thread, the worker I/O thread): it was
+     * logged, and the master stopped its workers gracefully and exited.
+     */
+    public static final int THREAD_DIED = dev.herd.supervisor.master.Master.EXIT_THREAD_DIED;
     /** The configuration is invalid (sysexits.h EX_CONFIG). */
     public static final int CONFIG = 78;
 

@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             "2:usage error (unknown flag, bad flag value)",
             "3:no master is running at the admin socket",
             "70:the master's loop failed; its workers were killed",
+            "71:a thread of the master died (logged); its workers were stopped",
             "78:configuration error (bad config file or value)"})
 public final class HerdCli implements Runnable {
 

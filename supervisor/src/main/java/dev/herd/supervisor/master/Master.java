@@ -33,10 +33,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * A master's whole life, as a straight line of steps: open the log file (if any), own the standard descriptors,
- * install the signal forwarders, lead a process group, open the admin socket, bind the shared socket (or adopt the
- * one systemd passed), write the pid file (if any), open the lifeline, start the worker I/O thread, run the loop,
- * release what it made. A step that fails ends the start before any worker exists, so a failed start leaves no
- * process behind.
+ * install the signal forwarders, lead a process group and become a child subreaper, open the admin socket, bind the
+ * shared socket (or adopt the one systemd passed), write the pid file (if any), open the lifeline, start the worker
+ * I/O thread, run the loop, release what it made. A step that fails ends the start before any worker exists, so
+ * a failed start leaves no process behind.
  */
 public final class Master {
 
@@ -50,6 +50,9 @@ public final class Master {
      * output fits, a reader stalled for longer loses lines, counted and told, never the master's time.
      */
     private static final int LOG_QUEUE_LINES = 16_384;
+
+    /** Exit status after a thread of the master died (see {@link ThreadDeaths}): its workers drained first. */
+    public static final int EXIT_THREAD_DIED = ThreadDeaths.EXIT_THREAD_DIED;
 
     private final HerdConfig config;
     private final ConfigReloader reloader;
@@ -88,7 +91,10 @@ public final class Master {
         os.ensureStandardDescriptors();
         BlockingQueue<MasterEvent> events = new LinkedBlockingQueue<>();
         SignalForwarder.install(os, events);
+        ThreadDeaths threadDeaths = ThreadDeaths.install(events);
         os.becomeProcessGroupLeader();
+        // Orphans among the workers' descendants come to the master, not to PID 1: see StrayReaper.
+        os.becomeChildSubreaper();
 
         // The admin socket first: a second master on the same socket stops here, before touching the port.
         Optional<GroupPrincipal> adminGroup = lookUpGroup(config.adminGroup());
@@ -120,6 +126,13 @@ public final class Master {
                 MasterLoop loop = new MasterLoop(os, launcher, systemd, config.workers(), SupervisionPolicy.from(config),
                         events, System::nanoTime, info);
                 loop.setDesiredSpares(config.spareWorkers());
+                loop.watchListener(() -> {
+                    try {
+                        socket.restoreIfShutDown();
+                    } catch (OsException e) {
+                        throw new IllegalStateException("checking the listening socket: " + e.getMessage(), e);
+                    }
+                });
                 Reloader reload = new Reloader(loop, config, reloader, socket, new Reloader.Workers() {
                     @Override
                     public void check(HerdConfig next) throws ConfigException {
@@ -140,7 +153,7 @@ public final class Master {
                     int exitCode = runGuarded(loop);
                     launcher.awaitOutputs(Duration.ofSeconds(1));
                     Log.info("stopped");
-                    return exitCode;
+                    return exitCode != 0 ? exitCode : threadDeaths.exitCode().orElse(exitCode);
                 }
             }
         }

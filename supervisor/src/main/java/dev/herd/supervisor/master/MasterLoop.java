@@ -22,7 +22,8 @@ import java.util.function.LongSupplier;
  * recycle workers that served their limit, advance a rolling restart, reconcile (fill every slot up to the wanted
  * count, drain the slots above it), settle waiting scale requests, and tell the service manager how things stand.
  * Scale, restart, reload and crash recovery all change the wanted state and let that tail act. A graceful stop is
- * the same machinery with nothing left to reconcile: kill(0, SIGTERM), then reap until no worker is left.
+ * the same machinery with nothing left to reconcile: SIGTERM to every worker, then reap until no worker, and
+ * nothing a worker started, is left.
  *
  * <p>A step that throws is logged and the loop goes on: the workers still need a master. What escapes
  * {@link #run()} anyway is the caller's to handle (it stops the workers hard and exits with a named code).
@@ -47,9 +48,10 @@ public final class MasterLoop {
     final ServiceReporter service;
     private final Supervisor supervisor;
     private final Reconciler reconciler;
-    /** Only as PID 1; null otherwise. */
-    private final OrphanReaper orphans;
+    private final StrayReaper strays;
     private CommandExecutor commands;
+    /** Restores the shared socket if a worker shut it down: see {@link #watchListener}. */
+    private Runnable listenerCheck = () -> { };
     private SupervisionPolicy policy;
     private int desiredWorkers;
     private int desiredSpares;
@@ -70,7 +72,7 @@ public final class MasterLoop {
         this.restarts = new RestartDriver(this.service, clock);
         this.supervisor = new Supervisor(this, pool);
         this.reconciler = new Reconciler(pool, supervisor, restarts);
-        this.orphans = os.pid() == 1 ? new OrphanReaper(os, pool) : null;
+        this.strays = new StrayReaper(os, pool);
     }
 
     /** Lets the loop answer admin requests; without it they get an error reply. */
@@ -78,10 +80,18 @@ public final class MasterLoop {
         this.commands = commands;
     }
 
-    /** Runs until a stop has been requested and every worker has been reaped; returns the exit code. */
+    /** Runs {@code check} on every turn: it restores the shared listening socket if a worker shut it down. */
+    void watchListener(Runnable check) {
+        this.listenerCheck = check;
+    }
+
+    /**
+     * Runs until a stop has been requested, every worker has been reaped and nothing they started is left (see
+     * {@link StrayReaper}); returns the exit code.
+     */
     public int run() throws InterruptedException {
         guarded("reconciling", this::reconcile);
-        while (!(stopping && pool.live() == 0)) {
+        while (!(stopping && pool.live() == 0 && strays.settled())) {
             long wait = nanosUntilNextDeadline();
             long waitFrom = now();
             turnAfterWait(events.poll(wait, TimeUnit.NANOSECONDS), waitFrom, wait);
@@ -110,10 +120,12 @@ public final class MasterLoop {
             MasterEvent current = event;
             guarded("handling " + event, () -> handle(current));
         }
-        guarded("reaping workers", () -> pool.reap().forEach(supervisor::workerExited));
-        if (orphans != null) {
-            guarded("reaping orphans", orphans::reapExited);
-        }
+        guarded("checking the listening socket", listenerCheck);
+        guarded("reaping workers", () -> pool.reap().forEach(exit -> {
+            strays.workerExited(exit.worker(), now());
+            supervisor.workerExited(exit);
+        }));
+        guarded("stopping strays", () -> strays.sweep(now()));
         guarded("checking deadlines", supervisor::actOnDeadlines);
         if (!stopping) {
             guarded("recycling", () -> restarts.recycleWorkersAtTheirLimit(pool, desiredWorkers, now()));
@@ -143,7 +155,7 @@ public final class MasterLoop {
         if (event instanceof MasterEvent.SignalReceived received) {
             handleSignal(received.signal());
         } else if (event instanceof MasterEvent.ChildStateChanged) {
-            return; // nothing to decide here: the reap runs right after every batch of events
+            strays.childStateChanged(); // the reaps run right after every batch of events
         } else if (event instanceof MasterEvent.WorkerNotified notified) {
             pool.bySerial(notified.serial()).ifPresent(worker -> // absent: reaped meanwhile
                     notified.notifications().forEach(n -> supervisor.notified(worker, n)));
@@ -192,9 +204,9 @@ public final class MasterLoop {
     }
 
     /**
-     * Begins the graceful stop: every worker drains (kill(0, SIGTERM)) and is killed after {@code timeout}.
-     * Idempotent: kill(0, SIGTERM) delivers a SIGTERM to the master too, and that one comes back here. The
-     * deadline is computed before anything changes, so that a bad timeout cannot leave a half-begun stop.
+     * Begins the graceful stop: every worker drains (SIGTERM) and is killed after {@code timeout}. Idempotent:
+     * a second SIGTERM (systemd's, or a signal to the whole process group) comes back here. The deadline is
+     * computed before anything changes, so that a bad timeout cannot leave a half-begun stop.
      */
     void beginStop(String reason, Duration timeout) {
         if (stopping) {
@@ -262,6 +274,7 @@ public final class MasterLoop {
     void killAllAfterFailure() throws InterruptedException {
         pool.all().stream().filter(w -> w.state() != WorkerState.KILLED)
                 .forEach(w -> pool.kill(w, "the master loop failed", RestartReason.EXIT));
+        strays.killAllNow();
         long deadline = now() + TimeUnit.SECONDS.toNanos(2);
         while (pool.live() > 0 && now() - deadline < 0) {
             pool.reap();

@@ -242,9 +242,8 @@ final class Supervisor {
 
     /**
      * The graceful stop: every worker holding a slot drains, and those already draining get the stop's deadline
-     * if it is sooner. One kill(0, SIGTERM) reaches every worker at once, and any process a worker started in our
-     * group as well; when the group holds processes herd did not start (a shell pipeline's tee), each worker is
-     * signalled by pid instead.
+     * if it is sooner. Each worker gets SIGTERM by pid: every worker leads a process group of its own, and what it
+     * started is stopped once it has exited (see {@link StrayReaper}), so that a draining worker keeps its helpers.
      */
     void stopAll(long deadlineNanos) {
         for (WorkerHandle worker : pool.all()) {
@@ -254,19 +253,7 @@ final class Supervisor {
                 worker.shortenStopDeadline(deadlineNanos);
             }
         }
-        List<Integer> strangers = loop.os().strangersInProcessGroup();
-        if (!strangers.isEmpty()) {
-            Log.info("process group also holds %s, not started by herd; sending SIGTERM to each worker instead",
-                    strangers);
-            pool.all().forEach(w -> pool.signal(w, Signal.TERM));
-            return;
-        }
-        try {
-            loop.os().killProcessGroup(Signal.TERM);
-        } catch (OsException e) {
-            Log.error("%s; sending SIGTERM to each worker instead", e.getMessage());
-            pool.all().forEach(w -> pool.signal(w, Signal.TERM));
-        }
+        pool.all().forEach(w -> pool.signal(w, Signal.TERM));
     }
 
     /** A second Ctrl+C: no more waiting for drains. */

@@ -10,8 +10,9 @@ import jnr.ffi.types.ssize_t;
  * The libc calls jnr-posix does not offer: sockets (TCP for the shared listening socket, so the master owns a raw
  * descriptor without JDK internals; Unix datagrams for sd_notify in both directions, which the JDK lacks), poll for
  * the one thread that reads every worker's notify socket and output, unsetenv, pipe2, sigaction to read a
- * disposition, and posix_spawn with our own file actions and attributes, which let us close every inherited
- * descriptor (closefrom) and reset the signal mask, both things jnr-posix's spawn wrapper cannot do. Struct layouts
+ * disposition, prctl to become a child subreaper, and posix_spawn with our own file actions and attributes, which
+ * let us close every inherited descriptor (closefrom), reset the signal mask and give the child a process group of
+ * its own, things jnr-posix's spawn wrapper cannot do. Struct layouts
  * are glibc's on Linux x86-64 and arm64. Public only because jnr-ffi generates its implementation in another class
  * loader; nothing outside this package uses it.
  */
@@ -66,6 +67,10 @@ public interface LibC {
     int posix_spawnattr_destroy(Pointer attributes);
 
     int posix_spawnattr_setflags(Pointer attributes, short flags);
+
+    int posix_spawnattr_setpgroup(Pointer attributes, int pgroup);
+
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 
     int posix_spawnattr_setsigmask(Pointer attributes, Pointer signalSet);
 

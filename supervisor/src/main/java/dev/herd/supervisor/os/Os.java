@@ -20,27 +20,34 @@ public interface Os {
     /** This process's pid. */
     int pid();
 
-    /** Starts a process as described and returns its pid. */
+    /**
+     * Starts a process as described and returns its pid. The process leads a process group of its own (pgid =
+     * pid), so that {@link #killProcessGroup} reaches whatever it starts and does not move out of the group.
+     */
     int spawn(SpawnRequest request) throws OsException;
 
     /** kill(pid, signal). Returns false if the process no longer exists (ESRCH). */
     boolean kill(int pid, Signal signal) throws OsException;
 
-    /** kill(0, signal): the master's own process group, the master included. */
-    void killProcessGroup(Signal signal) throws OsException;
+    /**
+     * kill(-pgid, signal): every process in the group. Returns false if the group has no process left (ESRCH).
+     */
+    boolean killProcessGroup(int pgid, Signal signal) throws OsException;
+
+    /** kill(-pgid, 0): whether the group still holds a process (an unreaped zombie counts). */
+    boolean processGroupExists(int pgid) throws OsException;
 
     /** waitpid(pid, WNOHANG), never waitpid(-1): see {@link ReapResult}. */
     ReapResult reap(int pid) throws OsException;
 
     /**
-     * Processes in the master's process group that it did not start (neither it nor a descendant): for example
-     * {@code tee} in {@code herd run | tee log} typed in an interactive shell, where herd leads the pipeline's
-     * group. kill(0, ...) would hit them too.
+     * The pids of this process's children, whoever started them: its workers, the JDK's own children, and orphans
+     * re-parented to it (as PID 1, or as a child subreaper).
      */
-    List<Integer> strangersInProcessGroup();
+    List<Integer> children() throws OsException;
 
-    /** The pids of this process's children, whoever started them (orphans re-parented to PID 1 included). */
-    List<Integer> children();
+    /** A process's group, session and whether it has exited (from /proc/PID/stat); empty once it has gone. */
+    Optional<ProcessState> processState(int pid);
 
     /** A process's resident memory and CPU time (from /proc); empty once it has gone. */
     Optional<ProcessStats> processStats(int pid);
@@ -71,6 +78,16 @@ public interface Os {
 
     /** listen(2) again on a listening socket: Linux applies the new backlog in place. */
     void relisten(int fd, int backlog) throws OsException;
+
+    /** getsockopt(SO_ACCEPTCONN): whether a TCP socket is (still) in the LISTEN state. */
+    boolean listening(int fd) throws OsException;
+
+    /**
+     * bind + listen of a socket that was listening and was shut down (shutdown(2) of any copy of it, a worker's
+     * included): Linux then releases its port but keeps the socket, so binding it again restores it on the same
+     * descriptor, which every worker holding a copy shares.
+     */
+    void listenAgain(int fd, InetSocketAddress address, int backlog) throws OsException;
 
     /** The address a bound IPv4 or IPv6 socket has (with the port the kernel chose for port 0). */
     InetSocketAddress localAddress(int fd) throws OsException;
@@ -121,6 +138,12 @@ public interface Os {
 
     int processGroup();
 
+    /**
+     * prctl(PR_SET_CHILD_SUBREAPER): orphans among this process's descendants are re-parented to it instead of to
+     * PID 1, so that it can find, stop and reap what its workers left behind.
+     */
+    void becomeChildSubreaper() throws OsException;
+
     /** Sets close-on-exec on a descriptor the master was handed (socket activation). */
     void setCloseOnExec(int fd) throws OsException;
 
@@ -149,6 +172,10 @@ public interface Os {
 
     /** A user account: what a worker running as it needs to know. */
     record Account(String name, int uid, int gid, String home) {
+    }
+
+    /** A process: its pid, process group and session, and whether it has exited (a zombie, for waitpid). */
+    record ProcessState(int pid, int processGroup, int session, boolean exited) {
     }
 
     /** The two ends of a pipe. */

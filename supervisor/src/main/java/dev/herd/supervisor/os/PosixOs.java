@@ -1,9 +1,11 @@
 package dev.herd.supervisor.os;
 
+import java.io.IOException;
 import java.lang.ref.Reference;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,11 +52,14 @@ public final class PosixOs implements Os {
     private static final int POLLFD_BYTES = 8; // struct pollfd { int fd; short events; short revents; }
     private static final int FD_CLOEXEC = 1;
     private static final int WNOHANG = 1;
+    private static final int EPERM = 1;
     private static final int ESRCH = 3;
+    private static final int PR_SET_CHILD_SUBREAPER = 36;
     private static final int EINTR = 4;
     private static final int EAGAIN = 11;
     private static final int ECHILD = 10;
     private static final int ENOTSOCK = 88;
+    private static final short POSIX_SPAWN_SETPGROUP = 0x02;
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
     /** glibc's posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336; sigset_t is 128; generous. */
@@ -120,8 +125,12 @@ public final class PosixOs implements Os {
             libc.sigfillset(fullSet);
             check("setsigmask", libc.posix_spawnattr_setsigmask(attributes, emptySet));
             check("setsigdefault", libc.posix_spawnattr_setsigdefault(attributes, fullSet));
+            // A process group of its own (pgid = its pid): kill(-pid, ...) then reaches every helper process it
+            // starts, also after it died, and its helpers cannot be mistaken for the JDK's own children, which
+            // stay in the master's group.
+            check("setpgroup", libc.posix_spawnattr_setpgroup(attributes, 0));
             check("setflags", libc.posix_spawnattr_setflags(attributes,
-                    (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)));
+                    (short) (POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)));
 
             Pointer argv = cStringArray(request.argv(), keepAlive);
             Pointer envp = cStringArray(environmentStrings(request.environment()), keepAlive);
@@ -152,10 +161,31 @@ public final class PosixOs implements Os {
     }
 
     @Override
-    public void killProcessGroup(Signal signal) throws OsException {
-        if (posix.kill(0, signal.number()) != 0) {
-            throw failure("kill(0, SIG" + signal + ")", posix.errno());
+    public boolean killProcessGroup(int pgid, Signal signal) throws OsException {
+        return killGroup(pgid, signal.number(), "SIG" + signal);
+    }
+
+    @Override
+    public boolean processGroupExists(int pgid) throws OsException {
+        return killGroup(pgid, 0, "0");
+    }
+
+    /** kill(-pgid, signal): false on ESRCH (no process in the group). */
+    private boolean killGroup(int pgid, int signal, String name) throws OsException {
+        if (pgid <= 1) {
+            throw new IllegalArgumentException("not a process group of a child: " + pgid); // -1 would be everyone
         }
+        if (posix.kill(-pgid, signal) == 0) {
+            return true;
+        }
+        int errno = posix.errno();
+        if (errno == ESRCH) {
+            return false;
+        }
+        if (signal == 0 && errno == EPERM) {
+            return true; // there is a process, of another user
+        }
+        throw failure("kill(-" + pgid + ", " + name + ")", errno);
     }
 
     @Override
@@ -180,41 +210,48 @@ public final class PosixOs implements Os {
         }
     }
 
+    /**
+     * From /proc/self/task/TID/children, every thread's: a child belongs to the thread that started it, and an
+     * adopted orphan to any of them. A few small files, not all of /proc.
+     */
     @Override
-    public List<Integer> strangersInProcessGroup() {
-        int self = posix.getpid();
-        int group = posix.getpgrp();
-        List<Integer> strangers = new ArrayList<>();
-        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
-            all.forEach(process -> {
-                int pid = (int) process.pid();
-                if (pid != self && posix.getpgid(pid) == group && !descendsFrom(process, self)) {
-                    strangers.add(pid);
+    public List<Integer> children() throws OsException {
+        List<Integer> children = new ArrayList<>();
+        try (Stream<Path> threads = Files.list(Path.of("/proc/self/task"))) {
+            for (Path thread : (Iterable<Path>) threads::iterator) {
+                String pids;
+                try {
+                    pids = Files.readString(thread.resolve("children"), StandardCharsets.US_ASCII).strip();
+                } catch (IOException threadGone) {
+                    continue;
                 }
-            });
+                for (String pid : pids.isEmpty() ? new String[0] : pids.split(" ")) {
+                    children.add(Integer.parseInt(pid));
+                }
+            }
+        } catch (IOException e) {
+            throw new OsException("listing /proc/self/task", 0, String.valueOf(e.getMessage())); // EMFILE, say
         }
-        return strangers;
+        return children;
     }
 
     @Override
-    public List<Integer> children() {
-        try (Stream<ProcessHandle> children = ProcessHandle.current().children()) {
-            return children.map(child -> (int) child.pid()).toList();
+    public Optional<ProcessState> processState(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            // The command name, field 2, may hold blanks and parentheses: count from the last ')'.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            boolean exited = fields[0].equals("Z") || fields[0].equals("X");
+            return Optional.of(new ProcessState(pid, Integer.parseInt(fields[2]), Integer.parseInt(fields[3]),
+                    exited));
+        } catch (IOException gone) {
+            return Optional.empty();
         }
     }
 
     @Override
     public Optional<ProcessStats> processStats(int pid) {
         return ProcessStats.of(pid);
-    }
-
-    private static boolean descendsFrom(ProcessHandle process, long ancestor) {
-        for (Optional<ProcessHandle> parent = process.parent(); parent.isPresent(); parent = parent.get().parent()) {
-            if (parent.get().pid() == ancestor) {
-                return true;
-            }
-        }
-        return false;
     }
 
     // ---- descriptors -------------------------------------------------------------------------------------------
@@ -323,6 +360,30 @@ public final class PosixOs implements Os {
     public void relisten(int fd, int backlog) throws OsException {
         if (libc.listen(fd, backlog) != 0) {
             throw failure("listen(fd " + fd + ", backlog " + backlog + ")", errno());
+        }
+    }
+
+    @Override
+    public boolean listening(int fd) throws OsException {
+        int[] value = new int[1];
+        int[] length = {4};
+        if (libc.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, value, length) != 0) {
+            throw failure("getsockopt(" + fd + ", SO_ACCEPTCONN)", errno());
+        }
+        return value[0] != 0;
+    }
+
+    @Override
+    public void listenAgain(int fd, InetSocketAddress address, int backlog) throws OsException {
+        // Verified on Linux 6.18: after shutdown(SHUT_RDWR) a listen() alone would autobind a new ephemeral port;
+        // bind() to the old address first keeps the port.
+        String where = address.getAddress().getHostAddress() + ":" + address.getPort();
+        Pointer sockaddr = SocketAddresses.inet(runtime, address.getAddress(), address.getPort());
+        if (libc.bind(fd, sockaddr, (int) sockaddr.size()) != 0) {
+            throw failure("bind(" + where + ")", errno());
+        }
+        if (libc.listen(fd, backlog) != 0) {
+            throw failure("listen(" + where + ")", errno());
         }
     }
 
@@ -487,6 +548,13 @@ public final class PosixOs implements Os {
     @Override
     public int processGroup() {
         return posix.getpgrp();
+    }
+
+    @Override
+    public void becomeChildSubreaper() throws OsException {
+        if (libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+            throw failure("prctl(PR_SET_CHILD_SUBREAPER)", errno());
+        }
     }
 
     @Override

@@ -23,6 +23,8 @@ public final class SharedSocket implements AutoCloseable {
     private ListenAddress configured;
     private int backlog;
     private ListenAddress bound;
+    /** A restore failed and was logged: not logged again until the socket listens. */
+    private boolean restoreFailing;
 
     private SharedSocket(Os os, int fd, ListenAddress configured, int backlog, ListenAddress bound,
                          boolean fromSystemd) {
@@ -102,6 +104,37 @@ public final class SharedSocket implements AutoCloseable {
     /** The kernel's port for port 0, or the configured one. */
     private static ListenAddress boundAddress(Os os, int fd, ListenAddress listen) throws OsException {
         return new ListenAddress(listen.host(), os.localAddress(fd).getPort());
+    }
+
+    /**
+     * Restores the socket if it no longer listens: a worker that calls shutdown(2) on its copy (a common way to
+     * wake a thread blocked in accept()) shuts down the one socket every worker shares, and the port refuses
+     * connections for the whole pool. It is bound to its address again and listens, on the same descriptor, so
+     * every worker's copy serves again. Called on every turn of the loop: one getsockopt while all is well. A
+     * restore that fails (another process took the port meanwhile) is logged once and tried again next time.
+     */
+    public void restoreIfShutDown() throws OsException {
+        if (os.listening(fd)) {
+            restoreFailing = false;
+            return;
+        }
+        java.net.InetSocketAddress address = os.localAddress(fd); // the kernel keeps the name after shutdown
+        if (address.getPort() == 0) {
+            address = new java.net.InetSocketAddress(address.getAddress(), bound.port());
+        }
+        try {
+            os.listenAgain(fd, address, backlog);
+        } catch (OsException e) {
+            if (!restoreFailing) {
+                Log.error("the listening socket %s no longer listens (a worker shut it down?) and cannot listen "
+                        + "again: %s; trying again on every turn", bound, e.getMessage());
+                restoreFailing = true;
+            }
+            return;
+        }
+        restoreFailing = false;
+        Log.warn("the listening socket %s had stopped listening (a worker called shutdown() on its copy, which "
+                + "is every worker's); listening again on the same address", bound);
     }
 
     /** The accept queue now: connections waiting for a worker, and the backlog limit. */

@@ -60,6 +60,8 @@ class AdminServerTest {
     private final List<Client> clients = new ArrayList<>();
     private AdminServer server;
     private Path socket;
+    /** Makes the handler throw on {@code version}: a bug on the admin thread. */
+    private volatile boolean versionThrows;
 
     @AfterEach
     void closeEverything() throws IOException {
@@ -95,6 +97,21 @@ class AdminServerTest {
         assertEquals(AdminCommand.CONFIG, config.request().command());
         config.reply().complete(new AdminReply.ConfigShown(JSON.createObjectNode().put("workers", 7)));
         assertEquals(7, first.reply().path("config").path("workers").asInt());
+    }
+
+    @Test
+    void aFailureInHandlingOneConnectionClosesItAndTheAdminThreadServesTheOthers() throws Exception {
+        versionThrows = true;
+        start(AdminServer.Timeouts.DEFAULT);
+        Client failing = connect();
+        Client other = connect();
+
+        JsonNode reply = failing.request("{\"command\":\"version\"}");
+
+        assertEquals("internal", reply.path("error").path("code").asText(), reply.toString());
+        log.expect(Log.Level.ERROR, "a bug in handling version");
+        assertEquals(true, other.request("{\"command\":\"ping\"}").path("pong").asBoolean(), "the others lost it");
+        assertEquals(true, connect().request("{\"command\":\"ping\"}").path("pong").asBoolean());
     }
 
     @Test
@@ -324,6 +341,9 @@ class AdminServerTest {
         socket = parent.resolve("admin").resolve("herd.sock");
         server = AdminServer.open(socket, Optional.empty(), AdminPaths.effectiveUid(), (request, reply) -> {
             seen.add(request.command());
+            if (request.command() == AdminCommand.VERSION && versionThrows) {
+                throw new IllegalStateException("a bug in handling version");
+            }
             if (request.command() == AdminCommand.PING) {
                 reply.complete(new AdminReply.Pong());
             } else {

@@ -38,11 +38,12 @@ final class FakeOs implements Os {
     private final Set<Integer> running = new LinkedHashSet<>();
     private final Map<Integer, ExitStatus> exitedNotReaped = new HashMap<>();
     private final List<Kill> kills = new ArrayList<>();
-    private final List<Signal> groupSignals = new ArrayList<>();
-    private final CountDownLatch groupSignalled = new CountDownLatch(1);
+    private final List<Kill> groupKills = new ArrayList<>();
+    private final Map<Integer, Integer> groups = new HashMap<>();
+    private final Map<Integer, Integer> sessions = new HashMap<>();
+    private final CountDownLatch terminatedOne = new CountDownLatch(1);
     private final Map<Integer, OsException> reapFailures = new HashMap<>();
-    private ExitStatus exitOnGroupSignal;
-    private OsException groupSignalFailure;
+    private ExitStatus exitOnTerm;
 
     private final Map<Integer, ProcessStats> stats = new HashMap<>();
 
@@ -61,9 +62,24 @@ final class FakeOs implements Os {
         pid = 1;
     }
 
-    /** A process the master did not start became its child (an orphan re-parented to PID 1). */
+    /**
+     * A process the master did not start became its child (an orphan re-parented to PID 1), in the master's own
+     * process group (as the JDK's own children are).
+     */
     synchronized void adopt(int orphanPid) {
+        adopt(orphanPid, MASTER_PID);
+    }
+
+    /** An orphan in process group {@code pgid} became the master's child. */
+    synchronized void adopt(int orphanPid, int pgid) {
         running.add(orphanPid);
+        groups.put(orphanPid, pgid);
+    }
+
+    /** An orphan that leads a session of its own (setsid) became the master's child. */
+    synchronized void adoptSessionLeader(int orphanPid) {
+        adopt(orphanPid, orphanPid);
+        sessions.put(orphanPid, orphanPid);
     }
 
     /** Whether the pid has been reaped (or never existed). */
@@ -76,6 +92,29 @@ final class FakeOs implements Os {
         List<Integer> children = new ArrayList<>(running);
         children.addAll(exitedNotReaped.keySet());
         return children;
+    }
+
+    @Override
+    public synchronized Optional<ProcessState> processState(int childPid) {
+        if (childPid == pid) {
+            return Optional.of(new ProcessState(pid, MASTER_PID, MASTER_PID, false));
+        }
+        if (running.contains(childPid)) {
+            return Optional.of(new ProcessState(childPid, groupOf(childPid), sessionOf(childPid), false));
+        }
+        return exitedNotReaped.containsKey(childPid)
+                ? Optional.of(new ProcessState(childPid, groupOf(childPid), sessionOf(childPid), true))
+                : Optional.empty();
+    }
+
+    /** Every child is in the master's session, but for an orphan adopted with a session of its own. */
+    private int sessionOf(int child) {
+        return sessions.getOrDefault(child, MASTER_PID);
+    }
+
+    /** A worker leads its own group; an adopted orphan is in the group it was adopted with. */
+    private int groupOf(int child) {
+        return groups.getOrDefault(child, child);
     }
 
     /** Called by the fake spawner: a child with this pid now exists. */
@@ -91,9 +130,9 @@ final class FakeOs implements Os {
         exitedNotReaped.put(pid, status);
     }
 
-    /** From now on, every running child exits with this status as soon as the process group is signalled. */
-    synchronized void exitAllOnGroupSignal(ExitStatus status) {
-        exitOnGroupSignal = status;
+    /** From now on, every running child exits with this status as soon as it gets SIGTERM. */
+    synchronized void exitOnTerm(ExitStatus status) {
+        exitOnTerm = status;
     }
 
     /** From now on, reap(pid) fails with this exception. */
@@ -101,42 +140,59 @@ final class FakeOs implements Os {
         reapFailures.put(childPid, failure);
     }
 
-    /** From now on, kill(0, ...) fails with this exception. */
-    synchronized void failGroupSignals(OsException failure) {
-        groupSignalFailure = failure;
-    }
-
     synchronized List<Kill> kills() {
         return List.copyOf(kills);
     }
 
-    synchronized List<Signal> groupSignals() {
-        return List.copyOf(groupSignals);
+    /** The signals other than SIGTERM sent by pid (SIGKILL, SIGQUIT...). */
+    synchronized List<Kill> sigkills() {
+        return kills.stream().filter(k -> k.signal() != Signal.TERM).toList();
     }
 
-    /** Counted down by the first kill(0, ...). */
-    CountDownLatch groupSignalled() {
-        return groupSignalled;
+    /** The SIGTERMs sent by pid. */
+    synchronized List<Integer> terminated() {
+        return kills.stream().filter(k -> k.signal() == Signal.TERM).map(Kill::pid).toList();
+    }
+
+    /** kill(-pgid, ...) calls, as Kill(pgid, signal). */
+    synchronized List<Kill> groupKills() {
+        return List.copyOf(groupKills);
+    }
+
+    /** Counted down by the first SIGTERM. */
+    CountDownLatch terminatedOne() {
+        return terminatedOne;
     }
 
     @Override
     public synchronized boolean kill(int pid, Signal signal) {
         kills.add(new Kill(pid, signal));
-        return running.contains(pid) || exitedNotReaped.containsKey(pid);
+        if (signal == Signal.TERM) {
+            terminatedOne.countDown();
+        }
+        boolean exists = running.contains(pid) || exitedNotReaped.containsKey(pid);
+        if (running.contains(pid) && (signal == Signal.TERM && exitOnTerm != null || signal == Signal.KILL
+                && groups.containsKey(pid))) {
+            exit(pid, signal == Signal.TERM ? exitOnTerm : ExitStatus.decode(Signal.KILL.number()));
+        }
+        return exists;
     }
 
     @Override
-    public synchronized void killProcessGroup(Signal signal) throws OsException {
-        if (groupSignalFailure != null) {
-            throw groupSignalFailure;
-        }
-        groupSignals.add(signal);
-        groupSignalled.countDown();
-        if (exitOnGroupSignal != null) {
-            for (int pid : List.copyOf(running)) {
-                exit(pid, exitOnGroupSignal);
-            }
-        }
+    public synchronized boolean killProcessGroup(int pgid, Signal signal) {
+        groupKills.add(new Kill(pgid, signal));
+        return processGroupExists(pgid);
+    }
+
+    @Override
+    public synchronized boolean processGroupExists(int pgid) {
+        return java.util.stream.Stream.concat(running.stream(), exitedNotReaped.keySet().stream())
+                .anyMatch(child -> groupOf(child) == pgid);
+    }
+
+    @Override
+    public void becomeChildSubreaper() {
+        throw notFaked();
     }
 
     @Override
@@ -152,12 +208,6 @@ final class FakeOs implements Os {
             return new ReapResult.NotAChild("waitpid(" + pid + "): No child processes");
         }
         return new ReapResult.Exited(status);
-    }
-
-    /** The fake group holds only the master and its workers. */
-    @Override
-    public java.util.List<Integer> strangersInProcessGroup() {
-        return java.util.List.of();
     }
 
     @Override
@@ -208,6 +258,16 @@ final class FakeOs implements Os {
 
     @Override
     public void relisten(int fd, int backlog) {
+        throw notFaked();
+    }
+
+    @Override
+    public boolean listening(int fd) {
+        throw notFaked();
+    }
+
+    @Override
+    public void listenAgain(int fd, InetSocketAddress address, int backlog) {
         throw notFaked();
     }
 

@@ -200,28 +200,28 @@ class MasterLoopTest {
     // ---- graceful stop ----------------------------------------------------------------------------------------
 
     @Test
-    void sigtermSignalsTheProcessGroupWithTermAndMarksWorkersStopping() {
+    void sigtermSignalsEveryWorkerWithTermAndMarksWorkersStopping() {
         startLoop(2);
 
         signal(Signal.TERM);
 
-        assertEquals(List.of(Signal.TERM), os.groupSignals());
-        assertEquals(List.of(), os.kills());
+        assertEquals(List.of(pidIn(1), pidIn(2)), os.terminated());
+        assertEquals(List.of(), os.sigkills());
         assertEquals(WorkerState.STOPPING, workerIn(1).state());
         assertEquals(WorkerState.STOPPING, workerIn(2).state());
     }
 
     @Test
-    void secondSigtermDoesNotSignalTheGroupAgain() {
+    void secondSigtermDoesNotSignalTheWorkersAgain() {
         startLoop(2);
         signal(Signal.TERM);
 
-        // kill(0, SIGTERM) reaches the master too; that TERM comes back as an event
+        // systemd's SIGTERM and a kill of the whole process group may both arrive
         signal(Signal.TERM);
         loop.runOnce(new MasterEvent.SignalReceived(Signal.TERM));
 
-        assertEquals(List.of(Signal.TERM), os.groupSignals());
-        assertEquals(List.of(), os.kills());
+        assertEquals(List.of(pidIn(1), pidIn(2)), os.terminated());
+        assertEquals(List.of(), os.sigkills());
     }
 
     @Test
@@ -268,18 +268,6 @@ class MasterLoopTest {
         assertTrue(slots().get(1).isEmpty());
     }
 
-    @Test
-    void ifTheGroupCannotBeSignalledEachWorkerGetsTerm() {
-        startLoop(2);
-        int pid1 = pidIn(1);
-        int pid2 = pidIn(2);
-        os.failGroupSignals(new OsException("kill(0, SIGTERM)", 1, "Operation not permitted"));
-
-        assertDoesNotThrow(() -> signal(Signal.TERM));
-
-        assertEquals(List.of(new Kill(pid1, Signal.TERM), new Kill(pid2, Signal.TERM)), os.kills());
-    }
-
     // ---- graceful timeout -------------------------------------------------------------------------------------
 
     @Test
@@ -292,17 +280,17 @@ class MasterLoopTest {
 
         advance(GRACEFUL_TIMEOUT.minus(ONE_NANO));
         turn();
-        assertEquals(List.of(), os.kills(), "killed before the graceful timeout");
+        assertEquals(List.of(), os.sigkills(), "killed before the graceful timeout");
 
         advance(ONE_NANO);
         turn();
-        assertEquals(List.of(new Kill(stuck, Signal.KILL)), os.kills());
+        assertEquals(List.of(new Kill(stuck, Signal.KILL)), os.sigkills());
 
         // the SIGKILL'ed worker has not been reaped yet: later turns must not kill it again
         turn();
         advance(Duration.ofMinutes(1));
         turn();
-        assertEquals(List.of(new Kill(stuck, Signal.KILL)), os.kills());
+        assertEquals(List.of(new Kill(stuck, Signal.KILL)), os.sigkills());
     }
 
     @Test
@@ -329,8 +317,8 @@ class MasterLoopTest {
 
         signal(Signal.INT);
 
-        assertEquals(List.of(Signal.TERM), os.groupSignals());
-        assertEquals(List.of(), os.kills());
+        assertEquals(List.of(pidIn(1), pidIn(2)), os.terminated());
+        assertEquals(List.of(), os.sigkills());
         assertEquals(WorkerState.STOPPING, workerIn(1).state());
     }
 
@@ -346,8 +334,8 @@ class MasterLoopTest {
 
         signal(Signal.INT); // long before the graceful timeout
 
-        assertEquals(List.of(new Kill(pid2, Signal.KILL), new Kill(pid3, Signal.KILL)), os.kills());
-        assertEquals(List.of(Signal.TERM), os.groupSignals());
+        assertEquals(List.of(new Kill(pid2, Signal.KILL), new Kill(pid3, Signal.KILL)), os.sigkills());
+        assertEquals(List.of(alreadyGone, pid2, pid3), os.terminated());
     }
 
     @Test
@@ -360,7 +348,7 @@ class MasterLoopTest {
         advance(GRACEFUL_TIMEOUT);
         turn();
 
-        assertEquals(2, os.kills().size());
+        assertEquals(2, os.sigkills().size());
     }
 
     // ---- run() ------------------------------------------------------------------------------------------------
@@ -368,14 +356,14 @@ class MasterLoopTest {
     @Test
     void runReturnsZeroOnceStopWasRequestedAndAllWorkersAreReaped() {
         loop = newLoop(3);
-        os.exitAllOnGroupSignal(CLEAN_EXIT);
+        os.exitOnTerm(CLEAN_EXIT);
         events.add(new MasterEvent.SignalReceived(Signal.TERM));
 
         int exitCode = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> loop.run());
 
         assertEquals(0, exitCode);
         assertEquals(3, spawner.spawned());
-        assertEquals(List.of(Signal.TERM), os.groupSignals());
+        assertEquals(3, os.terminated().size());
         slots().values().forEach(slot -> assertTrue(slot.isEmpty()));
     }
 
@@ -386,7 +374,7 @@ class MasterLoopTest {
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try {
             Future<Integer> result = executor.submit(() -> loop.run());
-            assertTrue(os.groupSignalled().await(10, TimeUnit.SECONDS), "the loop never signalled the group");
+            assertTrue(os.terminatedOne().await(10, TimeUnit.SECONDS), "the loop never signalled the worker");
 
             assertThrows(TimeoutException.class, () -> result.get(500, TimeUnit.MILLISECONDS),
                     "run() returned while a worker was still alive");
@@ -884,12 +872,107 @@ class MasterLoopTest {
         os.runAsPid1();
         startLoop(1);
         os.adopt(9001);
+        os.exit(9001, CLEAN_EXIT);
         os.failReap(9001, new OsException("waitpid(9001)", 22, "Invalid argument"));
 
         assertDoesNotThrow(() -> loop.runOnce(new MasterEvent.ChildStateChanged()));
 
         log.expect(Log.Level.ERROR, "reaping orphan process 9001: waitpid(9001): Invalid argument");
         assertEquals(WorkerState.STARTING, workerIn(1).state(), "the loop went on");
+    }
+
+    // ---- what workers leave behind ------------------------------------------------------------------------------
+
+    @Test
+    void whatAWorkerLeavesInItsProcessGroupGetsTermAndAfterTheGraceKill() {
+        startLoop(1);
+        int worker = pidIn(1);
+        os.adopt(9001, worker); // its double-forked helper, still in its group
+        advance(Duration.ofNanos(StrayReaper.SWEEP_INTERVAL_NANOS));
+        turn();
+        assertEquals(List.of(), os.groupKills(), "a live worker's helper is left alone");
+        assertEquals(List.of(), os.terminated());
+
+        os.exit(worker, CRASH);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        assertEquals(List.of(new Kill(worker, Signal.TERM)), os.groupKills());
+        advance(Duration.ofNanos(StrayReaper.GRACE_NANOS - 1));
+        turn();
+        assertEquals(List.of(new Kill(worker, Signal.TERM)), os.groupKills(), "killed before the grace");
+
+        advance(ONE_NANO);
+        turn();
+        assertEquals(List.of(new Kill(worker, Signal.TERM), new Kill(worker, Signal.KILL)), os.groupKills());
+        log.expect(Log.Level.WARN, "left processes behind in its process group");
+    }
+
+    @Test
+    void anAdoptedOrphanOutsideEveryWorkersGroupIsAStrayAndIsStoppedAndReaped() {
+        startLoop(1);
+        os.adopt(9001, 9001); // a helper that called setsid(), its worker gone
+
+        advance(Duration.ofNanos(StrayReaper.SWEEP_INTERVAL_NANOS));
+        turn();
+        assertEquals(List.of(9001), os.terminated());
+        advance(Duration.ofNanos(StrayReaper.GRACE_NANOS));
+        turn(); // SIGKILL: the fake dies of it at once
+        turn();
+
+        assertTrue(os.sigkills().contains(new Kill(9001, Signal.KILL)), os.kills().toString());
+        assertTrue(os.reaped(9001), "the stray stays a zombie");
+        log.expect(Log.Level.WARN, "process 9001 (process group 9001) outlived the worker that started it");
+    }
+
+    @Test
+    void theStopWaitsUntilNoStrayIsLeft() throws Exception {
+        loop = newLoop(1);
+        os.adopt(9001, 9001); // ignores SIGTERM
+        events.add(new MasterEvent.SignalReceived(Signal.TERM));
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> result = executor.submit(() -> loop.run());
+            assertTrue(os.terminatedOne().await(10, TimeUnit.SECONDS), "the loop never signalled anything");
+            os.exit(FakeSpawner.FIRST_PID, CLEAN_EXIT);
+            events.add(new MasterEvent.ChildStateChanged());
+
+            assertThrows(TimeoutException.class, () -> result.get(500, TimeUnit.MILLISECONDS),
+                    "run() returned while a stray was still alive");
+
+            os.exit(9001, KILLED);
+            assertEquals(0, result.get(10, TimeUnit.SECONDS));
+            assertTrue(os.reaped(9001), "the master stopped before reaping its stray");
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void asPid1AnOrphanOfAnotherSessionIsReapedButNeverKilled() {
+        os.runAsPid1();
+        startLoop(1);
+        os.adoptSessionLeader(9001); // left behind by a docker exec session, say
+
+        advance(Duration.ofNanos(StrayReaper.SWEEP_INTERVAL_NANOS));
+        turn();
+        assertEquals(List.of(), os.kills());
+        os.exit(9001, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertTrue(os.reaped(9001));
+        assertEquals(List.of(), os.kills());
+    }
+
+    @Test
+    void theJdksOwnChildrenInTheMastersGroupAreNeitherSignalledNorReaped() {
+        startLoop(1);
+        os.adopt(9001); // in the master's group, as a ProcessBuilder child is
+        os.adopt(9002);
+        os.exit(9002, CLEAN_EXIT);
+
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertEquals(List.of(), os.kills());
+        assertTrue(!os.reaped(9002), "stolen from the JDK");
     }
 
     @Test
@@ -942,10 +1025,10 @@ class MasterLoopTest {
         assertThrows(ArithmeticException.class, () -> loop.beginStop("test", Duration.ofDays(200_000_000L)));
 
         assertTrue(!loop.stopping());
-        assertEquals(List.of(), os.groupSignals());
+        assertEquals(List.of(), os.terminated());
         signal(Signal.TERM);
         assertTrue(loop.stopping());
-        assertEquals(List.of(Signal.TERM), os.groupSignals());
+        assertEquals(List.of(pidIn(1)), os.terminated());
     }
 
     @Test

@@ -293,6 +293,32 @@ class PosixOsTest {
     }
 
     @Test
+    void aChildLeadsAProcessGroupOfItsOwnThatReachesWhatItStarted() throws Exception {
+        Os.Pipe stdin = pipe();
+        Os.Pipe sink = pipe();
+        // The shell starts a sleep in its group and waits for input: the group holds two processes.
+        int pid = spawn(List.of("/bin/sh", "-c", "sleep 600 & read line"), List.of(stdin.readFd(), sink.writeFd(),
+                sink.writeFd()));
+
+        Os.ProcessState state = os.processState(pid).orElseThrow();
+        assertEquals(pid, state.processGroup(), "the child leads its own group");
+        assertEquals(os.processState(os.pid()).orElseThrow().session(), state.session(), "in the master's session");
+        assertTrue(os.children().contains(pid), os.children().toString());
+        assertTrue(os.processGroupExists(pid));
+
+        assertTrue(os.killProcessGroup(pid, Signal.KILL));
+        assertEquals(Signal.KILL.number(), awaitExit(pid).signal());
+        await("the group's sleep gone too", () -> {
+            try {
+                return !os.processGroupExists(pid);
+            } catch (OsException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertFalse(os.killProcessGroup(pid, Signal.KILL), "an empty group is ESRCH");
+    }
+
+    @Test
     void aSpawnOfAMissingExecutableFailsWithTheReason() {
         OsException failed = assertThrows(OsException.class, () -> os.spawn(new SpawnRequest("/nonexistent/herd",
                 List.of("herd"), Map.of(), List.of(0, 1, 2))));
