@@ -124,7 +124,7 @@ public final class MasterLoop {
             guarded("reconciling", this::reconcile);
         }
         guarded("settling scale requests", () -> capacity.settle(readyWorkers(), desiredWorkers,
-                pool.slots().size(), now()));
+                pool.surplusSlots(desiredWorkers), now()));
         guarded("reporting to the service manager",
                 () -> service.report(stopping, readyWorkers(), desiredWorkers, now()));
     }
@@ -237,7 +237,7 @@ public final class MasterLoop {
             // wakes the loop only for a spare still to start after its backoff, or the loop would spin.
             boolean waitsToStart = slot.number() == WorkerPool.BENCH
                     ? pool.spares().size() < (sparesDisabled ? 0 : desiredSpares) && slot.backingOff(now)
-                    : !slot.isHeld() && slot.number() <= desiredWorkers;
+                    : !slot.isHeld() && slot.hasRoom() && slot.number() <= desiredWorkers;
             if (waitsToStart && !stopping) {
                 wait = Math.min(wait, slot.restartNotBeforeNanos() - now);
             }
@@ -275,6 +275,7 @@ public final class MasterLoop {
         if (workers != desiredWorkers) {
             Log.info("%s: scaling from %d to %d workers", reason, desiredWorkers, workers);
             desiredWorkers = workers;
+            capacity.wantedChanged(workers, reason);
         }
         return workers;
     }

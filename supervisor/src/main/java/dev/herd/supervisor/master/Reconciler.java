@@ -27,7 +27,7 @@ final class Reconciler {
     void reconcile(int workers, int spares, SupervisionPolicy policy, long now, Instant wallNow) {
         for (int number = 1; number <= workers; number++) {
             Slot slot = pool.slot(number, now);
-            if (!slot.isHeld() && !slot.backingOff(now)) {
+            if (!slot.isHeld() && !slot.backingOff(now) && slot.hasRoom()) {
                 supervisor.startWorker(slot);
             }
         }
@@ -53,12 +53,14 @@ final class Reconciler {
         for (int i = spares.size() - 1; i >= wanted; i--) {
             pool.stop(spares.get(i), stopDeadline, RestartReason.SCALE);
         }
-        // The bench is a slot that pool.slot() makes on first use: only when a spare is wanted.
+        // The bench is a slot that pool.slot() makes on first use: only when a spare is wanted. Like a slot, it
+        // holds what it wants and at most one process on its way out (see Slot.MAX_PROCESSES).
         if (spares.size() >= wanted || restarts.active() || !pool.allReady(workers)
                 || pool.slot(WorkerPool.BENCH, now).backingOff(now)) {
             return;
         }
-        for (int i = spares.size(); i < wanted; i++) {
+        int room = wanted + Slot.MAX_PROCESSES - 1 - pool.slot(WorkerPool.BENCH, now).running();
+        for (int i = spares.size(); i < wanted && room-- > 0; i++) {
             try {
                 pool.spawnSpare(policy, now);
             } catch (OsException e) {

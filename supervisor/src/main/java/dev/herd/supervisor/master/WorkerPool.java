@@ -56,6 +56,11 @@ final class WorkerPool {
         return slots.computeIfAbsent(number, n -> new Slot(n, nowNanos));
     }
 
+    /** Slots above {@code count} (the wanted ones) still holding a process: draining after a scale-down. */
+    int surplusSlots(int count) {
+        return slots.tailMap(count + 1).size();
+    }
+
     /** Forgets the slots above {@code count} that no longer hold a process (after a scale-down). */
     void dropEmptySlotsAbove(int count) {
         slots.tailMap(count + 1).values().removeIf(Slot::isEmpty);

@@ -597,7 +597,7 @@ class MasterLoopTest {
     void aCapacityWaitEndsWhenEveryWantedSlotIsReadyAndTheSurplusIsGone() {
         startReadyLoop(2);
         loop.scaleTo(3, "test");
-        CompletableFuture<Optional<String>> wait = loop.capacity.add(nowNanos + Duration.ofSeconds(30).toNanos());
+        CompletableFuture<Optional<String>> wait = loop.capacity.add(loop.desiredWorkers(), nowNanos + Duration.ofSeconds(30).toNanos());
         turn();
         assertTrue(!wait.isDone(), "slot 3 is only starting");
 
@@ -610,13 +610,14 @@ class MasterLoopTest {
     void aCapacityWaitGivesUpAtItsDeadlineSayingWhatIsMissing() {
         startReadyLoop(1);
         loop.scaleTo(2, "test");
-        CompletableFuture<Optional<String>> wait = loop.capacity.add(nowNanos + Duration.ofSeconds(30).toNanos());
+        CompletableFuture<Optional<String>> wait = loop.capacity.add(loop.desiredWorkers(), nowNanos + Duration.ofSeconds(30).toNanos());
         turn();
 
         advance(Duration.ofSeconds(30));
         turn();
 
-        assertEquals(Optional.of("1 of 2 workers ready and 0 surplus slots still draining"), wait.getNow(null));
+        assertEquals(Optional.of("after the ready and graceful timeouts 1 of 2 workers are ready and 0 surplus slots "
+                + "still draining"), wait.getNow(null));
     }
 
     // ---- service manager (sd_notify to systemd) ---------------------------------------------------------------
@@ -785,6 +786,80 @@ class MasterLoopTest {
         loop.runOnce(new MasterEvent.ChildStateChanged());
 
         assertEquals(0, slots().get(1).restarts());
+    }
+
+    @Test
+    void aWorkerThatAnnouncesStoppingAndExitsAgainAndAgainIsReplacedOnTheBackoffsSchedule() {
+        startLoop(1);
+        for (Duration delay : List.of(Duration.ZERO, Duration.ofMillis(100), Duration.ofMillis(200),
+                Duration.ofMillis(400))) {
+            int spawnedBefore = spawner.spawned();
+            int leaving = pidIn(1);
+            notify(leaving, "READY=1");
+            notify(leaving, "STOPPING=1");
+            os.exit(leaving, CLEAN_EXIT);
+            loop.runOnce(new MasterEvent.ChildStateChanged());
+            if (!delay.isZero()) {
+                assertEquals(spawnedBefore, spawner.spawned(), "replaced before " + delay);
+                assertTrue(loop.nanosUntilNextDeadline() <= delay.toNanos(), "the loop wakes for the slot's start");
+                advance(delay.minus(ONE_NANO));
+                turn();
+                assertEquals(spawnedBefore, spawner.spawned(), "replaced before " + delay);
+                advance(ONE_NANO);
+                turn();
+            }
+            assertEquals(spawnedBefore + 1, spawner.spawned(), "not replaced after " + delay);
+        }
+        assertEquals(0, slots().get(1).restarts(), "stopping on its own is no crash");
+    }
+
+    @Test
+    void aWorkerThatLingersAfterAnnouncingStoppingLeavesRoomForOneReplacementOnly() {
+        startLoop(2);
+        for (int round = 0; round < 40; round++) { // 4 s: within the graceful timeout of the first ones
+            for (int slot = 1; slot <= 2; slot++) {
+                WorkerHandle newest = workerIn(slot);
+                if (newest.state() == WorkerState.STARTING) {
+                    notify(newest.pid(), "READY=1");
+                    notify(newest.pid(), "STOPPING=1"); // and lingers: it never exits on its own
+                }
+            }
+            advance(Duration.ofMillis(100));
+            turn();
+            assertTrue(running() <= 2 * Slot.MAX_PROCESSES, "round " + round + ": " + loop.pool.all());
+        }
+        assertTrue(spawner.spawned() <= 2 * Slot.MAX_PROCESSES, "no start until a lingering one is gone: "
+                + spawner.spawned());
+
+        advance(GRACEFUL_TIMEOUT); // the first ones are killed at their stop deadline, then reaped
+        turn();
+        os.kills().stream().filter(kill -> kill.signal() == Signal.KILL).forEach(kill -> os.exit(kill.pid(), KILLED));
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        assertTrue(spawner.spawned() > 2 * Slot.MAX_PROCESSES, "a slot with room again starts its next worker");
+        assertTrue(running() <= 2 * Slot.MAX_PROCESSES, loop.pool.all().toString());
+    }
+
+    /** The pool's processes that still run code (not yet sent SIGKILL). */
+    private long running() {
+        return loop.pool.all().stream().filter(w -> w.state() != WorkerState.KILLED).count();
+    }
+
+    @Test
+    void aRollingRestartWaitsForTheSlotsLingeringProcessBeforeItStartsAReplacement() {
+        startLoop(1);
+        int lingering = pidIn(1);
+        notify(lingering, "READY=1");
+        notify(lingering, "STOPPING=1");
+        int current = pidIn(1);
+        notify(current, "READY=1");
+
+        restart(List.of(1), false);
+        turn();
+        assertEquals(2, slots().get(1).workers().size(), "no third process in the slot");
+
+        os.exit(lingering, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        assertEquals(3, spawner.spawned(), "the replacement starts once the slot has room");
     }
 
     // ---- recycling ------------------------------------------------------------------------------------------------
