@@ -104,6 +104,24 @@ class HostileWorkerIT {
         }
     }
 
+    @Test
+    void aWorkersEscapeSequencesReachNeitherHerdStatusNorTheLog() throws Exception {
+        // The worker decodes the escapes: its STATUS= text and its output line hold a real ESC, BEL and CR.
+        Path config = workerConfig(1, "--status", "\\\\x1b]0;owned-title\\\\x07serving\\\\rforged");
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
+            admin.awaitReady(1, START);
+
+            Cli.Result status = admin.cli("status");
+
+            assertEquals(0, status.exitCode(), status.toString());
+            assertTrue(status.stdout().chars().noneMatch(c -> c == 0x1b || c == 0x07 || c == '\r'), status.stdout());
+            assertTrue(status.stdout().contains("\\x1b]0;owned-title\\x07serving\\x0dforged"), status.stdout());
+            herd.awaitLine("worker-1\\[\\d+\\] \\\\x1b\\]0;owned-title\\\\x07serving\\\\x0dforged$", START);
+            assertTrue(herd.lines().stream().allMatch(line -> line.chars().noneMatch(c -> c == 0x1b || c == 0x07)),
+                    herd.output());
+        }
+    }
+
     private Path workerConfig(int workers, String... args) throws Exception {
         StringBuilder command = new StringBuilder("[\"/usr/bin/python3\", \"" + HOSTILE_WORKER + "\"");
         for (String arg : args) {
