@@ -80,7 +80,9 @@ public final class MasterLoop {
 
     /** Runs until a stop has been requested and every worker has been reaped; returns the exit code. */
     public int run() throws InterruptedException {
-        guarded("reconciling", this::reconcile);
+        // The first turn handles what is already queued before it starts any worker: a SIGTERM that came during
+        // the master's start-up stops it with no worker started, rather than after starting all N.
+        runOnce(events.poll());
         while (!(stopping && pool.live() == 0)) {
             long wait = nanosUntilNextDeadline();
             long waitFrom = now();

@@ -121,15 +121,21 @@ final class WorkerPool {
     WorkerHandle startInto(Slot slot, SupervisionPolicy policy, long nowNanos, int minSerial) throws OsException {
         for (WorkerHandle spare : spares()) {
             if (spare.state() == WorkerState.SPARE && spare.serial() >= minSerial) {
-                if (spawner.promote(spare.serial(), slot.number())) {
-                    slots.get(BENCH).release(spare);
-                    spare.promote(slot.number(), nowNanos, nowNanos + policy.readyTimeout().toNanos());
-                    slot.add(spare);
-                    Log.info("promoted the spare (pid %d) to worker-%d", spare.pid(), slot.number());
-                    return spare;
+                try {
+                    spawner.promote(spare.serial(), slot.number());
+                } catch (OsException e) {
+                    Log.warn("the spare (pid %d) did not take its promotion (%s: it has exited); starting a worker "
+                            + "instead", spare.pid(), e.getMessage());
+                    // No second try: its promotion pipe is closed. SIGKILL, harmless if it is gone, takes it off
+                    // the bench now; its reap follows.
+                    kill(spare, "did not take its promotion", RestartReason.SCALE);
+                    continue;
                 }
-                Log.warn("the spare (pid %d) did not take its promotion (it has exited); starting a worker instead",
-                        spare.pid());
+                slots.get(BENCH).release(spare);
+                spare.promote(slot.number(), nowNanos, nowNanos + policy.readyTimeout().toNanos());
+                slot.add(spare);
+                Log.info("promoted the spare (pid %d) to worker-%d", spare.pid(), slot.number());
+                return spare;
             }
         }
         return spawnInto(slot, policy, nowNanos);

@@ -368,6 +368,7 @@ class MasterLoopTest {
     @Test
     void runReturnsZeroOnceStopWasRequestedAndAllWorkersAreReaped() {
         loop = newLoop(3);
+        turn(); // the workers start
         os.exitAllOnGroupSignal(CLEAN_EXIT);
         events.add(new MasterEvent.SignalReceived(Signal.TERM));
 
@@ -380,8 +381,20 @@ class MasterLoopTest {
     }
 
     @Test
+    void aSigtermQueuedBeforeTheFirstTurnStartsNoWorkerAtAll() {
+        loop = newLoop(3);
+        events.add(new MasterEvent.SignalReceived(Signal.TERM)); // arrived while the master was starting up
+
+        int exitCode = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> loop.run());
+
+        assertEquals(0, exitCode);
+        assertEquals(0, spawner.spawned(), "a worker was started after the SIGTERM");
+    }
+
+    @Test
     void runKeepsGoingWhileAStoppingWorkerIsStillAlive() throws Exception {
         loop = newLoop(1);
+        turn(); // the worker starts
         events.add(new MasterEvent.SignalReceived(Signal.TERM));
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try {
@@ -1374,6 +1387,21 @@ class MasterLoopTest {
         loop.runOnce(new MasterEvent.ChildStateChanged());
 
         assertEquals(List.of(1, WorkerPool.BENCH, 1), spawner.attempts());
+        assertTrue(log.expect(Log.Level.WARN, "did not take its promotion").contains("write: Broken pipe"),
+                "the reason is said");
+    }
+
+    @Test
+    void aSpareThatCannotTakeItsPromotionIsTriedOnceEvenWhenTwoSlotsNeedIt() {
+        int sparePid = startWithWarmSpare(2);
+        spawner.refusePromotions();
+
+        os.exit(pidIn(1), CRASH);
+        os.exit(pidIn(2), CRASH);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertEquals(List.of(1, 2, WorkerPool.BENCH, 1, 2), spawner.attempts(), "both slots filled in one turn");
+        assertEquals(List.of(new Kill(sparePid, Signal.KILL)), os.kills(), "the spare is taken off the bench");
         log.expect(Log.Level.WARN, "did not take its promotion");
     }
 
