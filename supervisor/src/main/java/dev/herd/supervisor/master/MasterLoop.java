@@ -202,9 +202,10 @@ public final class MasterLoop {
         if (stopping) {
             return;
         }
-        long deadline = now() + timeout.toNanos();
+        SupervisionPolicy stopPolicy = policy.withGraceful(timeout);
+        long deadline = stopPolicy.stopDeadline(now());
         stopping = true;
-        policy = policy.withGraceful(timeout);
+        policy = stopPolicy;
         if (restarts.active()) {
             restarts.finish(Optional.of("the master is stopping"));
         }
@@ -226,7 +227,7 @@ public final class MasterLoop {
     CompletableFuture<RestartDriver.Outcome> restart(List<Integer> slots, RestartReason reason) {
         long now = now();
         for (WorkerHandle spare : pool.spares()) {
-            pool.stop(spare, now + policy.gracefulTimeout().toNanos(), reason);
+            pool.stop(spare, policy, now, reason);
         }
         return restarts.restart(slots, pool.nextSerial(), reason, now);
     }

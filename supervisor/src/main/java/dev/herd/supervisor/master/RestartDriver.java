@@ -205,7 +205,7 @@ final class RestartDriver {
                                 .orElse("stopped before it was ready")));
                 return;
             }
-            old.forEach(w -> pool.stop(w, nowNanos + policy.gracefulTimeout().toNanos(), step.reason()));
+            old.forEach(w -> pool.stop(w, policy, nowNanos, step.reason()));
             pool.replaced(slot, step.reason(), wallNow);
             replaced++;
             skipHead();

@@ -183,9 +183,9 @@ final class WorkerPool {
         return Map.copyOf(restartCounts);
     }
 
-    /** Tells a worker to drain: SIGTERM now, SIGKILL at {@code deadlineNanos} by the kill pass. */
-    void stop(WorkerHandle worker, long deadlineNanos, RestartReason why) {
-        worker.stopping(deadlineNanos, why);
+    /** Tells a worker to drain for {@code why}: SIGTERM now, SIGKILL at the policy's stop deadline (the kill pass). */
+    void stop(WorkerHandle worker, SupervisionPolicy policy, long nowNanos, RestartReason why) {
+        worker.stopping(policy.stopDeadline(nowNanos), why);
         signal(worker, Signal.TERM);
     }
 
