@@ -126,12 +126,18 @@ public final class SharedSocket implements AutoCloseable {
             closeQuietly(retired.fd());
         } else {
             Log.warn("the move to %s failed: new workers get %s again", bound, retired.bound());
-            closeQuietly(fd);
-            fd = retired.fd();
-            configured = retired.configured();
-            backlog = retired.backlog();
-            bound = retired.bound();
+            backToRetired();
         }
+        retired = null;
+    }
+
+    /** Closes the new socket; the one it replaced is the current one again. */
+    private void backToRetired() {
+        closeQuietly(fd);
+        fd = retired.fd();
+        configured = retired.configured();
+        backlog = retired.backlog();
+        bound = retired.bound();
         retired = null;
     }
 
@@ -149,12 +155,7 @@ public final class SharedSocket implements AutoCloseable {
                 Log.warn("cannot set the listen backlog back to %d: %s", relistenedFrom, e.getMessage());
             }
         } else if (retired != null) {
-            closeQuietly(fd);
-            fd = retired.fd();
-            configured = retired.configured();
-            backlog = retired.backlog();
-            bound = retired.bound();
-            retired = null;
+            backToRetired();
         }
         relistenedFrom = null;
     }

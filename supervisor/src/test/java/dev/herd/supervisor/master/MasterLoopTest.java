@@ -812,16 +812,9 @@ class MasterLoopTest {
             notify(leaving, "STOPPING=1");
             os.exit(leaving, CLEAN_EXIT);
             loop.runOnce(new MasterEvent.ChildStateChanged());
-            if (!delay.isZero()) {
-                assertEquals(spawnedBefore, spawner.spawned(), "replaced before " + delay);
-                assertTrue(loop.nanosUntilNextDeadline() <= delay.toNanos(), "the loop wakes for the slot's start");
-                advance(delay.minus(ONE_NANO));
-                turn();
-                assertEquals(spawnedBefore, spawner.spawned(), "replaced before " + delay);
-                advance(ONE_NANO);
-                turn();
-            }
-            assertEquals(spawnedBefore + 1, spawner.spawned(), "not replaced after " + delay);
+            assertTrue(delay.isZero() || loop.nanosUntilNextDeadline() <= delay.toNanos(),
+                    "the loop wakes for the slot's start");
+            expectReplacementAfter(1, delay, spawnedBefore);
         }
         assertEquals(0, slots().get(1).restarts(), "stopping on its own is no crash");
     }
@@ -1617,6 +1610,14 @@ class MasterLoopTest {
         crash(slot);
         if (!delay.isZero()) {
             assertTrue(slots().get(slot).isEmpty(), "replaced at once instead of after " + delay);
+        }
+        expectReplacementAfter(slot, delay, spawnedBefore);
+    }
+
+    /** The slot's next worker starts after exactly this delay, not sooner (counting from {@code spawnedBefore}). */
+    private void expectReplacementAfter(int slot, Duration delay, int spawnedBefore) {
+        if (!delay.isZero()) {
+            assertEquals(spawnedBefore, spawner.spawned(), "replaced at once instead of after " + delay);
             advance(delay.minus(ONE_NANO));
             turn();
             assertEquals(spawnedBefore, spawner.spawned(), "replaced before " + delay);
