@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tries every hostile input of issue 12, and the hostile workers of issue 19, on the herd of this checkout and prints what herd did, one Markdown
+# Tries every hostile input of issues 12 and 19 on the herd of this checkout and prints what herd did, one Markdown
 # table row each (docs/reliability.md holds the table of a run). As root (several inputs need another uid, a
 # cgroup or a tmpfs); loopback only; about 3 minutes. Every master it starts leads its own process group, and
 # on any exit each such group gets SIGKILL; the cgroup and the tmpfs it made are removed. Not run by CI.
@@ -475,4 +475,120 @@ told=$(grep -c 'metrics server:' "$S/metrics.out")
 row "6 clients send half a /metrics request and a byte a second; then 200 scrapes aborted with a reset" \
     "$verdict beside them; the log: $told line(s) about the metrics server, $severe lines of stack traces" \
     "$([[ $verdict == *"after "[0-9]* && $severe == 0 ]] && echo yes || echo NO)"
+
+# ---- issue 19: hostile workers and untruthful commands (items 2, 6, 7, 8, 10) ----
+hostile="$home/supervisor/src/test/resources/hostile_worker.py"
+# worker_config FILE WORKERS ARGS...: a config running hostile_worker.py with ARGS (readyTimeout 20s, graceful 5s).
+worker_config() {
+    local file=$1 workers=$2
+    shift 2
+    python3 - "$file" "$workers" "$hostile" "$@" <<'PY'
+import json, sys
+file, workers, script, *args = sys.argv[1:]
+json.dump({"workers": int(workers), "readyTimeout": "20s", "gracefulTimeout": "5s",
+           "worker": {"command": ["/usr/bin/python3", script, *args]}}, open(file, "w"))
+PY
+}
+children() { pgrep -P "$1" | wc -l; }
+
+# 14. STOPPING=1 and exit, at once, again and again
+sock=$S/b14/herd.sock
+worker_config "$S/stopexit.json" 2 --stop-and-exit
+start stopexit --admin-socket "$sock" --listen 127.0.0.1:0 -c "$S/stopexit.json"
+sleep 10   # the question is how many starts 10 s hold
+starts=$(grep -c "started worker-" "$S/stopexit.out")
+row "a worker that sends READY=1, STOPPING=1 and exits, 2 workers, for 10 s" \
+    "$starts starts; the last: \`$(grep "is stopping on its own" "$S/stopexit.out" | tail -n 1 | cut -c1-160)\`" \
+    "$([[ $starts -le 24 ]] && echo yes || echo NO)"
+stop "$pid"
+
+# 15. STOPPING=1, then lingering (SIGTERM ignored)
+sock=$S/b15/herd.sock
+worker_config "$S/linger.json" 2 --stop-and-linger
+start linger --admin-socket "$sock" --listen 127.0.0.1:0 -c "$S/linger.json"
+most=0
+for _ in $(seq 1 100); do   # 10 s, sampled every 100 ms
+    n=$(children "$pid")
+    ((n > most)) && most=$n
+    sleep 0.1
+done
+starts=$(grep -c "started worker-" "$S/linger.out")
+row "a worker that sends READY=1, STOPPING=1 and lingers (ignores SIGTERM), 2 workers, gracefulTimeout 5s, for 10 s" \
+    "at most $most worker processes at once; $starts starts" "$([[ $most -le 4 ]] && echo yes || echo NO)"
+stop "$pid"
+
+# 16. herd scale with a hot spare
+sock=$S/b16/herd.sock
+start scalespare --admin-socket "$sock" --listen 127.0.0.1:0 --workers 2 --spare-workers 1
+ready "$sock" 2
+for _ in $(seq 1 300); do admin "$sock" '{"command":"status"}' | grep -q '1/1 spares warm' && break; sleep 0.1; done
+t0=$(date +%s%N)
+out=$("$herd" scale 3 --admin-socket "$sock" 2>&1)
+code=$?
+t1=$(date +%s%N)
+row "\`--spare-workers 1\`, then \`herd scale 3\`" "exit $code after $(((t1 - t0) / 1000000)) ms (JVM start included): \`$out\`" \
+    "$([[ $code == 0 ]] && echo yes || echo NO)"
+stop "$pid"
+
+# 17. a waited scale that a concurrent reload reverts
+sock=$S/b17/herd.sock
+touch "$S/ready-flag"
+worker_config "$S/revert.json" 1 --ready-when "$S/ready-flag"
+start revert --admin-socket "$sock" --listen 127.0.0.1:0 -c "$S/revert.json"
+ready "$sock" 1
+rm -f "$S/ready-flag"   # from now on new workers start but are not ready
+"$herd" scale 4 --admin-socket "$sock" >"$S/revert-scale.out" 2>&1 &
+scaler=$!
+for _ in $(seq 1 300); do admin "$sock" '{"command":"status"}' | grep -q '"desiredWorkers":4' && break; sleep 0.1; done
+admin "$sock" '{"command":"reload","wait":false}' >/dev/null
+wait "$scaler"
+code=$?
+touch "$S/ready-flag"
+row "a waited \`herd scale 4\` (new workers not ready yet), and a reload of a file that says 1 meanwhile" \
+    "exit $code: \`$(tr '\n' ' ' <"$S/revert-scale.out" | cut -c1-200)\`" "$([[ $code == 1 ]] && echo yes || echo NO)"
+stop "$pid"
+
+# 18. a reload refused for its listen address, with a new pidFile and logFile
+sock=$S/b18/herd.sock
+printf '{"workers": 1, "listen": "127.0.0.1:0", "pidFile": "%s", "logFile": "%s"}\n' "$S/r1.pid" "$S/r1.log" >"$S/refused.json"
+start refused --admin-socket "$sock" -c "$S/refused.json"
+ready "$sock" 1
+exec {taken}< <(python3 -c "
+import socket, sys, time
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1); print(s.getsockname()[1], flush=True); time.sleep(60)")
+read -r -u "$taken" busy
+printf '{"workers": 1, "listen": "127.0.0.1:%s", "pidFile": "%s", "logFile": "%s"}\n' "$busy" "$S/r2.pid" "$S/r2.log" >"$S/refused.json"
+out=$("$herd" reload --admin-socket "$sock" 2>&1)
+code=$?
+exec {taken}<&-
+row "a reload with a new \`pidFile\` and \`logFile\` and a \`listen\` port in use" \
+    "exit $code: \`$(echo "$out" | tail -n 1 | cut -c1-120)\`; r1.pid $([[ -e $S/r1.pid ]] && echo "still there" || echo gone), r2.pid $([[ -e $S/r2.pid ]] && echo written || echo "not written"), r2.log $([[ -e $S/r2.log ]] && echo created || echo "not created")" \
+    "$([[ $code == 1 && -e $S/r1.pid && ! -e $S/r2.pid && ! -e $S/r2.log ]] && echo yes || echo NO)"
+stop "$pid"
+
+# 19. a reload that changes metricsListen
+sock=$S/b19/herd.sock
+printf '{"workers": 1, "metricsListen": "127.0.0.1:0"}\n' >"$S/metrics.json"
+start metrics --admin-socket "$sock" --listen 127.0.0.1:0 -c "$S/metrics.json"
+ready "$sock" 1
+mport=$(grep -o -m1 'metrics on http://127.0.0.1:[0-9]*' "$S/metrics.out" | grep -o '[0-9]*$')
+printf '{"workers": 1, "metricsListen": "127.0.0.1:1"}\n' >"$S/metrics.json"
+out=$("$herd" reload --admin-socket "$sock" 2>&1)
+code=$?
+up=$(python3 -c "import urllib.request, sys; print([l for l in urllib.request.urlopen(sys.argv[1], timeout=10).read().decode().splitlines() if l.startswith('herd_up')][0])" "http://127.0.0.1:$mport/metrics" 2>&1)
+row "a reload that changes \`metricsListen\`" "exit $code: \`$(echo "$out" | tail -n 1 | cut -c1-120)\`; the old address: \`$up\`" \
+    "$([[ $code == 1 && $up == "herd_up 1"* ]] && echo yes || echo NO)"
+stop "$pid"
+
+# 20. terminal escapes in STATUS= and on stdout
+sock=$S/b20/herd.sock
+worker_config "$S/escapes.json" 1 --status '\x1b]0;owned-title\x07serving\rforged'
+start escapes --admin-socket "$sock" --listen 127.0.0.1:0 -c "$S/escapes.json"
+ready "$sock" 1
+"$herd" status --admin-socket "$sock" >"$S/escapes-status.out" 2>&1
+raw_status=$(grep -c $'\x1b' "$S/escapes-status.out")
+raw_log=$(grep -c $'\x1b' "$S/escapes.out")
+row "a worker's \`STATUS=\\x1b]0;owned-title\\x07serving\\rforged\`, printed on its stdout too" \
+    "ESC in \`herd status\`: $raw_status lines, in the master's log: $raw_log lines; status shows \`$(grep -o 'x1b.*forged' "$S/escapes-status.out" | head -n 1)\`" \
+    "$([[ $raw_status == 0 && $raw_log == 0 ]] && echo yes || echo NO)"
 stop "$pid"

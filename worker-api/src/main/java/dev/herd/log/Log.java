@@ -238,8 +238,12 @@ public final class Log {
     }
 
     /** The line {@link #relay} writes, in the journal format or the timestamped one. */
-    static Relayed relayed(String otherSource, long otherPid, String line, Level unmarked, boolean journal,
+    static Relayed relayed(String otherSource, long otherPid, String rawLine, Level unmarked, boolean journal,
                            Instant now) {
+        // A worker's bytes reach the operator's terminal: no escape sequence, no CR that rewrites the line. A
+        // CRLF line end is only a line end.
+        String line = ControlCharacters.escape(rawLine.endsWith("\r") ? rawLine.substring(0, rawLine.length() - 1)
+                : rawLine);
         Matcher formatted = TIMESTAMPED.matcher(line);
         if (formatted.matches() && formatted.group(2).equals(otherSource + "[" + otherPid + "]")) {
             Level level = Level.valueOf(formatted.group(1));
@@ -346,8 +350,9 @@ public final class Log {
     }
 
     private static void write(Level level, String format, Object... args) {
-        emit(format(level, source, PID, args.length == 0 ? format : String.format(format, args), journalFormat(),
-                Instant.now()), false);
+        // Own lines quote worker text too (a first error line, a STATUS=): escaped like the relayed ones.
+        emit(format(level, source, PID, ControlCharacters.escape(args.length == 0 ? format
+                : String.format(format, args)), journalFormat(), Instant.now()), false);
     }
 
     /**

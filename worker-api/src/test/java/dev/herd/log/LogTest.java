@@ -118,6 +118,16 @@ class LogTest {
         assertEquals("Traceback", Log.messageOf("Traceback"));
     }
 
+    @Test
+    void aRelayedLineCarriesNoEscapeSequenceNorCarriageReturnToTheTerminal() {
+        assertEquals("2026-11-24T17:30:01.123Z INFO  worker-2[5281] \\x1b]0;owned-title\\x07 100%\\x0dfake line",
+                relay("\u001b]0;owned-title\u0007 100%\rfake line", Log.Level.INFO, false).line());
+        assertEquals("2026-11-24T17:30:01.123Z INFO  worker-2[5281] from a CRLF program",
+                relay("from a CRLF program\r", Log.Level.INFO, false).line(), "a CRLF line end is only a line end");
+        assertEquals("<6>worker-2[5281] \\x1b[2J",
+                relay("2026-11-24T17:30:01.123Z INFO  worker-2[5281] \u001b[2J", Log.Level.INFO, true).line());
+    }
+
     private static Log.Relayed relay(String line, Log.Level unmarked, boolean journal) {
         return Log.relayed("worker-2", 5281, line, unmarked, journal, NOW);
     }

@@ -1,6 +1,7 @@
 package dev.herd.supervisor.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.herd.log.ControlCharacters;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -16,22 +17,22 @@ final class StatusTable {
         StringBuilder out = new StringBuilder();
         Instant now = Instant.parse(status.path("startedAt").asText()).plusSeconds(status.path("uptimeSeconds")
                 .asLong());
-        out.append(String.format("herd %s, master pid %d, up %s, listening on %s%n",
+        out.append(line("herd %s, master pid %d, up %s, listening on %s%n",
                 status.path("version").asText(), status.path("pid").asInt(),
                 age(Duration.ofSeconds(status.path("uptimeSeconds").asLong())), status.path("listen").asText()));
         JsonNode queue = status.path("listenQueue");
-        out.append(String.format("config %s, %d %s wanted%s%s%n",
+        out.append(line("config %s, %d %s wanted%s%s%n",
                 status.path("configFile").isNull() ? "(none)" : status.path("configFile").asText(),
                 status.path("desiredWorkers").asInt(), status.path("desiredWorkers").asInt() == 1 ? "worker"
                         : "workers",
                 queue.isObject() ? ", listen queue " + queue.path("waiting").asLong() + "/"
                         + queue.path("limit").asLong() : "",
                 status.path("stopping").asBoolean() ? ", STOPPING" : ""));
-        out.append(status.path("summary").asText()).append(System.lineSeparator());
-        out.append(String.format("%n" + ROW, "SLOT", "PID", "STATE", "UPTIME", "READY", "WATCHED", "OPEN", "SERVED",
+        out.append(ControlCharacters.escape(status.path("summary").asText())).append(System.lineSeparator());
+        out.append(line("%n" + ROW, "SLOT", "PID", "STATE", "UPTIME", "READY", "WATCHED", "OPEN", "SERVED",
                 "RSS", "RESTARTS", "LAST RESTART", "STATUS"));
         for (JsonNode worker : status.path("workers")) {
-            out.append(String.format(ROW,
+            out.append(line(ROW,
                     slotLabel(worker),
                     worker.path("pid").isNull() ? "-" : worker.path("pid").asText(),
                     worker.path("state").asText(),
@@ -49,6 +50,20 @@ final class StatusTable {
         // No trailing blanks: a row whose STATUS is empty ends at its last column.
         return out.toString().lines().map(String::stripTrailing)
                 .collect(java.util.stream.Collectors.joining(System.lineSeparator()));
+    }
+
+    /**
+     * {@code String.format} with every text argument escaped first ({@link ControlCharacters}): a worker's STATUS=
+     * text, its first error line, whatever the master sent, must not drive the operator's terminal.
+     */
+    private static String line(String format, Object... args) {
+        Object[] safe = args.clone();
+        for (int i = 0; i < safe.length; i++) {
+            if (safe[i] instanceof String text) {
+                safe[i] = ControlCharacters.escape(text);
+            }
+        }
+        return String.format(format, safe);
     }
 
     /** The slot's number; "spare" for slot 0, the bench of hot spares. */

@@ -1,6 +1,7 @@
 package dev.herd.supervisor.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.herd.log.ControlCharacters;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalTime;
@@ -134,7 +135,7 @@ final class TopView {
             Row row = new Row(worker, rates, sample.receivedAt());
             List<String> rowCells = new ArrayList<>();
             for (Column column : Column.values()) {
-                rowCells.add(column.cell.apply(row));
+                rowCells.add(ControlCharacters.escape(column.cell.apply(row))); // worker text, before the layout
             }
             cells.add(rowCells);
         }
@@ -151,7 +152,7 @@ final class TopView {
         }
         List<String> fitting = new ArrayList<>();
         for (String line : lines.subList(0, Math.min(lines.size(), height))) {
-            fitting.add(cut(line, width));
+            fitting.add(cut(ControlCharacters.escape(line), width)); // and whatever else the master sent
         }
         return new Frame(List.copyOf(fitting), tableHeaderIndex);
     }

@@ -88,9 +88,9 @@ final class CommandExecutor {
         }
         SupervisionPolicy policy = loop.policy();
         Duration limit = policy.readyTimeout().plus(policy.gracefulTimeout()).plusSeconds(5);
-        return loop.capacity.add(loop.now() + limit.toNanos()).thenApply(missing -> missing
+        return loop.capacity.add(target, loop.now() + limit.toNanos()).thenApply(missing -> missing
                 .<AdminReply>map(what -> new AdminException(AdminException.NOT_READY, "scaled to " + target
-                        + " workers, but after the ready and graceful timeouts " + what).toReply())
+                        + " workers, but " + what).toReply())
                 .orElseGet(() -> new AdminReply.Scaled(previous, target, OptionalInt.of(loop.readyWorkers()))));
     }
 

@@ -90,7 +90,9 @@ public final class MasterLoop {
      * {@link StrayReaper}); returns the exit code.
      */
     public int run() throws InterruptedException {
-        guarded("reconciling", this::reconcile);
+        // The first turn handles what is already queued before it starts any worker: a SIGTERM that came during
+        // the master's start-up stops it with no worker started, rather than after starting all N.
+        runOnce(events.poll());
         while (!(stopping && pool.live() == 0 && strays.settled())) {
             long wait = nanosUntilNextDeadline();
             long waitFrom = now();
@@ -136,7 +138,7 @@ public final class MasterLoop {
             guarded("reconciling", this::reconcile);
         }
         guarded("settling scale requests", () -> capacity.settle(readyWorkers(), desiredWorkers,
-                pool.slots().size(), now()));
+                pool.surplusSlots(desiredWorkers), now()));
         guarded("reporting to the service manager",
                 () -> service.report(stopping, readyWorkers(), desiredWorkers, now()));
     }
@@ -212,9 +214,10 @@ public final class MasterLoop {
         if (stopping) {
             return;
         }
-        long deadline = now() + timeout.toNanos();
+        SupervisionPolicy stopPolicy = policy.withGraceful(timeout);
+        long deadline = stopPolicy.stopDeadline(now());
         stopping = true;
-        policy = policy.withGraceful(timeout);
+        policy = stopPolicy;
         if (restarts.active()) {
             restarts.finish(Optional.of("the master is stopping"));
         }
@@ -236,7 +239,7 @@ public final class MasterLoop {
     CompletableFuture<RestartDriver.Outcome> restart(List<Integer> slots, RestartReason reason) {
         long now = now();
         for (WorkerHandle spare : pool.spares()) {
-            pool.stop(spare, now + policy.gracefulTimeout().toNanos(), reason);
+            pool.stop(spare, policy, now, reason);
         }
         return restarts.restart(slots, pool.nextSerial(), reason, now);
     }
@@ -249,7 +252,7 @@ public final class MasterLoop {
             // wakes the loop only for a spare still to start after its backoff, or the loop would spin.
             boolean waitsToStart = slot.number() == WorkerPool.BENCH
                     ? pool.spares().size() < (sparesDisabled ? 0 : desiredSpares) && slot.backingOff(now)
-                    : !slot.isHeld() && slot.number() <= desiredWorkers;
+                    : !slot.isHeld() && slot.hasRoom() && slot.number() <= desiredWorkers;
             if (waitsToStart && !stopping) {
                 wait = Math.min(wait, slot.restartNotBeforeNanos() - now);
             }
@@ -288,6 +291,7 @@ public final class MasterLoop {
         if (workers != desiredWorkers) {
             Log.info("%s: scaling from %d to %d workers", reason, desiredWorkers, workers);
             desiredWorkers = workers;
+            capacity.wantedChanged(workers, reason);
         }
         return workers;
     }

@@ -35,23 +35,41 @@ final class ProcessFiles implements AutoCloseable {
     }
 
     /**
-     * Applies a reload's {@code logFile} and {@code pidFile}. The new pid file is written before the old one is
-     * removed, and a log file that cannot be opened leaves the old one in use; either failure refuses the reload.
+     * Applies a reload's {@code logFile} and {@code pidFile}, whole or not at all: the new pid file is written
+     * first, then the new log file opened; if either fails, what was done is undone (the new pid file removed) and
+     * the old files stay in use. Only then is the old pid file removed.
      */
     void apply(Optional<Path> nextLog, Optional<Path> nextPid) throws IOException {
         Optional<Path> currentPid = pidFile == null ? Optional.empty() : Optional.of(pidFile.path());
-        if (!nextPid.map(Path::toAbsolutePath).equals(currentPid)) {
-            PidFile next = nextPid.isPresent() ? PidFile.write(nextPid.get(), pid) : null;
+        boolean movePid = !nextPid.map(Path::toAbsolutePath).equals(currentPid);
+        PidFile written = movePid && nextPid.isPresent() ? PidFile.write(nextPid.get(), pid) : null;
+        if (!nextLog.equals(logFile)) {
+            try {
+                switchLog(nextLog);
+            } catch (IOException e) {
+                if (written != null) {
+                    remove(written);
+                }
+                throw e;
+            }
+            Log.info("reload: logging to %s", nextLog.map(Object::toString).orElse("stderr"));
+        }
+        if (movePid) {
             PidFile previous = pidFile;
-            pidFile = next;
+            pidFile = written;
             if (previous != null) {
-                previous.close();
+                remove(previous);
             }
             Log.info("reload: pid file %s", nextPid.map(Object::toString).orElse("removed"));
         }
-        if (!nextLog.equals(logFile)) {
-            switchLog(nextLog);
-            Log.info("reload: logging to %s", nextLog.map(Object::toString).orElse("stderr"));
+    }
+
+    /** Removing a pid file can fail (its directory made read-only meanwhile): said, and not worth a refusal. */
+    private static void remove(PidFile file) {
+        try {
+            file.close();
+        } catch (IOException e) {
+            Log.warn("cannot remove the pid file %s: %s", file.path(), e.getMessage());
         }
     }
 

@@ -27,19 +27,18 @@ final class Reconciler {
     void reconcile(int workers, int spares, SupervisionPolicy policy, long now, Instant wallNow) {
         for (int number = 1; number <= workers; number++) {
             Slot slot = pool.slot(number, now);
-            if (!slot.isHeld() && !slot.backingOff(now)) {
+            if (!slot.isHeld() && !slot.backingOff(now) && slot.hasRoom()) {
                 supervisor.startWorker(slot);
             }
         }
-        long deadline = now + policy.gracefulTimeout().toNanos();
         for (Slot slot : pool.slots().tailMap(workers + 1).values()) {
             for (WorkerHandle worker : slot.workers().stream().filter(w -> w.state().holdsSlot()).toList()) {
-                pool.stop(worker, deadline, RestartReason.SCALE);
+                pool.stop(worker, policy, now, RestartReason.SCALE);
                 pool.replaced(slot, RestartReason.SCALE, wallNow);
             }
         }
         pool.dropEmptySlotsAbove(workers);
-        reconcileSpares(workers, spares, policy, now, wallNow, deadline);
+        reconcileSpares(workers, spares, policy, now, wallNow);
     }
 
     /**
@@ -47,18 +46,19 @@ final class Reconciler {
      * CPU from the workers that serve, and a restart retires them anyway. Surplus spares (fewer wanted since) are
      * stopped, the newest first.
      */
-    private void reconcileSpares(int workers, int wanted, SupervisionPolicy policy, long now, Instant wallNow,
-                                 long stopDeadline) {
+    private void reconcileSpares(int workers, int wanted, SupervisionPolicy policy, long now, Instant wallNow) {
         List<WorkerHandle> spares = pool.spares();
         for (int i = spares.size() - 1; i >= wanted; i--) {
-            pool.stop(spares.get(i), stopDeadline, RestartReason.SCALE);
+            pool.stop(spares.get(i), policy, now, RestartReason.SCALE);
         }
-        // The bench is a slot that pool.slot() makes on first use: only when a spare is wanted.
+        // The bench is a slot that pool.slot() makes on first use: only when a spare is wanted. Like a slot, it
+        // holds what it wants and at most one process on its way out (see Slot.MAX_PROCESSES).
         if (spares.size() >= wanted || restarts.active() || !pool.allReady(workers)
                 || pool.slot(WorkerPool.BENCH, now).backingOff(now)) {
             return;
         }
-        for (int i = spares.size(); i < wanted; i++) {
+        int room = wanted + Slot.MAX_PROCESSES - 1 - pool.slot(WorkerPool.BENCH, now).running();
+        for (int i = spares.size(); i < wanted && room-- > 0; i++) {
             try {
                 pool.spawnSpare(policy, now);
             } catch (OsException e) {

@@ -1,19 +1,23 @@
 package dev.herd.supervisor.master;
 
 import dev.herd.config.ConfigException;
+import dev.herd.config.ConfigKey;
+import dev.herd.config.ConfigKeys;
 import dev.herd.config.HerdConfig;
 import dev.herd.config.ListenAddress;
 import dev.herd.log.Log;
 import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.spawn.SharedSocket;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The one reload path, for SIGHUP and {@code herd reload} alike: re-read the config file (with the command-line
- * flags still applied), refuse it whole if it is invalid or changes what a running master cannot, move the
- * listening socket if it asks for a new address, apply it to new workers, and replace every running worker in a
+ * flags still applied), refuse it whole if it is invalid or changes a key that the key table says a running master
+ * cannot change; then bind the new listening socket if it asks for a new address and move the pid and log files
+ * (either failing undoes the other and refuses the reload: nothing changes), apply it to new workers, and replace every running worker in a
  * rolling restart. If that restart fails, workers started afterwards get the previous configuration again. A
  * reload that arrives while one with the same configuration is rolling out joins it: fifty SIGHUPs replace each
  * worker once. Used on the master thread only.
@@ -73,34 +77,45 @@ final class Reloader {
         } catch (ConfigException | IllegalArgumentException e) {
             return refused(e.getMessage(), file);
         }
-        if (!next.adminSocket().equals(config.adminSocket()) || !next.adminGroup().equals(config.adminGroup())) {
-            return refused("changing adminSocket or adminGroup needs a restart of herd itself", file);
-        }
-        try {
-            files.apply(next.logFile(), next.pidFile());
-        } catch (java.io.IOException e) {
-            return refused(e.getMessage(), file);
+        List<String> fixed = keysNeedingARestart(config, next);
+        if (!fixed.isEmpty()) {
+            return refused("changing " + String.join(", ", fixed) + " needs a restart of herd itself", file);
         }
         if (loop.restarts.isReload() && next.equals(config)) {
             Log.info("reload: %s is what the reload in progress applies; joining it", next.source().get());
             return new Started(Optional.empty(), loop.restarts.join(), file);
         }
+        // Validated; now the steps that can still fail, each undone if a later one does: a refused reload
+        // changes nothing (not the socket, not the pid file, not the log).
         boolean moving = false;
+        boolean rebound = false;
+        ListenAddress old = socket.address();
         if (socket.fromSystemd()) {
             if (socket.differsFrom(next.listen(), next.backlog())) {
                 Log.info("reload: listen and backlog are herd.socket's (ListenStream=, Backlog=), not the file's");
             }
         } else if (socket.differsFrom(next.listen(), next.backlog())) {
-            ListenAddress old = socket.address();
             try {
                 socket.rebind(next.listen(), next.backlog());
             } catch (ConfigException | OsException e) {
                 return refused("cannot listen on " + next.listen() + ": " + e.getMessage(), file);
             }
+            rebound = true;
             moving = !old.equals(socket.address());
-            if (moving) {
-                Log.info("reload: listening on %s; workers move over from %s one by one", socket.address(), old);
+        }
+        try {
+            files.apply(next.logFile(), next.pidFile());
+        } catch (java.io.IOException e) {
+            if (rebound) {
+                socket.undoRebind();
             }
+            return refused(e.getMessage(), file);
+        }
+        if (rebound) {
+            socket.keepRebind();
+        }
+        if (moving) {
+            Log.info("reload: listening on %s; workers move over from %s one by one", socket.address(), old);
         }
         HerdConfig previous = config;
         apply(next, "reload");
@@ -118,6 +133,17 @@ final class Reloader {
             }
         });
         return new Started(Optional.empty(), restartAll(), file);
+    }
+
+    /**
+     * The keys whose value {@code next} changes although the key table says a running master cannot take it
+     * ({@link ConfigKey.OnReload#NEEDS_RESTART}), by name: such a reload is refused, never half applied.
+     */
+    static List<String> keysNeedingARestart(HerdConfig current, HerdConfig next) {
+        return ConfigKeys.ALL.stream()
+                .filter(key -> key.onReload() == ConfigKey.OnReload.NEEDS_RESTART)
+                .filter(key -> !Objects.equals(current.get(key), next.get(key)))
+                .map(ConfigKey::name).toList();
     }
 
     /** Every slot that holds a worker now: those workers carry the old configuration. */

@@ -179,8 +179,8 @@ final class RestartDriver {
                     successor = fresh.get();
                     continue;
                 }
-                if (slot.backingOff(nowNanos)) {
-                    return;
+                if (slot.backingOff(nowNanos) || !slot.hasRoom()) {
+                    return; // a process on its way out must leave first: the slot holds two at most
                 }
                 Log.info("%s %s: starting its replacement first", verb(step.reason()), old.get(0));
                 try {
@@ -205,7 +205,7 @@ final class RestartDriver {
                                 .orElse("stopped before it was ready")));
                 return;
             }
-            old.forEach(w -> pool.stop(w, nowNanos + policy.gracefulTimeout().toNanos(), step.reason()));
+            old.forEach(w -> pool.stop(w, policy, nowNanos, step.reason()));
             pool.replaced(slot, step.reason(), wallNow);
             replaced++;
             skipHead();

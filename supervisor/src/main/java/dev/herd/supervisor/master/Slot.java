@@ -18,6 +18,14 @@ import java.util.Optional;
  */
 final class Slot {
 
+    /**
+     * The most processes a wanted slot runs at once: the one that serves it and one on its way out (the old worker
+     * of a rolling restart, draining, or one that announced STOPPING=1 and lingers). A slot that runs this many
+     * starts nothing until one has left, whatever its workers say. A process already sent SIGKILL does not count:
+     * it runs no more code, and its replacement must not wait for its reap.
+     */
+    static final int MAX_PROCESSES = 2;
+
     private final int number;
     private final List<WorkerHandle> workers = new ArrayList<>(2);
     private final Deque<Long> recentFailureNanos = new ArrayDeque<>();
@@ -47,6 +55,16 @@ final class Slot {
     /** Whether a process holds the slot (starting or ready), so that it needs no new one. */
     boolean isHeld() {
         return workers.stream().anyMatch(w -> w.state().holdsSlot());
+    }
+
+    /** Whether a new process may join the slot: fewer than {@link #MAX_PROCESSES} run in it. */
+    boolean hasRoom() {
+        return running() < MAX_PROCESSES;
+    }
+
+    /** Its processes that still run code: every one not yet sent SIGKILL. */
+    int running() {
+        return (int) workers.stream().filter(w -> w.state() != WorkerState.KILLED).count();
     }
 
     boolean hasReadyWorker() {
@@ -79,10 +97,23 @@ final class Slot {
      * {@link RestartBackoff#STABLE_UPTIME} resets the count, so a rare crash is always replaced at once.
      */
     Duration failed(long uptimeNanos, long nowNanos, Duration window) {
-        consecutiveFailures = uptimeNanos >= RestartBackoff.STABLE_UPTIME.toNanos() ? 1 : consecutiveFailures + 1;
         restarts++;
         recentFailureNanos.addLast(nowNanos);
         forgetFailuresBefore(nowNanos - window.toNanos());
+        return backOff(uptimeNanos, nowNanos);
+    }
+
+    /**
+     * A worker of this slot announced STOPPING=1 on its own: no failure (not counted as a restart, nor towards
+     * flapping), but the backoff counts it like one, so that a worker that stops right after it starts, again and
+     * again, is replaced on the backoff's schedule and not as fast as it can say so.
+     */
+    Duration leftOnItsOwn(long uptimeNanos, long nowNanos) {
+        return backOff(uptimeNanos, nowNanos);
+    }
+
+    private Duration backOff(long uptimeNanos, long nowNanos) {
+        consecutiveFailures = uptimeNanos >= RestartBackoff.STABLE_UPTIME.toNanos() ? 1 : consecutiveFailures + 1;
         Duration delay = RestartBackoff.delayAfter(consecutiveFailures);
         restartNotBeforeNanos = nowNanos + delay.toNanos();
         return delay;

@@ -118,10 +118,14 @@ final class Supervisor {
             worker.status(status.text());
         } else if (notification instanceof Notification.Stopping) {
             if (worker.state().holdsSlot() && !loop.stopping()) {
-                // A planned exit: its replacement starts now, and the exit is not counted as a crash.
-                Log.info("%s is stopping on its own; starting its replacement", worker);
-                worker.stopping(now + loop.policy().gracefulTimeout().toNanos(), RestartReason.EXIT);
-                pool.replaced(pool.slot(worker.slot(), now), RestartReason.EXIT, loop.wallNow());
+                // A planned exit, not counted as a crash; but its replacement starts on the backoff's schedule,
+                // or a worker that says STOPPING=1 as soon as it starts would be replaced as fast as it says so.
+                Slot slot = pool.slot(worker.slot(), now);
+                worker.stopping(loop.policy().stopDeadline(now), RestartReason.EXIT);
+                pool.replaced(slot, RestartReason.EXIT, loop.wallNow());
+                Duration delay = slot.leftOnItsOwn(now - worker.startedAtNanos(), now);
+                Log.info("%s is stopping on its own; starting its replacement %s", worker,
+                        describeDelay(delay, slot.consecutiveFailures()));
             }
         } else if (notification instanceof Notification.ExtendReadyTimeout extend) {
             if (worker.state() == WorkerState.STARTING) {
@@ -148,7 +152,7 @@ final class Supervisor {
                 + "promotion (Herd.awaitPromotion()); stopping it, and starting no more spares until a reload",
                 spare.pid());
         loop.disableSpares();
-        pool.stop(spare, now + loop.policy().gracefulTimeout().toNanos(), RestartReason.SCALE);
+        pool.stop(spare, loop.policy(), now, RestartReason.SCALE);
     }
 
     /**

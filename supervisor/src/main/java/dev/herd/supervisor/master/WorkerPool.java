@@ -56,6 +56,11 @@ final class WorkerPool {
         return slots.computeIfAbsent(number, n -> new Slot(n, nowNanos));
     }
 
+    /** Slots above {@code count} (the wanted ones) still holding a process: draining after a scale-down. */
+    int surplusSlots(int count) {
+        return slots.tailMap(count + 1).size();
+    }
+
     /** Forgets the slots above {@code count} that no longer hold a process (after a scale-down). */
     void dropEmptySlotsAbove(int count) {
         slots.tailMap(count + 1).values().removeIf(Slot::isEmpty);
@@ -116,15 +121,21 @@ final class WorkerPool {
     WorkerHandle startInto(Slot slot, SupervisionPolicy policy, long nowNanos, int minSerial) throws OsException {
         for (WorkerHandle spare : spares()) {
             if (spare.state() == WorkerState.SPARE && spare.serial() >= minSerial) {
-                if (spawner.promote(spare.serial(), slot.number())) {
-                    slots.get(BENCH).release(spare);
-                    spare.promote(slot.number(), nowNanos, nowNanos + policy.readyTimeout().toNanos());
-                    slot.add(spare);
-                    Log.info("promoted the spare (pid %d) to worker-%d", spare.pid(), slot.number());
-                    return spare;
+                try {
+                    spawner.promote(spare.serial(), slot.number());
+                } catch (OsException e) {
+                    Log.warn("the spare (pid %d) did not take its promotion (%s: it has exited); starting a worker "
+                            + "instead", spare.pid(), e.getMessage());
+                    // No second try: its promotion pipe is closed. SIGKILL, harmless if it is gone, takes it off
+                    // the bench now; its reap follows.
+                    kill(spare, "did not take its promotion", RestartReason.SCALE);
+                    continue;
                 }
-                Log.warn("the spare (pid %d) did not take its promotion (it has exited); starting a worker instead",
-                        spare.pid());
+                slots.get(BENCH).release(spare);
+                spare.promote(slot.number(), nowNanos, nowNanos + policy.readyTimeout().toNanos());
+                slot.add(spare);
+                Log.info("promoted the spare (pid %d) to worker-%d", spare.pid(), slot.number());
+                return spare;
             }
         }
         return spawnInto(slot, policy, nowNanos);
@@ -172,9 +183,9 @@ final class WorkerPool {
         return Map.copyOf(restartCounts);
     }
 
-    /** Tells a worker to drain: SIGTERM now, SIGKILL at {@code deadlineNanos} by the kill pass. */
-    void stop(WorkerHandle worker, long deadlineNanos, RestartReason why) {
-        worker.stopping(deadlineNanos, why);
+    /** Tells a worker to drain for {@code why}: SIGTERM now, SIGKILL at the policy's stop deadline (the kill pass). */
+    void stop(WorkerHandle worker, SupervisionPolicy policy, long nowNanos, RestartReason why) {
+        worker.stopping(policy.stopDeadline(nowNanos), why);
         signal(worker, Signal.TERM);
     }
 

@@ -19,6 +19,8 @@ public final class SharedSocket implements AutoCloseable {
     private final Os os;
     private final boolean fromSystemd;
     private Retired retired;
+    /** The backlog before a rebind that changed only the backlog, until the reload that asked for it is applied. */
+    private Integer relistenedFrom;
     private int fd;
     private ListenAddress configured;
     private int backlog;
@@ -79,6 +81,7 @@ public final class SharedSocket implements AutoCloseable {
     public void rebind(ListenAddress listen, int listenBacklog) throws ConfigException, OsException {
         if (listen.equals(configured)) {
             os.relisten(fd, listenBacklog);
+            relistenedFrom = backlog;
             backlog = listenBacklog;
             return;
         }
@@ -156,13 +159,43 @@ public final class SharedSocket implements AutoCloseable {
             closeQuietly(retired.fd());
         } else {
             Log.warn("the move to %s failed: new workers get %s again", bound, retired.bound());
-            closeQuietly(fd);
-            fd = retired.fd();
-            configured = retired.configured();
-            backlog = retired.backlog();
-            bound = retired.bound();
+            backToRetired();
         }
         retired = null;
+    }
+
+    /** Closes the new socket; the one it replaced is the current one again. */
+    private void backToRetired() {
+        closeQuietly(fd);
+        fd = retired.fd();
+        configured = retired.configured();
+        backlog = retired.backlog();
+        bound = retired.bound();
+        retired = null;
+    }
+
+    /**
+     * Takes back the {@link #rebind} just made, before any worker got the new socket: a later step of the same
+     * reload failed, and a refused reload changes nothing. The new socket is closed (its port is free again), or
+     * the old backlog is set again.
+     */
+    public void undoRebind() {
+        if (relistenedFrom != null) {
+            try {
+                os.relisten(fd, relistenedFrom);
+                backlog = relistenedFrom;
+            } catch (OsException e) {
+                Log.warn("cannot set the listen backlog back to %d: %s", relistenedFrom, e.getMessage());
+            }
+        } else if (retired != null) {
+            backToRetired();
+        }
+        relistenedFrom = null;
+    }
+
+    /** The reload that asked for the last {@link #rebind} is applied: there is nothing left to undo. */
+    public void keepRebind() {
+        relistenedFrom = null;
     }
 
     /** What a socket replaced by {@link #rebind} was, until its move is done. */

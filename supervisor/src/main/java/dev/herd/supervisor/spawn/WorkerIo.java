@@ -101,15 +101,16 @@ public final class WorkerIo implements AutoCloseable {
      * or for {@link #ORPHANED_OUTPUT_NANOS} at most.
      */
     void forget(int serial) {
-        outputFacts.remove(serial);
         long now = System.nanoTime();
         submit(io -> {
-            io.rootCauses.remove(serial);
             List.copyOf(io.sources).forEach(source -> {
                 if (source.serial() == serial) {
                     source.workerGone(now);
                 }
             });
+            // Here, on the I/O thread, after workerGone: a line it is relaying cannot put the facts back.
+            io.outputFacts.remove(serial);
+            io.rootCauses.remove(serial);
         });
     }
 

@@ -200,18 +200,16 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     }
 
     @Override
-    public boolean promote(int serial, int slot) {
+    public void promote(int serial, int slot) throws OsException {
         Integer pipe = promotionPipes.remove(serial);
         if (pipe == null) {
-            return false;
+            throw new IllegalStateException("worker serial " + serial + " is no spare waiting for its promotion");
         }
         try {
-            // A few bytes into an empty pipe: the write cannot block, and the spare's read wakes at once.
+            // A few bytes into an empty pipe: the write cannot block, and the spare's read wakes at once. EPIPE
+            // means the spare has exited: the caller says so, and its reap tells why.
             os.write(pipe, (slot + "\n").getBytes(StandardCharsets.US_ASCII));
             io.rename(serial, "worker-" + slot);
-            return true;
-        } catch (OsException e) {
-            return false; // EPIPE: the spare has exited; its reap tells why
         } finally {
             closeQuietly(pipe);
         }

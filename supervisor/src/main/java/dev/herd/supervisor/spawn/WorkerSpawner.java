@@ -32,9 +32,11 @@ public interface WorkerSpawner {
 
     /**
      * Promotes the spare {@code serial} into {@code slot}: writes the slot's number down its promotion pipe, and
-     * names its output after the slot from now on. False if the spare cannot hear it (it has exited).
+     * names its output after the slot from now on.
+     *
+     * @throws OsException why the spare cannot hear it (EPIPE: it has exited)
      */
-    boolean promote(int serial, int slot);
+    void promote(int serial, int slot) throws OsException;
 
     /** The worker's counters as it last published them; {@link Counters#NONE} if it has none. */
     Counters counters(int serial);

@@ -45,4 +45,18 @@ class StatusTableTest {
         // Slot 1 sent no STATUS= text: its row ends at its last column, as every other line does.
         assertTrue(lines.stream().noneMatch(line -> line.endsWith(" ")), String.join("|\n", lines));
     }
+    @Test
+    void aWorkersStatusTextCannotDriveTheTerminal() throws Exception {
+        JsonNode status = new ObjectMapper().readTree(HEADER + "\"workers\":["
+                + "{\"slot\":1,\"pid\":2833,\"state\":\"ready\",\"startedAt\":\"2026-11-30T05:37:06.140Z\","
+                + "\"readyAfterMs\":185,\"watched\":true,\"connectionsOpen\":0,\"connectionsServed\":4,"
+                + "\"restarts\":0,\"crashesInWindow\":0,\"lastExit\":null,\"lastRestartReason\":null,"
+                + "\"lastRestartAt\":null,\"status\":\"\\u001b]0;owned-title\\u0007serving\\r\\u009b2J\"}]}");
+
+        String table = StatusTable.render(status);
+
+        assertTrue(table.chars().noneMatch(c -> Character.isISOControl(c) && c != '\n'), table);
+        assertTrue(table.lines().anyMatch(line -> line.endsWith("\\x1b]0;owned-title\\x07serving\\x0d\\x9b2J")),
+                table);
+    }
 }

@@ -41,6 +41,21 @@ class TopViewTest {
     }
 
     @Test
+    void textFromTheMasterOrAWorkerCannotDriveTheTerminal() {
+        TopSample second = TopFixtures.second();
+        com.fasterxml.jackson.databind.node.ObjectNode status = second.status().deepCopy();
+        status.put("summary", "\u001b]0;owned-title\u0007 3/4 ready");
+        status.put("listen", "127.0.0.1:1\r\u001b[2J");
+        TopView.Frame frame = TopView.render(new TopSample(status, second.receivedNanos(), second.receivedAt()),
+                TopRates.between(TopFixtures.first(), second), Optional.of("\u009b31m"), 200, TopView.UNLIMITED,
+                ZoneOffset.UTC);
+
+        String screen = String.join("\n", frame.lines());
+        assertTrue(screen.chars().noneMatch(c -> Character.isISOControl(c) && c != '\n'), screen);
+        assertTrue(screen.contains("\\x1b]0;owned-title\\x07 3/4 ready"), screen);
+    }
+
+    @Test
     void theFirstScreenHasNoRatesYet() {
         TopView.Frame frame = TopView.render(TopFixtures.first(), TopRates.NONE, Optional.empty(), 120,
                 TopView.UNLIMITED, ZoneOffset.UTC);

@@ -176,9 +176,38 @@ class CommandExecutorTest {
 
         AdminReply.Failed failed = (AdminReply.Failed) reply.getNow(null);
         assertEquals(AdminException.NOT_READY, failed.code());
-        assertEquals("scaled to 3 workers, but after the ready and graceful timeouts 2 of 3 workers ready and 0 "
+        assertEquals("scaled to 3 workers, but after the ready and graceful timeouts 2 of 3 workers are ready and 0 "
                 + "surplus slots still draining", failed.message());
         assertEquals(3, loop.desiredWorkers(), "the new count stays wanted");
+    }
+
+    @Test
+    void aWaitedScaleThatAnotherChangeRevertsSaysSoInsteadOfClaimingItsCount() throws Exception {
+        CompletableFuture<AdminReply> reply = request("{\"command\":\"scale\",\"workers\":4}");
+        assertFalse(reply.isDone());
+
+        loop.scaleTo(2, "reload"); // what a reload of a file that says "workers": 2 does
+        readyAllStarting();
+
+        AdminReply.Failed failed = (AdminReply.Failed) reply.getNow(null);
+        assertEquals(AdminException.NOT_READY, failed.code());
+        assertEquals("scaled to 4 workers, but reload set the count to 2 meanwhile", failed.message());
+    }
+
+    @Test
+    void aWaitedScaleIsDoneWhenItsWorkersAreReadyWhateverTheHotSparesDo() throws Exception {
+        loop.setDesiredSpares(1);
+        loop.runOnce(null);
+        int spare = loop.pool.spares().get(0).pid();
+        loop.runOnce(new MasterEvent.WorkerNotified(spawner.serialOf(spare), Notification.parse("X_HERD_SPARE=1")));
+
+        CompletableFuture<AdminReply> reply = request("{\"command\":\"scale\",\"workers\":3}");
+        assertEquals(spare, pidIn(3), "the warm spare took slot 3");
+        loop.runOnce(new MasterEvent.WorkerNotified(spawner.serialOf(spare), Notification.parse("READY=1")));
+
+        assertEquals(1, loop.pool.spares().size(), "a new spare is on the bench");
+        assertEquals(new AdminReply.Scaled(2, 3, OptionalInt.of(3)), reply.getNow(null),
+                "the bench is no surplus slot");
     }
 
     // ---- restart and reload -------------------------------------------------------------------------------------

@@ -77,12 +77,14 @@ final class FakeSpawner implements WorkerSpawner {
     }
 
     @Override
-    public synchronized boolean promote(int serial, int slot) {
-        if (refusePromotions || !serials.containsValue(serial)) {
-            return false;
+    public synchronized void promote(int serial, int slot) throws OsException {
+        if (!serials.containsValue(serial)) {
+            throw new IllegalStateException("no worker serial " + serial);
+        }
+        if (refusePromotions) {
+            throw new OsException("write", 32, "Broken pipe");
         }
         promotions.add(List.of(serial, slot));
-        return true;
     }
 
     /** From now on promotions fail, as with a spare that has exited. */

@@ -356,6 +356,7 @@ class MasterLoopTest {
     @Test
     void runReturnsZeroOnceStopWasRequestedAndAllWorkersAreReaped() {
         loop = newLoop(3);
+        turn(); // the workers start
         os.exitOnTerm(CLEAN_EXIT);
         events.add(new MasterEvent.SignalReceived(Signal.TERM));
 
@@ -368,8 +369,20 @@ class MasterLoopTest {
     }
 
     @Test
+    void aSigtermQueuedBeforeTheFirstTurnStartsNoWorkerAtAll() {
+        loop = newLoop(3);
+        events.add(new MasterEvent.SignalReceived(Signal.TERM)); // arrived while the master was starting up
+
+        int exitCode = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> loop.run());
+
+        assertEquals(0, exitCode);
+        assertEquals(0, spawner.spawned(), "a worker was started after the SIGTERM");
+    }
+
+    @Test
     void runKeepsGoingWhileAStoppingWorkerIsStillAlive() throws Exception {
         loop = newLoop(1);
+        turn(); // the worker starts
         events.add(new MasterEvent.SignalReceived(Signal.TERM));
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try {
@@ -585,7 +598,7 @@ class MasterLoopTest {
     void aCapacityWaitEndsWhenEveryWantedSlotIsReadyAndTheSurplusIsGone() {
         startReadyLoop(2);
         loop.scaleTo(3, "test");
-        CompletableFuture<Optional<String>> wait = loop.capacity.add(nowNanos + Duration.ofSeconds(30).toNanos());
+        CompletableFuture<Optional<String>> wait = loop.capacity.add(loop.desiredWorkers(), nowNanos + Duration.ofSeconds(30).toNanos());
         turn();
         assertTrue(!wait.isDone(), "slot 3 is only starting");
 
@@ -598,13 +611,14 @@ class MasterLoopTest {
     void aCapacityWaitGivesUpAtItsDeadlineSayingWhatIsMissing() {
         startReadyLoop(1);
         loop.scaleTo(2, "test");
-        CompletableFuture<Optional<String>> wait = loop.capacity.add(nowNanos + Duration.ofSeconds(30).toNanos());
+        CompletableFuture<Optional<String>> wait = loop.capacity.add(loop.desiredWorkers(), nowNanos + Duration.ofSeconds(30).toNanos());
         turn();
 
         advance(Duration.ofSeconds(30));
         turn();
 
-        assertEquals(Optional.of("1 of 2 workers ready and 0 surplus slots still draining"), wait.getNow(null));
+        assertEquals(Optional.of("after the ready and graceful timeouts 1 of 2 workers are ready and 0 surplus slots "
+                + "still draining"), wait.getNow(null));
     }
 
     // ---- service manager (sd_notify to systemd) ---------------------------------------------------------------
@@ -773,6 +787,73 @@ class MasterLoopTest {
         loop.runOnce(new MasterEvent.ChildStateChanged());
 
         assertEquals(0, slots().get(1).restarts());
+    }
+
+    @Test
+    void aWorkerThatAnnouncesStoppingAndExitsAgainAndAgainIsReplacedOnTheBackoffsSchedule() {
+        startLoop(1);
+        for (Duration delay : List.of(Duration.ZERO, Duration.ofMillis(100), Duration.ofMillis(200),
+                Duration.ofMillis(400))) {
+            int spawnedBefore = spawner.spawned();
+            int leaving = pidIn(1);
+            notify(leaving, "READY=1");
+            notify(leaving, "STOPPING=1");
+            os.exit(leaving, CLEAN_EXIT);
+            loop.runOnce(new MasterEvent.ChildStateChanged());
+            assertTrue(delay.isZero() || loop.nanosUntilNextDeadline() <= delay.toNanos(),
+                    "the loop wakes for the slot's start");
+            expectReplacementAfter(1, delay, spawnedBefore);
+        }
+        assertEquals(0, slots().get(1).restarts(), "stopping on its own is no crash");
+    }
+
+    @Test
+    void aWorkerThatLingersAfterAnnouncingStoppingLeavesRoomForOneReplacementOnly() {
+        startLoop(2);
+        for (int round = 0; round < 40; round++) { // 4 s: within the graceful timeout of the first ones
+            for (int slot = 1; slot <= 2; slot++) {
+                WorkerHandle newest = workerIn(slot);
+                if (newest.state() == WorkerState.STARTING) {
+                    notify(newest.pid(), "READY=1");
+                    notify(newest.pid(), "STOPPING=1"); // and lingers: it never exits on its own
+                }
+            }
+            advance(Duration.ofMillis(100));
+            turn();
+            assertTrue(running() <= 2 * Slot.MAX_PROCESSES, "round " + round + ": " + loop.pool.all());
+        }
+        assertTrue(spawner.spawned() <= 2 * Slot.MAX_PROCESSES, "no start until a lingering one is gone: "
+                + spawner.spawned());
+
+        advance(GRACEFUL_TIMEOUT); // the first ones are killed at their stop deadline, then reaped
+        turn();
+        os.kills().stream().filter(kill -> kill.signal() == Signal.KILL).forEach(kill -> os.exit(kill.pid(), KILLED));
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        assertTrue(spawner.spawned() > 2 * Slot.MAX_PROCESSES, "a slot with room again starts its next worker");
+        assertTrue(running() <= 2 * Slot.MAX_PROCESSES, loop.pool.all().toString());
+    }
+
+    /** The pool's processes that still run code (not yet sent SIGKILL). */
+    private long running() {
+        return loop.pool.all().stream().filter(w -> w.state() != WorkerState.KILLED).count();
+    }
+
+    @Test
+    void aRollingRestartWaitsForTheSlotsLingeringProcessBeforeItStartsAReplacement() {
+        startLoop(1);
+        int lingering = pidIn(1);
+        notify(lingering, "READY=1");
+        notify(lingering, "STOPPING=1");
+        int current = pidIn(1);
+        notify(current, "READY=1");
+
+        restart(List.of(1), false);
+        turn();
+        assertEquals(2, slots().get(1).workers().size(), "no third process in the slot");
+
+        os.exit(lingering, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        assertEquals(3, spawner.spawned(), "the replacement starts once the slot has room");
     }
 
     // ---- recycling ------------------------------------------------------------------------------------------------
@@ -1382,6 +1463,21 @@ class MasterLoopTest {
         loop.runOnce(new MasterEvent.ChildStateChanged());
 
         assertEquals(List.of(1, WorkerPool.BENCH, 1), spawner.attempts());
+        assertTrue(log.expect(Log.Level.WARN, "did not take its promotion").contains("write: Broken pipe"),
+                "the reason is said");
+    }
+
+    @Test
+    void aSpareThatCannotTakeItsPromotionIsTriedOnceEvenWhenTwoSlotsNeedIt() {
+        int sparePid = startWithWarmSpare(2);
+        spawner.refusePromotions();
+
+        os.exit(pidIn(1), CRASH);
+        os.exit(pidIn(2), CRASH);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertEquals(List.of(1, 2, WorkerPool.BENCH, 1, 2), spawner.attempts(), "both slots filled in one turn");
+        assertEquals(List.of(new Kill(sparePid, Signal.KILL)), os.kills(), "the spare is taken off the bench");
         log.expect(Log.Level.WARN, "did not take its promotion");
     }
 
@@ -1597,6 +1693,14 @@ class MasterLoopTest {
         crash(slot);
         if (!delay.isZero()) {
             assertTrue(slots().get(slot).isEmpty(), "replaced at once instead of after " + delay);
+        }
+        expectReplacementAfter(slot, delay, spawnedBefore);
+    }
+
+    /** The slot's next worker starts after exactly this delay, not sooner (counting from {@code spawnedBefore}). */
+    private void expectReplacementAfter(int slot, Duration delay, int spawnedBefore) {
+        if (!delay.isZero()) {
+            assertEquals(spawnedBefore, spawner.spawned(), "replaced at once instead of after " + delay);
             advance(delay.minus(ONE_NANO));
             turn();
             assertEquals(spawnedBefore, spawner.spawned(), "replaced before " + delay);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.herd.log.Log;
 import dev.herd.log.LogCapture;
 import dev.herd.supervisor.notify.ServiceNotifier;
+import dev.herd.supervisor.os.ExitStatus;
 import dev.herd.supervisor.os.Signal;
 import java.time.Duration;
 import java.time.Instant;
@@ -106,7 +107,7 @@ class RestartDriverTest {
 
         assertTrue(restarts.covers(restarted), "the waiting step widened");
         runToTheEnd();
-        assertEquals(WorkerState.STOPPING, restarted.state());
+        assertEquals(Optional.of(RestartReason.RESTART), restarted.leaving(), "told to drain");
         assertEquals(1, slot(2).workers().stream().filter(w -> w.state() == WorkerState.READY).count());
         assertEquals(5, spawner.spawned(), "slot 2 replaced once, not once per request");
         assertEquals(new RestartDriver.Outcome(2, Optional.empty()), first.getNow(null));
@@ -123,7 +124,7 @@ class RestartDriverTest {
         assertTrue(restarts.covers(successor));
         runToTheEnd();
 
-        assertEquals(WorkerState.STOPPING, successor.state(), "replaced again, after slot 2");
+        assertEquals(Optional.of(RestartReason.RESTART), successor.leaving(), "replaced again, after slot 2");
         assertEquals(WorkerState.READY, newest(1).state());
         assertEquals(List.of(1, 2, 1, 2, 1), spawner.attempts(), "slot 1, then slot 2, then slot 1 again");
         assertEquals(new RestartDriver.Outcome(3, Optional.empty()), first.getNow(null));
@@ -305,11 +306,19 @@ class RestartDriverTest {
         restarts.advance(pool, desired, policy, nowNanos, Instant.EPOCH.plusNanos(nowNanos));
     }
 
-    /** Advances, making every replacement ready as it starts, until the restart is over. */
+    /**
+     * Advances, making every replacement ready as it starts, until the restart is over. An old worker still
+     * draining exits once its slot needs the room (a slot runs two processes at most).
+     */
     private void runToTheEnd() {
         for (int turn = 0; turn < 100 && restarts.active(); turn++) {
             advance();
             pool.all().stream().filter(w -> w.state() == WorkerState.STARTING).forEach(w -> w.ready(nowNanos));
+            for (Slot full : pool.slots().values().stream().filter(slot -> !slot.hasRoom()).toList()) {
+                full.workers().stream().filter(w -> w.state() == WorkerState.STOPPING).findFirst()
+                        .ifPresent(drained -> os.exit(drained.pid(), ExitStatus.decode(0)));
+            }
+            pool.reap();
         }
         assertFalse(restarts.active(), "the restart never ended");
     }

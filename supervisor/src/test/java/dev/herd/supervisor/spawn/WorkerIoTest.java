@@ -200,6 +200,35 @@ class WorkerIoTest {
         assertTrue(delivered.isEmpty(), delivered.toString());
     }
 
+    /**
+     * forget() used to drop the worker's output facts on the master thread while the I/O thread could still be
+     * relaying its error line: that line put them back, for a worker no one would ever ask about again.
+     */
+    @Test
+    void aForgottenWorkersOutputFactsAreGoneEvenIfItsErrorLineIsReadMeanwhile() throws Exception {
+        List<Worker> workers = new ArrayList<>();
+        // A pipe's worth of error lines: the I/O thread is relaying them when forget() comes.
+        String complaints = "Error: it failed\n".repeat(16 * 1024 / 17);
+        for (int serial = 1; serial <= 20; serial++) {
+            Worker worker = watch(serial);
+            workers.add(worker);
+            write(worker.stderr(), complaints);
+            int forgotten = serial;
+            await("its first line relayed", () -> io.outputFacts(forgotten).firstErrorLine().isPresent());
+            io.forget(serial);
+        }
+        for (Worker worker : workers) {
+            closeOurs(worker.stderr()); // its last words are read to the end
+            closeOurs(worker.stdout());
+            io.awaitOutputs(worker.channels().serial(), DEADLINE);
+        }
+        for (Worker worker : workers) {
+            assertEquals(WorkerSpawner.OutputFacts.NONE, io.outputFacts(worker.channels().serial()),
+                    "worker serial " + worker.channels().serial());
+        }
+        log.expect(Log.Level.WARN, "Error: it failed");
+    }
+
     @Test
     void outputsOfAllWorkersAreAwaitedToTheirEnd() throws Exception {
         Worker worker = watch(1);

@@ -1,0 +1,137 @@
+package dev.herd.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Workers that misbehave on purpose (issue 19), and the commands an operator gives meanwhile: whatever a worker
+ * says, a slot's starts follow the crash backoff and a slot runs two processes at most; a waited {@code scale}
+ * answers as soon as its workers are ready, hot spares or not, and says so when something else changed the count.
+ */
+class HostileWorkerIT {
+
+    private static final Duration START = Duration.ofSeconds(60);
+    private static final Path HOSTILE_WORKER = HerdProcess.HOME.resolve("supervisor/src/test/resources/hostile_worker.py");
+
+    @TempDir
+    Path dir;
+
+    private AdminFixture admin;
+
+    @BeforeEach
+    void newFixture() {
+        admin = new AdminFixture(dir);
+    }
+
+    @Test
+    void aWorkerThatSaysStoppingAndExitsAtOnceIsReplacedOnTheBackoffsSchedule() throws Exception {
+        Path config = workerConfig(2, "--stop-and-exit");
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
+            // Replaced at once, then after 100, 200, 400, 800 ms...: the sixth start of a slot waits 1.6 s.
+            herd.awaitLine("is stopping on its own; starting its replacement in 1600 ms", Duration.ofSeconds(30));
+            long starts = herd.lines().stream().filter(line -> line.contains("started worker-")).count();
+            assertTrue(starts <= 2 * 7, starts + " starts of 2 slots before the backoff reached 1.6 s:\n"
+                    + herd.output());
+            String summary = admin.status().path("summary").asText();
+            assertTrue(summary.contains(" 0 restarts"), "stopping on its own is no crash: " + summary);
+        }
+    }
+
+    @Test
+    void aWorkerThatLingersAfterStoppingLeavesItsSlotRoomForOneReplacementOnly() throws Exception {
+        Path config = write("{\"workers\": 2, \"gracefulTimeout\": \"4s\", \"worker\": {\"command\": "
+                + "[\"/usr/bin/python3\", \"" + HOSTILE_WORKER + "\", \"--stop-and-linger\"]}}");
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
+            AtomicLong most = new AtomicLong();
+            // Until the first lingering worker reaches its stop deadline (SIGKILL), nothing may leave a slot.
+            Poll.until(Duration.ofSeconds(30), "the first SIGKILL at a stop deadline", () -> {
+                most.accumulateAndGet(herd.process().toHandle().children().filter(ProcessHandle::isAlive).count(),
+                        Math::max);
+                return herd.hasLine("did not exit by its stop deadline; sending SIGKILL");
+            });
+            long starts = herd.lines().stream().filter(line -> line.contains("started worker-")).count();
+            assertTrue(most.get() <= 4, most.get() + " worker processes at once for 2 slots:\n" + herd.output());
+            assertTrue(starts <= 6, starts + " starts before the first stop deadline:\n" + herd.output());
+        }
+    }
+
+    @Test
+    void aWaitedScaleWithAHotSpareAnswersOnceItsWorkersAreReady() throws Exception {
+        try (HerdProcess herd = admin.startHerd("--workers", "2", "--spare-workers", "1", "--ready-timeout", "20s",
+                "--graceful-timeout", "5s")) {
+            Poll.until(Duration.ofSeconds(90), "2 ready workers and a warm spare", () -> admin.tryStatus()
+                    .map(status -> status.path("summary").asText().startsWith("2/2 workers ready")
+                            && status.path("summary").asText().endsWith("1/1 spares warm")).orElse(false));
+
+            Cli.Result scale = admin.cli("scale", "3");
+
+            assertEquals(0, scale.exitCode(), scale.toString());
+            assertEquals("workers: 2 -> 3 (3 ready)", scale.stdout().strip());
+        }
+    }
+
+    @Test
+    void aWaitedScaleThatAReloadRevertsSaysSo() throws Exception {
+        Path ready = dir.resolve("ready");
+        Files.writeString(ready, "");
+        Path config = workerConfig(1, "--ready-when", ready.toString());
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
+            admin.awaitReady(1, START);
+            Files.delete(ready); // from now on, new workers start but are not ready
+
+            CompletableFuture<Cli.Result> scale = CompletableFuture.supplyAsync(() -> admin.cli("scale", "4"));
+            Poll.until(START, "the scale to 4 under way", () -> admin.status().path("desiredWorkers").asInt() == 4);
+            try (AdminSocketClient client = new AdminSocketClient(admin.socket())) {
+                JsonNode reload = client.request("{\"command\":\"reload\",\"wait\":false}");
+                assertTrue(reload.path("ok").asBoolean(), reload.toString());
+            }
+            Cli.Result result = scale.get();
+            Files.writeString(ready, ""); // lets the reload's replacement finish
+
+            assertEquals(1, result.exitCode(), result.toString());
+            assertTrue(result.stderr().contains("scaled to 4 workers, but reload set the count to 1 meanwhile"),
+                    result.toString());
+        }
+    }
+
+    @Test
+    void aWorkersEscapeSequencesReachNeitherHerdStatusNorTheLog() throws Exception {
+        // The worker decodes the escapes: its STATUS= text and its output line hold a real ESC, BEL and CR.
+        Path config = workerConfig(1, "--status", "\\\\x1b]0;owned-title\\\\x07serving\\\\rforged");
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
+            admin.awaitReady(1, START);
+
+            Cli.Result status = admin.cli("status");
+
+            assertEquals(0, status.exitCode(), status.toString());
+            assertTrue(status.stdout().chars().noneMatch(c -> c == 0x1b || c == 0x07 || c == '\r'), status.stdout());
+            assertTrue(status.stdout().contains("\\x1b]0;owned-title\\x07serving\\x0dforged"), status.stdout());
+            herd.awaitLine("worker-1\\[\\d+\\] \\\\x1b\\]0;owned-title\\\\x07serving\\\\x0dforged$", START);
+            assertTrue(herd.lines().stream().allMatch(line -> line.chars().noneMatch(c -> c == 0x1b || c == 0x07)),
+                    herd.output());
+        }
+    }
+
+    private Path workerConfig(int workers, String... args) throws Exception {
+        StringBuilder command = new StringBuilder("[\"/usr/bin/python3\", \"" + HOSTILE_WORKER + "\"");
+        for (String arg : args) {
+            command.append(", \"").append(arg).append('"');
+        }
+        return write("{\"workers\": " + workers + ", \"readyTimeout\": \"20s\", \"gracefulTimeout\": \"5s\", "
+                + "\"worker\": {\"command\": " + command + "]}}");
+    }
+
+    private Path write(String json) throws Exception {
+        return Files.writeString(dir.resolve("herd.json"), json);
+    }
+}
