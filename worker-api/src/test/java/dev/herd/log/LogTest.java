@@ -42,9 +42,10 @@ class LogTest {
         assertEquals("{\"time\":\"2026-11-24T17:30:01.123Z\",\"level\":\"WARN\",\"source\":\"worker-2\",\"slot\":2,"
                 + "\"pid\":5281,\"message\":\"slow\"}",
                 relay("2026-11-24T17:30:00.001Z WARN  worker-2[5281] slow", Log.Level.INFO, false).line());
-        // Any other line: quotes, backslashes and control characters (a terminal escape too) are escaped.
+        // Any other line: a terminal escape is made visible text (ControlCharacters, as in the text format), then
+        // quotes and backslashes are JSON-escaped.
         assertEquals("<3>{\"time\":\"2026-11-24T17:30:01.123Z\",\"level\":\"ERROR\",\"source\":\"worker-2\","
-                + "\"slot\":2,\"pid\":5281,\"message\":\"ERROR \\\"x\\\" \\\\ \\u001b]0;t\\u0007 \\t\"}",
+                + "\"slot\":2,\"pid\":5281,\"message\":\"ERROR \\\"x\\\" \\\\ \\\\x1b]0;t\\\\x07 \\t\"}",
                 relay("ERROR \"x\" \\ \u001b]0;t\u0007 \t", Log.Level.INFO, true).line());
     }
 

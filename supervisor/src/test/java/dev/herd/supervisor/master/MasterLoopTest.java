@@ -1007,6 +1007,7 @@ class MasterLoopTest {
     @Test
     void theStopWaitsUntilNoStrayIsLeft() throws Exception {
         loop = newLoop(1);
+        turn(); // the worker starts (a SIGTERM queued before the first turn would start none)
         os.adopt(9001, 9001); // ignores SIGTERM
         events.add(new MasterEvent.SignalReceived(Signal.TERM));
         ExecutorService executor = Executors.newSingleThreadExecutor();

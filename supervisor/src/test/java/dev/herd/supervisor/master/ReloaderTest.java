@@ -130,6 +130,7 @@ class ReloaderTest {
         samples.put("worker.classpath", List.of("/opt/app/lib"));
         samples.put("worker.args", List.of("--verbose"));
         samples.put("worker.command", List.of("/bin/true"));
+        samples.put("worker.java", Optional.of(Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java")));
         return samples;
     }
 

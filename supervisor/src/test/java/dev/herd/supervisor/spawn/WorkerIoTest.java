@@ -214,7 +214,7 @@ class WorkerIoTest {
             workers.add(worker);
             write(worker.stderr(), complaints);
             int forgotten = serial;
-            await("its first line relayed", () -> io.outputFacts(forgotten).firstErrorLine().isPresent());
+            await("its first line relayed", () -> io.outputFacts(forgotten).rootCause().isPresent());
             io.forget(serial);
         }
         for (Worker worker : workers) {
