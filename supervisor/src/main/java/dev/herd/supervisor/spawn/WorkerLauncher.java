@@ -92,6 +92,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     private final String classpath = absoluteClasspath(System.getProperty("java.class.path"));
     private HerdConfig config;
     private Optional<Identity> identity;
+    /** herd's agent, for a configuration with worker.appPort. */
+    private Optional<Path> agentJar = Optional.empty();
     /** The write end of each waiting spare's promotion pipe, by serial; master thread only. */
     private final Map<Integer, Integer> promotionPipes = new HashMap<>();
 
@@ -113,12 +115,14 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
                                       int lifelineReadFd, Map<String, String> baseEnvironment)
             throws IOException, ConfigException {
         Optional<Identity> identity = identity(os, config.worker());
+        Optional<Path> agentJar = agentJar(config.worker());
         WorkerFiles files = WorkerFiles.create();
         WorkerIo io = null;
         try {
             io = WorkerIo.start(os, listener);
             WorkerLauncher launcher = new WorkerLauncher(os, files, io, socket, lifelineReadFd, baseEnvironment);
             launcher.apply(config, identity);
+            launcher.agentJar = agentJar;
             return launcher;
         } catch (IOException e) {
             if (io != null) {
@@ -135,12 +139,14 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
      */
     public void check(HerdConfig next) throws ConfigException {
         identity(os, next.worker());
+        agentJar(next.worker());
     }
 
     /** The configuration for workers started from now on (a reload); {@link #check} passed it. */
     public void setConfig(HerdConfig next) {
         try {
             apply(next, identity(os, next.worker()));
+            agentJar = agentJar(next.worker());
         } catch (ConfigException | IOException e) {
             throw new IllegalStateException("a checked configuration failed: " + e.getMessage(), e);
         }
@@ -155,6 +161,11 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         }
         config = next;
         identity = nextIdentity;
+    }
+
+    /** herd's agent when worker.appPort asks for it, or why it cannot be found. */
+    private static Optional<Path> agentJar(WorkerSpec worker) throws ConfigException {
+        return worker.appPort().isPresent() ? Optional.of(AppPortAgent.locate()) : Optional.empty();
     }
 
     /** Resolves worker.user and worker.group, or says why the workers cannot run as them. */
@@ -372,6 +383,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         argv.add(javaExecutable);
         argv.addAll(JVM_OPTIONS);
         argv.addAll(defaults);
+        // Only JVM workers of the user's program have an appPort (ConfigBuilder); the launcher found the agent.
+        worker.appPort().ifPresent(port -> argv.addAll(AppPortAgent.jvmOptions(agentJar.orElseThrow(), port)));
         argv.addAll(worker.jvmOptions());
         // Shown by ps: which slot this JVM fills, without reading its environment (a promoted spare keeps "spare").
         argv.add("-Dherd.worker.slot=" + (slot == BENCH ? "spare" : Integer.toString(slot)));
