@@ -23,9 +23,10 @@ public final class HerdAgent {
     }
 
     public static void premain(String arguments, Instrumentation instrumentation) {
-        if (!Herd.underHerd()) {
-            return;
+        if (System.getenv(WorkerContract.MASTER_PID) == null) {
+            return; // not started by herd: the app binds its own port, and nothing of herd's is loaded
         }
+        Log.setSource("worker-" + Herd.slot()); // as the master relays this worker's lines
         try {
             int appPort = appPort(arguments);
             JdkSockets sockets = JdkSockets.resolve();

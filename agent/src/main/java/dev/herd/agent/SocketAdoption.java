@@ -5,12 +5,13 @@ import dev.herd.worker.WorkerContract;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
 
 /**
  * What happens when the app's server socket meets the app's port ({@code worker.appPort}): called by
- * {@link JdkSocketAdvice} through {@link Hook}. The first server socket that binds the port, whatever address it
+ * the code {@link SocketWeaver} put into the JDK, through {@link Hook}. The first server socket that binds the port, whatever address it
  * names, gets herd's shared listening socket (fd 0) on its own descriptor number instead of a socket of its own
  * (dup2), and skips its bind and listen; one server socket holds it at a time, as the kernel would allow one bind of
  * a port. The worker is ready when a thread first waits for connections on it: an {@code accept()} call, or a
@@ -43,14 +44,18 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
             case Hook.BIND:
                 return bind(args[0], sockets.isChannel(args[0]) ? JdkSockets.requestedPort(args[1]) : (int) args[2]);
             case Hook.BIND_FAILED:
-                bindFailed(sockets.isChannel(args[0]) ? JdkSockets.requestedPort(args[1]) : (int) args[1],
+                bindFailed(sockets.isChannel(args[0]) ? JdkSockets.requestedPort(args[1]) : (int) args[2],
                         (Throwable) args[args.length - 1]);
                 return null;
             case Hook.LISTEN:
                 return args[0] == adopted ? Boolean.TRUE : null;
             case Hook.ACCEPT:
-            case Hook.INTEREST:
                 waiting(args[0]);
+                return null;
+            case Hook.INTEREST:
+                if (((int) args[1] & SelectionKey.OP_ACCEPT) != 0) {
+                    waiting(args[0]);
+                }
                 return null;
             case Hook.ACCEPT_FAILED:
                 acceptFailed(args[0]);
