@@ -149,6 +149,21 @@ class AppPortIT {
     }
 
     @Test
+    void anotherPortTheAppBindsIsNamedWhenTheSecondWorkerFailsOnIt() throws Exception {
+        int appPort = freePort();
+        int adminPort = freePort();
+        AdminFixture admin = new AdminFixture(dir);
+        Path config = Files.writeString(dir.resolve("herd.json"), "{\"workers\": 2, \"readyTimeout\": \"10m\","
+                + " \"worker\": {\"mainClass\": \"dev.herd.it.apps.ServerSocketApp\", \"classpath\": [\"" + TEST_CLASSES
+                + "\"], \"appPort\": " + appPort + ", \"args\": [\"" + appPort + "\", \"" + adminPort + "\"]}}");
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
+            herd.awaitLine("worker-\\d \\(pid \\d+\\) cannot boot: .*this app also binds port " + adminPort
+                    + " itself \\(each worker binds it: move or disable it", START);
+            assertTrue(listening(adminPort), "the worker that bound it first keeps it");
+        }
+    }
+
+    @Test
     void spareWorkersAreRefusedWithAnAppPort() {
         Cli.Result result = Cli.run(START, HerdProcess.LAUNCHER.toString(), "run", "--listen", "127.0.0.1:0",
                 "--jar", "/nonexistent/app.jar", "--app-port", "8080", "--spare-workers", "1");

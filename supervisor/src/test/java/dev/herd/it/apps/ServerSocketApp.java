@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * An app that knows nothing of herd, with a plain {@link ServerSocket}: it binds its port (8080, or the first
  * argument), and answers each connection with one line naming its pid. With a second argument {@code twice} it
- * then binds the same port a second time, which fails outside herd too ("Address already in use").
+ * then binds the same port a second time, which fails outside herd too ("Address already in use"); with a port
+ * number there, it also listens on that port (as an admin port would), accepting nothing on it.
  */
 public final class ServerSocketApp {
 
@@ -21,6 +22,9 @@ public final class ServerSocketApp {
         try (ServerSocket server = new ServerSocket(port)) {
             if (args.length > 1 && args[1].equals("twice")) {
                 new ServerSocket(port).close();
+            } else if (args.length > 1) {
+                ServerSocket admin = new ServerSocket(Integer.parseInt(args[1]));
+                System.out.println("admin port " + admin.getLocalPort());
             }
             System.out.println("serving on port " + port);
             while (true) {
