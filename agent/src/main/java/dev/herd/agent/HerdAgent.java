@@ -19,6 +19,8 @@ public final class HerdAgent {
     /** The status a JVM exits with after SIGTERM, 128 + 15: what the app's JVM does without herd. */
     static final int EXIT_AFTER_SIGTERM = 143;
 
+    private static final String NETTY_NO_NATIVE = "io.netty.transport.noNative";
+
     private HerdAgent() {
     }
 
@@ -32,6 +34,7 @@ public final class HerdAgent {
             JdkSockets sockets = JdkSockets.resolve();
             SocketAdoption adoption = new SocketAdoption(appPort, sockets, () -> ready(appPort));
             System.getProperties().put(Hook.KEY, adoption);
+            keepNettyOnTheJdksSockets();
             JdkSocketInstrumentation.install(instrumentation, sockets);
             Herd.onDrain(() -> {
                 adoption.stopAccepting();
@@ -40,6 +43,19 @@ public final class HerdAgent {
         } catch (Exception | LinkageError e) {
             Log.error("herd's agent cannot start: %s", e);
             Runtime.getRuntime().halt(WorkerContract.EXIT_BOOT_FAILURE);
+        }
+    }
+
+    /**
+     * Netty's native transports (epoll, io_uring) bind through JNI, where no JDK socket class is involved and herd
+     * cannot hand over its socket: the worker would bind the port itself, which works in one worker and fails in
+     * the next. Vert.x, Quarkus and Micronaut use them when they load, so herd turns them off before the app's
+     * main runs, unless the user chose otherwise with {@code -Dio.netty.transport.noNative}; an app that asks for
+     * epoll explicitly then fails at once with Netty's own message saying so.
+     */
+    private static void keepNettyOnTheJdksSockets() {
+        if (System.getProperty(NETTY_NO_NATIVE) == null) {
+            System.setProperty(NETTY_NO_NATIVE, "true");
         }
     }
 
