@@ -121,6 +121,18 @@ public final class ConfigBuilder {
         if (given.contains(ConfigKeys.APP) && worker.kind() != WorkerSpec.Kind.BUILT_IN_APP) {
             throw KeyConflictException.exclusive("app", programKey(worker));
         }
+        if (worker.appPort().isPresent()) {
+            if (worker.kind() != WorkerSpec.Kind.JAR && worker.kind() != WorkerSpec.Kind.MAIN_CLASS) {
+                throw KeyConflictException.needs("worker.appPort", "worker.jar", "or \"worker.mainClass\" (herd's "
+                        + "agent runs in a JVM worker)");
+            }
+            if (config.spareWorkers() > 0) {
+                // A spare must not accept before its promotion, and an app that knows nothing of herd cannot wait.
+                throw KeyConflictException.together("worker.appPort", "spareWorkers", "\"worker.appPort\" cannot be "
+                        + "used with \"spareWorkers\" above 0: an app that knows nothing of herd accepts as soon as it "
+                        + "starts, so it cannot wait as a hot spare");
+            }
+        }
         if (config.maxRequestsJitter() > 0 && config.maxRequests() == 0) {
             throw KeyConflictException.needs("maxRequestsJitter", "maxRequests", "above 0");
         }

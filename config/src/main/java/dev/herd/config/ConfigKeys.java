@@ -167,12 +167,18 @@ public final class ConfigKeys {
             "argv of a non-JVM worker that finds the socket on fd 0, as `[\"./server\", \"-v\"]` (PATH is not "
                     + "searched); not with `mainClass`, `jar`, `jvmOptions`, `classpath`, `args`, `java`");
 
+    public static final ConfigKey<Optional<Integer>> WORKER_APP_PORT = key("worker.appPort", "--app-port",
+            ValueType.optional(ValueType.wholeNumber(1, 65535)), Optional.empty(), "none", ConfigKey.OnReload.APPLIED,
+            "the port your unchanged app binds (`8080`): herd's agent gives that bind herd's socket, and the worker is "
+                    + "ready at its first accept (see Any JVM server, unchanged); only with `jar` or `mainClass`, not "
+                    + "with `spareWorkers`");
+
     /** Every key, in the order of the docs. */
     public static final List<ConfigKey<?>> ALL = List.of(LISTEN, WORKERS, SPARE_WORKERS, APP, ADMIN_SOCKET, ADMIN_GROUP,
             GRACEFUL_TIMEOUT, BACKLOG, READY_TIMEOUT, HEARTBEAT_TIMEOUT, HANG_DIAGNOSTICS, MAX_REQUESTS,
             MAX_REQUESTS_JITTER, MAX_WORKER_MEMORY, FLAPPING_CRASHES, FLAPPING_WINDOW, LOG_FILE, PID_FILE, METRICS_LISTEN, WORKER_JVM_OPTIONS,
             WORKER_ENV, WORKER_PASS_ENV, WORKER_USER, WORKER_GROUP, WORKER_MAIN_CLASS, WORKER_JAR, WORKER_CLASSPATH,
-            WORKER_ARGS, WORKER_JAVA, WORKER_COMMAND);
+            WORKER_ARGS, WORKER_JAVA, WORKER_COMMAND, WORKER_APP_PORT);
 
     private ConfigKeys() {
     }

@@ -135,7 +135,7 @@ public final class HerdConfig {
         return new WorkerSpec(get(ConfigKeys.WORKER_JVM_OPTIONS), get(ConfigKeys.WORKER_ENV),
                 get(ConfigKeys.WORKER_PASS_ENV), get(ConfigKeys.WORKER_USER), get(ConfigKeys.WORKER_GROUP),
                 get(ConfigKeys.WORKER_MAIN_CLASS), get(ConfigKeys.WORKER_JAR), get(ConfigKeys.WORKER_CLASSPATH),
-                get(ConfigKeys.WORKER_ARGS), get(ConfigKeys.WORKER_COMMAND));
+                get(ConfigKeys.WORKER_ARGS), get(ConfigKeys.WORKER_COMMAND), get(ConfigKeys.WORKER_APP_PORT));
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.util.Optional;
  * @param classpath  jar files and directories holding {@code mainClass}; herd's worker API is added after them
  * @param args       arguments passed to {@code mainClass} or the jar
  * @param command    argv of a non-JVM worker, the executable path first; empty if the worker is a JVM
+ * @param appPort    the port the user's unchanged app binds, which herd's agent hands herd's socket; empty: none
  */
 public record WorkerSpec(
         List<String> jvmOptions,
@@ -33,7 +34,8 @@ public record WorkerSpec(
         Optional<String> jar,
         List<String> classpath,
         List<String> args,
-        List<String> command) {
+        List<String> command,
+        Optional<Integer> appPort) {
 
     /** What a worker runs; {@link #kind()} tells. */
     public enum Kind {
@@ -54,6 +56,13 @@ public record WorkerSpec(
         classpath = List.copyOf(classpath);
         args = List.copyOf(args);
         command = List.copyOf(command);
+    }
+
+    /** A worker without {@code appPort}. */
+    public WorkerSpec(List<String> jvmOptions, Map<String, String> env, List<String> passEnv, Optional<String> user,
+                      Optional<String> group, Optional<String> mainClass, Optional<String> jar, List<String> classpath,
+                      List<String> args, List<String> command) {
+        this(jvmOptions, env, passEnv, user, group, mainClass, jar, classpath, args, command, Optional.empty());
     }
 
     /** Which program the worker runs; exactly one applies. */

@@ -120,6 +120,25 @@ class ConfigBuilderTest {
     }
 
     @Test
+    void anAppPortIsForJvmWorkersWithoutSpares() throws Exception {
+        HerdConfig config = ConfigBuilder.defaults().set(ConfigKeys.WORKER_JAR, Optional.of("/opt/app/app.jar"))
+                .setText(ConfigKeys.WORKER_APP_PORT, "8080").build();
+        assertEquals(Optional.of(8080), config.worker().appPort());
+
+        assertEquals("'0' is not a whole number from 1 to 65535", assertThrows(InvalidValueException.class,
+                () -> ConfigBuilder.defaults().setText(ConfigKeys.WORKER_APP_PORT, "0")).getMessage());
+        assertEquals("\"worker.appPort\" needs \"worker.jar\" or \"worker.mainClass\" (herd's agent runs in a JVM "
+                + "worker)", assertThrows(ConfigException.class, () -> ConfigBuilder.defaults()
+                .set(ConfigKeys.WORKER_APP_PORT, Optional.of(8080)).build()).getMessage());
+        assertEquals("\"worker.appPort\" cannot be used with \"spareWorkers\" above 0: an app that knows nothing of "
+                + "herd accepts as soon as it starts, so it cannot wait as a hot spare", assertThrows(
+                ConfigException.class, () -> ConfigBuilder.defaults()
+                        .set(ConfigKeys.WORKER_MAIN_CLASS, Optional.of("com.example.Main"))
+                        .set(ConfigKeys.WORKER_APP_PORT, Optional.of(8080))
+                        .set(ConfigKeys.SPARE_WORKERS, 1).build()).getMessage());
+    }
+
+    @Test
     void flagTextIsParsedWithTheKeysRules() throws Exception {
         HerdConfig config = ConfigBuilder.defaults().setText(ConfigKeys.WORKERS, "3")
                 .setText(ConfigKeys.GRACEFUL_TIMEOUT, "2m").setText(ConfigKeys.LOG_FILE, "/var/log/h.log").build();

@@ -242,7 +242,7 @@ class ConfigLoaderTest {
         Path file = write("{\"worker\": {\"main\": \"a.B\"}}");
 
         assertEquals(file + ":1: unknown key \"main\" in \"worker\" (known keys: jvmOptions, env, passEnv, user,"
-                + " group, mainClass, jar, classpath, args, java, command)", errorFor(file));
+                + " group, mainClass, jar, classpath, args, java, command, appPort)", errorFor(file));
     }
 
     @Test

@@ -32,8 +32,8 @@ class DistributionIT {
         assertEquals(0, untar.exitCode(), untar.stderr());
         String top = ARCHIVE.getFileName().toString().replace(".tar.gz", "");
         Path home = opt.resolve(top);
-        for (String file : List.of("bin/herd", "lib/herd.jar", "conf/herd.json", "systemd/herd.service",
-                "systemd/herd.socket", "README.md")) {
+        for (String file : List.of("bin/herd", "lib/herd.jar", "lib/herd-agent.jar", "conf/herd.json",
+                "systemd/herd.service", "systemd/herd.socket", "README.md")) {
             assertTrue(Files.isRegularFile(home.resolve(file)), file + " in " + top);
         }
         assertTrue(Files.isExecutable(home.resolve("bin/herd")));

@@ -26,6 +26,7 @@ final class KeepAliveLoad implements AutoCloseable {
 
     private final int port;
     private final String path;
+    private final boolean closeEach;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong responses = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
@@ -36,8 +37,18 @@ final class KeepAliveLoad implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
 
     KeepAliveLoad(int port, String path, int connections) {
+        this(port, path, connections, false);
+    }
+
+    /**
+     * With {@code closeEach}, every request asks for {@code Connection: close}: one connection per request, for a
+     * server whose stop closes idle keep-alive connections without a word (the JDK's HttpServer), where a closing
+     * worker would otherwise cut the next request sent on them.
+     */
+    KeepAliveLoad(int port, String path, int connections, boolean closeEach) {
         this.port = port;
         this.path = path;
+        this.closeEach = closeEach;
         for (int i = 0; i < connections; i++) {
             Thread thread = new Thread(this::run, "keep-alive-" + i);
             thread.start();
@@ -114,7 +125,8 @@ final class KeepAliveLoad implements AutoCloseable {
     private void exchangeUntilClosed(Socket socket, Connection connection) throws IOException {
         OutputStream out = socket.getOutputStream();
         InputStream in = new BufferedInputStream(socket.getInputStream());
-        byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n\r\n")
+        byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n"
+                + (closeEach ? "Connection: close\r\n" : "") + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
         while (running.get()) {
             connection.phase = "writing a request";
@@ -148,7 +160,7 @@ final class KeepAliveLoad implements AutoCloseable {
             } else {
                 problem(non2xx, status);
             }
-            if (close) {
+            if (close || closeEach) { // closeEach: the client asked for the close, whatever the server says
                 reconnects.incrementAndGet();
                 return;
             }

@@ -22,6 +22,8 @@ final class Supervisor {
 
     /** EXTEND_TIMEOUT_USEC is capped at a day: a wild value must not overflow the deadline. */
     private static final long MAX_READY_EXTENSION_NANOS = TimeUnit.DAYS.toNanos(1);
+    /** What a JVM exits with after SIGTERM when nothing in it handles the signal: 128 + 15. */
+    private static final int EXIT_AFTER_SIGTERM = 143;
     /** How long a hung JVM gets to print its thread dump after SIGQUIT before SIGKILL. */
     static final Duration THREAD_DUMP_GRACE = Duration.ofSeconds(2);
 
@@ -56,12 +58,18 @@ final class Supervisor {
         // A spare that got warm booted; one that dies later crashed, like a worker after READY=1.
         boolean wasReady = worker.readyAfterNanos().isPresent() || worker.wasWarm();
         String how = worker.killedBecause().map(why -> exit.status() + ", " + why).orElse(exit.status().toString());
+        if (worker.jvm() && exit.status().exitCode() == EXIT_AFTER_SIGTERM
+                && (loop.stopping() || worker.leaving().isPresent())) {
+            // A JVM told to stop runs its shutdown hooks (a framework's graceful shutdown) and exits 143 on SIGTERM:
+            // the way every framework stops, and an app under herd's agent, unchanged, stops the same way.
+            how = "exited 143 after SIGTERM (clean stop)";
+        }
         if (!loop.stopping()) {
             loop.restarts.workerExited(worker, wasReady, how);
         }
         if (loop.stopping() || worker.leaving().isPresent()) {
             // Drained, recycled, scaled away, left on its own, or a fault counted when the master killed it.
-            Log.info("%s (pid %d) exited: %s", worker.name(), worker.pid(), how);
+            Log.info("%s (pid %d) %s", worker.name(), worker.pid(), how.startsWith("exited") ? how : "exited: " + how);
             return;
         }
         long now = loop.now();

@@ -84,6 +84,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     private Optional<Identity> identity;
     /** The java of JVM workers started from now on (the master's, or worker.java's). */
     private WorkerJvm jvm;
+    /** herd's agent, for a configuration with worker.appPort. */
+    private Optional<Path> agentJar = Optional.empty();
     /** The write end of each waiting spare's promotion pipe, by serial; master thread only. */
     private final Map<Integer, Integer> promotionPipes = new HashMap<>();
 
@@ -106,6 +108,7 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
                                       int lifelineReadFd, Map<String, String> baseEnvironment)
             throws IOException, ConfigException {
         Optional<Identity> identity = identity(os, config.worker());
+        Optional<Path> agentJar = agentJar(config.worker());
         WorkerJvms jvms = new WorkerJvms(os.effectiveUid());
         WorkerFiles files = null;
         WorkerIo io = null;
@@ -119,6 +122,7 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
             WorkerLauncher launcher = new WorkerLauncher(os, jvms, files, io, socket, lifelineReadFd,
                     baseEnvironment);
             launcher.apply(config, identity, jvm);
+            launcher.agentJar = agentJar;
             return launcher;
         } catch (IOException | ConfigException e) {
             if (io != null) {
@@ -139,12 +143,14 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     public void check(HerdConfig next) throws ConfigException {
         identity(os, next.worker());
         jvms.check(next);
+        agentJar(next.worker());
     }
 
     /** The configuration for workers started from now on (a reload); {@link #check} passed it. */
     public void setConfig(HerdConfig next) {
         try {
             apply(next, identity(os, next.worker()), jvms.check(next));
+            agentJar = agentJar(next.worker());
         } catch (ConfigException | IOException e) {
             throw new IllegalStateException("a checked configuration failed: " + e.getMessage(), e);
         }
@@ -164,6 +170,11 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
                     .mapToObj(feature -> "Java " + feature).findFirst().orElse("its version is being asked"));
         }
         jvm = nextJvm;
+    }
+
+    /** herd's agent when worker.appPort asks for it, or why it cannot be found. */
+    private static Optional<Path> agentJar(WorkerSpec worker) throws ConfigException {
+        return worker.appPort().isPresent() ? Optional.of(AppPortAgent.locate()) : Optional.empty();
     }
 
     /** Resolves worker.user and worker.group, or says why the workers cannot run as them. */
@@ -380,6 +391,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         argv.add(jvm.executable().toString());
         argv.addAll(jvms.herdOptions(jvm));
         argv.addAll(defaults);
+        // Only JVM workers of the user's program have an appPort (ConfigBuilder); the launcher found the agent.
+        worker.appPort().ifPresent(port -> argv.addAll(AppPortAgent.jvmOptions(agentJar.orElseThrow(), port)));
         argv.addAll(worker.jvmOptions());
         // Shown by ps: which slot this JVM fills, without reading its environment (a promoted spare keeps "spare").
         argv.add("-Dherd.worker.slot=" + (slot == BENCH ? "spare" : Integer.toString(slot)));

@@ -1,0 +1,59 @@
+package dev.herd.agent;
+
+import dev.herd.agent.SocketWeaver.OnEntry;
+import dev.herd.agent.SocketWeaver.Weave;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.ClassDefinition;
+import java.lang.instrument.Instrumentation;
+import java.lang.instrument.UnmodifiableClassException;
+import java.util.List;
+
+/**
+ * Puts the hook calls ({@link SocketWeaver}) into the JDK's two server socket implementations, once, in premain:
+ * {@code sun.nio.ch.ServerSocketChannelImpl} (ServerSocketChannel: Tomcat, Jetty, Netty NIO, Undertow, Vert.x, the
+ * JDK's HttpServer) and {@code sun.nio.ch.NioSocketImpl} (java.net.ServerSocket: Helidon 4, plain apps). Their
+ * class files are read from the runtime image and installed with {@link Instrumentation#redefineClasses}. No
+ * transformer stays registered, so the app's own classes load as they would without the agent, and a later
+ * retransformation by another agent starts from the redefined class and keeps the calls. {@code Net.bind},
+ * {@code listen} and {@code accept} are native and static: the calls go into the methods that call them.
+ */
+final class JdkSocketInstrumentation {
+
+    private static final List<Weave> CHANNEL = List.of(
+            // bind(SocketAddress, int) binds and listens in one; it returns the channel.
+            new Weave("bind", "(Ljava/net/SocketAddress;I)Ljava/nio/channels/ServerSocketChannel;", Hook.BIND,
+                    OnEntry.SKIP_IF_ANSWERED, Hook.BIND_FAILED),
+            new Weave("accept", "()Ljava/nio/channels/SocketChannel;", Hook.ACCEPT, OnEntry.NOTIFY,
+                    Hook.ACCEPT_FAILED),
+            // A selector is told the events to watch: OP_ACCEPT is the server's first wait, without an accept().
+            new Weave("translateInterestOps", "(I)I", Hook.INTEREST, OnEntry.NOTIFY, null));
+
+    private static final List<Weave> SOCKET_IMPL = List.of(
+            new Weave("bind", "(Ljava/net/InetAddress;I)V", Hook.BIND, OnEntry.SKIP_IF_ANSWERED, Hook.BIND_FAILED),
+            new Weave("listen", "(I)V", Hook.LISTEN, OnEntry.SKIP_IF_ANSWERED, null),
+            new Weave("accept", "(Ljava/net/SocketImpl;)V", Hook.ACCEPT, OnEntry.NOTIFY, Hook.ACCEPT_FAILED));
+
+    private JdkSocketInstrumentation() {
+    }
+
+    static void install(Instrumentation instrumentation, JdkSockets sockets)
+            throws IOException, ClassNotFoundException, UnmodifiableClassException {
+        Class<?> channel = sockets.channelClass();
+        Class<?> impl = sockets.socketImplClass();
+        instrumentation.redefineClasses(
+                new ClassDefinition(channel, SocketWeaver.weave(classFile(channel), CHANNEL)),
+                new ClassDefinition(impl, SocketWeaver.weave(classFile(impl), SOCKET_IMPL)));
+    }
+
+    /** The class file as the runtime image holds it (java.base's .class resources are not encapsulated). */
+    private static byte[] classFile(Class<?> type) throws IOException {
+        String resource = type.getName().replace('.', '/') + ".class";
+        try (InputStream in = type.getModule().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException("no class file for " + type.getName() + " in " + type.getModule());
+            }
+            return in.readAllBytes();
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.herd.agent;
+
+import dev.herd.log.Log;
+import dev.herd.worker.WorkerContract;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BiFunction;
+
+/**
+ * What happens when the app's server socket meets the app's port ({@code worker.appPort}): called by
+ * the code {@link SocketWeaver} put into the JDK, through {@link Hook}. The first server socket that binds the port, whatever address it
+ * names, gets herd's shared listening socket (fd 0) on its own descriptor number instead of a socket of its own
+ * (dup2), and skips its bind and listen; one server socket holds it at a time, as the kernel would allow one bind of
+ * a port. The worker is ready when a thread first waits for connections on it: an {@code accept()} call, or a
+ * selector asked to report accepts. On herd's drain, {@link #stopAccepting()} closes it, and a thread that then
+ * fails in its accept() waits instead of seeing an error it never sees outside herd. Other ports are left to the
+ * JDK; a failed bind of one is named in one line, since every worker binds it.
+ */
+final class SocketAdoption implements BiFunction<Object, Object, Object> {
+
+    private final int appPort;
+    private final JdkSockets sockets;
+    private final Runnable onFirstWait;
+    /** The server socket (channel or impl) that holds herd's socket now; replaced only once it is closed. */
+    private volatile Object adopted;
+    private volatile boolean ready;
+    /** What {@link #stopAccepting()} closed, so that its accept() failure can be told from the app's own. */
+    private volatile Object closedByDrain;
+    private boolean draining;
+
+    SocketAdoption(int appPort, JdkSockets sockets, Runnable onFirstWait) {
+        this.appPort = appPort;
+        this.sockets = sockets;
+        this.onFirstWait = onFirstWait;
+    }
+
+    @Override
+    public Object apply(Object event, Object arguments) {
+        Object[] args = (Object[]) arguments;
+        switch ((String) event) {
+            case Hook.BIND:
+                return bind(args[0], sockets.isChannel(args[0]) ? JdkSockets.requestedPort(args[1]) : (int) args[2]);
+            case Hook.BIND_FAILED:
+                bindFailed(sockets.isChannel(args[0]) ? JdkSockets.requestedPort(args[1]) : (int) args[2],
+                        (Throwable) args[args.length - 1]);
+                return null;
+            case Hook.LISTEN:
+                return args[0] == adopted ? Boolean.TRUE : null;
+            case Hook.ACCEPT:
+                waiting(args[0]);
+                return null;
+            case Hook.INTEREST:
+                if (((int) args[1] & SelectionKey.OP_ACCEPT) != 0) {
+                    waiting(args[0]);
+                }
+                return null;
+            case Hook.ACCEPT_FAILED:
+                acceptFailed(args[0]);
+                return null;
+            default:
+                throw new IllegalArgumentException("unknown hook event " + event);
+        }
+    }
+
+    /** Adopts herd's socket for a server socket binding the app's port; null leaves the bind to the JDK. */
+    private Object bind(Object target, int port) {
+        if (port != appPort || (!sockets.isChannel(target) && !sockets.isServerImpl(target))
+                || !sockets.isOpen(target) || sockets.isBound(target)) {
+            return null; // another port, a client socket, or a bind the JDK refuses itself
+        }
+        synchronized (this) {
+            if (draining) {
+                throw sneaky(new BindException("herd: the worker is stopping; port " + appPort + " is not handed out "
+                        + "any more"));
+            }
+            Object holder = adopted;
+            if (holder != null && sockets.isOpen(holder)) {
+                throw sneaky(new BindException("herd: port " + appPort + " is herd's shared socket, and another "
+                        + "server socket of this worker holds it already (herd hands it to one at a time; close that "
+                        + "one first)"));
+            }
+            InetSocketAddress local;
+            try {
+                local = sockets.adopt(target, WorkerContract.LISTENER_FD);
+            } catch (IOException | RuntimeException e) {
+                // Never let the app bind the port itself: that "works" in one worker and fails in the next.
+                BindException failure = new BindException("herd: cannot give herd's shared socket (fd "
+                        + WorkerContract.LISTENER_FD + ") to the app's bind of port " + appPort + ": " + e);
+                failure.initCause(e);
+                throw sneaky(failure);
+            }
+            adopted = target;
+            Log.info("the app's bind of port %d gets herd's shared socket (%s)", appPort, address(local));
+            return Boolean.TRUE;
+        }
+    }
+
+    private void bindFailed(int port, Throwable thrown) {
+        if (thrown instanceof BindException && port > 0 && port != appPort) {
+            Log.error("this app also binds port %d itself (each worker binds it: move or disable it, e.g. Spring's "
+                    + "management.server.port, Dropwizard's admin connector)", port);
+        }
+    }
+
+    /** A thread waits for connections: the first time on herd's socket, the worker is ready. */
+    private void waiting(Object target) {
+        if (ready || target != adopted) {
+            return; // the path of every accept once ready: two volatile reads
+        }
+        synchronized (this) {
+            if (ready) {
+                return;
+            }
+            ready = true;
+        }
+        try {
+            onFirstWait.run();
+        } catch (RuntimeException e) {
+            Log.error("cannot tell herd this worker is ready: %s", e);
+        }
+    }
+
+    /**
+     * An accept() failed. If herd's drain closed the socket under it, the thread waits (until interrupted, as a
+     * server stopping its acceptor does) rather than see an error the app never sees outside herd, where the JVM's
+     * shutdown begins without closing anything under the app.
+     */
+    private void acceptFailed(Object target) {
+        if (target != closedByDrain) {
+            return;
+        }
+        while (!Thread.currentThread().isInterrupted()) {
+            LockSupport.park(this);
+        }
+    }
+
+    /** herd's drain: this worker takes no more connections; its siblings take what waits in the backlog. */
+    void stopAccepting() {
+        Object holder;
+        synchronized (this) {
+            draining = true;
+            holder = adopted;
+        }
+        if (holder == null || !sockets.isOpen(holder)) {
+            return;
+        }
+        closedByDrain = holder;
+        try {
+            sockets.close(holder);
+            Log.info("stopped accepting on herd's socket");
+        } catch (IOException | RuntimeException e) {
+            Log.error("cannot stop accepting on herd's socket: %s", e);
+        }
+    }
+
+    private static String address(InetSocketAddress local) {
+        String host = local.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + local.getPort();
+    }
+
+    /** Throws a checked exception through BiFunction: the JDK method it surfaces in declares IOException. */
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> RuntimeException sneaky(Throwable e) throws T {
+        throw (T) e;
+    }
+}
