@@ -1,67 +1,56 @@
 package dev.herd.spring;
 
-import java.util.List;
+import java.util.Optional;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.logging.LoggingSystem;
+import org.springframework.boot.web.context.WebServerInitializedEvent;
 import org.springframework.boot.web.embedded.jetty.ConfigurableJettyWebServerFactory;
+import org.springframework.boot.web.embedded.jetty.JettyWebServer;
 import org.springframework.boot.web.embedded.netty.NettyReactiveWebServerFactory;
+import org.springframework.boot.web.embedded.netty.NettyWebServer;
 import org.springframework.boot.web.embedded.tomcat.ConfigurableTomcatWebServerFactory;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.web.embedded.tomcat.TomcatWebServer;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.client.ReactorResourceFactory;
 
 /**
- * Runs a Spring Boot web app as a herd worker when herd started it ({@code HERD_MASTER_PID} is set): the embedded
- * Tomcat, Reactor Netty or Jetty serves on herd's shared socket instead of binding {@code server.port}, and
+ * Runs a Spring Boot 3.5 web app as a herd worker when herd started it ({@code HERD_MASTER_PID} is set): the
+ * embedded Tomcat, Reactor Netty or Jetty serves on herd's shared socket instead of binding {@code server.port}, and
  * {@link HerdWorker} ties Spring's readiness, liveness and shutdown to herd's. Outside herd nothing of it is created
  * and the app runs as it always did. Each server customizer's bean takes the {@link HerdWorker} (unused there) so
- * that the worker exists, and has taken the socket, before the server is built.
+ * that the worker exists, and has taken the socket, before the server is built. Only what names Boot 3's web server
+ * classes is here; they moved in Boot 4 (herd-spring-boot4-starter's {@code HerdBoot4AutoConfiguration} is the same
+ * for Boot 4), and the rest is shared with that starter (spring-boot-shared/, {@link HerdWorkerConfiguration}).
  */
 @AutoConfiguration
 @ConditionalOnWebApplication
 @ConditionalOnProperty(name = "HERD_MASTER_PID")
+@Import(HerdWorkerConfiguration.class)
 public class HerdAutoConfiguration {
 
     @Bean
-    DrainState herdDrainState() {
-        return new DrainState();
+    WebServerStarted herdWebServerStarted(HerdWorker worker, ApplicationContext context) {
+        return new WebServerStarted(worker, context);
     }
 
-    @Bean
-    HerdWorker herdWorker(ApplicationContext context, List<HerdServerProbe> probes, DrainState drainState) {
-        return new HerdWorker(context, probes, drainState);
-    }
+    /** Tells the worker of its context's web server; a management server has a context of its own. */
+    record WebServerStarted(HerdWorker worker, ApplicationContext context)
+            implements ApplicationListener<WebServerInitializedEvent> {
 
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-    static class ServletConfiguration {
-
-        @Bean
-        FilterRegistrationBean<HerdServletFilter> herdServletFilter(DrainState drainState) {
-            FilterRegistrationBean<HerdServletFilter> registration =
-                    new FilterRegistrationBean<>(new HerdServletFilter(drainState));
-            registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
-            return registration;
-        }
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
-    static class ReactiveConfiguration {
-
-        @Bean
-        @Order(Ordered.HIGHEST_PRECEDENCE)
-        HerdWebFilter herdWebFilter(DrainState drainState) {
-            return new HerdWebFilter(drainState);
+        @Override
+        public void onApplicationEvent(WebServerInitializedEvent event) {
+            if (event.getApplicationContext() == context) {
+                worker.webServerStarted(event.getWebServer());
+            }
         }
     }
 
@@ -71,12 +60,14 @@ public class HerdAutoConfiguration {
 
         @Bean
         WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> herdTomcatCustomizer(HerdWorker worker) {
-            return TomcatSupport.customizer();
+            return factory -> factory.addConnectorCustomizers(TomcatSupport::useInheritedChannel);
         }
 
         @Bean
         HerdServerProbe herdTomcatProbe(LoggingSystem loggingSystem) {
-            return TomcatSupport.probe(loggingSystem);
+            return webServer -> webServer instanceof TomcatWebServer tomcat
+                    ? Optional.of(TomcatSupport.running(tomcat.getTomcat().getConnector(), loggingSystem))
+                    : Optional.empty();
         }
     }
 
@@ -92,12 +83,18 @@ public class HerdAutoConfiguration {
         @Bean
         WebServerFactoryCustomizer<NettyReactiveWebServerFactory> herdNettyCustomizer(HerdWorker worker,
                 ObjectProvider<ReactorResourceFactory> resourceFactory, NettySupport.Connections connections) {
-            return NettySupport.customizer(resourceFactory, connections);
+            return factory -> {
+                factory.setResourceFactory(null); // the server runs on the factory's loops through NettySupport
+                factory.addServerCustomizers(
+                        server -> NettySupport.onInheritedChannel(server, resourceFactory, connections));
+            };
         }
 
         @Bean
         HerdServerProbe herdNettyProbe(NettySupport.Connections connections) {
-            return NettySupport.probe(connections);
+            return webServer -> webServer instanceof NettyWebServer
+                    ? Optional.of(NettySupport.running(connections))
+                    : Optional.empty();
         }
     }
 
@@ -107,12 +104,14 @@ public class HerdAutoConfiguration {
 
         @Bean
         WebServerFactoryCustomizer<ConfigurableJettyWebServerFactory> herdJettyCustomizer(HerdWorker worker) {
-            return JettySupport.customizer();
+            return factory -> factory.addServerCustomizers(JettySupport::inheritChannel);
         }
 
         @Bean
         HerdServerProbe herdJettyProbe(LoggingSystem loggingSystem) {
-            return JettySupport.probe(loggingSystem);
+            return webServer -> webServer instanceof JettyWebServer jetty
+                    ? Optional.of(JettySupport.running(jetty.getServer(), loggingSystem))
+                    : Optional.empty();
         }
     }
 }

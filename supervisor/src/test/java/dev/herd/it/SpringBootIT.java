@@ -23,19 +23,41 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnJre;
+import org.junit.jupiter.api.condition.JRE;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Issue 11 end to end: ordinary Spring Boot apps (docs/spring-boot-app on Tomcat, docs/spring-webflux-app on Reactor
- * Netty, docs/spring-jetty-app on Jetty), built by the reactor before this module with herd-spring-boot-starter as their only herd dependency, run
- * as {@code worker.jar}: ready on their own, served by the workers alone (nothing binds {@code server.port}), no
- * failed and no non-2xx keep-alive request through two rolling reloads, a clean stop; and the same jar outside herd
- * serves on its own port.
+ * Issues 11 and 18 end to end: ordinary Spring Boot apps, built by the reactor before this module with herd's starter
+ * of their Boot line as their only herd dependency, run as {@code worker.jar}: Spring Boot 3.5 with
+ * herd-spring-boot-starter (docs/spring-boot-app on Tomcat, docs/spring-webflux-app on Reactor Netty,
+ * docs/spring-jetty-app on Jetty), Spring Boot 4.1 with herd-spring-boot4-starter (docs/spring-boot4-app,
+ * docs/spring-boot4-webflux-app, docs/spring-boot4-jetty-app) and Spring Boot 4.0 (docs/spring-boot40-app, Tomcat).
+ * Each is ready on its own, served by the workers alone (nothing binds {@code server.port}), with no failed and no
+ * non-2xx keep-alive request through two rolling reloads and a clean stop; the same jar outside herd serves on its own
+ * port. A Boot 4 app with Boot 3.5's starter (docs/spring-boot4-wrong-starter-app) stops at once with one clear line.
  */
 class SpringBootIT {
+
+    /**
+     * The apps CI runs on both its JDKs (17, then 25): Tomcat on each Boot line, and Boot 4.1, the current line, on
+     * each server. The starter's code for each server is the same source on both lines (spring-boot-shared/).
+     */
+    private static final List<String> EVERY_JDK = List.of("spring-boot-app", "spring-boot4-app",
+            "spring-boot4-webflux-app", "spring-boot4-jetty-app");
+    /**
+     * The apps CI's JDK 25 pass skips (issue 18: framework tests on one JDK): Boot 3.5, whose support has ended, on
+     * Reactor Netty and Jetty (JDK 25 meets the same starter code through Boot 4.1's), and Boot 4.0, the same
+     * starter as 4.1 on an older Boot.
+     */
+    private static final List<String> FIRST_JDK_ONLY = List.of("spring-webflux-app", "spring-jetty-app",
+            "spring-boot40-app");
 
     /** Spring Boot starts in seconds, but CI shares two cores with the rest of the build. */
     private static final Duration START = Duration.ofSeconds(180);
@@ -49,8 +71,20 @@ class SpringBootIT {
         return jar;
     }
 
+    /** The apps with their line's starter that this JDK runs; CI's second pass is JDK 25. */
+    static Stream<String> appsWithTheirStarter() {
+        return Runtime.version().feature() >= 25 ? EVERY_JDK.stream()
+                : Stream.concat(EVERY_JDK.stream(), FIRST_JDK_ONLY.stream());
+    }
+
+    /** Outside herd a starter does nothing, also one of the wrong Boot line. */
+    static Stream<String> appsOutsideHerd() {
+        return Runtime.version().feature() >= 25 ? appsWithTheirStarter()
+                : Stream.concat(appsWithTheirStarter(), Stream.of("spring-boot4-wrong-starter-app"));
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"spring-boot-app", "spring-webflux-app", "spring-jetty-app"})
+    @MethodSource("appsOutsideHerd")
     void theSameJarServesOnItsOwnPortOutsideHerd(String app) throws Exception {
         int port = freePort();
         Process java = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -81,7 +115,7 @@ class SpringBootIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"spring-boot-app", "spring-webflux-app", "spring-jetty-app"})
+    @MethodSource("appsWithTheirStarter")
     void twoWorkersServeOnHerdsSocketThroughTwoReloadsWithoutAFailedRequest(String app) throws Exception {
         int serverPort = freePort();
         Path config = dir.resolve("herd.json");
@@ -130,12 +164,13 @@ class SpringBootIT {
         }
     }
 
-    @Test
-    void aStuckRequestPoolStopsTheHeartbeatsAndBrokenLivenessAsksForAReplacement() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"spring-boot-app", "spring-boot4-app"})
+    void aStuckRequestPoolStopsTheHeartbeatsAndBrokenLivenessAsksForAReplacement(String app) throws Exception {
         Path config = dir.resolve("herd.json");
         // Two request threads, so that two slow requests hold them all; beats every second.
         Files.writeString(config, "{\"workers\": 1, \"heartbeatTimeout\": \"2s\", \"readyTimeout\": \"3m\","
-                + " \"worker\": {\"jar\": \"" + jar("spring-boot-app") + "\","
+                + " \"worker\": {\"jar\": \"" + jar(app) + "\","
                 + " \"args\": [\"--server.tomcat.threads.max=2\", \"--server.tomcat.threads.min-spare=1\"]}}");
         AdminFixture admin = new AdminFixture(dir);
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
@@ -169,6 +204,37 @@ class SpringBootIT {
             herd.awaitLine("\\(pid " + broken + ".*asked to be killed \\(WATCHDOG=trigger\\)", START);
             Poll.until(START, "a replacement", () -> admin.awaitReady(1, START).stream()
                     .filter(pid -> pid != broken && pid != stuck).findFirst());
+        }
+    }
+
+    /**
+     * The starter of the wrong Boot line stops the worker before Spring builds its context, with one line that herd
+     * shows as the reason it cannot boot, and the slot backs off. The line's text and the backoff are the master's
+     * and Spring's, not the JDK's: CI's JDK 25 pass skips it.
+     */
+    @Test
+    @DisabledOnJre(value = JRE.JAVA_25, disabledReason = "the same on every JDK: CI runs it on its first one")
+    void aBoot4AppWithBoot35sStarterStopsAtOnceWithOneLineNamingTheStarterToUse() throws Exception {
+        String clearLine = "Error: herd-spring-boot-starter supports Spring Boot 3.5; this app runs Spring Boot 4.1.2:"
+                + " use herd-spring-boot4-starter instead";
+        Path config = dir.resolve("herd.json");
+        Files.writeString(config, "{\"workers\": 1, \"readyTimeout\": \"3m\", \"worker\": {\"jar\": \""
+                + jar("spring-boot4-wrong-starter-app") + "\"}}");
+        AdminFixture admin = new AdminFixture(dir);
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
+            // The second failure in a row is retried after a delay: the slot backs off, no crash loop.
+            herd.awaitLine("worker-1 \\(pid \\d+\\) cannot boot: " + Pattern.quote(clearLine)
+                    + " \\(exit 3 after \\d+ ms\\); retrying in 100 ms \\(2 failures in a row\\)", START);
+            assertTrue(herd.hasLine("worker-1\\[\\d+\\] " + Pattern.quote(clearLine) + "$"),
+                    "the worker's own line, relayed: " + herd.output());
+            assertFalse(herd.hasLine("Tomcat initialized|Tomcat started|Exception|Caused by"),
+                    "stopped before Spring built anything: " + herd.output());
+            Cli.Result status = admin.cli("status");
+            assertEquals(0, status.exitCode(), status.stderr());
+            assertTrue(status.stdout().contains("cannot boot: " + clearLine), status.stdout());
+
+            herd.signal("TERM");
+            assertEquals(0, herd.awaitExit(START), herd.output());
         }
     }
 

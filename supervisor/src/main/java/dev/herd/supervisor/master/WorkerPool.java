@@ -169,7 +169,9 @@ final class WorkerPool {
                     Duration window) {
         restartCounts.merge(reason, 1L, Long::sum);
         slot.replaced(reason, wallNow);
-        return slot.failed(uptimeNanos, nowNanos, window);
+        // A worker that never became ready did not run stably, however long its boot took (a slow app, a loaded
+        // machine): its failures keep adding up, so that the slot backs off instead of retrying at once forever.
+        return slot.failed(reason == RestartReason.BOOT_FAILURE ? 0 : uptimeNanos, nowNanos, window);
     }
 
     /** A worker of {@code slot} is being replaced or stopped on purpose: counted by reason, shown in status. */

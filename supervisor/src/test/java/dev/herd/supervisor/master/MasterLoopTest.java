@@ -149,9 +149,21 @@ class MasterLoopTest {
         crashAndExpectReplacementAfter(1, Duration.ZERO);
         crashAndExpectReplacementAfter(1, Duration.ofMillis(100)); // a third quick crash would wait 200 ms
 
+        notify(pidIn(1), "READY=1");
         advance(RestartBackoff.STABLE_UPTIME);
         crashAndExpectReplacementAfter(1, Duration.ZERO);
         crashAndExpectReplacementAfter(1, Duration.ofMillis(100));
+    }
+
+    @Test
+    void aWorkerThatFailsToBootAfterTenSecondsStillBacksOff() {
+        startLoop(1);
+        crashAndExpectReplacementAfter(1, Duration.ZERO);
+        crashAndExpectReplacementAfter(1, Duration.ofMillis(100));
+
+        // A slow boot (a Spring app on a loaded machine) that fails is no stable run: it must not reset the count.
+        advance(RestartBackoff.STABLE_UPTIME.plusSeconds(5));
+        crashAndExpectReplacementAfter(1, Duration.ofMillis(200));
     }
 
     @Test

@@ -5,17 +5,14 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.web.embedded.netty.NettyReactiveWebServerFactory;
-import org.springframework.boot.web.embedded.netty.NettyWebServer;
-import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.http.client.ReactorResourceFactory;
 import reactor.netty.http.HttpResources;
+import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.LoopResources;
 
 /**
@@ -23,29 +20,29 @@ import reactor.netty.resources.LoopResources;
  * every customizer; the factory is taken out of the server factory and the server runs on the same loops through
  * {@link InheritedChannelLoops}, whose server channel is herd's socket. Netty switches that socket to non-blocking
  * mode, which every worker shares and which herd's other acceptors tolerate (docs/your-app.md). Heartbeats go to every
- * event loop and are sent only when all of them ran theirs, so one stuck loop stops them.
+ * event loop and are sent only when all of them ran theirs, so one stuck loop stops them. Spring Boot's own Reactor
+ * Netty classes moved in Boot 4: each starter's auto-configuration takes the resource factory out of the server
+ * factory and adds {@link #onInheritedChannel} as a server customizer.
  */
 final class NettySupport {
 
     private NettySupport() {
     }
 
-    static WebServerFactoryCustomizer<NettyReactiveWebServerFactory> customizer(
-            ObjectProvider<ReactorResourceFactory> resourceFactory, Connections connections) {
-        return factory -> {
-            factory.setResourceFactory(null);
-            factory.addServerCustomizers(server -> server
-                    .runOn(connections.loops(resourceFactory), false)
-                    .doOnChannelInit((observer, channel, remoteAddress) -> {
-                        connections.opened();
-                        channel.closeFuture().addListener(closed -> connections.closed());
-                    }));
-        };
+    /** The server runs on the app's loops with herd's socket as its server channel, and counts its connections. */
+    static HttpServer onInheritedChannel(HttpServer server, ObjectProvider<ReactorResourceFactory> resourceFactory,
+                                         Connections connections) {
+        return server
+                .runOn(connections.loops(resourceFactory), false)
+                .doOnChannelInit((observer, channel, remoteAddress) -> {
+                    connections.opened();
+                    channel.closeFuture().addListener(closed -> connections.closed());
+                });
     }
 
-    static HerdServerProbe probe(Connections connections) {
-        return webServer -> webServer instanceof NettyWebServer ? Optional.of(new Running(connections))
-                : Optional.empty();
+    /** The running Reactor Netty server that {@link #onInheritedChannel} customized. */
+    static HerdServer running(Connections connections) {
+        return new Running(connections);
     }
 
     /** The loops the server runs on and the connections it has open; a bean shared by customizer and probe. */

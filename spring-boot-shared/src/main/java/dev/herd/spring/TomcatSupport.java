@@ -2,7 +2,6 @@ package dev.herd.spring;
 
 import dev.herd.worker.Herd;
 import java.io.IOException;
-import java.util.Optional;
 import java.util.concurrent.Executor;
 import org.apache.catalina.connector.Connector;
 import org.apache.commons.logging.Log;
@@ -11,9 +10,6 @@ import org.apache.coyote.AbstractProtocol;
 import org.apache.coyote.ProtocolHandler;
 import org.springframework.boot.logging.LogLevel;
 import org.springframework.boot.logging.LoggingSystem;
-import org.springframework.boot.web.embedded.tomcat.ConfigurableTomcatWebServerFactory;
-import org.springframework.boot.web.embedded.tomcat.TomcatWebServer;
-import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 
 /**
  * Tomcat on herd's socket: the NIO connector's {@code useInheritedChannel} makes it accept on
@@ -22,7 +18,9 @@ import org.springframework.boot.web.server.WebServerFactoryCustomizer;
  * acceptor with a connection to its own address, which on a shared socket another worker may take, and meanwhile the
  * acceptor, told to stop, would take and drop a real client's connection. So the drain closes the channel itself,
  * which wakes the acceptor at once (a connection it had just accepted is still served), and leaves the rest to
- * Spring's graceful shutdown; {@code Connection: close} comes from the starter's filter.
+ * Spring's graceful shutdown; {@code Connection: close} comes from the starter's filter. Spring Boot's own Tomcat
+ * classes (the factory, {@code TomcatWebServer}) moved in Boot 4: each starter's auto-configuration hands this class
+ * the connector.
  */
 final class TomcatSupport {
 
@@ -39,19 +37,17 @@ final class TomcatSupport {
     private TomcatSupport() {
     }
 
-    static WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> customizer() {
-        return factory -> factory.addConnectorCustomizers(connector -> {
-            if (!connector.setProperty("useInheritedChannel", "true")) {
-                throw new IllegalStateException("herd: Tomcat's " + connector.getProtocolHandlerClassName()
-                        + " cannot serve on an inherited socket (the NIO connector can)");
-            }
-        });
+    /** A connector customizer: the connector accepts on herd's socket. */
+    static void useInheritedChannel(Connector connector) {
+        if (!connector.setProperty("useInheritedChannel", "true")) {
+            throw new IllegalStateException("herd: Tomcat's " + connector.getProtocolHandlerClassName()
+                    + " cannot serve on an inherited socket (the NIO connector can)");
+        }
     }
 
-    static HerdServerProbe probe(LoggingSystem loggingSystem) {
-        return webServer -> webServer instanceof TomcatWebServer tomcat
-                ? Optional.of(new Running(tomcat.getTomcat().getConnector(), loggingSystem))
-                : Optional.empty();
+    /** The running Tomcat whose connector {@link #useInheritedChannel} customized. */
+    static HerdServer running(Connector connector, LoggingSystem loggingSystem) {
+        return new Running(connector, loggingSystem);
     }
 
     private record Running(Connector connector, LoggingSystem loggingSystem) implements HerdServer {

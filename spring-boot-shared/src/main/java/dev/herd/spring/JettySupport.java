@@ -3,7 +3,6 @@ package dev.herd.spring;
 import dev.herd.worker.Herd;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.concurrent.Executor;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -13,9 +12,6 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.springframework.boot.logging.LogLevel;
 import org.springframework.boot.logging.LoggingSystem;
-import org.springframework.boot.web.embedded.jetty.ConfigurableJettyWebServerFactory;
-import org.springframework.boot.web.embedded.jetty.JettyWebServer;
-import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 
 /**
  * Jetty on herd's socket: {@link ServerConnector#setInheritChannel(boolean)} serves on
@@ -27,7 +23,8 @@ import org.springframework.boot.web.server.WebServerFactoryCustomizer;
  * connection the acceptor took just then was left open, its request unread, until the JVM exited and reset it (seen
  * on JDK 25 with {@code ss}: the draining worker held it on a descriptor Jetty did not know; 2 to 5 resets in 6
  * reloads, none in 12 once the shutdown waited). Spring's graceful shutdown shuts Jetty down once the drain has
- * waited for its clients.
+ * waited for its clients. Spring Boot's own Jetty classes moved in Boot 4: each starter's auto-configuration hands
+ * this class the server.
  */
 final class JettySupport {
 
@@ -38,31 +35,29 @@ final class JettySupport {
     private JettySupport() {
     }
 
-    static WebServerFactoryCustomizer<ConfigurableJettyWebServerFactory> customizer() {
-        return factory -> factory.addServerCustomizers(server -> {
-            for (org.eclipse.jetty.server.Connector connector : server.getConnectors()) {
-                if (connector instanceof ServerConnector serverConnector) {
-                    serverConnector.setInheritChannel(true);
-                    serverConnector.addEventListener(new Connection.Listener() {
-                        @Override
-                        public void onOpened(Connection connection) {
-                            Herd.connectionOpened();
-                        }
+    /** A server customizer: its connectors accept on herd's socket and count their connections for herd. */
+    static void inheritChannel(Server server) {
+        for (org.eclipse.jetty.server.Connector connector : server.getConnectors()) {
+            if (connector instanceof ServerConnector serverConnector) {
+                serverConnector.setInheritChannel(true);
+                serverConnector.addEventListener(new Connection.Listener() {
+                    @Override
+                    public void onOpened(Connection connection) {
+                        Herd.connectionOpened();
+                    }
 
-                        @Override
-                        public void onClosed(Connection connection) {
-                            Herd.connectionClosed();
-                        }
-                    });
-                }
+                    @Override
+                    public void onClosed(Connection connection) {
+                        Herd.connectionClosed();
+                    }
+                });
             }
-        });
+        }
     }
 
-    static HerdServerProbe probe(LoggingSystem loggingSystem) {
-        return webServer -> webServer instanceof JettyWebServer jetty
-                ? Optional.of(new Running(jetty.getServer(), loggingSystem))
-                : Optional.empty();
+    /** The running Jetty that {@link #inheritChannel} customized. */
+    static HerdServer running(Server server, LoggingSystem loggingSystem) {
+        return new Running(server, loggingSystem);
     }
 
     private record Running(Server server, LoggingSystem loggingSystem) implements HerdServer {

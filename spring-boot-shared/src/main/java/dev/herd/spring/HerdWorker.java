@@ -12,7 +12,7 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.LivenessState;
 import org.springframework.boot.availability.ReadinessState;
-import org.springframework.boot.web.context.WebServerInitializedEvent;
+import org.springframework.boot.web.server.WebServer;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationListener;
@@ -21,7 +21,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * A Spring Boot app as a herd worker. Created before the embedded server (the server customizers depend on it), it
  * takes herd's shared socket first ({@link Herd#listener()}: from then on a SIGTERM is kept for the drain and stdout
- * survives the socket's close). It then follows Spring's own states: the web server it finds when it starts,
+ * survives the socket's close). It then follows Spring's own states: the web server it is told of when it starts
+ * ({@link #webServerStarted}: the event that says so moved in Boot 4, so each starter's auto-configuration listens),
  * {@link ReadinessState#ACCEPTING_TRAFFIC} becomes {@code READY=1} (with the drain registered and heartbeats running
  * through the server's request threads), {@link LivenessState#BROKEN} becomes {@code WATCHDOG=trigger}, and herd's
  * SIGTERM becomes the drain: stop accepting at once, {@code Connection: close} on every response from then on, give
@@ -65,9 +66,7 @@ final class HerdWorker implements ApplicationListener<ApplicationEvent> {
 
     @Override
     public void onApplicationEvent(ApplicationEvent event) {
-        if (event instanceof WebServerInitializedEvent initialized && initialized.getApplicationContext() == context) {
-            server = findServer(initialized);
-        } else if (event instanceof AvailabilityChangeEvent<?> change && change.getSource() == context) {
+        if (event instanceof AvailabilityChangeEvent<?> change && change.getSource() == context) {
             if (change.getState() == ReadinessState.ACCEPTING_TRAFFIC) {
                 becomeReady();
             } else if (change.getState() == ReadinessState.REFUSING_TRAFFIC && !drainState.draining()) {
@@ -78,14 +77,14 @@ final class HerdWorker implements ApplicationListener<ApplicationEvent> {
         }
     }
 
-    private HerdServer findServer(WebServerInitializedEvent initialized) {
-        return probes.stream()
-                .map(probe -> probe.probe(initialized.getWebServer()))
+    /** The web server of this worker's application context has started (not a management server's). */
+    void webServerStarted(WebServer webServer) {
+        server = probes.stream()
+                .map(probe -> probe.probe(webServer))
                 .flatMap(Optional::stream)
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException("herd: the starter does not know the web server "
-                        + initialized.getWebServer().getClass().getName() + " (Tomcat, Reactor Netty and Jetty are "
-                        + "supported)"));
+                        + webServer.getClass().getName() + " (Tomcat, Reactor Netty and Jetty are supported)"));
     }
 
     /** Once: an app that refused traffic for a while and accepts it again is still the same ready worker. */
