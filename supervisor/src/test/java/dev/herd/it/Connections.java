@@ -11,7 +11,7 @@ import java.util.Set;
 
 /**
  * Counts a worker's open client connections from /proc: the established TCP sockets on the listening port
- * (/proc/net/tcp, tcp6) that appear among the worker's descriptors. Reading /proc/net/tcp walks the kernel's whole
+ * (/proc/net/tcp, tcp6) that appear among the worker's descriptors; and finds the sockets listening on a port. Reading /proc/net/tcp walks the kernel's whole
  * connection table (about 7 ms here), which is why the master counts connections through WorkerStats instead.
  */
 final class Connections {
@@ -21,6 +21,15 @@ final class Connections {
 
     /** Inodes of the established connections whose local port is {@code port}. */
     static Set<String> established(int port) {
+        return sockets(port, "01"); // TCP_ESTABLISHED
+    }
+
+    /** Inodes of the sockets listening on {@code port}, any address, IPv4 or IPv6 (as "socket:[INODE]"). */
+    static Set<String> listening(int port) {
+        return sockets(port, "0A"); // TCP_LISTEN
+    }
+
+    private static Set<String> sockets(int port, String state) {
         Set<String> inodes = new HashSet<>();
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
             try {
@@ -29,7 +38,7 @@ final class Connections {
                     String[] columns = line.trim().split("\\s+");
                     String local = columns[1];
                     if (Integer.parseInt(local.substring(local.indexOf(':') + 1), 16) == port
-                            && columns[3].equals("01")) { // 01 = TCP_ESTABLISHED
+                            && columns[3].equals(state)) {
                         inodes.add("socket:[" + columns[9] + "]");
                     }
                 }
