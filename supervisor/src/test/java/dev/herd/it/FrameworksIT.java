@@ -96,6 +96,8 @@ class FrameworksIT {
                         List.of("server", APPS.resolve("dropwizard-app/hello-world.yml").toString()),
                         List.of("-Ddw.server.adminConnectors[0].port=0"), false),
                 new App("vertx-app", "target/vertx-app-0.1.0-fat.jar", 8888, "Hello from Vert.x!"),
+                new App("javalin-app", "target/javalin-app-0.1.0-jar-with-dependencies.jar", 7070,
+                        "Hello from Javalin"),
                 new App("helidon-app", "target/helidon-app.jar", 8085, "Hello from Helidon SE", List.of(), List.of(),
                         true));
     }
