@@ -1,6 +1,9 @@
 package dev.herd.it;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -27,6 +30,15 @@ final class Connections {
     /** Inodes of the sockets listening on {@code port}, any address, IPv4 or IPv6 (as "socket:[INODE]"). */
     static Set<String> listening(int port) {
         return sockets(port, "0A"); // TCP_LISTEN
+    }
+
+    /** A port nothing listens on now (the kernel's pick on loopback, released at once). */
+    static int freePort() {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static Set<String> sockets(int port, String state) {

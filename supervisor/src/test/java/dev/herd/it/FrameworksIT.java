@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -31,7 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Issue 18 end to end: today's JVM frameworks as their users build them. Each app under docs/frameworks is built by
  * the reactor before this module exactly as its framework's generator or guide builds it, with nothing of herd in it,
- * and serves {@code GET /hello} with a fixed text on a port of its own.
+ * and serves {@code GET /hello} with a fixed text on a port of its own. The tests move that port to a free one where
+ * the app's own configuration can (a JVM option), since other tests on the machine may run apps on the usual ports.
  *
  * <p>Outside herd: {@code java -jar} serves on the app's own port and stops on SIGTERM.
  *
@@ -54,14 +56,31 @@ class FrameworksIT {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     /**
-     * One app: its jar under docs/frameworks, the port it binds as built, the body of its GET /hello, the arguments
-     * its docs run it with, the JVM options a user adds under herd, and whether it needs Java 21+.
+     * One app: its jar under docs/frameworks, the port it binds as built, the JVM option of its own configuration
+     * that moves that port (a format with {@code %d}; null where the port is in the app's code), the body of its GET
+     * /hello, the arguments its docs run it with, JVM options a user adds (Dropwizard's admin connector moved), and
+     * whether it needs Java 21+.
      */
-    record App(String name, String jar, int port, String body, List<String> args, List<String> jvmOptionsUnderHerd,
-               boolean needsJava21) {
+    record App(String name, String jar, int port, String portOption, String body, List<String> args,
+               List<String> jvmOptions, boolean needsJava21) {
 
-        App(String name, String jar, int port, String body) {
-            this(name, jar, port, body, List.of(), List.of(), false);
+        App(String name, String jar, int port, String portOption, String body) {
+            this(name, jar, port, portOption, body, List.of(), List.of(), false);
+        }
+
+        /**
+         * The port this run has the app bind, and the JVM options that say so: a free one where the app's own
+         * configuration can move it (this machine runs other tests, whose apps may hold the usual ports), else the
+         * one in its code, which must then be free.
+         */
+        Placement place() {
+            if (portOption == null) {
+                assertEquals(Set.of(), Connections.listening(port),
+                        "port " + port + " is in " + name + "'s code, and something else listens on it");
+                return new Placement(port, List.of());
+            }
+            int free = Connections.freePort();
+            return new Placement(free, List.of(String.format(Locale.ROOT, portOption, free)));
         }
 
         /** The jar the reactor built; for Helidon without a JDK 25 here, the test is skipped (it was not built). */
@@ -85,21 +104,29 @@ class FrameworksIT {
         }
     }
 
+    record Placement(int port, List<String> jvmOptions) {
+    }
+
     static Stream<App> apps() {
         return Stream.of(
-                new App("spring-boot-app", "target/spring-boot-app-0.1.0.jar", 8080, "Hello from Spring Boot"),
-                new App("quarkus-app", "target/quarkus-app-0.1.0-runner.jar", 8082, "Hello from Quarkus REST"),
-                new App("micronaut-app", "target/micronaut-app-0.1.0.jar", 8083, "Hello from Micronaut"),
+                new App("spring-boot-app", "target/spring-boot-app-0.1.0.jar", 8080, "-Dserver.port=%d",
+                        "Hello from Spring Boot"),
+                new App("quarkus-app", "target/quarkus-app-0.1.0-runner.jar", 8082, "-Dquarkus.http.port=%d",
+                        "Hello from Quarkus REST"),
+                new App("micronaut-app", "target/micronaut-app-0.1.0.jar", 8083, "-Dmicronaut.server.port=%d",
+                        "Hello from Micronaut"),
                 // Run as its guide says: `server CONFIG`. Its admin connector (8081) is bound by every worker, so
-                // under herd a user moves it to a port of each worker's own (or turns it off), as here.
-                new App("dropwizard-app", "target/dropwizard-app-0.1.0.jar", 8084, "Hello from Dropwizard",
+                // under herd a user moves it to a port of each worker's own (or removes it), as here; outside herd
+                // too, so that another test's app on 8081 does not matter.
+                new App("dropwizard-app", "target/dropwizard-app-0.1.0.jar", 8084,
+                        "-Ddw.server.applicationConnectors[0].port=%d", "Hello from Dropwizard",
                         List.of("server", APPS.resolve("dropwizard-app/hello-world.yml").toString()),
                         List.of("-Ddw.server.adminConnectors[0].port=0"), false),
-                new App("vertx-app", "target/vertx-app-0.1.0-fat.jar", 8888, "Hello from Vert.x!"),
-                new App("javalin-app", "target/javalin-app-0.1.0-jar-with-dependencies.jar", 7070,
+                new App("vertx-app", "target/vertx-app-0.1.0-fat.jar", 8888, null, "Hello from Vert.x!"),
+                new App("javalin-app", "target/javalin-app-0.1.0-jar-with-dependencies.jar", 7070, null,
                         "Hello from Javalin"),
-                new App("helidon-app", "target/helidon-app.jar", 8085, "Hello from Helidon SE", List.of(), List.of(),
-                        true));
+                new App("helidon-app", "target/helidon-app.jar", 8085, "-Dserver.port=%d", "Hello from Helidon SE",
+                        List.of(), List.of(), true));
     }
 
     @TempDir
@@ -115,16 +142,19 @@ class FrameworksIT {
     @MethodSource("apps")
     void javaJarServesOnItsOwnPortAndStopsOnSigterm(App app) throws Exception {
         Path jar = app.builtJar();
-        assertPortFree(app);
-        List<String> command = new ArrayList<>(List.of(app.java(), "-jar", jar.toString()));
+        Placement placed = app.place();
+        List<String> command = new ArrayList<>(List.of(app.java()));
+        command.addAll(placed.jvmOptions());
+        command.addAll(app.jvmOptions());
+        command.addAll(List.of("-jar", jar.toString()));
         command.addAll(app.args());
         Path log = dir.resolve(app.name() + ".log");
         Process java = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         try {
-            HttpResponse<String> response = Poll.until(START, app + " to answer on port " + app.port(), () -> {
+            HttpResponse<String> response = Poll.until(START, app + " to answer on port " + placed.port(), () -> {
                 assertTrue(java.isAlive(), () -> app + " exited: " + readQuietly(log));
-                return get(app.port(), "/hello");
+                return get(placed.port(), "/hello");
             });
             assertEquals(200, response.statusCode(), response.toString());
             assertEquals(app.body(), response.body());
@@ -134,7 +164,7 @@ class FrameworksIT {
             // The JVM's exit after its shutdown hooks on SIGTERM is 143; an app that calls System.exit(0) says 0.
             assertTrue(java.exitValue() == 143 || java.exitValue() == 0,
                     app + " exited " + java.exitValue() + " on SIGTERM: " + readQuietly(log));
-            assertEquals(Set.of(), Connections.listening(app.port()), "nothing listens on " + app.port() + " after");
+            assertEquals(Set.of(), Connections.listening(placed.port()), "nothing on " + placed.port() + " after");
         } finally {
             if (java.isAlive()) {
                 java.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
@@ -150,36 +180,24 @@ class FrameworksIT {
             assumeTrue(herdHasKey("worker.java"), "herd has no worker.java yet (issue 18) to run " + app + " on 21+");
         }
         Path jar = app.builtJar();
-        assertPortFree(app);
+        Placement placed = app.place();
         Path config = dir.resolve("herd.json");
-        Files.writeString(config, herdConfig(app, jar));
+        Files.writeString(config, herdConfig(app, jar, placed));
         AdminFixture admin = new AdminFixture(dir);
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
             Set<Long> workers = admin.awaitReady(2, START); // ready on their own: these apps never send READY=1
             int port = herd.port();
-            assertOnlyWorkersListen(app, port, workers);
+            assertOnlyWorkersListen(placed.port(), port, workers);
 
-            KeepAliveLoad load = new KeepAliveLoad(port, "/hello", 4);
-            try {
-                Poll.until(START, "responses before the reloads", () -> load.responses() >= 200);
-                for (int reload = 1; reload <= 2; reload++) {
-                    // A reload answers when both replacements are ready.
-                    Cli.Result result = Cli.run(START, HerdProcess.LAUNCHER.toString(), "reload", "--admin-socket",
-                            admin.socket().toString());
-                    assertEquals(0, result.exitCode(), result.stderr() + herd.output());
-                }
-                long afterReloads = load.responses();
-                Poll.until(START, "responses after the reloads", () -> load.responses() >= afterReloads + 200);
-            } finally {
-                load.close();
-            }
+            KeepAliveLoad load = KeepAliveLoad.throughReloads(port, "/hello", 2, () -> admin.reload(herd, START), START,
+                    warm -> { });
             System.out.println("[" + app + "] keep-alive load through 2 reloads: " + load.summary());
             assertEquals(0, load.errors(), load.summary());
             assertEquals(0, load.non2xx(), load.summary());
             assertEquals(Set.of(app.body()), load.bodies());
             Set<Long> replaced = admin.awaitReady(2, START);
             assertTrue(replaced.stream().noneMatch(workers::contains), "every worker was replaced: " + replaced);
-            assertOnlyWorkersListen(app, port, replaced);
+            assertOnlyWorkersListen(placed.port(), port, replaced);
 
             herd.signal("TERM");
             assertEquals(0, herd.awaitExit(START), herd.output());
@@ -187,21 +205,23 @@ class FrameworksIT {
             all.addAll(replaced);
             assertTrue(all.stream().allMatch(ProcFs::exited), "every worker is gone: " + all + "\n" + herd.output());
             assertEquals(Set.of(), Connections.listening(port), "nothing listens on herd's port " + port + " after");
-            assertEquals(Set.of(), Connections.listening(app.port()), "nothing on " + app.port() + " after");
+            assertEquals(Set.of(), Connections.listening(placed.port()), "nothing on " + placed.port() + " after");
         }
     }
 
     /** {@code worker.jar} and {@code worker.appPort}, and what the app's own docs or the user add, nothing else. */
-    private static String herdConfig(App app, Path jar) throws IOException {
+    private static String herdConfig(App app, Path jar, Placement placed) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode config = json.createObjectNode().put("workers", 2).put("gracefulTimeout", "60s")
                 .put("readyTimeout", "3m");
-        ObjectNode worker = config.putObject("worker").put("jar", jar.toString()).put("appPort", app.port());
+        ObjectNode worker = config.putObject("worker").put("jar", jar.toString()).put("appPort", placed.port());
         if (!app.args().isEmpty()) {
             app.args().forEach(worker.putArray("args")::add);
         }
-        if (!app.jvmOptionsUnderHerd().isEmpty()) {
-            app.jvmOptionsUnderHerd().forEach(worker.putArray("jvmOptions")::add);
+        List<String> jvmOptions = new ArrayList<>(placed.jvmOptions());
+        jvmOptions.addAll(app.jvmOptions());
+        if (!jvmOptions.isEmpty()) {
+            jvmOptions.forEach(worker.putArray("jvmOptions")::add);
         }
         if (app.needsJava21()) {
             worker.put("java", app.java());
@@ -217,19 +237,14 @@ class FrameworksIT {
      * Herd's port has one listening socket, held by every worker (herd's own, as fd 0 or adopted by the app); nothing
      * listens on the app's own port.
      */
-    private static void assertOnlyWorkersListen(App app, int herdPort, Set<Long> workers) {
-        assertEquals(Set.of(), Connections.listening(app.port()), "nothing listens on " + app + "'s port " + app.port());
+    private static void assertOnlyWorkersListen(int appPort, int herdPort, Set<Long> workers) {
+        assertEquals(Set.of(), Connections.listening(appPort), "nothing listens on the app's port " + appPort);
         Set<String> herdsSocket = Connections.listening(herdPort);
         assertEquals(1, herdsSocket.size(), "one socket listens on herd's port " + herdPort + ": " + herdsSocket);
         for (long worker : workers) {
             assertTrue(ProcFs.descriptors(worker).containsValue(herdsSocket.iterator().next()),
                     "worker " + worker + " holds herd's socket " + herdsSocket + ": " + ProcFs.descriptors(worker));
         }
-    }
-
-    private static void assertPortFree(App app) {
-        assertEquals(Set.of(), Connections.listening(app.port()),
-                "port " + app.port() + " is " + app + "'s own, and something else listens on it: this test needs it");
     }
 
     /** The answer, or empty while nothing accepts on the port yet. */
