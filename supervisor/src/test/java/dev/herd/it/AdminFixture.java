@@ -32,6 +32,16 @@ record AdminFixture(Path dir) {
         return Cli.herd(all.toArray(String[]::new));
     }
 
+    /** {@code bin/herd reload}, which answers once every replacement is ready; anything but exit 0 fails the test. */
+    void reload(HerdProcess herd, Duration timeout) {
+        Cli.Result result = Cli.run(timeout, HerdProcess.LAUNCHER.toString(), "reload", "--admin-socket",
+                socket().toString());
+        if (result.exitCode() != 0) {
+            throw new AssertionError("herd reload exited " + result.exitCode() + ": " + result.stderr() + "\n"
+                    + herd.output());
+        }
+    }
+
     /** The status reply, straight from the admin socket (no CLI JVM to start). */
     JsonNode status() {
         try {

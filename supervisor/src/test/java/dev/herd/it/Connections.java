@@ -1,6 +1,9 @@
 package dev.herd.it;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -11,7 +14,7 @@ import java.util.Set;
 
 /**
  * Counts a worker's open client connections from /proc: the established TCP sockets on the listening port
- * (/proc/net/tcp, tcp6) that appear among the worker's descriptors. Reading /proc/net/tcp walks the kernel's whole
+ * (/proc/net/tcp, tcp6) that appear among the worker's descriptors; and finds the sockets listening on a port. Reading /proc/net/tcp walks the kernel's whole
  * connection table (about 7 ms here), which is why the master counts connections through WorkerStats instead.
  */
 final class Connections {
@@ -24,9 +27,18 @@ final class Connections {
         return sockets(port, "01"); // TCP_ESTABLISHED
     }
 
-    /** Whether some socket listens on {@code port}, whoever holds it. */
-    static boolean listening(int port) {
-        return !sockets(port, "0A").isEmpty(); // TCP_LISTEN
+    /** Inodes of the sockets listening on {@code port}, any address, IPv4 or IPv6 (as "socket:[INODE]"). */
+    static Set<String> listening(int port) {
+        return sockets(port, "0A"); // TCP_LISTEN
+    }
+
+    /** A port nothing listens on now (the kernel's pick on loopback, released at once). */
+    static int freePort() {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Inodes of the TCP sockets on local port {@code port} in {@code state} (/proc/net/tcp, tcp6). */

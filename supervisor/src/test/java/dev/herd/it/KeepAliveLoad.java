@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * HTTP/1.1 keep-alive clients, as wrk runs them: each thread keeps one connection and sends {@code GET path} on it
@@ -54,6 +56,28 @@ final class KeepAliveLoad implements AutoCloseable {
             thread.start();
             threads.add(thread);
         }
+    }
+
+    /**
+     * Four keep-alive connections on {@code port} through {@code reloads} rolling reloads run one after the other:
+     * 200 responses before them ({@code whenWarm} then sees the load), 200 after, then the load stops. Returns the
+     * stopped load for the caller's assertions (errors, non-2xx, bodies).
+     */
+    static KeepAliveLoad throughReloads(int port, String path, int reloads, Runnable reload, Duration timeout,
+                                        Consumer<KeepAliveLoad> whenWarm) {
+        KeepAliveLoad load = new KeepAliveLoad(port, path, 4);
+        try {
+            Poll.until(timeout, "responses before the reloads", () -> load.responses() >= 200);
+            whenWarm.accept(load);
+            for (int i = 0; i < reloads; i++) {
+                reload.run();
+            }
+            long afterReloads = load.responses();
+            Poll.until(timeout, "responses after the reloads", () -> load.responses() >= afterReloads + 200);
+        } finally {
+            load.close();
+        }
+        return load;
     }
 
     long responses() {

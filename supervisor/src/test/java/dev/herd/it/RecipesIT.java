@@ -39,17 +39,8 @@ class RecipesIT {
         AdminFixture admin = new AdminFixture(dir);
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
             Set<Long> first = admin.awaitReady(2, START);
-            KeepAliveLoad load = new KeepAliveLoad(herd.port(), "/", 4);
-            try {
-                Poll.until(START, "responses before the reload", () -> load.responses() >= 200);
-                Cli.Result reload = Cli.run(START, HerdProcess.LAUNCHER.toString(), "reload", "--admin-socket",
-                        admin.socket().toString());
-                assertEquals(0, reload.exitCode(), reload.stderr() + herd.output());
-                long afterReload = load.responses();
-                Poll.until(START, "responses after the reload", () -> load.responses() >= afterReload + 200);
-            } finally {
-                load.close();
-            }
+            KeepAliveLoad load = KeepAliveLoad.throughReloads(herd.port(), "/", 1, () -> admin.reload(herd, START),
+                    START, warm -> { });
             System.out.println("[" + app + "] keep-alive load through a reload: " + load.summary());
             assertEquals(0, load.errors(), load.summary());
             assertEquals(0, load.non2xx(), load.summary());

@@ -127,21 +127,9 @@ class SpringBootIT {
             int port = herd.port();
             assertNothingListensOn(serverPort);
 
-            KeepAliveLoad load = new KeepAliveLoad(port, "/", 4);
-            try {
-                Poll.until(START, "responses before the reloads", () -> load.responses() >= 200);
-                assertServedOnlyBy(workers, load.bodies());
-                for (int reload = 1; reload <= 2; reload++) {
-                    // A reload answers when both replacements are ready: two Spring starts one after the other.
-                    Cli.Result result = Cli.run(START, HerdProcess.LAUNCHER.toString(), "reload", "--admin-socket",
-                            admin.socket().toString());
-                    assertEquals(0, result.exitCode(), result.stderr() + herd.output());
-                }
-                long afterReloads = load.responses();
-                Poll.until(START, "responses after the reloads", () -> load.responses() >= afterReloads + 200);
-            } finally {
-                load.close();
-            }
+            // A reload answers when both replacements are ready: two Spring starts one after the other.
+            KeepAliveLoad load = KeepAliveLoad.throughReloads(port, "/", 2, () -> admin.reload(herd, START), START,
+                    warm -> assertServedOnlyBy(workers, warm.bodies()));
             System.out.println("[" + app + "] keep-alive load through 2 reloads: " + load.summary());
             assertEquals(0, load.errors(), load.summary());
             assertEquals(0, load.non2xx(), load.summary());

@@ -1,0 +1,6 @@
+package com.example.helloworld;
+
+import io.dropwizard.core.Configuration;
+
+public class HelloWorldConfiguration extends Configuration {
+}
