@@ -93,6 +93,11 @@ public final class ConfigKeys {
             ValueType.optional(filePath()), Optional.empty(), "stderr", ConfigKey.OnReload.APPLIED,
             "append the master's log and worker output here; reopened on SIGUSR1 (and at a new path on reload)");
 
+    public static final ConfigKey<String> LOG_FORMAT = key("logFormat", "--log-format",
+            ValueType.text("FORMAT", ConfigValues::checkLogFormat, v -> v, ConfigValues::checkLogFormat), "text",
+            "`text`", ConfigKey.OnReload.APPLIED,
+            "`text` (one line per event) or `json` (one object per line: time, level, source, slot, pid, message)");
+
     public static final ConfigKey<Optional<Path>> PID_FILE = key("pidFile", "--pid-file",
             ValueType.optional(filePath()), Optional.empty(), "none", ConfigKey.OnReload.APPLIED,
             "file the master writes its pid to (atomically: temporary file and rename), removed at exit");
@@ -176,7 +181,7 @@ public final class ConfigKeys {
     /** Every key, in the order of the docs. */
     public static final List<ConfigKey<?>> ALL = List.of(LISTEN, WORKERS, SPARE_WORKERS, APP, ADMIN_SOCKET, ADMIN_GROUP,
             GRACEFUL_TIMEOUT, BACKLOG, READY_TIMEOUT, HEARTBEAT_TIMEOUT, HANG_DIAGNOSTICS, MAX_REQUESTS,
-            MAX_REQUESTS_JITTER, MAX_WORKER_MEMORY, FLAPPING_CRASHES, FLAPPING_WINDOW, LOG_FILE, PID_FILE, METRICS_LISTEN, WORKER_JVM_OPTIONS,
+            MAX_REQUESTS_JITTER, MAX_WORKER_MEMORY, FLAPPING_CRASHES, FLAPPING_WINDOW, LOG_FILE, LOG_FORMAT, PID_FILE, METRICS_LISTEN, WORKER_JVM_OPTIONS,
             WORKER_ENV, WORKER_PASS_ENV, WORKER_USER, WORKER_GROUP, WORKER_MAIN_CLASS, WORKER_JAR, WORKER_CLASSPATH,
             WORKER_ARGS, WORKER_JAVA, WORKER_COMMAND, WORKER_APP_PORT);
 

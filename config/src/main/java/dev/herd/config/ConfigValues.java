@@ -50,6 +50,16 @@ public final class ConfigValues {
     }
 
     /** The app must be one of {@link #APPS}. */
+    /** The log formats herd writes (`logFormat`). */
+    public static final List<String> LOG_FORMATS = List.of("text", "json");
+
+    public static String checkLogFormat(String format) {
+        if (!LOG_FORMATS.contains(format)) {
+            throw new InvalidValueException(format, "is not a log format (text or json)");
+        }
+        return format;
+    }
+
     public static String checkApp(String app) {
         if (!APPS.contains(app)) {
             throw new InvalidValueException(app, "is not a known app (known apps: " + String.join(", ", APPS) + ")");

@@ -117,6 +117,11 @@ public final class HerdConfig {
         return get(ConfigKeys.LOG_FILE);
     }
 
+    /** Whether the master logs one JSON object per line (`logFormat: json`) rather than text. */
+    public boolean logsJson() {
+        return get(ConfigKeys.LOG_FORMAT).equals("json");
+    }
+
     public Optional<Path> pidFile() {
         return get(ConfigKeys.PID_FILE);
     }

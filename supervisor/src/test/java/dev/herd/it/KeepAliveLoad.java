@@ -29,6 +29,8 @@ final class KeepAliveLoad implements AutoCloseable {
     private final int port;
     private final String path;
     private final boolean closeEach;
+    private final boolean retrying;
+    private final AtomicLong retried = new AtomicLong();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong responses = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
@@ -48,14 +50,31 @@ final class KeepAliveLoad implements AutoCloseable {
      * worker would otherwise cut the next request sent on them.
      */
     KeepAliveLoad(int port, String path, int connections, boolean closeEach) {
+        this(port, path, connections, closeEach, false);
+    }
+
+    private KeepAliveLoad(int port, String path, int connections, boolean closeEach, boolean retrying) {
         this.port = port;
         this.path = path;
         this.closeEach = closeEach;
+        this.retrying = retrying;
         for (int i = 0; i < connections; i++) {
             Thread thread = new Thread(this::run, "keep-alive-" + i);
             thread.start();
             threads.add(thread);
         }
+    }
+
+    /**
+     * Keep-alive clients that retry as RFC 9112, section 9.3.1 lets a client retry an idempotent request, and as
+     * browsers, curl and the JDK's HttpClient do: a reused connection that the server closed (or reset) before any
+     * byte of the response came, and a {@code 503} that came with {@code Connection: close} (a server in its
+     * graceful stop that did not process the request, RFC 9110 section 15.6.4), are counted in {@link #retried()}
+     * and the request is sent again on a new connection; only what fails there is an error. For servers whose stop
+     * closes idle keep-alive connections without telling the client first: every framework's own graceful shutdown.
+     */
+    static KeepAliveLoad retrying(int port, String path, int connections) {
+        return new KeepAliveLoad(port, path, connections, false, true);
     }
 
     /**
@@ -65,7 +84,12 @@ final class KeepAliveLoad implements AutoCloseable {
      */
     static KeepAliveLoad throughReloads(int port, String path, int reloads, Runnable reload, Duration timeout,
                                         Consumer<KeepAliveLoad> whenWarm) {
-        KeepAliveLoad load = new KeepAliveLoad(port, path, 4);
+        return throughReloads(new KeepAliveLoad(port, path, 4), reloads, reload, timeout, whenWarm);
+    }
+
+    /** {@link #throughReloads} with a load of the caller's (a {@link #retrying} one, say). */
+    static KeepAliveLoad throughReloads(KeepAliveLoad load, int reloads, Runnable reload, Duration timeout,
+                                        Consumer<KeepAliveLoad> whenWarm) {
         try {
             Poll.until(timeout, "responses before the reloads", () -> load.responses() >= 200);
             whenWarm.accept(load);
@@ -96,14 +120,19 @@ final class KeepAliveLoad implements AutoCloseable {
         return reconnects.get();
     }
 
+    /** Requests sent again on a new connection ({@link #retrying} only). */
+    long retried() {
+        return retried.get();
+    }
+
     /** The distinct response bodies seen (they name the worker that answered). */
     Set<String> bodies() {
         return Set.copyOf(bodies);
     }
 
     String summary() {
-        return String.format(Locale.ROOT, "%d responses, %d errors, %d non-2xx, %d reconnects (Connection: close)%s",
-                responses(), errors(), non2xx(), reconnects(),
+        return String.format(Locale.ROOT, "%d responses, %d errors, %d non-2xx, %d reconnects (Connection: close)%s%s",
+                responses(), errors(), non2xx(), reconnects(), retrying ? ", " + retried() + " retried" : "",
                 firstProblem.get() == null ? "" : "; first problem: " + firstProblem.get());
     }
 
@@ -116,7 +145,9 @@ final class KeepAliveLoad implements AutoCloseable {
                 socket.setSoTimeout(30_000);
                 exchangeUntilClosed(socket, connection);
             } catch (IOException e) {
-                if (running.get()) {
+                if (retrying && connection.responses > 0 && !connection.responseStarted) {
+                    retried.incrementAndGet(); // the loop sends it again, on a new connection
+                } else if (running.get()) {
                     problem(errors, e + " (" + connection + ")");
                 }
             }
@@ -130,6 +161,8 @@ final class KeepAliveLoad implements AutoCloseable {
         private String phase = "connecting";
         private int responses;
         private String lastBody = "none";
+        /** Whether a byte of the response in progress has come (a retry is allowed only before). */
+        private boolean responseStarted;
         private long lastResponseNanos;
 
         void connected(Socket socket) {
@@ -154,10 +187,16 @@ final class KeepAliveLoad implements AutoCloseable {
                 .getBytes(StandardCharsets.US_ASCII);
         while (running.get()) {
             connection.phase = "writing a request";
+            connection.responseStarted = false;
             out.write(request);
             out.flush();
             connection.phase = "reading a response";
-            String status = readLine(in);
+            int first = in.read();
+            if (first < 0) {
+                throw new IOException("connection closed before a whole response (read: '')");
+            }
+            connection.responseStarted = true;
+            String status = (char) first + readLine(in);
             int length = -1;
             boolean close = false;
             for (String header; !(header = readLine(in)).isEmpty(); ) {
@@ -181,6 +220,9 @@ final class KeepAliveLoad implements AutoCloseable {
             connection.lastBody = new String(body, StandardCharsets.UTF_8) + (close ? " (Connection: close)" : "");
             if (status.startsWith("HTTP/1.1 2")) {
                 bodies.add(new String(body, StandardCharsets.UTF_8));
+            } else if (retrying && close && status.startsWith("HTTP/1.1 503")) {
+                retried.incrementAndGet(); // not processed: sent again on the new connection below
+                responses.decrementAndGet();
             } else {
                 problem(non2xx, status);
             }

@@ -78,6 +78,7 @@ public final class Master {
         // From here on the master's log lines are queued for a thread of their own: no loop turn, worker
         // notification or heartbeat ever waits on the log's reader (issue 19, item 3).
         Log.writeBehind(LOG_QUEUE_LINES);
+        Log.useJson(config.logsJson());
         try (ProcessFiles files = ProcessFiles.openLog(config.logFile(), os.pid())) {
             return run(files);
         }

@@ -155,6 +155,7 @@ final class Reloader {
 
     private void apply(HerdConfig next, String reason) {
         config = next;
+        Log.useJson(next.logsJson());
         workers.setConfig(next);
         loop.setPolicy(SupervisionPolicy.from(next));
         loop.scaleTo(next.workers(), reason);

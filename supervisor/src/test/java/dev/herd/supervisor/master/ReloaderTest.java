@@ -92,6 +92,7 @@ class ReloaderTest {
         socket.close();
         files.close();
         Log.toStderr();
+        Log.useJson(false); // the logFormat sample switched this JVM's log to JSON
     }
 
     static Stream<ConfigKey<?>> everyKey() {
@@ -118,6 +119,7 @@ class ReloaderTest {
         samples.put("flappingCrashes", 9);
         samples.put("flappingWindow", Duration.ofMinutes(2));
         samples.put("logFile", Optional.of(dir.resolve("two.log")));
+        samples.put("logFormat", "json");
         samples.put("pidFile", Optional.of(dir.resolve("two.pid")));
         samples.put("metricsListen", Optional.of(new ListenAddress("127.0.0.1", 9100)));
         samples.put("worker.jvmOptions", List.of("-Xmx64m"));
