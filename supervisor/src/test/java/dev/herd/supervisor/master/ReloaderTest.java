@@ -133,6 +133,7 @@ class ReloaderTest {
         samples.put("worker.args", List.of("--verbose"));
         samples.put("worker.command", List.of("/bin/true"));
         samples.put("worker.java", Optional.of(Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java")));
+        samples.put("worker.appPort", Optional.of(8080));
         return samples;
     }
 
