@@ -10,12 +10,15 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * A Jetty 12 app of one's own, run by herd: {@code worker.mainClass = dev.herd.example.HelloApp}. Every worker
  * serves on the listening socket herd shares among them (fd 0), says when it is ready, beats from its request
  * pool, and on SIGTERM stops gracefully: no new connections, requests in progress finish, exit 0.
+ * {@code GET /delay?ms=N} answers after N ms (at most 60 s): a request in flight for a stop to wait for
+ * (deploy/test-container.sh stops a pod under it).
  */
 public final class HelloApp {
 
@@ -52,13 +55,27 @@ public final class HelloApp {
         }
     }
 
-    private static final class Hello extends Handler.Abstract.NonBlocking {
+    private static final class Hello extends Handler.Abstract {
+        private static final long MAX_DELAY_MILLIS = 60_000;
+
         @Override
-        public boolean handle(Request request, Response response, Callback callback) {
+        public boolean handle(Request request, Response response, Callback callback) throws InterruptedException {
             Herd.requestServed(); // counted against maxRequests
+            if (request.getHttpURI().getPath().equals("/delay")) {
+                Thread.sleep(delayMillis(request)); // a blocking handler: Jetty runs it on a pool thread
+            }
             String body = "hello from example worker-" + Herd.slot() + "\n";
             response.write(true, ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8)), callback);
             return true;
+        }
+
+        private static long delayMillis(Request request) {
+            Fields.Field ms = Request.extractQueryParameters(request).get("ms");
+            try {
+                return ms == null ? 0 : Math.max(0, Math.min(MAX_DELAY_MILLIS, Long.parseLong(ms.getValue())));
+            } catch (NumberFormatException e) {
+                return 0;
+            }
         }
     }
 }
