@@ -1,7 +1,7 @@
 """HTTP clients for deploy/test-container.sh (standard library only, bounded in time and connections).
 
   get URL                         prints "STATUS FIRST-LINE-OF-BODY"; exit 1 when no response came
-  load URL CONNECTIONS SECONDS    keep-alive clients sending GET URL again and again until SIGINT or SECONDS; writes
+  load URL CONNECTIONS SECONDS    keep-alive clients sending GET URL again and again until SIGTERM or SECONDS; writes
                                   $HERD_TEST_LOAD_STARTED once every connection had a response; exit 1 if a
                                   request was lost or none was answered
   inflight URL N METRICS_URL      N requests at once, each on a connection of its own; writes
@@ -91,7 +91,7 @@ def load(url, connections, seconds):
                 with lock:
                     counts["reconnects"] += 1
 
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(connections)]
     for thread in threads:
         thread.start()
