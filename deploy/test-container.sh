@@ -218,6 +218,21 @@ say "image: $image built in $((SECONDS - step)) s ($(pm image inspect -f '{{.Siz
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
+# 0. The files as the docs show them
+check_docs() {
+    /usr/bin/python3 - "$manifest" "$home/deploy/container/herd.json" "$home/docs/deploy.md" <<'PY'
+import json, re, sys
+manifest, config, docs = (open(path).read() for path in sys.argv[1:])
+shown = "```yaml\n" + manifest.rstrip("\n") + "\n```" in docs
+print("docs/deploy.md shows deploy/kubernetes/herd.yaml as it is:", shown)
+block = re.search(r"  herd.json: \|\n((?:    .*\n)+)", manifest).group(1)
+same = json.loads(block) == json.loads(config)
+print("the ConfigMap's herd.json is deploy/container/herd.json (the image's own):", same)
+sys.exit(0 if shown and same else 1)
+PY
+}
+check "docs/deploy.md shows the manifest as it is; the ConfigMap holds the image's herd.json" check_docs
+
 # 1. The image alone, as `podman run` (or docker run) runs it
 http_port=$(free_port)
 probe_port=$(free_port)
