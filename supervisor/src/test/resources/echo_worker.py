@@ -2,7 +2,8 @@
 the NOTIFY_SOCKET the master gave it (the sd_notify protocol, standard library only), and echoes every byte.
 With --make-orphan it first leaves a grandchild behind whose parent has exited, as badly behaved programs do:
 the kernel re-parents it to PID 1. With --print-env it first prints the names of its environment variables and its
-uid. SIGTERM ends it with exit 0."""
+uid. With --ready-when PATH it says READY=1 only once PATH-N exists (N: its slot), so that a test decides when
+each slot turns ready. SIGTERM ends it with exit 0."""
 import os
 import signal
 import socket
@@ -20,6 +21,11 @@ if "--make-orphan" in sys.argv:
 
 if "--print-env" in sys.argv:
     print("env:", " ".join(sorted(os.environ)), "uid:", os.getuid(), flush=True)
+
+if "--ready-when" in sys.argv:
+    marker = sys.argv[sys.argv.index("--ready-when") + 1] + "-" + os.environ["HERD_WORKER_SLOT"]
+    while not os.path.exists(marker):
+        time.sleep(0.05)  # the test creates the file when it wants this slot ready
 
 notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 notify.sendto(b"READY=1\nSTATUS=python echo", os.environ["NOTIFY_SOCKET"])

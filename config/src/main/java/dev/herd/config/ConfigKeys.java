@@ -107,6 +107,11 @@ public final class ConfigKeys {
             Optional.empty(), "off", ConfigKey.OnReload.NEEDS_RESTART,
             "serve Prometheus metrics at `http://HOST:PORT/metrics` (docs/operations.md)");
 
+    public static final ConfigKey<Integer> READY_MINIMUM = key("readyMinimum", null,
+            ValueType.wholeNumber(ConfigValues.MIN_WORKERS, ConfigValues.MAX_WORKERS), 1, "`1`",
+            ConfigKey.OnReload.APPLIED, "`/readyz` on `metricsListen` answers 200 while at least this many workers "
+                    + "are ready (at most the workers wanted), 503 otherwise (1..1024; docs/operations.md)");
+
     public static final ConfigKey<List<String>> WORKER_JVM_OPTIONS = key("worker.jvmOptions", null,
             ValueType.stringList(ConfigValues::checkJvmOption, Optional.empty()), List.of(), "`[]`",
             ConfigKey.OnReload.APPLIED, "extra JVM options for each worker; not with `command`");
@@ -181,7 +186,8 @@ public final class ConfigKeys {
     /** Every key, in the order of the docs. */
     public static final List<ConfigKey<?>> ALL = List.of(LISTEN, WORKERS, SPARE_WORKERS, APP, ADMIN_SOCKET, ADMIN_GROUP,
             GRACEFUL_TIMEOUT, BACKLOG, READY_TIMEOUT, HEARTBEAT_TIMEOUT, HANG_DIAGNOSTICS, MAX_REQUESTS,
-            MAX_REQUESTS_JITTER, MAX_WORKER_MEMORY, FLAPPING_CRASHES, FLAPPING_WINDOW, LOG_FILE, LOG_FORMAT, PID_FILE, METRICS_LISTEN, WORKER_JVM_OPTIONS,
+            MAX_REQUESTS_JITTER, MAX_WORKER_MEMORY, FLAPPING_CRASHES, FLAPPING_WINDOW, LOG_FILE, LOG_FORMAT, PID_FILE, METRICS_LISTEN, READY_MINIMUM,
+            WORKER_JVM_OPTIONS,
             WORKER_ENV, WORKER_PASS_ENV, WORKER_USER, WORKER_GROUP, WORKER_MAIN_CLASS, WORKER_JAR, WORKER_CLASSPATH,
             WORKER_ARGS, WORKER_JAVA, WORKER_COMMAND, WORKER_APP_PORT);
 

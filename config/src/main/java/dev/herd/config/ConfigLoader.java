@@ -25,6 +25,8 @@ import java.nio.file.Path;
  *   "flappingWindow": "60s",           1ms..24h
  *   "logFile": "/var/log/herd.log",    not ending in '/'
  *   "pidFile": "/run/herd.pid",
+ *   "metricsListen": "0.0.0.0:9100",   also serves /readyz and /livez
+ *   "readyMinimum": 1,                 1..1024: /readyz's ready workers
  *   "worker": {
  *     "jvmOptions": ["-Xmx256m"],      not with command
  *     "env": {"APP_MODE": "prod"},     names match [A-Za-z_][A-Za-z0-9_]*

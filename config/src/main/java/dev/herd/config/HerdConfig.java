@@ -135,6 +135,11 @@ public final class HerdConfig {
         return get(ConfigKeys.WORKER_JAVA);
     }
 
+    /** The ready workers /readyz asks for (capped at the workers wanted when it answers). */
+    public int readyMinimum() {
+        return get(ConfigKeys.READY_MINIMUM);
+    }
+
     /** How worker processes are started: the {@code worker.*} keys. */
     public WorkerSpec worker() {
         return new WorkerSpec(get(ConfigKeys.WORKER_JVM_OPTIONS), get(ConfigKeys.WORKER_ENV),

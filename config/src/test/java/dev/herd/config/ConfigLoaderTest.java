@@ -233,7 +233,7 @@ class ConfigLoaderTest {
 
         assertEquals(file + ":7: unknown key \"wokers\" (known keys: listen, workers, spareWorkers, app, adminSocket, adminGroup,"
                 + " gracefulTimeout, backlog, readyTimeout, heartbeatTimeout, hangDiagnostics, maxRequests, maxRequestsJitter,"
-                + " maxWorkerMemory, flappingCrashes, flappingWindow, logFile, logFormat, pidFile, metricsListen, worker)",
+                + " maxWorkerMemory, flappingCrashes, flappingWindow, logFile, logFormat, pidFile, metricsListen, readyMinimum, worker)",
                 errorFor(file));
     }
 

@@ -53,7 +53,7 @@ final class CommandExecutor {
         for (RestartReason reason : RestartReason.values()) {
             restarts.put(reason.label(), counted.getOrDefault(reason, 0L));
         }
-        return new PoolReading(status.take(), restarts);
+        return new PoolReading(status.take(), restarts, reloader.config().readyMinimum());
     }
 
     /** SIGHUP: the same reload as {@code herd reload}; its end is only logged. */

@@ -189,7 +189,7 @@ public final class Master {
                 throw new IllegalStateException("reading the pool failed: " + e.getCause(), e.getCause());
             }
         });
-        Log.info("metrics on http://%s:%d/metrics", listen.get().host(), metrics.port());
+        Log.info("metrics on http://%s:%d/metrics (probes: /readyz, /livez)", listen.get().host(), metrics.port());
         return metrics;
     }
 

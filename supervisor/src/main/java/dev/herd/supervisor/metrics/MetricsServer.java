@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code GET /metrics} in the Prometheus text format on {@code metricsListen}, served by the Prometheus Java
  * client's HTTP server (the JDK's {@code com.sun.net.httpserver}): the pool's metrics ({@link PoolCollector}),
- * the reload durations, and the master's own process metrics (CPU, memory, descriptors). Off unless configured.
+ * the reload durations, and the master's own process metrics (CPU, memory, descriptors); and the probes
+ * {@code /readyz} and {@code /livez} ({@link Probes}). Off unless configured.
  * <p>
  * The JDK's server reads a request's headers, and writes its response, on the thread that serves it, with no
  * deadline of its own: one client that sent half a header and then a byte every few seconds held the only
@@ -33,6 +34,11 @@ public final class MetricsServer implements AutoCloseable {
     /** Prometheus's scrape timeout is 10 s by default: a slow client is cut off well within one. */
     static final int REQUEST_SECONDS = 5;
     static final int RESPONSE_SECONDS = 10;
+    /**
+     * How long a probe waits for the loop: a loop that turns answers in milliseconds even on a loaded machine;
+     * Kubernetes' probe timeouts (docs/deploy.md: 5 s) must be longer, or the kubelet gives up before herd says why.
+     */
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(3);
 
     private final HTTPServer server;
     private final Histogram reloadDurations;
@@ -45,6 +51,10 @@ public final class MetricsServer implements AutoCloseable {
     }
 
     public static MetricsServer start(ListenAddress listen, PoolSource pool) throws IOException {
+        return start(listen, pool, PROBE_TIMEOUT);
+    }
+
+    static MetricsServer start(ListenAddress listen, PoolSource pool, Duration probeTimeout) throws IOException {
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(new PoolCollector(pool));
         Histogram reloads = Histogram.builder().name("herd_reload_duration_seconds")
@@ -65,6 +75,7 @@ public final class MetricsServer implements AutoCloseable {
         executor.allowCoreThreadTimeOut(true);
         try {
             HTTPServer server = HTTPServer.builder().hostname(listen.host()).port(listen.port()).registry(registry)
+                    .defaultHandler(new Probes(pool, probeTimeout)) // "/": every path but /metrics
                     .executorService(executor).buildAndStart();
             return new MetricsServer(server, reloads, executor);
         } catch (IOException | RuntimeException e) {

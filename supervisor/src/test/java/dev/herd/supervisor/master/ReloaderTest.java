@@ -120,6 +120,7 @@ class ReloaderTest {
         samples.put("flappingWindow", Duration.ofMinutes(2));
         samples.put("logFile", Optional.of(dir.resolve("two.log")));
         samples.put("logFormat", "json");
+        samples.put("readyMinimum", 2);
         samples.put("pidFile", Optional.of(dir.resolve("two.pid")));
         samples.put("metricsListen", Optional.of(new ListenAddress("127.0.0.1", 9100)));
         samples.put("worker.jvmOptions", List.of("-Xmx64m"));
