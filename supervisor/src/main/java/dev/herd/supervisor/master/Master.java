@@ -120,6 +120,7 @@ public final class Master {
                 MasterLoop loop = new MasterLoop(os, launcher, systemd, config.workers(), SupervisionPolicy.from(config),
                         events, System::nanoTime, info);
                 loop.setDesiredSpares(config.spareWorkers());
+                launcher.startClassData(apply -> events.add(new MasterEvent.SpawnerWorkDone(apply)));
                 Reloader reload = new Reloader(loop, config, reloader, socket, new Reloader.Workers() {
                     @Override
                     public void check(HerdConfig next) throws ConfigException {

@@ -38,6 +38,7 @@ public final class MasterLoop {
     static final long PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Os os;
+    private final WorkerSpawner spawner;
     private final BlockingQueue<MasterEvent> events;
     private final LongSupplier clock;
     private final MasterInfo info;
@@ -60,6 +61,7 @@ public final class MasterLoop {
     MasterLoop(Os os, WorkerSpawner spawner, ServiceNotifier notifier, int desiredWorkers, SupervisionPolicy policy,
                BlockingQueue<MasterEvent> events, LongSupplier clock, MasterInfo info) {
         this.os = os;
+        this.spawner = spawner;
         this.pool = new WorkerPool(os, spawner);
         this.events = events;
         this.clock = clock;
@@ -70,7 +72,7 @@ public final class MasterLoop {
         this.restarts = new RestartDriver(this.service, clock);
         this.supervisor = new Supervisor(this, pool);
         this.reconciler = new Reconciler(pool, supervisor, restarts);
-        this.orphans = os.pid() == 1 ? new OrphanReaper(os, pool) : null;
+        this.orphans = os.pid() == 1 ? new OrphanReaper(os, pool, spawner::isOwnChild) : null;
     }
 
     /** Lets the loop answer admin requests; without it they get an error reply. */
@@ -111,6 +113,7 @@ public final class MasterLoop {
             guarded("handling " + event, () -> handle(current));
         }
         guarded("reaping workers", () -> pool.reap().forEach(supervisor::workerExited));
+        guarded("supervising the spawner's other processes", spawner::superviseOthers);
         if (orphans != null) {
             guarded("reaping orphans", orphans::reapExited);
         }
@@ -145,8 +148,9 @@ public final class MasterLoop {
         } else if (event instanceof MasterEvent.ChildStateChanged) {
             return; // nothing to decide here: the reap runs right after every batch of events
         } else if (event instanceof MasterEvent.WorkerNotified notified) {
-            pool.bySerial(notified.serial()).ifPresent(worker -> // absent: reaped meanwhile
-                    notified.notifications().forEach(n -> supervisor.notified(worker, n)));
+            workerNotified(notified);
+        } else if (event instanceof MasterEvent.SpawnerWorkDone done) {
+            done.apply().run();
         } else if (event instanceof MasterEvent.MetricsRequested requested) {
             if (commands == null) {
                 requested.reading().completeExceptionally(new IllegalStateException("no status report"));
@@ -162,6 +166,23 @@ public final class MasterLoop {
             }
         } else {
             throw new IllegalStateException("unhandled event " + event);
+        }
+    }
+
+    private void workerNotified(MasterEvent.WorkerNotified notified) {
+        Optional<WorkerHandle> found = pool.bySerial(notified.serial());
+        if (found.isEmpty()) {
+            // A class-data training run's, or a worker reaped meanwhile.
+            spawner.otherProcessNotified(notified.serial(), notified.notifications());
+            return;
+        }
+        WorkerHandle worker = found.get();
+        for (var notification : notified.notifications()) {
+            boolean wasReady = worker.state() == WorkerState.READY;
+            supervisor.notified(worker, notification);
+            if (!wasReady && worker.state() == WorkerState.READY) {
+                spawner.workerReady(worker.serial(), worker.pid());
+            }
         }
     }
 
@@ -202,6 +223,7 @@ public final class MasterLoop {
         }
         long deadline = now() + timeout.toNanos();
         stopping = true;
+        spawner.stopOthers();
         policy = policy.withGraceful(timeout);
         if (restarts.active()) {
             restarts.finish(Optional.of("the master is stopping"));

@@ -4,6 +4,7 @@ import dev.herd.log.Log;
 import dev.herd.supervisor.os.Os;
 import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.os.ReapResult;
+import java.util.function.IntPredicate;
 
 /**
  * As PID 1 (a container's entrypoint) the master is also the parent of every orphan in the container, and nobody
@@ -14,15 +15,18 @@ final class OrphanReaper {
 
     private final Os os;
     private final WorkerPool pool;
+    /** A child the spawner reaps itself (a class-data training run): no orphan. */
+    private final IntPredicate spawnersOwn;
 
-    OrphanReaper(Os os, WorkerPool pool) {
+    OrphanReaper(Os os, WorkerPool pool, IntPredicate spawnersOwn) {
         this.os = os;
         this.pool = pool;
+        this.spawnersOwn = spawnersOwn;
     }
 
     void reapExited() {
         for (int pid : os.children()) {
-            if (pool.isWorker(pid)) {
+            if (pool.isWorker(pid) || spawnersOwn.test(pid)) {
                 continue;
             }
             try {
