@@ -11,6 +11,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 /**
@@ -26,8 +29,13 @@ import java.util.stream.Stream;
  *                   are left alone
  * @param hex        the key, or empty when it could not be computed (a jar could not be read)
  * @param problem    why not, when {@code hex} is empty
+ * @param springBoot the Spring-Boot-Version of a jar on it that is a Spring Boot fat jar (its manifest says so)
  */
-public record ClassDataKey(int generation, String app, String hex, String problem) {
+public record ClassDataKey(int generation, String app, String hex, String problem, Optional<String> springBoot) {
+
+    ClassDataKey(int generation, String app, String hex, String problem) {
+        this(generation, app, hex, problem, Optional.empty());
+    }
 
     /** A directory on the classpath with more files than this is keyed on its first ones only. */
     private static final int MAX_DIRECTORY_FILES = 100_000;
@@ -59,10 +67,14 @@ public record ClassDataKey(int generation, String app, String hex, String proble
             }
             Path modules = javaHome.resolve("lib").resolve("modules");
             update(digest, "modules " + modules.toRealPath() + " " + Files.getLastModifiedTime(modules).toMillis());
+            Optional<String> springBoot = Optional.empty();
             for (Path entry : classpath) {
                 hashEntry(digest, entry);
+                if (springBoot.isEmpty() && Files.isRegularFile(entry)) {
+                    springBoot = springBootVersion(entry);
+                }
             }
-            return new ClassDataKey(generation, app, HexFormat.of().formatHex(digest.digest()), "");
+            return new ClassDataKey(generation, app, HexFormat.of().formatHex(digest.digest()), "", springBoot);
         } catch (IOException | java.io.UncheckedIOException e) {
             // Files.walk throws the unchecked kind while it lists a directory.
             return new ClassDataKey(generation, app, "", "reading " + e.getMessage());
@@ -94,6 +106,17 @@ public record ClassDataKey(int generation, String app, String hex, String proble
                     digest.update(buffer, 0, n);
                 }
             }
+        }
+    }
+
+    /** A Spring Boot fat jar's manifest names the Spring Boot version that built it. */
+    private static Optional<String> springBootVersion(Path jar) throws IOException {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            Manifest manifest = file.getManifest();
+            return manifest == null ? Optional.empty()
+                    : Optional.ofNullable(manifest.getMainAttributes().getValue("Spring-Boot-Version"));
+        } catch (java.util.zip.ZipException notAJar) {
+            return Optional.empty();
         }
     }
 

@@ -129,6 +129,9 @@ final class ClassDataTrainer implements AutoCloseable {
             return;
         }
         key = computed;
+        computed.springBoot().ifPresent(version -> Log.info("worker.classData: a Spring Boot %s fat jar: the "
+                + "classes of its nested jars, loaded by Spring Boot's own class loader, stay out of the archive; "
+                + "extract it for them to be in (docs/your-app.md, Class data)", version));
         if (readySeen) {
             trainIfNeeded();
         }
