@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """worker.classData side by side: a worker's start to READY=1 and its PSS, with and without its app's class data.
 
-    bench/class-data.py [--java-home DIR] [--restarts N] [--workers N]
+    bench/class-data.py [--java-home DIR] [--restarts N] [--workers N] [--jar PATH [--extract]] [-- ARGS...]
 
-For each mode (off, on) it starts one herd master (bin/herd run) with herd's echo app as a mainClass worker, waits
+For each mode (off, on) it starts one herd master (bin/herd run) with herd's echo app as a mainClass worker (or
+--jar PATH as worker.jar, with ARGS; --extract: a Spring Boot fat jar extracted first with -Djarmode=tools), waits
 for its workers (and, with class data, for the trained archive), then does N rolling restarts; after each it takes
 the new workers' "ready after N ms" from the master's log and their PSS from /proc/PID/smaps_rollup. Prints
 medians (with ranges) as a Markdown table. Modes alternate restart by restart would share one master; two masters
@@ -18,13 +19,14 @@ READY = re.compile(r"worker-\d+ \(pid (\d+)\) ready after (\d+) ms")
 
 
 class Master:
-    def __init__(self, work, class_data, workers, java_home):
+    def __init__(self, work, class_data, workers, java_home, jar, args):
         self.sock = os.path.join(work, "herd.sock")
         config = os.path.join(work, "herd.json")
         with open(config, "w") as f:
             json.dump({"workers": workers, "classDataDirectory": os.path.join(work, "cache"),
-                       "worker": {"mainClass": "dev.herd.worker.app.WorkerMain", "args": ["echo"],
-                                  "classData": class_data}}, f)
+                       "worker": dict({"jar": jar, "args": args} if jar else
+                                      {"mainClass": "dev.herd.worker.app.WorkerMain", "args": ["echo"]},
+                                      classData=class_data)}, f)
         env = dict(os.environ, JAVA_HOME=java_home)
         self.proc = subprocess.Popen([HERD, "run", "-c", config, "--listen", "127.0.0.1:0", "--admin-socket",
                                       self.sock], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -69,7 +71,12 @@ def pss_kb(pid):
 
 def measure(class_data, args):
     work = tempfile.mkdtemp(prefix="herd-class-data-")
-    master = Master(work, class_data, args.workers, args.java_home)
+    jar = args.jar
+    if jar and args.extract:
+        subprocess.run([os.path.join(args.java_home, "bin", "java"), "-Djarmode=tools", "-jar", jar, "extract",
+                        "--destination", os.path.join(work, "app")], check=True, stdout=subprocess.DEVNULL)
+        jar = os.path.join(work, "app", os.path.basename(jar))
+    master = Master(work, class_data, args.workers, args.java_home, jar, args.args)
     try:
         master.wait_for(READY.pattern, args.workers)
         if class_data:
@@ -97,11 +104,16 @@ def main():
     parser.add_argument("--java-home", default=os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"))
     parser.add_argument("--restarts", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--jar", help="an executable jar as worker.jar instead of the echo app")
+    parser.add_argument("--extract", action="store_true", help="extract the Spring Boot fat jar first")
+    parser.add_argument("args", nargs="*", help="worker.args for --jar")
     args = parser.parse_args()
     off = measure(False, args)
     on = measure(True, args)
-    print("| figure (%s, echo as mainClass, %d workers, %d restarts) | without | with class data | ratio |"
-          % (os.path.basename(args.java_home), args.workers, args.restarts))
+    app = ("%s%s" % (os.path.basename(args.jar), " extracted" if args.extract else "")) if args.jar \
+        else "echo as mainClass"
+    print("| figure (%s, %s, %d workers, %d restarts) | without | with class data | ratio |"
+          % (os.path.basename(args.java_home), app, args.workers, args.restarts))
     print("|---|---|---|---|")
     print("| worker start to READY=1 | %s | %s | %.2fx |" % (fmt(off[0], "ms"), fmt(on[0], "ms"),
                                                           statistics.median(on[0]) / statistics.median(off[0])))

@@ -166,7 +166,7 @@ final class ClassDataTrainer implements AutoCloseable {
     }
 
     private void refused(Path archive) {
-        if (key == null || store.isEmpty() || !archive.equals(store.get().archive(key, suffix(mode().orElseThrow())))
+        if (key == null || store.isEmpty() || !archive.equals(store.get().archive(key, mode().orElseThrow()))
                 || !Files.exists(archive)) {
             return; // an older key's archive, or already dealt with
         }
@@ -190,8 +190,8 @@ final class ClassDataTrainer implements AutoCloseable {
         String mode = mode().get();
         ClassDataStore directory = store.get();
         int serial = nextSerial--;
-        Path archive = directory.archive(key, suffix(mode));
-        Path partial = directory.partial(key, suffix(mode), serial);
+        Path archive = directory.archive(key, mode);
+        Path partial = directory.partial(key, mode, serial);
         directory.delete(partial);
         List<String> options = trainOptions(mode, partial);
         int socketFd;
@@ -328,7 +328,7 @@ final class ClassDataTrainer implements AutoCloseable {
         if (key == null || store.isEmpty() || mode().isEmpty() || failedKeys.contains(key.hex())) {
             return Optional.empty();
         }
-        Path archive = store.get().archive(key, suffix(mode().get()));
+        Path archive = store.get().archive(key, mode().get());
         if (!store.get().usable(archive)) {
             return Optional.empty();
         }
@@ -336,17 +336,16 @@ final class ClassDataTrainer implements AutoCloseable {
         return Optional.of(archive);
     }
 
-    /** "aot" from JDK 25 (one-step AOT cache), "jsa" on 17..24 (dynamic CDS); empty while the version is unknown. */
+    /**
+     * "aot" from JDK 25 (one-step AOT cache), "jsa" on 17..24 (dynamic CDS), which is also the archive's file name
+     * suffix; empty while the version is unknown.
+     */
     private Optional<String> mode() {
         if (inputs.isEmpty() || inputs.get().feature().isEmpty()) {
             return Optional.empty();
         }
         int feature = inputs.get().feature().getAsInt();
         return feature >= 25 ? Optional.of("aot") : feature >= 17 ? Optional.of("jsa") : Optional.empty();
-    }
-
-    private static String suffix(String mode) {
-        return mode;
     }
 
     private static String runOption(String mode) {
