@@ -36,7 +36,9 @@ import java.util.function.Consumer;
  * 143 with a complete file, that file is renamed into place. It starts once the first worker of the current
  * configuration is ready, so it never delays readiness; at most one runs at a time; it is killed past its
  * deadline (readyTimeout plus {@link #DUMP_MARGIN}) and at the master's stop. Its serials are negative, so neither
- * the pool nor anything keyed by a worker's serial mistakes it for a worker; {@link #trainerPid()} names it.
+ * the pool nor anything keyed by a worker's serial mistakes it for a worker; {@link #trainerPid()} names it. On
+ * JDK 25 the training JVM starts a child JVM as it exits, which assembles the cache: a grandchild of the master's
+ * that is no stray either.
  *
  * <p>A worker that started with an archive but did not map it (its JVM refused it as stale or corrupt: the JVM's
  * warning is in the worker's relayed output) gets it deleted and trained again, once per key and master lifetime.
