@@ -29,7 +29,9 @@ import java.util.stream.Stream;
  * command. The descriptors it gets (DESIGN.md §5, {@link WorkerContract}): the shared listening socket as fd 0,
  * pipes for its stdout and stderr as fds 1 and 2 (relayed by {@link WorkerIo} to the master's log), the read end of
  * the lifeline pipe as fd 3 and the write end of its notify pipe as fd 4; its environment tells it its slot, the
- * master's pid, its NOTIFY_SOCKET and counters file, and the heartbeat timeout. Used on the master thread only.
+ * master's pid, its NOTIFY_SOCKET and counters file, and the heartbeat timeout. With worker.classData it also
+ * starts the class-data training runs and gives workers their app's archive ({@link ClassDataTrainer}). Used on the
+ * master thread only.
  */
 public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 
@@ -209,7 +211,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
                 : Stream.concat(worker.classpath().stream(), Stream.of(classpath.split(File.pathSeparator)))
                         .map(Path::of).toList();
         Path javaHome = jvm.executable().getParent().getParent();
-        Path directory = config.classDataDirectory().orElseGet(() -> ClassDataStore.defaultDirectory(baseEnvironment));
+        Path directory = config.classDataDirectory()
+                .orElseGet(() -> ClassDataStore.defaultDirectory(baseEnvironment));
         String app = (worker.kind() == WorkerSpec.Kind.JAR ? "jar " : "main " + worker.mainClass().orElseThrow())
                 + entries.stream().map(entry -> entry.toAbsolutePath().toString())
                         .collect(Collectors.joining(File.pathSeparator));
@@ -277,8 +280,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     }
 
     private Spawned start(int slot, int serial, boolean spare, Role role) throws OsException {
-        boolean worker0 = role == Role.WORKER;
-        String name = !worker0 ? role.name() : spare ? "spare" : "worker-" + slot;
+        boolean isWorker = role == Role.WORKER;
+        String name = !isWorker ? role.name() : spare ? "spare" : "worker-" + slot;
         Path statsFile;
         try {
             statsFile = files.createStatsFile(serial);
@@ -300,16 +303,16 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
             if (identity.isPresent()) {
                 giveTo(identity.get(), statsFile, notifyPath, toChild.stream().mapToInt(Integer::intValue).toArray());
             }
-            List<Integer> descriptors = new ArrayList<>(List.of(worker0 ? socket.fd() : role.socketFd(),
-                    stdout.writeFd(), stderr.writeFd(),
-                    lifelineReadFd, notifyPipe.writeFd()));
+            // A training run gets a private socket as fd 0: it must serve nobody.
+            List<Integer> descriptors = new ArrayList<>(List.of(isWorker ? socket.fd() : role.socketFd(),
+                    stdout.writeFd(), stderr.writeFd(), lifelineReadFd, notifyPipe.writeFd()));
             promotion.ifPresent(pipe -> descriptors.add(pipe.readFd())); // fd 5, PROMOTION_PIPE_FD
             int pid;
             try {
-                List<String> extraOptions = !worker0 ? role.extraOptions()
+                List<String> extraOptions = !isWorker ? role.extraOptions()
                         : classData != null ? classData.optionsFor(serial) : List.of();
                 pid = os.spawn(requestFor(slot, worker, statsFile, notifyPath, descriptors, spare, extraOptions,
-                        worker0 ? slotLabel(slot) : role.name()));
+                        isWorker ? slotLabel(slot) : role.name()));
             } finally {
                 // Only the worker may hold the write ends, or the reader would never see end of file; and only
                 // the spare the read end of its promotion pipe, so that a write to a dead spare fails (EPIPE).
