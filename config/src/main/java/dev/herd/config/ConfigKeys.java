@@ -183,13 +183,26 @@ public final class ConfigKeys {
                     + "ready at its first accept (see Any JVM server, unchanged); only with `jar` or `mainClass`, not "
                     + "with `spareWorkers`");
 
+    public static final ConfigKey<Boolean> WORKER_CLASS_DATA = key("worker.classData", null, ValueType.bool(), false,
+            "`false`", ConfigKey.OnReload.APPLIED,
+            "train a class-data archive for a `jar` or `mainClass` app once per build, JDK and options, beside the "
+                    + "pool, and start every later worker with it (JDK 25: AOT cache; 17: dynamic CDS; "
+                    + "docs/your-app.md, Class data)");
+
+    public static final ConfigKey<Optional<Path>> CLASS_DATA_DIRECTORY = key("classDataDirectory", null,
+            ValueType.optional(filePath()), Optional.empty(), "`apps` in herd's cache directory",
+            ConfigKey.OnReload.APPLIED,
+            "where `worker.classData` keeps its archives: herd's user's alone (no group or other write, no symlink); "
+                    + "default `$HERD_CLASS_DATA_DIR/apps`, else `$CACHE_DIRECTORY/apps` (systemd), else "
+                    + "`~/.cache/herd/apps`");
+
     /** Every key, in the order of the docs. */
     public static final List<ConfigKey<?>> ALL = List.of(LISTEN, WORKERS, SPARE_WORKERS, APP, ADMIN_SOCKET, ADMIN_GROUP,
             GRACEFUL_TIMEOUT, BACKLOG, READY_TIMEOUT, HEARTBEAT_TIMEOUT, HANG_DIAGNOSTICS, MAX_REQUESTS,
             MAX_REQUESTS_JITTER, MAX_WORKER_MEMORY, FLAPPING_CRASHES, FLAPPING_WINDOW, LOG_FILE, LOG_FORMAT, PID_FILE, METRICS_LISTEN, READY_MINIMUM,
             WORKER_JVM_OPTIONS,
             WORKER_ENV, WORKER_PASS_ENV, WORKER_USER, WORKER_GROUP, WORKER_MAIN_CLASS, WORKER_JAR, WORKER_CLASSPATH,
-            WORKER_ARGS, WORKER_JAVA, WORKER_COMMAND, WORKER_APP_PORT);
+            WORKER_ARGS, WORKER_JAVA, WORKER_COMMAND, WORKER_APP_PORT, WORKER_CLASS_DATA, CLASS_DATA_DIRECTORY);
 
     private ConfigKeys() {
     }

@@ -140,6 +140,16 @@ public final class HerdConfig {
         return get(ConfigKeys.READY_MINIMUM);
     }
 
+    /** Whether jar and mainClass workers get a class-data archive trained for their app (worker.classData). */
+    public boolean workerClassData() {
+        return get(ConfigKeys.WORKER_CLASS_DATA);
+    }
+
+    /** Where app class-data archives live; empty: herd's cache directory (see ConfigKeys.CLASS_DATA_DIRECTORY). */
+    public Optional<Path> classDataDirectory() {
+        return get(ConfigKeys.CLASS_DATA_DIRECTORY);
+    }
+
     /** How worker processes are started: the {@code worker.*} keys. */
     public WorkerSpec worker() {
         return new WorkerSpec(get(ConfigKeys.WORKER_JVM_OPTIONS), get(ConfigKeys.WORKER_ENV),

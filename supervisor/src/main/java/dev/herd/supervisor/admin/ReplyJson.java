@@ -85,6 +85,7 @@ public final class ReplyJson {
             row.killedBecause().ifPresent(why -> worker.put("killed", why));
             put(worker, "residentBytes", row.residentBytes());
             put(worker, "cpuMs", row.cpuMillis());
+            row.classData().ifPresent(kind -> worker.put("classData", kind));
             worker.put("restarts", row.restarts())
                     .put("crashesInWindow", row.crashesInWindow())
                     .put("lastExit", row.lastExit().orElse(null))

@@ -134,6 +134,7 @@ public final class Master {
                         throw new IllegalStateException("checking the listening socket: " + e.getMessage(), e);
                     }
                 });
+                launcher.startClassData(apply -> events.add(new MasterEvent.SpawnerWorkDone(apply)));
                 Reloader reload = new Reloader(loop, config, reloader, socket, new Reloader.Workers() {
                     @Override
                     public void check(HerdConfig next) throws ConfigException {

@@ -34,6 +34,13 @@ public sealed interface MasterEvent {
     record MetricsRequested(CompletableFuture<PoolReading> reading) implements MasterEvent {
     }
 
+    /**
+     * Something the spawner computed beside the loop (worker.classData's key of a configuration, see
+     * ClassDataTrainer), to be applied on the loop's thread: the spawner's state is the loop's.
+     */
+    record SpawnerWorkDone(Runnable apply) implements MasterEvent {
+    }
+
     /** A valid admin request; the loop completes {@code reply} when the command's work is done. */
     record AdminRequested(AdminRequest request, CompletableFuture<AdminReply> reply) implements MasterEvent {
     }

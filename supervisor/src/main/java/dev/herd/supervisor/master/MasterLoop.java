@@ -39,6 +39,7 @@ public final class MasterLoop {
     static final long PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final Os os;
+    private final WorkerSpawner spawner;
     private final BlockingQueue<MasterEvent> events;
     private final LongSupplier clock;
     private final MasterInfo info;
@@ -62,6 +63,7 @@ public final class MasterLoop {
     MasterLoop(Os os, WorkerSpawner spawner, ServiceNotifier notifier, int desiredWorkers, SupervisionPolicy policy,
                BlockingQueue<MasterEvent> events, LongSupplier clock, MasterInfo info) {
         this.os = os;
+        this.spawner = spawner;
         this.pool = new WorkerPool(os, spawner);
         this.events = events;
         this.clock = clock;
@@ -72,7 +74,7 @@ public final class MasterLoop {
         this.restarts = new RestartDriver(this.service, clock);
         this.supervisor = new Supervisor(this, pool);
         this.reconciler = new Reconciler(pool, supervisor, restarts);
-        this.strays = new StrayReaper(os, pool);
+        this.strays = new StrayReaper(os, pool, spawner::isOwnChild);
     }
 
     /** Lets the loop answer admin requests; without it they get an error reply. */
@@ -128,6 +130,7 @@ public final class MasterLoop {
             supervisor.workerExited(exit);
         }));
         guarded("stopping strays", () -> strays.sweep(now()));
+        guarded("supervising the spawner's other processes", spawner::superviseOthers);
         guarded("checking deadlines", supervisor::actOnDeadlines);
         if (!stopping) {
             guarded("recycling", () -> restarts.recycleWorkersAtTheirLimit(pool, desiredWorkers, now()));
@@ -159,8 +162,9 @@ public final class MasterLoop {
         } else if (event instanceof MasterEvent.ChildStateChanged) {
             strays.childStateChanged(); // the reaps run right after every batch of events
         } else if (event instanceof MasterEvent.WorkerNotified notified) {
-            pool.bySerial(notified.serial()).ifPresent(worker -> // absent: reaped meanwhile
-                    notified.notifications().forEach(n -> supervisor.notified(worker, n)));
+            workerNotified(notified);
+        } else if (event instanceof MasterEvent.SpawnerWorkDone done) {
+            done.apply().run();
         } else if (event instanceof MasterEvent.MetricsRequested requested) {
             if (commands == null) {
                 requested.reading().completeExceptionally(new IllegalStateException("no status report"));
@@ -176,6 +180,23 @@ public final class MasterLoop {
             }
         } else {
             throw new IllegalStateException("unhandled event " + event);
+        }
+    }
+
+    private void workerNotified(MasterEvent.WorkerNotified notified) {
+        Optional<WorkerHandle> found = pool.bySerial(notified.serial());
+        if (found.isEmpty()) {
+            // A class-data training run's, or a worker reaped meanwhile.
+            spawner.otherProcessNotified(notified.serial(), notified.notifications());
+            return;
+        }
+        WorkerHandle worker = found.get();
+        for (var notification : notified.notifications()) {
+            boolean wasReady = worker.state() == WorkerState.READY;
+            supervisor.notified(worker, notification);
+            if (!wasReady && worker.state() == WorkerState.READY) {
+                spawner.workerReady(worker.serial(), worker.pid());
+            }
         }
     }
 
@@ -217,6 +238,7 @@ public final class MasterLoop {
         SupervisionPolicy stopPolicy = policy.withGraceful(timeout);
         long deadline = stopPolicy.stopDeadline(now());
         stopping = true;
+        spawner.stopOthers();
         policy = stopPolicy;
         if (restarts.active()) {
             restarts.finish(Optional.of("the master is stopping"));

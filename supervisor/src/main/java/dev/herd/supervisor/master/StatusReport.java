@@ -95,7 +95,8 @@ final class StatusReport {
                 worker.statusText(), worker.killedBecause(), facts.restarts, facts.crashes, facts.lastExit,
                 facts.lastReason, facts.lastAt, facts.bootError,
                 process.map(p -> OptionalLong.of(p.residentBytes())).orElse(OptionalLong.empty()),
-                process.map(p -> OptionalLong.of(p.cpuMillis())).orElse(OptionalLong.empty()));
+                process.map(p -> OptionalLong.of(p.cpuMillis())).orElse(OptionalLong.empty()),
+                loop.pool.classData(worker));
     }
 
     private record SlotFacts(int restarts, int crashes, Optional<String> lastExit, Optional<String> lastReason,

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
 
 /**
  * Stops and reaps what workers leave behind: helper processes a worker started that would otherwise outlive it,
@@ -48,6 +49,8 @@ final class StrayReaper {
 
     private final Os os;
     private final WorkerPool pool;
+    /** The launcher's processes that are not workers (a class-data training run): herd's own, never strays. */
+    private final IntPredicate ownChild;
     private final int ownGroup;
     private final boolean pid1;
     /** As PID 1 only the master's own session is searched for strays: see the class comment. */
@@ -66,9 +69,10 @@ final class StrayReaper {
     /** Listing the children failed (out of descriptors): told once per episode. */
     private final FailureEpisode listingFailures = new FailureEpisode(TimeUnit.SECONDS.toNanos(10));
 
-    StrayReaper(Os os, WorkerPool pool) {
+    StrayReaper(Os os, WorkerPool pool, IntPredicate ownChild) {
         this.os = os;
         this.pool = pool;
+        this.ownChild = ownChild;
         this.ownGroup = os.processGroup();
         this.pid1 = os.pid() == 1;
         this.ownSession = os.processState(os.pid()).map(Os.ProcessState::session).orElse(-1);
@@ -119,8 +123,8 @@ final class StrayReaper {
         listingFailures.endIfQuiet(now);
         Set<Integer> seen = new HashSet<>();
         for (int pid : children) {
-            if (pool.isWorker(pid)) {
-                continue; // the pool reaps its workers
+            if (pool.isWorker(pid) || ownChild.test(pid)) {
+                continue; // the pool reaps its workers, the launcher its other processes
             }
             Optional<Os.ProcessState> found = os.processState(pid);
             if (found.isEmpty()) {
@@ -149,6 +153,7 @@ final class StrayReaper {
     private boolean isStray(Os.ProcessState child) {
         int group = child.processGroup();
         return group != ownGroup && (!pid1 || child.session() == ownSession) && !pool.isWorker(group)
+                && !ownChild.test(group)
                 && !leftGroups.containsKey(group) && !killedGroups.containsKey(group)
                 && !abandoned.contains(child.pid());
     }

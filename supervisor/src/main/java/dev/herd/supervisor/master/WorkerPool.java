@@ -245,6 +245,11 @@ final class WorkerPool {
         spawner.release(worker.serial());
     }
 
+    /** What class data the worker started with ("app"), if any. */
+    Optional<String> classData(WorkerHandle worker) {
+        return spawner.classData(worker.serial());
+    }
+
     WorkerSpawner.Counters counters(WorkerHandle worker) {
         return spawner.counters(worker.serial());
     }

@@ -79,6 +79,8 @@ final class PoolCollector implements MultiCollector {
                 Unit.SECONDS, serving, row -> row.cpuMillis().orElse(0) / 1000.0));
         metrics.add(perSlotCounter("herd_worker_requests", "Requests (connections, for echo) the slot's worker "
                 + "served", null, serving, row -> (double) row.connectionsServed()));
+        metrics.add(perSlotGauge("herd_worker_class_data", "1 when the slot's worker started with its app's "
+                + "class-data archive (worker.classData)", null, serving, row -> row.classData().isPresent() ? 1 : 0));
         metrics.add(perSlotGauge("herd_worker_open_connections", "Connections the slot's worker has open", null,
                 serving, row -> (double) row.connectionsOpen()));
         metrics.add(perSlotGauge("herd_worker_uptime_seconds", "How long the slot's worker has run", Unit.SECONDS,

@@ -29,7 +29,9 @@ import java.util.stream.Stream;
  * command. The descriptors it gets (DESIGN.md §5, {@link WorkerContract}): the shared listening socket as fd 0,
  * pipes for its stdout and stderr as fds 1 and 2 (relayed by {@link WorkerIo} to the master's log), the read end of
  * the lifeline pipe as fd 3 and the write end of its notify pipe as fd 4; its environment tells it its slot, the
- * master's pid, its NOTIFY_SOCKET and counters file, and the heartbeat timeout. Used on the master thread only.
+ * master's pid, its NOTIFY_SOCKET and counters file, and the heartbeat timeout. With worker.classData it also
+ * starts the class-data training runs and gives workers their app's archive ({@link ClassDataTrainer}). Used on the
+ * master thread only.
  */
 public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 
@@ -86,6 +88,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     private WorkerJvm jvm;
     /** herd's agent, for a configuration with worker.appPort. */
     private Optional<Path> agentJar = Optional.empty();
+    /** worker.classData's archives and training runs; null until {@link #startClassData}. */
+    private ClassDataTrainer classData;
     /** The write end of each waiting spare's promotion pipe, by serial; master thread only. */
     private final Map<Integer, Integer> promotionPipes = new HashMap<>();
 
@@ -170,6 +174,56 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
                     .mapToObj(feature -> "Java " + feature).findFirst().orElse("its version is being asked"));
         }
         jvm = nextJvm;
+        if (classData != null) {
+            classData.configure(classDataInputs());
+        }
+    }
+
+    /**
+     * Turns on worker.classData's machinery (when the configuration asks for it): the key of each configuration is
+     * computed beside the loop and applied through {@code toLoop}, which runs it on the master thread.
+     */
+    public void startClassData(java.util.function.Consumer<Runnable> toLoop) {
+        classData = new ClassDataTrainer(os, new ClassDataTrainer.Starter() {
+            @Override
+            public int start(int serial, String name, int socketFd, List<String> extraOptions) throws OsException {
+                return WorkerLauncher.this.start(BENCH, serial, false, new Role(name, socketFd, extraOptions)).pid();
+            }
+
+            @Override
+            public void release(int serial) {
+                WorkerLauncher.this.release(serial);
+            }
+        }, toLoop);
+        classData.configure(classDataInputs());
+    }
+
+    /** What the current configuration's workers run, for class data; empty when it is off for them. */
+    private Optional<ClassDataTrainer.Inputs> classDataInputs() {
+        WorkerSpec worker = config.worker();
+        if (!config.workerClassData() || (worker.kind() != WorkerSpec.Kind.JAR
+                && worker.kind() != WorkerSpec.Kind.MAIN_CLASS)) {
+            return Optional.empty();
+        }
+        if (identity.isPresent()) {
+            Log.warn("worker.classData: not with worker.user (the archive directory is herd's user's alone); "
+                    + "workers run without class data");
+            return Optional.empty();
+        }
+        // The command line of slot 1, less what differs between slots: the same for every worker.
+        List<String> commandLine = requestFor(1, worker, Path.of("/"), Path.of("/"), List.of(0, 1, 2)).argv()
+                .stream().filter(word -> !word.startsWith("-Dherd.worker.slot=")).toList();
+        List<Path> entries = worker.kind() == WorkerSpec.Kind.JAR ? List.of(Path.of(worker.jar().orElseThrow()))
+                : Stream.concat(worker.classpath().stream(), Stream.of(classpath.split(File.pathSeparator)))
+                        .map(Path::of).toList();
+        Path javaHome = jvm.executable().getParent().getParent();
+        Path directory = config.classDataDirectory()
+                .orElseGet(() -> ClassDataStore.defaultDirectory(baseEnvironment));
+        String app = (worker.kind() == WorkerSpec.Kind.JAR ? "jar " : "main " + worker.mainClass().orElseThrow())
+                + entries.stream().map(entry -> entry.toAbsolutePath().toString())
+                        .collect(Collectors.joining(File.pathSeparator));
+        return Optional.of(new ClassDataTrainer.Inputs(directory, app, javaHome, jvms.feature(jvm), commandLine,
+                entries, config.readyTimeout()));
     }
 
     /** herd's agent when worker.appPort asks for it, or why it cannot be found. */
@@ -202,12 +256,12 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 
     @Override
     public Spawned spawn(int slot, int serial) throws OsException {
-        return start(slot, serial, false);
+        return start(slot, serial, false, Role.WORKER);
     }
 
     @Override
     public Spawned spawnSpare(int serial) throws OsException {
-        return start(BENCH, serial, true);
+        return start(BENCH, serial, true, Role.WORKER);
     }
 
     @Override
@@ -226,8 +280,17 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         }
     }
 
-    private Spawned start(int slot, int serial, boolean spare) throws OsException {
-        String name = spare ? "spare" : "worker-" + slot;
+    /**
+     * Who a started process is: a worker (the shared socket), or a class-data training run (a private socket, its
+     * own name, the option that writes the archive).
+     */
+    private record Role(String name, int socketFd, List<String> extraOptions) {
+        static final Role WORKER = new Role("", -1, List.of());
+    }
+
+    private Spawned start(int slot, int serial, boolean spare, Role role) throws OsException {
+        boolean isWorker = role == Role.WORKER;
+        String name = !isWorker ? role.name() : spare ? "spare" : "worker-" + slot;
         Path statsFile;
         try {
             statsFile = files.createStatsFile(serial);
@@ -249,12 +312,16 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
             if (identity.isPresent()) {
                 giveTo(identity.get(), statsFile, notifyPath, toChild.stream().mapToInt(Integer::intValue).toArray());
             }
-            List<Integer> descriptors = new ArrayList<>(List.of(socket.fd(), stdout.writeFd(), stderr.writeFd(),
-                    lifelineReadFd, notifyPipe.writeFd()));
+            // A training run gets a private socket as fd 0: it must serve nobody.
+            List<Integer> descriptors = new ArrayList<>(List.of(isWorker ? socket.fd() : role.socketFd(),
+                    stdout.writeFd(), stderr.writeFd(), lifelineReadFd, notifyPipe.writeFd()));
             promotion.ifPresent(pipe -> descriptors.add(pipe.readFd())); // fd 5, PROMOTION_PIPE_FD
             int pid;
             try {
-                pid = os.spawn(requestFor(slot, worker, statsFile, notifyPath, descriptors, spare));
+                List<String> extraOptions = !isWorker ? role.extraOptions()
+                        : classData != null ? classData.optionsFor(serial) : List.of();
+                pid = os.spawn(requestFor(slot, worker, statsFile, notifyPath, descriptors, spare, extraOptions,
+                        isWorker ? slotLabel(slot) : role.name()));
             } finally {
                 // Only the worker may hold the write ends, or the reader would never see end of file; and only
                 // the spare the read end of its promotion pipe, so that a write to a dead spare fails (EPIPE).
@@ -298,6 +365,45 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         }
         io.forget(serial);
         files.remove(serial);
+        if (classData != null) {
+            classData.forget(serial);
+        }
+    }
+
+    @Override
+    public void workerReady(int serial, int pid) {
+        if (classData != null) {
+            classData.workerReady(serial, pid);
+        }
+    }
+
+    @Override
+    public boolean otherProcessNotified(int serial, List<Notification> notifications) {
+        return classData != null && classData.notified(serial, notifications);
+    }
+
+    @Override
+    public void superviseOthers() {
+        if (classData != null) {
+            classData.supervise();
+        }
+    }
+
+    @Override
+    public void stopOthers() {
+        if (classData != null) {
+            classData.stop();
+        }
+    }
+
+    @Override
+    public boolean isOwnChild(int pid) {
+        return classData != null && classData.trainerPid().orElse(-1) == pid;
+    }
+
+    @Override
+    public Optional<String> classData(int serial) {
+        return classData == null ? Optional.empty() : classData.usedBy(serial);
     }
 
     /**
@@ -312,6 +418,9 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     @Override
     public void close() {
         try {
+            if (classData != null) {
+                classData.close();
+            }
             io.close();
         } finally {
             jvms.close();
@@ -336,15 +445,27 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 
     SpawnRequest requestFor(int slot, WorkerSpec worker, Path statsFile, Path notifySocket,
                             List<Integer> descriptors, boolean spare) {
+        return requestFor(slot, worker, statsFile, notifySocket, descriptors, spare, List.of(), slotLabel(slot));
+    }
+
+    private static String slotLabel(int slot) {
+        return slot == BENCH ? "spare" : Integer.toString(slot);
+    }
+
+    private SpawnRequest requestFor(int slot, WorkerSpec worker, Path statsFile, Path notifySocket,
+                                    List<Integer> descriptors, boolean spare, List<String> classDataOptions,
+                                    String slotLabel) {
         List<String> argv = switch (worker.kind()) {
-            case BUILT_IN_APP -> javaArgv(slot, BUILT_IN_APP_OPTIONS, worker, List.of("-cp", classpath,
+            case BUILT_IN_APP -> javaArgv(slotLabel, BUILT_IN_APP_OPTIONS, worker, List.of("-cp", classpath,
                     WorkerMain.class.getName(), config.app()));
             // herd's jars come after the user's: the user's own Jetty (or anything else) wins.
-            case MAIN_CLASS -> javaArgv(slot, List.of(), worker, concat(List.of("-cp", String.join(File.pathSeparator,
+            case MAIN_CLASS -> javaArgv(slotLabel, classDataOptions, worker, concat(List.of("-cp",
+                    String.join(File.pathSeparator,
                     worker.classpath()) + File.pathSeparator + classpath, worker.mainClass().orElseThrow()),
                     worker.args()));
             // Nothing of herd's on the classpath: the jar brings its own worker API (the Spring Boot starter).
-            case JAR -> javaArgv(slot, List.of(), worker, concat(List.of("-jar", worker.jar().orElseThrow()),
+            case JAR -> javaArgv(slotLabel, classDataOptions, worker, concat(List.of("-jar",
+                    worker.jar().orElseThrow()),
                     worker.args()));
             case COMMAND -> worker.command();
         };
@@ -386,7 +507,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         return environment;
     }
 
-    private List<String> javaArgv(int slot, List<String> defaults, WorkerSpec worker, List<String> programAndArgs) {
+    private List<String> javaArgv(String slotLabel, List<String> defaults, WorkerSpec worker,
+                                  List<String> programAndArgs) {
         List<String> argv = new ArrayList<>();
         argv.add(jvm.executable().toString());
         argv.addAll(jvms.herdOptions(jvm));
@@ -395,7 +517,7 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         worker.appPort().ifPresent(port -> argv.addAll(AppPortAgent.jvmOptions(agentJar.orElseThrow(), port)));
         argv.addAll(worker.jvmOptions());
         // Shown by ps: which slot this JVM fills, without reading its environment (a promoted spare keeps "spare").
-        argv.add("-Dherd.worker.slot=" + (slot == BENCH ? "spare" : Integer.toString(slot)));
+        argv.add("-Dherd.worker.slot=" + slotLabel);
         argv.addAll(programAndArgs);
         return argv;
     }

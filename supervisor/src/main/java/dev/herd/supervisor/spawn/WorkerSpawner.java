@@ -1,6 +1,7 @@
 package dev.herd.supervisor.spawn;
 
 import dev.herd.supervisor.os.OsException;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -56,4 +57,34 @@ public interface WorkerSpawner {
 
     /** The worker has been reaped: close and remove what was made for it. */
     void release(int serial);
+
+    // What the spawner starts besides workers (a class-data training run, see ClassDataTrainer), supervised from
+    // the loop through these hooks; the defaults are for a spawner that starts nothing else.
+
+    /** The worker {@code serial} (pid {@code pid}) said READY=1. */
+    default void workerReady(int serial, int pid) {
+    }
+
+    /** Notifications of a serial that is no worker's: true if they were one of the spawner's other processes'. */
+    default boolean otherProcessNotified(int serial, List<Notification> notifications) {
+        return false;
+    }
+
+    /** Each loop turn: reap the spawner's other processes that ended, kill those past their deadline. */
+    default void superviseOthers() {
+    }
+
+    /** The master is stopping: end the spawner's other processes (they are reaped by {@link #superviseOthers}). */
+    default void stopOthers() {
+    }
+
+    /** Whether {@code pid} is a child the spawner started and reaps itself (no worker, no orphan, no stray). */
+    default boolean isOwnChild(int pid) {
+        return false;
+    }
+
+    /** What class data the worker {@code serial} started with: "app" (its app's archive), or empty. */
+    default Optional<String> classData(int serial) {
+        return Optional.empty();
+    }
 }

@@ -30,6 +30,7 @@ import java.util.OptionalLong;
  * @param lastBootError    why the slot's last worker that could not boot failed: the root cause its output gave
  * @param residentBytes    the worker's resident memory, from /proc
  * @param cpuMillis        CPU time it has used (user and system), from /proc
+ * @param classData        "app" when it started with its app's class-data archive (worker.classData)
  */
 public record WorkerRow(int slot, boolean firstOfSlot, Optional<Integer> pid, String state,
                         Optional<Instant> startedAt, OptionalLong readyAfterMillis, boolean watched,
@@ -37,5 +38,20 @@ public record WorkerRow(int slot, boolean firstOfSlot, Optional<Integer> pid, St
                         OptionalLong servedLimit, Optional<String> statusText, Optional<String> killedBecause,
                         int restarts, int crashesInWindow, Optional<String> lastExit,
                         Optional<String> lastRestartReason, Optional<Instant> lastRestartAt,
-                        Optional<String> lastBootError, OptionalLong residentBytes, OptionalLong cpuMillis) {
+                        Optional<String> lastBootError, OptionalLong residentBytes, OptionalLong cpuMillis,
+                        Optional<String> classData) {
+
+    /** A row without class data (a slot with no process, a worker started without an archive). */
+    public WorkerRow(int slot, boolean firstOfSlot, Optional<Integer> pid, String state,
+                     Optional<Instant> startedAt, OptionalLong readyAfterMillis, boolean watched,
+                     OptionalLong lastHeartbeatMillisAgo, long connectionsOpen, long connectionsServed,
+                     OptionalLong servedLimit, Optional<String> statusText, Optional<String> killedBecause,
+                     int restarts, int crashesInWindow, Optional<String> lastExit,
+                     Optional<String> lastRestartReason, Optional<Instant> lastRestartAt,
+                     Optional<String> lastBootError, OptionalLong residentBytes, OptionalLong cpuMillis) {
+        this(slot, firstOfSlot, pid, state, startedAt, readyAfterMillis, watched, lastHeartbeatMillisAgo,
+                connectionsOpen, connectionsServed, servedLimit, statusText, killedBecause, restarts, crashesInWindow,
+                lastExit, lastRestartReason, lastRestartAt, lastBootError, residentBytes, cpuMillis,
+                Optional.empty());
+    }
 }

@@ -1,6 +1,7 @@
 package dev.herd.supervisor.master;
 
 import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.spawn.Notification;
 import dev.herd.supervisor.spawn.WorkerSpawner;
 import java.util.Optional;
 import java.util.ArrayList;
@@ -27,6 +28,10 @@ final class FakeSpawner implements WorkerSpawner {
     private final List<Integer> released = new ArrayList<>();
     private final Map<Integer, OutputFacts> outputs = new HashMap<>();
     private final List<List<Integer>> promotions = new ArrayList<>();
+    private final List<Integer> readyHooks = new ArrayList<>();
+    private final List<Integer> otherNotified = new ArrayList<>();
+    private int otherSupervisions;
+    private boolean othersStopped;
     private boolean refusePromotions;
     private boolean jvm;
     private RuntimeException bug;
@@ -128,6 +133,45 @@ final class FakeSpawner implements WorkerSpawner {
     }
 
     /** The serials of the workers released (reaped), in order. */
+    @Override
+    public synchronized void workerReady(int serial, int pid) {
+        readyHooks.add(pid);
+    }
+
+    @Override
+    public synchronized boolean otherProcessNotified(int serial, List<Notification> notifications) {
+        otherNotified.add(serial);
+        return true;
+    }
+
+    @Override
+    public synchronized void superviseOthers() {
+        otherSupervisions++;
+    }
+
+    @Override
+    public synchronized void stopOthers() {
+        othersStopped = true;
+    }
+
+    /** The pids the loop told {@link #workerReady} about, in order. */
+    synchronized List<Integer> readyHooks() {
+        return List.copyOf(readyHooks);
+    }
+
+    /** Serials of notifications that were no worker's. */
+    synchronized List<Integer> otherNotified() {
+        return List.copyOf(otherNotified);
+    }
+
+    synchronized int otherSupervisions() {
+        return otherSupervisions;
+    }
+
+    synchronized boolean othersStopped() {
+        return othersStopped;
+    }
+
     synchronized List<Integer> released() {
         return List.copyOf(released);
     }

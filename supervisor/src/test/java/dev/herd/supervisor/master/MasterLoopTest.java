@@ -2,6 +2,7 @@ package dev.herd.supervisor.master;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -73,6 +74,25 @@ class MasterLoopTest {
             assertEquals(WorkerState.STARTING, worker.state());
         }
         assertEquals(3, List.of(pidIn(1), pidIn(2), pidIn(3)).stream().distinct().count());
+    }
+
+    /** The hooks a spawner's other processes (a class-data training run) are supervised through. */
+    @Test
+    void theSpawnerHearsOfEachWorkersFirstReadyAndOfNotificationsNoWorkerSentAndSupervisesItsOthersEachTurn() {
+        startLoop(2);
+        int supervisedBefore = spawner.otherSupervisions();
+
+        notify(pidIn(1), "READY=1");
+        notify(pidIn(1), "READY=1"); // a repeated READY=1 is no new readiness
+        loop.runOnce(new MasterEvent.WorkerNotified(-1, Notification.parse("READY=1")));
+
+        assertEquals(List.of(pidIn(1)), spawner.readyHooks());
+        assertEquals(List.of(-1), spawner.otherNotified());
+        assertEquals(WorkerState.STARTING, workerIn(2).state(), "no worker took the other process's READY=1");
+        assertTrue(spawner.otherSupervisions() >= supervisedBefore + 3, "once per turn");
+        assertFalse(spawner.othersStopped());
+        loop.runOnce(new MasterEvent.SignalReceived(Signal.TERM));
+        assertTrue(spawner.othersStopped());
     }
 
     @Test

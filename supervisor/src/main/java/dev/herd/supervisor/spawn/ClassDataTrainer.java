@@ -1,0 +1,393 @@
+package dev.herd.supervisor.spawn;
+
+import dev.herd.log.Log;
+import dev.herd.supervisor.os.ExitStatus;
+import dev.herd.supervisor.os.Os;
+import dev.herd.supervisor.os.OsException;
+import dev.herd.supervisor.os.ReapResult;
+import dev.herd.supervisor.os.Signal;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Class data per app ({@code worker.classData}): trains a class-data archive for a jar or mainClass app once per
+ * {@link ClassDataKey}, beside the pool, and gives every worker started afterwards the option that maps it.
+ *
+ * <p>The training run is the worker's own command line plus the option that writes the archive (JDK 25:
+ * {@code -XX:AOTCacheOutput}, the JVM assembles the cache as it exits; JDK 17..24: {@code -XX:ArchiveClassesAtExit}),
+ * started through the same spawn path as a worker, so it is the master's child, in its process group, reaped by
+ * pid. Its fd 0 is a private listening socket on 127.0.0.1 (it serves nobody); it gets the lifeline and a notify
+ * pipe; its output is relayed as {@code class-data}. When it says READY=1 it gets SIGTERM; when it has exited 0 or
+ * 143 with a complete file, that file is renamed into place. It starts once the first worker of the current
+ * configuration is ready, so it never delays readiness; at most one runs at a time; it is killed past its
+ * deadline (readyTimeout plus {@link #DUMP_MARGIN}) and at the master's stop. Its serials are negative, so neither
+ * the pool nor anything keyed by a worker's serial mistakes it for a worker; {@link #trainerPid()} names it. On
+ * JDK 25 the training JVM starts a child JVM as it exits, which assembles the cache: a grandchild of the master's
+ * that is no stray either.
+ *
+ * <p>A worker that started with an archive but did not map it (its JVM refused it as stale or corrupt: the JVM's
+ * warning is in the worker's relayed output) gets it deleted and trained again, once per key and master lifetime.
+ * Used on the master thread only, except {@link ClassDataKey#compute}, which runs on a thread of its own.
+ */
+final class ClassDataTrainer implements AutoCloseable {
+
+    /** How long a training run may take past readyTimeout: the JVM writes the archive (tens of MB) as it exits. */
+    static final Duration DUMP_MARGIN = Duration.ofSeconds(120);
+
+    /** Starts a process the way workers start (WorkerLauncher), with another socket, name and extra options. */
+    interface Starter {
+        int start(int serial, String name, int socketFd, List<String> extraOptions) throws OsException;
+
+        /** The process {@code serial} has been reaped: close and remove what was made for it. */
+        void release(int serial);
+    }
+
+    /** What the current configuration's workers run: the key's inputs, or empty when class data is off for it. */
+    record Inputs(Path directory, String app, Path javaHome, OptionalInt feature, List<String> commandLine,
+                  List<Path> classpath, Duration readyTimeout) {
+    }
+
+    private record Training(int serial, int pid, ClassDataKey key, Path partial, Path archive, long startedAt,
+                            long deadline) {
+    }
+
+    private final Os os;
+    private Optional<ClassDataStore> store = Optional.empty();
+    private final Starter starter;
+    private final Consumer<Runnable> toLoop;
+    private final ExecutorService hasher = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "herd-class-data-key");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private int generation;
+    /** The master is stopping: a training run killed now is no failure worth a warning. */
+    private boolean stopping;
+    private Optional<Inputs> inputs = Optional.empty();
+    private ClassDataKey key;
+    private boolean readySeen;
+    private Training training;
+    private int nextSerial = -1;
+    private final Set<String> failedKeys = new HashSet<>();
+    private final Set<String> retrainedKeys = new HashSet<>();
+    private final Map<Integer, Path> archiveBySerial = new HashMap<>();
+    private final Map<Integer, Integer> generationBySerial = new HashMap<>();
+    private final Set<Path> kept = new LinkedHashSet<>();
+
+    ClassDataTrainer(Os os, Starter starter, Consumer<Runnable> toLoop) {
+        this.os = os;
+        this.starter = starter;
+        this.toLoop = toLoop;
+    }
+
+    /** A new configuration (start, reload): its key is computed beside the loop and comes back through toLoop. */
+    void configure(Optional<Inputs> next) {
+        generation++;
+        inputs = next;
+        key = null;
+        readySeen = false;
+        if (next.isEmpty()) {
+            return;
+        }
+        Path directory = next.get().directory().toAbsolutePath().normalize();
+        if (store.isEmpty() || !store.get().directory().equals(directory)) {
+            store = ClassDataStore.open(directory, os.effectiveUid());
+            kept.clear();
+        }
+        if (store.isEmpty()) {
+            return;
+        }
+        int forGeneration = generation;
+        Inputs in = next.get();
+        hasher.execute(() -> {
+            ClassDataKey computed = ClassDataKey.compute(forGeneration, in.app(), in.javaHome(), in.commandLine(),
+                    in.classpath());
+            toLoop.accept(() -> keyed(computed));
+        });
+    }
+
+    private void keyed(ClassDataKey computed) {
+        if (computed.generation() != generation) {
+            return; // a reload came meanwhile
+        }
+        if (!computed.known()) {
+            Log.warn("worker.classData: %s; workers run without class data", computed.problem());
+            return;
+        }
+        key = computed;
+        computed.springBoot().ifPresent(version -> Log.info("worker.classData: a Spring Boot %s fat jar: the "
+                + "classes of its nested jars, loaded by Spring Boot's own class loader, stay out of the archive; "
+                + "extract it for them to be in (docs/your-app.md, Class data)", version));
+        if (readySeen) {
+            trainIfNeeded();
+        }
+    }
+
+    /** The options that map the current key's archive, when there is one; remembered for {@link #usedBy}. */
+    List<String> optionsFor(int serial) {
+        generationBySerial.put(serial, generation);
+        Optional<Path> archive = currentArchive();
+        if (archive.isEmpty()) {
+            return List.of();
+        }
+        archiveBySerial.put(serial, archive.get());
+        return List.of(runOption(mode().orElseThrow()) + "=" + archive.get());
+    }
+
+    /** "app" if the worker {@code serial} started with the app's archive. */
+    Optional<String> usedBy(int serial) {
+        return archiveBySerial.containsKey(serial) ? Optional.of("app") : Optional.empty();
+    }
+
+    /** A worker said READY=1: check that it mapped its archive; train if it is the configuration's first. */
+    void workerReady(int serial, int pid) {
+        Path archive = archiveBySerial.get(serial);
+        if (archive != null && !mapped(pid, archive)) {
+            refused(archive);
+        }
+        if (generationBySerial.getOrDefault(serial, -1) == generation) {
+            readySeen = true;
+            trainIfNeeded();
+        }
+    }
+
+    private void refused(Path archive) {
+        if (key == null || store.isEmpty() || !archive.equals(store.get().archive(key, mode().orElseThrow()))
+                || !Files.exists(archive)) {
+            return; // an older key's archive, or already dealt with
+        }
+        store.get().delete(archive);
+        kept.remove(archive);
+        if (retrainedKeys.add(key.hex())) {
+            Log.warn("worker.classData: a worker's JVM ran without %s (stale or corrupt: JDK 25 says why above, "
+                    + "JDK 17 silently); deleted, training it again", archive);
+        } else {
+            failedKeys.add(key.hex());
+            Log.warn("worker.classData: a worker's JVM did not map %s again; deleted, workers of this build run "
+                    + "without class data", archive);
+        }
+    }
+
+    private void trainIfNeeded() {
+        if (training != null || key == null || inputs.isEmpty() || store.isEmpty() || mode().isEmpty()
+                || failedKeys.contains(key.hex()) || currentArchive().isPresent()) {
+            return;
+        }
+        String mode = mode().get();
+        ClassDataStore directory = store.get();
+        int serial = nextSerial--;
+        Path archive = directory.archive(key, mode);
+        Path partial = directory.partial(key, mode, serial);
+        directory.delete(partial);
+        List<String> options = trainOptions(mode, partial);
+        int socketFd;
+        try {
+            // Private: the training run must serve nobody, so it never gets the shared socket.
+            socketFd = os.listenTcp(InetAddress.getLoopbackAddress(), 0, 16);
+        } catch (OsException e) {
+            Log.warn("worker.classData: no socket for the training run: %s", e.getMessage());
+            failedKeys.add(key.hex());
+            return;
+        }
+        try {
+            int pid = starter.start(serial, "class-data", socketFd, options);
+            long now = System.nanoTime();
+            training = new Training(serial, pid, key, partial, archive, now,
+                    now + inputs.get().readyTimeout().plus(DUMP_MARGIN).toNanos());
+            Log.info("class-data (pid %d): training the app's class data into %s", pid, archive);
+        } catch (OsException e) {
+            Log.warn("worker.classData: cannot start the training run: %s", e.getMessage());
+            failedKeys.add(key.hex());
+        } finally {
+            closeQuietly(socketFd); // the child has its own copy as fd 0
+        }
+    }
+
+    /** Whether {@code serial} is the training run's; if so, its notifications are handled here. */
+    boolean notified(int serial, List<Notification> notifications) {
+        if (training == null || training.serial() != serial) {
+            return serial < 0; // a finished training run's late message
+        }
+        if (notifications.stream().anyMatch(n -> n instanceof Notification.Ready)) {
+            signal(Signal.TERM); // its exit writes the archive
+        }
+        return true;
+    }
+
+    /** Each loop turn: reap a training run that ended, kill one past its deadline. */
+    void supervise() {
+        if (training == null) {
+            return;
+        }
+        ReapResult result;
+        try {
+            result = os.reap(training.pid());
+        } catch (OsException e) {
+            Log.error("reaping the class-data training run (pid %d): %s", training.pid(), e.getMessage());
+            return;
+        }
+        if (result instanceof ReapResult.Exited exited) {
+            finished(exited.status());
+        } else if (result instanceof ReapResult.NotAChild) {
+            finished(new ExitStatus(255, 0));
+        } else if (System.nanoTime() - training.deadline() > 0) {
+            Log.warn("class-data (pid %d): training took longer than readyTimeout + %d s; killing it",
+                    training.pid(), DUMP_MARGIN.toSeconds());
+            failedKeys.add(training.key().hex());
+            signal(Signal.KILL);
+        }
+    }
+
+    private void finished(ExitStatus status) {
+        Training done = training;
+        training = null;
+        starter.release(done.serial());
+        ClassDataStore directory = store.get();
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - done.startedAt());
+        boolean clean = !status.killedBySignal() && (status.exitCode() == 0 || status.exitCode() == 143);
+        try {
+            if (!clean) {
+                throw new IOException("it ended with " + status);
+            }
+            directory.commit(done.partial(), done.archive());
+            Log.info("class-data: trained %s in %d ms (%d MB); workers started from now on use it", done.archive(),
+                    millis, Files.size(done.archive()) >> 20);
+            kept.remove(done.archive());
+            kept.add(done.archive());
+            while (kept.size() > 1) {
+                kept.remove(kept.iterator().next());
+            }
+            directory.removeAllBut(done.key(), kept);
+        } catch (IOException e) {
+            failedKeys.add(done.key().hex());
+            directory.delete(done.partial());
+            if (stopping) {
+                Log.info("class-data: training stopped with the master");
+                return;
+            }
+            Log.warn("class-data: no archive for this build: %s; workers run without class data", e.getMessage());
+        }
+    }
+
+    /** The master is stopping: a training run is of no use any more. */
+    void stop() {
+        stopping = true;
+        if (training != null) {
+            failedKeys.add(training.key().hex());
+            signal(Signal.KILL);
+        }
+    }
+
+    OptionalInt trainerPid() {
+        return training == null ? OptionalInt.empty() : OptionalInt.of(training.pid());
+    }
+
+    /** A worker was reaped and released. */
+    void forget(int serial) {
+        archiveBySerial.remove(serial);
+        generationBySerial.remove(serial);
+    }
+
+    /** Kills and reaps a training run still going (bounded: a SIGKILLed process is gone in milliseconds). */
+    @Override
+    public void close() {
+        hasher.shutdownNow();
+        if (training == null) {
+            return;
+        }
+        signal(Signal.KILL);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (training != null && System.nanoTime() - deadline < 0) {
+            supervise();
+            if (training != null) {
+                try {
+                    Thread.sleep(10); // the waitpid polling interval, bounded by the deadline above
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private Optional<Path> currentArchive() {
+        if (key == null || store.isEmpty() || mode().isEmpty() || failedKeys.contains(key.hex())) {
+            return Optional.empty();
+        }
+        Path archive = store.get().archive(key, mode().get());
+        if (!store.get().usable(archive)) {
+            return Optional.empty();
+        }
+        kept.add(archive);
+        return Optional.of(archive);
+    }
+
+    /**
+     * "aot" from JDK 25 (one-step AOT cache), "jsa" on 17..24 (dynamic CDS), which is also the archive's file name
+     * suffix; empty while the version is unknown.
+     */
+    private Optional<String> mode() {
+        if (inputs.isEmpty() || inputs.get().feature().isEmpty()) {
+            return Optional.empty();
+        }
+        int feature = inputs.get().feature().getAsInt();
+        return feature >= 25 ? Optional.of("aot") : feature >= 17 ? Optional.of("jsa") : Optional.empty();
+    }
+
+    private static String runOption(String mode) {
+        return mode.equals("aot") ? "-XX:AOTCache" : "-XX:SharedArchiveFile";
+    }
+
+    private List<String> trainOptions(String mode, Path partial) {
+        if (mode.equals("aot")) {
+            return List.of("-XX:AOTCacheOutput=" + partial);
+        }
+        boolean agent = inputs.get().commandLine().stream().anyMatch(word -> word.startsWith("-javaagent:"));
+        // JDK 17 refuses to archive classes with a Java agent loaded unless told that the agent is expected.
+        return agent ? List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+AllowArchivingWithJavaAgent",
+                "-XX:ArchiveClassesAtExit=" + partial) : List.of("-XX:ArchiveClassesAtExit=" + partial);
+    }
+
+    /** Whether the process maps {@code archive}: a JVM that refused it (stale, corrupt) runs without mapping it. */
+    private static boolean mapped(int pid, Path archive) {
+        try (var lines = Files.lines(Path.of("/proc", Integer.toString(pid), "maps"))) {
+            String name = archive.toString();
+            // " (deleted)": herd removed it after the worker mapped it (a newer build's archive replaced it).
+            return lines.anyMatch(line -> line.endsWith(name) || line.endsWith(name + " (deleted)"));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return true; // gone meanwhile: nothing to learn from it
+        }
+    }
+
+    private void signal(Signal signal) {
+        try {
+            os.kill(training.pid(), signal);
+        } catch (OsException e) {
+            Log.warn("signalling the class-data training run: %s", e.getMessage());
+        }
+    }
+
+    private void closeQuietly(int fd) {
+        try {
+            os.close(fd);
+        } catch (OsException e) {
+            Log.warn("%s", e.getMessage());
+        }
+    }
+}

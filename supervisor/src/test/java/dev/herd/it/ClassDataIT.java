@@ -1,0 +1,215 @@
+package dev.herd.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * worker.classData: the archive's life with real JVMs, on JDK 25 (AOT cache) and JDK 17 (dynamic CDS). The app is
+ * herd's own echo app as a mainClass worker, with a jar of the test's on its classpath that stands for the app's
+ * build. Trained once after the first worker is ready; a restarted worker runs with it (its command line has the
+ * option, its /proc/PID/maps names the file, status says classData "app"); a corrupt one is ignored (the worker
+ * still becomes ready), deleted and trained again; a new build at reload gets a new archive and the old one is
+ * removed; a directory others can write is refused with one line; the key turns it off.
+ */
+class ClassDataIT {
+
+    private static final Duration START = Duration.ofSeconds(120);
+    private static final Path JDK_17 = Path.of("/usr/lib/jvm/java-17-openjdk-amd64");
+    private static final Path JDK_25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64");
+    private static final Pattern TRAINED = Pattern.compile("class-data: trained (\\S+) in \\d+ ms");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void onJdk25TheAotCacheIsTrainedUsedRetrainedWhenCorruptAndReplacedForANewBuild() throws Exception {
+        archiveLife(JDK_25, "-XX:AOTCache=");
+    }
+
+    @Test
+    void onJdk17ADynamicArchiveIsTrainedUsedRetrainedWhenCorruptAndReplacedForANewBuild() throws Exception {
+        archiveLife(JDK_17, "-XX:SharedArchiveFile=");
+    }
+
+    private void archiveLife(Path jdk, String runOption) throws Exception {
+        assumeTrue(Files.isExecutable(jdk.resolve("bin/java")), jdk + " is not installed");
+        AdminFixture admin = new AdminFixture(dir);
+        Path cache = dir.resolve("cache");
+        Path config = writeConfig(true, cache, build(1));
+        try (HerdProcess herd = startHerd(admin, jdk, config)) {
+            admin.awaitReady(2, START);
+            Path archive = awaitTrained(herd, 1);
+            assertTrue(Files.isRegularFile(archive), archive.toString());
+            assertEquals(cache, archive.getParent());
+
+            Set<Long> restarted = restart(admin);
+            for (long pid : restarted) {
+                assertTrue(List.of(ProcFs.cmdline(pid).split(" ")).contains(runOption + archive),
+                        ProcFs.cmdline(pid));
+                assertTrue(maps(pid).contains(archive.toString()), "pid " + pid + " maps " + archive);
+            }
+            admin.status().path("workers").forEach(worker ->
+                    assertEquals("app", worker.path("classData").asText(), worker.toString()));
+
+            // Corrupt: same name, garbage inside (renamed over it: the running workers keep their mapping). The
+            // JVM runs without it; herd deletes it and trains again.
+            byte[] garbage = new byte[64 * 1024];
+            new java.util.Random(7).nextBytes(garbage);
+            Path corrupt = Files.write(cache.resolve("corrupt"), garbage);
+            Files.move(corrupt, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            restart(admin);
+            herd.awaitLine("worker.classData: a worker's JVM ran without " + Pattern.quote(archive.toString()),
+                    START);
+            assertEquals(archive, awaitTrained(herd, 2));
+            assertNotEquals(garbage.length, Files.size(archive));
+
+            // A new build of the app at reload: a new archive, the old one removed.
+            writeConfig(true, cache, build(2));
+            Cli.Result reload = admin.cli("reload");
+            assertEquals(0, reload.exitCode(), reload.toString());
+            Path next = awaitTrained(herd, 3);
+            assertNotEquals(archive, next);
+            assertTrue(Files.isRegularFile(next), next.toString());
+            assertFalse(Files.exists(archive), archive + " should be removed");
+            for (long pid : restart(admin)) {
+                assertTrue(maps(pid).contains(next.toString()), "pid " + pid + " maps " + next);
+            }
+
+            herd.signal("TERM");
+            assertEquals(0, herd.awaitExit(START));
+        }
+        assertNoTemporaryFiles(cache);
+    }
+
+    @Test
+    void aDirectoryOthersCanWriteIsRefusedWithOneLineAndWorkersRunWithout() throws Exception {
+        AdminFixture admin = new AdminFixture(dir);
+        Path cache = Files.createDirectories(dir.resolve("shared"));
+        Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path config = writeConfig(true, cache, build(1));
+        try (HerdProcess herd = startHerd(admin, JDK_25, config)) {
+            Set<Long> pids = admin.awaitReady(2, START);
+            List<String> refusals = herd.lines().stream()
+                    .filter(line -> line.contains("worker.classData: not using " + cache)).toList();
+            assertEquals(1, refusals.size(), herd.output());
+            assertTrue(refusals.get(0).contains("its group or others may write to it"), refusals.get(0));
+            for (long pid : pids) {
+                assertWithoutClassData(pid);
+            }
+            herd.signal("TERM");
+            assertEquals(0, herd.awaitExit(START));
+            try (var entries = Files.list(cache)) {
+                assertEquals(0, entries.count(), "nothing written to " + cache);
+            }
+        }
+    }
+
+    @Test
+    void theKeyTurnsItOff() throws Exception {
+        AdminFixture admin = new AdminFixture(dir);
+        Path cache = dir.resolve("cache");
+        Path config = writeConfig(false, cache, build(1));
+        try (HerdProcess herd = startHerd(admin, JDK_25, config)) {
+            admin.awaitReady(2, START);
+            for (long pid : restart(admin)) {
+                assertWithoutClassData(pid);
+            }
+            // The directory is made when a configuration with class data is applied, before any worker starts.
+            assertFalse(Files.exists(cache), cache + " should not be made");
+            herd.signal("TERM");
+            assertEquals(0, herd.awaitExit(START));
+            assertTrue(herd.lines().stream().noneMatch(line -> line.contains("class-data")), herd.output());
+        }
+    }
+
+    private static void assertWithoutClassData(long pid) throws Exception {
+        String cmdline = ProcFs.cmdline(pid);
+        assertFalse(cmdline.contains("-XX:AOTCache=") || cmdline.contains("-XX:SharedArchiveFile="), cmdline);
+        assertFalse(maps(pid).contains("/app-"), "pid " + pid + " maps an app archive");
+    }
+
+    /** A rolling restart of every worker; the new workers' pids once both are ready. */
+    private static Set<Long> restart(AdminFixture admin) {
+        Set<Long> before = admin.awaitReady(2, START);
+        Cli.Result restart = admin.cli("restart");
+        assertEquals(0, restart.exitCode(), restart.toString());
+        Set<Long> after = admin.awaitReady(2, START);
+        assertTrue(after.stream().noneMatch(before::contains), after + " after " + before);
+        return after;
+    }
+
+    /** The archive named by the {@code nth} "trained" line of the master's log, once it is there. */
+    private static Path awaitTrained(HerdProcess herd, int nth) {
+        return Poll.until(START, "training number " + nth + " in:\n" + herd.output(), () -> {
+            List<Path> trained = new ArrayList<>();
+            for (String line : herd.lines()) {
+                Matcher matcher = TRAINED.matcher(line);
+                if (matcher.find()) {
+                    trained.add(Path.of(matcher.group(1)));
+                }
+            }
+            return trained.size() >= nth ? Optional.of(trained.get(nth - 1)) : Optional.empty();
+        });
+    }
+
+    private static String maps(long pid) throws Exception {
+        return Files.readString(Path.of("/proc", Long.toString(pid), "maps"));
+    }
+
+    private static void assertNoTemporaryFiles(Path cache) throws Exception {
+        try (var entries = Files.list(cache)) {
+            List<String> names = entries.map(entry -> entry.getFileName().toString()).toList();
+            assertTrue(names.stream().noneMatch(name -> name.startsWith(".")), names.toString());
+            assertEquals(1, names.size(), names.toString());
+        }
+    }
+
+    /** The app's "build": a jar on the classpath whose content differs from one build to the next. */
+    private Path build(int number) throws Exception {
+        Path jar = dir.resolve("app.jar");
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().putValue("Manifest-Version", "1.0");
+        try (OutputStream file = Files.newOutputStream(jar);
+             JarOutputStream out = new JarOutputStream(file, manifest)) {
+            out.putNextEntry(new ZipEntry("build.txt"));
+            out.write(("build " + number + "\n").getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+        return jar;
+    }
+
+    private Path writeConfig(boolean classData, Path cache, Path jar) throws Exception {
+        return Files.writeString(dir.resolve("herd.json"), "{\"workers\": 2, \"classDataDirectory\": \"" + cache
+                + "\", \"worker\": {\"mainClass\": \"dev.herd.worker.app.WorkerMain\", \"args\": [\"echo\"], "
+                + "\"classpath\": [\"" + jar + "\"], \"classData\": " + classData + "}}");
+    }
+
+    /** A master on {@code jdk}, whose java also runs the workers. */
+    private static HerdProcess startHerd(AdminFixture admin, Path jdk, Path config) {
+        return HerdProcess.start(List.of("run", "--listen", "127.0.0.1:0", "--admin-socket",
+                admin.socket().toString(), "-c", config.toString()), Map.of("JAVA_HOME", jdk.toString()));
+    }
+}
