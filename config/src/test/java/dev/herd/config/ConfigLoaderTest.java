@@ -233,7 +233,7 @@ class ConfigLoaderTest {
 
         assertEquals(file + ":7: unknown key \"wokers\" (known keys: listen, workers, spareWorkers, app, adminSocket, adminGroup,"
                 + " gracefulTimeout, backlog, readyTimeout, heartbeatTimeout, hangDiagnostics, maxRequests, maxRequestsJitter,"
-                + " maxWorkerMemory, flappingCrashes, flappingWindow, logFile, logFormat, pidFile, metricsListen, readyMinimum, worker)",
+                + " maxWorkerMemory, flappingCrashes, flappingWindow, logFile, logFormat, pidFile, metricsListen, readyMinimum, classDataDirectory, worker)",
                 errorFor(file));
     }
 
@@ -242,7 +242,7 @@ class ConfigLoaderTest {
         Path file = write("{\"worker\": {\"main\": \"a.B\"}}");
 
         assertEquals(file + ":1: unknown key \"main\" in \"worker\" (known keys: jvmOptions, env, passEnv, user,"
-                + " group, mainClass, jar, classpath, args, java, command, appPort)", errorFor(file));
+                + " group, mainClass, jar, classpath, args, java, command, appPort, classData)", errorFor(file));
     }
 
     @Test
