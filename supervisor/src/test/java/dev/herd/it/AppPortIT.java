@@ -14,8 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -48,7 +46,7 @@ class AppPortIT {
                 herd.awaitLine("worker-\\d\\[" + pid + "\\] .*ready: the app waits for connections on herd's socket",
                         START);
             }
-            assertFalse(listening(appPort), "nothing listens on the app's own port " + appPort);
+            assertTrue(Connections.listening(appPort).isEmpty(), "nothing listens on the app's own port " + appPort);
 
             // One connection per request: the JDK's HttpServer closes idle keep-alive connections at stop without a
             // word (no Connection: close), outside herd as well; a framework with a graceful shutdown does not.
@@ -79,7 +77,7 @@ class AppPortIT {
             for (JsonNode worker : admin.status().path("workers")) {
                 assertEquals(0, worker.path("restarts").asInt(), "a clean stop is no restart: " + worker);
             }
-            assertFalse(listening(appPort), "nothing listens on the app's own port " + appPort);
+            assertTrue(Connections.listening(appPort).isEmpty(), "nothing listens on the app's own port " + appPort);
 
             herd.signal("TERM");
             assertEquals(0, herd.awaitExit(START), herd.output());
@@ -103,7 +101,7 @@ class AppPortIT {
                 herd.awaitLine("worker-\\d\\[" + pid + "\\] .*ready: the app waits for connections on herd's socket",
                         START);
             }
-            assertFalse(listening(appPort), "nothing listens on the app's own port " + appPort);
+            assertTrue(Connections.listening(appPort).isEmpty(), "nothing listens on the app's own port " + appPort);
             for (int i = 0; i < 20; i++) {
                 assertTrue(workers.contains(pidIn(readLine(port))), "answered by a worker of herd's");
             }
@@ -159,7 +157,7 @@ class AppPortIT {
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
             herd.awaitLine("worker-\\d \\(pid \\d+\\) cannot boot: .*this app also binds port " + adminPort
                     + " itself \\(each worker binds it: move or disable it", START);
-            assertTrue(listening(adminPort), "the worker that bound it first keeps it");
+            assertFalse(Connections.listening(adminPort).isEmpty(), "the worker that bound it first keeps it");
         }
     }
 
@@ -185,19 +183,6 @@ class AppPortIT {
         }
     }
 
-    /** Whether a TCP socket of this machine listens on {@code port} (/proc/net/tcp and tcp6: state 0A). */
-    private static boolean listening(int port) throws IOException {
-        String hexPort = String.format(Locale.ROOT, ":%04X", port);
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            for (String line : Files.readAllLines(Path.of(table))) {
-                String[] fields = line.trim().split("\\s+");
-                if (fields.length > 3 && fields[1].endsWith(hexPort) && fields[3].equals("0A")) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
 
     private static String readLine(int port) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port); BufferedReader in = new BufferedReader(
