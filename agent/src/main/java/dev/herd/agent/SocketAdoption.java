@@ -16,7 +16,7 @@ import java.util.function.BiFunction;
  * (dup2), and skips its bind and listen; one server socket holds it at a time, as the kernel would allow one bind of
  * a port. The worker is ready when a thread first waits for connections on it: an {@code accept()} call, or a
  * selector asked to report accepts. On herd's drain, {@link #stopAccepting()} closes it, and a thread that then
- * fails in its accept() waits instead of seeing an error it never sees outside herd. Other ports are left to the
+ * fails in its accept() waits (2 s at most) instead of seeing an error it never sees outside herd. Other ports are left to the
  * JDK; a failed bind of one is named in one line, since every worker binds it.
  */
 final class SocketAdoption implements BiFunction<Object, Object, Object> {
@@ -128,14 +128,25 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
      * server stopping its acceptor does) rather than see an error the app never sees outside herd, where the JVM's
      * shutdown begins without closing anything under the app.
      */
+    /**
+     * A thread's accept() failed because the drain closed the socket under it: it waits until the framework's own
+     * stop (the shutdown hooks, which run right after) has told it to end, or {@link #ACCEPT_FAILED_WAIT_NANOS} at
+     * most, and then sees the failure. Waiting for good hung a stop: the JDK's HttpServer.stop() joins its dispatcher
+     * thread, which was parked here.
+     */
     private void acceptFailed(Object target) {
         if (target != closedByDrain) {
             return;
         }
-        while (!Thread.currentThread().isInterrupted()) {
-            LockSupport.park(this);
+        long deadline = System.nanoTime() + ACCEPT_FAILED_WAIT_NANOS;
+        for (long left = ACCEPT_FAILED_WAIT_NANOS; left > 0 && !Thread.currentThread().isInterrupted();
+             left = deadline - System.nanoTime()) {
+            LockSupport.parkNanos(this, left);
         }
     }
+
+    /** Long enough for a framework's stop to reach its acceptor before it sees the closed socket. */
+    private static final long ACCEPT_FAILED_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
 
     /** herd's drain: this worker takes no more connections; its siblings take what waits in the backlog. */
     void stopAccepting() {

@@ -61,6 +61,8 @@ final class RootCause {
     private String classVersion;
     private String vmCreation;
     private String launcherError;
+    /** The last ERROR line in herd's own format: herd's worker API or agent saying what is wrong. */
+    private String herdError;
     private String genericError;
     private String failureAnalysis;
     private Trace trace;
@@ -78,6 +80,14 @@ final class RootCause {
      * logged at {@code level}; {@code message} is its text without herd's own timestamp and name, if it had them.
      */
     void accept(Object stream, String message, Log.Level level) {
+        accept(stream, message, level, false);
+    }
+
+    /** As above; {@code fromHerd}: the line was in herd's own format (written by herd's code in the worker). */
+    void accept(Object stream, String message, Log.Level level, boolean fromHerd) {
+        if (fromHerd && level.compareTo(Log.Level.ERROR) >= 0) {
+            herdError = message.length() > MAX_CHARS ? message.substring(0, MAX_CHARS) + "..." : message;
+        }
         Stream on = streams.computeIfAbsent(stream, key -> new Stream());
         long at = ++sequence;
         String line = message.length() > MAX_CHARS ? message.substring(0, MAX_CHARS) + "..." : message;
@@ -149,6 +159,11 @@ final class RootCause {
         }
         if (launcherError != null) {
             return Optional.of(launcherError);
+        }
+        if (herdError != null) {
+            // herd's own code in the worker (the agent naming a port every worker binds) says what the trace
+            // after it only shows: "this app also binds port 8081 itself", not "BindException".
+            return Optional.of(herdError);
         }
         if (failureAnalysis != null) {
             return Optional.of(failureAnalysis);

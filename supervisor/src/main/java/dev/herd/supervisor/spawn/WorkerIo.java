@@ -435,7 +435,8 @@ public final class WorkerIo implements AutoCloseable {
             if (goneSinceNanos() == null) {
                 RootCause rootCause = rootCauses.get(serial());
                 if (rootCause != null) {
-                    rootCause.accept(this, Log.messageOf(text), level);
+                    String message = Log.messageOf(text);
+                    rootCause.accept(this, message, level, !message.equals(text));
                 }
                 WorkerSpawner.OutputFacts known = outputFacts.getOrDefault(serial(), WorkerSpawner.OutputFacts.NONE);
                 WorkerSpawner.OutputFacts now = new WorkerSpawner.OutputFacts(

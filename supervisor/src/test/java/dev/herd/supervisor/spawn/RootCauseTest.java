@@ -71,6 +71,18 @@ class RootCauseTest {
     }
 
     @Test
+    void anErrorHerdsOwnCodeInTheWorkerWroteComesBeforeTheTraceThatFollowsIt() {
+        cause.accept(this, "this app also binds port 8081 itself (each worker binds it: move or disable it)",
+                Log.Level.ERROR, true);
+        cause.accept(this, "Exception in thread \"main\" java.net.BindException: Address already in use",
+                Log.Level.ERROR, false);
+        cause.accept(this, "\tat java.base/sun.nio.ch.Net.bind0(Native Method)", Log.Level.ERROR, false);
+
+        assertEquals(Optional.of("this app also binds port 8081 itself (each worker binds it: move or disable it)"),
+                cause.line());
+    }
+
+    @Test
     void suppressedExceptionsAndTheirCausesAreNotTheRootCause() {
         stderr("""
                 java.lang.IllegalStateException: outer
