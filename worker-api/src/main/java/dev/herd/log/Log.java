@@ -428,7 +428,33 @@ public final class Log {
         }
     }
 
+    /**
+     * What {@link #toFile} would refuse about {@code path}, without opening or creating anything ({@code herd run
+     * --check}): a missing directory, a directory others may write to (unless sticky), a symbolic link at the path.
+     *
+     * @throws IOException saying what is wrong
+     */
+    public static void checkFile(Path path) throws IOException {
+        checkDirectory(path);
+        if (Files.isSymbolicLink(path)) {
+            throw new IOException("cannot open log file " + path + ": it is a symbolic link");
+        }
+    }
+
     private static OutputStream openAppending(Path path) throws IOException {
+        checkDirectory(path);
+        try {
+            // O_NOFOLLOW: a link planted at the path is refused, never followed.
+            return Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        } catch (FileSystemException e) {
+            boolean link = Files.isSymbolicLink(path);
+            throw new IOException("cannot open log file " + path + ": " + (link ? "it is a symbolic link"
+                    : e.getReason() != null ? e.getReason() : e.toString()), e);
+        }
+    }
+
+    private static void checkDirectory(Path path) throws IOException {
         Path directory = path.toAbsolutePath().getParent();
         if (directory != null && Files.notExists(directory)) {
             // herd does not create it: which owner and mode a log directory needs is the operator's decision.
@@ -441,15 +467,6 @@ public final class Log {
                 throw new IOException("refusing log file " + path + ": others may write to its directory "
                         + directory + " (mode " + Integer.toOctalString(mode & 07777) + ")");
             }
-        }
-        try {
-            // O_NOFOLLOW: a link planted at the path is refused, never followed.
-            return Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        } catch (FileSystemException e) {
-            boolean link = Files.isSymbolicLink(path);
-            throw new IOException("cannot open log file " + path + ": " + (link ? "it is a symbolic link"
-                    : e.getReason() != null ? e.getReason() : e.toString()), e);
         }
     }
 }

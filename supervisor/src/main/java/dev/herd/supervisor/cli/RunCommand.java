@@ -29,6 +29,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "JSON config file; flags override it")
     private Path configFile;
 
+    @Option(names = "--check", description = "Check the configuration as run would (files, users, the worker's "
+            + "jar or command, its java) and print what run would do, starting nothing; exit 0, or 78 with the error")
+    private boolean check;
+
     @CommandLine.Spec
     private CommandSpec spec;
 
@@ -53,6 +57,9 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws ConfigException, java.io.IOException, InterruptedException {
         Map<ConfigKey<?>, String> flags = flagValues();
         HerdConfig config = effectiveConfig(flags);
+        if (check) {
+            return ConfigCheck.run(config, System.getenv(), spec.commandLine().getOut());
+        }
         return new Master(config, () -> effectiveConfig(flags), HerdVersion.current()).run();
     }
 

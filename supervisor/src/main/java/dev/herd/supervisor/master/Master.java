@@ -227,7 +227,8 @@ public final class Master {
         }
     }
 
-    private static Optional<GroupPrincipal> lookUpGroup(Optional<String> name) throws ConfigException {
+    /** adminGroup as the file system knows it (the admin socket is made its group), or why not. */
+    public static Optional<GroupPrincipal> lookUpGroup(Optional<String> name) throws ConfigException {
         if (name.isEmpty()) {
             return Optional.empty();
         }

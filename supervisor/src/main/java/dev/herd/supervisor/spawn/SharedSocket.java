@@ -211,7 +211,7 @@ public final class SharedSocket implements AutoCloseable {
     }
 
     /** The address of {@code listen}'s host; an unknown host is a configuration error. */
-    private static InetAddress resolve(ListenAddress listen) throws ConfigException {
+    public static InetAddress resolve(ListenAddress listen) throws ConfigException {
         try {
             return InetAddress.getByName(listen.host());
         } catch (UnknownHostException e) {

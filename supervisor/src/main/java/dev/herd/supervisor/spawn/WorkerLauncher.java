@@ -12,6 +12,7 @@ import dev.herd.worker.app.WorkerMain;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -227,6 +228,61 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     }
 
     /** herd's agent when worker.appPort asks for it, or why it cannot be found. */
+    /**
+     * What starting {@code config}'s workers would run into, found without starting anything ({@code herd run
+     * --check}): worker.user and worker.group, worker.java, herd's agent for worker.appPort, and the worker's jar,
+     * classpath or command on disk. Returns a line saying what would run.
+     *
+     * @throws ConfigException naming the key and what is wrong
+     */
+    public static String checkStartable(Os os, HerdConfig config) throws ConfigException {
+        WorkerSpec worker = config.worker();
+        identity(os, worker);
+        agentJar(worker);
+        String runs;
+        try (WorkerJvms jvms = new WorkerJvms(os.effectiveUid())) {
+            WorkerJvm jvm = jvms.check(config);
+            runs = jvm.isMasters() ? "herd's own java" : jvm.executable().toString();
+        }
+        switch (worker.kind()) {
+            case JAR -> {
+                mustBeReadableFile("worker.jar", Path.of(worker.jar().orElseThrow()));
+                return "jar " + worker.jar().get() + " on " + runs
+                        + worker.appPort().map(port -> ", its port " + port + " handed herd's socket (herd's agent)")
+                        .orElse("");
+            }
+            case MAIN_CLASS -> {
+                for (String entry : worker.classpath()) {
+                    if (!Files.exists(Path.of(entry))) {
+                        throw new ConfigException("\"worker.classpath\": " + entry + " does not exist");
+                    }
+                }
+                return "main class " + worker.mainClass().orElseThrow() + " on " + runs;
+            }
+            case COMMAND -> {
+                Path program = Path.of(worker.command().get(0));
+                mustBeReadableFile("worker.command", program);
+                if (!Files.isExecutable(program)) {
+                    throw new ConfigException("\"worker.command\": " + program + " is not executable");
+                }
+                return "command " + String.join(" ", worker.command());
+            }
+            default -> {
+                return "the built-in app " + config.app() + " on herd's own java";
+            }
+        }
+    }
+
+    private static void mustBeReadableFile(String key, Path path) throws ConfigException {
+        if (!Files.isRegularFile(path)) {
+            throw new ConfigException("\"" + key + "\": " + path + (Files.exists(path) ? " is not a file"
+                    : " does not exist"));
+        }
+        if (!Files.isReadable(path)) {
+            throw new ConfigException("\"" + key + "\": " + path + " is not readable");
+        }
+    }
+
     private static Optional<Path> agentJar(WorkerSpec worker) throws ConfigException {
         return worker.appPort().isPresent() ? Optional.of(AppPortAgent.locate()) : Optional.empty();
     }
