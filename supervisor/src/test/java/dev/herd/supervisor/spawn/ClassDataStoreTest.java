@@ -13,11 +13,17 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import dev.herd.log.Log;
+import dev.herd.log.LogCapture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Where app class data may live, how it is named, committed and removed, and how its key follows the build. */
 class ClassDataStoreTest {
+
+    @RegisterExtension
+    final LogCapture log = new LogCapture();
 
     @TempDir
     Path dir;
@@ -40,6 +46,9 @@ class ClassDataStoreTest {
         Path link = Files.createSymbolicLink(dir.resolve("link"), own);
         assertTrue(ClassDataStore.open(link, uid()).isEmpty(), "a symlink");
         assertTrue(ClassDataStore.open(own, uid()).isPresent());
+        log.expect(Log.Level.WARN, "its group or others may write to it");
+        log.expect(Log.Level.WARN, "not herd's");
+        log.expect(Log.Level.WARN, "it is a symlink");
     }
 
     @Test
