@@ -65,8 +65,12 @@ class OperationsIT {
                         return last.get() == 5;
                     });
                 } catch (AssertionError e) {
+                    // Seen twice in full runs on 2026-12-07, never alone: the sockets of the port, who holds them
+                    // and in which state, for whoever meets it next.
+                    Cli.Result sockets = Cli.run(Duration.ofSeconds(10), "ss", "-tanpe", "sport = :" + port);
                     throw new AssertionError(e.getMessage() + "; /metrics said " + last.get() + ", status says "
-                            + admin.status().path("listenQueue") + "; herd:\n" + herd.output(), e);
+                            + admin.status().path("listenQueue") + "; ss:\n" + sockets.stdout() + sockets.stderr()
+                            + "herd:\n" + herd.output(), e);
                 }
             } finally {
                 workers.values().forEach(pid -> Cli.run(Duration.ofSeconds(10), "kill", "-CONT", pid.toString()));
