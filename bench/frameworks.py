@@ -5,7 +5,7 @@ For Spring Boot 4.1 on Tomcat with herd's starter (docs/spring-boot4-app) and Qu
 and the same JVM options (none) on both sides, no class-data archive on either:
   - start to ready: `java -jar` from exec to its first 200 on GET /hello; herd from the worker's start to its
     READY (the master's "ready after N ms" line: the starter at ACCEPTING_TRAFFIC, the agent at the first accept);
-  - after 2,000 warm-up requests, `wrk -t2 -c16 -d10s` on GET /hello: requests a second and p99 latency;
+  - after 2,000 warm-up requests, `wrk -t2 -c16 -d10s` on the app's page (/ or /hello): requests a second and p99;
   - the serving JVM's PSS (/proc/PID/smaps_rollup) after the load.
 Prints medians (and ranges) and the herd / java -jar ratios. Loopback only; stops what it started. Not run by CI.
 
@@ -25,10 +25,10 @@ import urllib.request
 
 HOME = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APPS = {
-    # name: (jar, the app's own port flag, herd config's worker part beyond the jar)
-    "spring-boot4": ("docs/spring-boot4-app/target/herd-spring-boot4-app-0.1.0.jar", "-Dserver.port=%d", {}),
+    # name: (jar, the app's own port flag, herd config's worker part beyond the jar, the path it answers)
+    "spring-boot4": ("docs/spring-boot4-app/target/herd-spring-boot4-app-0.1.0.jar", "-Dserver.port=%d", {}, "/"),
     "quarkus": ("docs/frameworks/quarkus-app/target/quarkus-app-0.1.0-runner.jar", "-Dquarkus.http.port=%d",
-                {"appPort": None}),
+                {"appPort": None}, "/hello"),
 }
 
 
@@ -48,18 +48,18 @@ def wait_for(predicate, timeout, what):
     raise TimeoutError(what)
 
 
-def get(port):
+def get(port, path):
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/hello", timeout=2) as r:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as r:
             return r.status == 200
     except OSError:
         return False
 
 
-def warm_and_load(port):
+def warm_and_load(port, path):
     for _ in range(2000):
-        get(port)
-    out = subprocess.run(["wrk", "-t2", "-c16", "-d10s", "--latency", f"http://127.0.0.1:{port}/hello"],
+        get(port, path)
+    out = subprocess.run(["wrk", "-t2", "-c16", "-d10s", "--latency", f"http://127.0.0.1:{port}{path}"],
                          capture_output=True, text=True, timeout=60).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
@@ -87,22 +87,22 @@ def stop(proc):
 
 
 def plain(app):
-    jar, port_flag, _ = APPS[app]
+    jar, port_flag, _, path = APPS[app]
     port = free_port()
     start = time.monotonic()
     proc = subprocess.Popen(["java", port_flag % port, "-jar", os.path.join(HOME, jar)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        wait_for(lambda: get(port), 300, f"{app} answering on {port}")
+        wait_for(lambda: get(port, path), 300, f"{app} answering on {port}")
         ready_ms = (time.monotonic() - start) * 1000
-        rps, p99, errors = warm_and_load(port)
+        rps, p99, errors = warm_and_load(port, path)
         return {"ready_ms": ready_ms, "rps": rps, "p99_ms": p99, "pss": pss_mb(proc.pid), "errors": errors}
     finally:
         stop(proc)
 
 
 def under_herd(app, scratch):
-    jar, port_flag, extra = APPS[app]
+    jar, port_flag, extra, path = APPS[app]
     app_port = free_port()
     worker = {"jar": os.path.join(HOME, jar), "jvmOptions": [port_flag % app_port]}
     if "appPort" in extra:
@@ -123,7 +123,7 @@ def under_herd(app, scratch):
             return match
         port = int(wait_for(lambda: line(r"listening on \S+:(\d+) "), 120, "herd listening").group(1))
         ready = wait_for(lambda: line(r"worker-1 \(pid (\d+)\) ready after (\d+) ms"), 300, "worker-1 ready")
-        rps, p99, errors = warm_and_load(port)
+        rps, p99, errors = warm_and_load(port, path)
         return {"ready_ms": float(ready.group(2)), "rps": rps, "p99_ms": p99, "pss": pss_mb(int(ready.group(1))),
                 "errors": errors}
     finally:
