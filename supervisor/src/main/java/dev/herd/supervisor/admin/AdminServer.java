@@ -177,18 +177,38 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static void removeStaleSocket(Path path) throws IOException {
+        switch (occupant(path)) {
+            case NONE -> { }
+            case LIVE_MASTER -> throw new IOException("another herd master is already running at admin socket "
+                    + path);
+            case STALE -> {
+                Log.warn("removing stale admin socket %s (nothing answered on it)", path);
+                Files.delete(path);
+            }
+        }
+    }
+
+    /** What is at an admin socket's path before a master binds it. */
+    public enum Occupant { NONE, STALE, LIVE_MASTER }
+
+    /**
+     * What holds {@code path} now: nothing, a socket nobody answers on (a master that died), or a live master;
+     * {@code herd run} removes the first kind and stops at the second, {@code herd run --check} says so.
+     *
+     * @throws IOException if the path exists and is not a socket (never connected through, nor deleted)
+     */
+    public static Occupant occupant(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            return;
+            return Occupant.NONE;
         }
         // Never connect through, or delete, what is not a socket of ours: a regular file refuses connections too.
         if (!(Boolean) Files.getAttribute(path, "isOther", LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("admin socket path " + path + " exists and is not a socket");
         }
         try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-            throw new IOException("another herd master is already running at admin socket " + path);
+            return Occupant.LIVE_MASTER;
         } catch (ConnectException refused) {
-            Log.warn("removing stale admin socket %s (nothing answered on it)", path);
-            Files.delete(path);
+            return Occupant.STALE;
         }
     }
 

@@ -5,6 +5,7 @@ import dev.herd.config.HerdConfig;
 import dev.herd.config.ListenAddress;
 import dev.herd.log.Log;
 import dev.herd.supervisor.admin.AdminPaths;
+import dev.herd.supervisor.admin.AdminServer;
 import dev.herd.supervisor.master.Master;
 import dev.herd.supervisor.os.PosixOs;
 import dev.herd.supervisor.spawn.SharedSocket;
@@ -39,9 +40,13 @@ final class ConfigCheck {
         checkFile("logFile", config.logFile(), true);
         checkFile("pidFile", config.pidFile(), false);
         Path adminSocket = AdminPaths.resolve(config.adminSocket(), environment);
-        if (answers(adminSocket)) {
-            warnings.add("a master answers on the admin socket " + adminSocket + " now: herd run would stop there, "
-                    + "unless it is gone by then");
+        try {
+            if (AdminServer.occupant(adminSocket) == AdminServer.Occupant.LIVE_MASTER) {
+                warnings.add("a master answers on the admin socket " + adminSocket + " now: herd run would stop "
+                        + "there, unless it is gone by then");
+            }
+        } catch (IOException e) {
+            throw new ConfigException("\"adminSocket\": " + e.getMessage());
         }
         portInUse("listen", config.listen()).ifPresent(warnings::add);
         if (config.metricsListen().isPresent()) {
@@ -65,19 +70,6 @@ final class ConfigCheck {
         out.println("configuration OK");
         out.flush();
         return ExitCodes.OK;
-    }
-
-    /** Whether something accepts connections on the Unix socket (a stale file refuses them: run removes it). */
-    private static boolean answers(Path socket) {
-        if (!Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return false;
-        }
-        try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(
-                java.net.UnixDomainSocketAddress.of(socket))) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static void checkFile(String key, Optional<Path> path, boolean log) throws ConfigException {
