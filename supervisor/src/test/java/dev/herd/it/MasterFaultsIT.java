@@ -135,7 +135,7 @@ class MasterFaultsIT {
             Map<Integer, Long> workers = herd.awaitWorkersAccepting(2, START);
             admin.awaitReady(2, START);
             long stuck = workers.get(1);
-            Cli.run(Duration.ofSeconds(10), "kill", "-STOP", Long.toString(stuck)); // it cannot drain
+            ProcFs.stopAndWait(stuck, Duration.ofSeconds(10)); // it cannot drain
             long firstTerm = System.nanoTime();
             herd.signal("TERM");
             herd.awaitLine("SIGTERM: stopping 2 workers", START);

@@ -50,7 +50,7 @@ class OperationsIT {
             assertTrue(first.get("herd_worker_resident_memory_bytes{\"slot\": \"1\"}") > 1_000_000, first.toString());
 
             // Workers that do not accept: the connections wait in the shared socket's queue, and /metrics says so.
-            workers.values().forEach(pid -> Cli.run(Duration.ofSeconds(10), "kill", "-STOP", pid.toString()));
+            workers.values().forEach(pid -> ProcFs.stopAndWait(pid, Duration.ofSeconds(10)));
             List<Socket> waiting = new ArrayList<>();
             try {
                 for (int i = 0; i < 5; i++) {
@@ -88,7 +88,7 @@ class OperationsIT {
                     + "\"127.0.0.1:0\"}");
             assertEquals(0, admin.cli("reload").exitCode(), "workers with a 3 s heartbeat timeout");
             long hung = readyPid(admin, 2);
-            Cli.run(Duration.ofSeconds(10), "kill", "-STOP", Long.toString(hung));
+            ProcFs.stopAndWait(hung, Duration.ofSeconds(10));
             Poll.until(START, "a hang counted", () -> value(url, "herd_worker_restarts_total", "reason", "hang") == 1);
 
             Files.writeString(config, "{\"workers\": 2, \"heartbeatTimeout\": \"3s\", \"metricsListen\": "

@@ -42,6 +42,35 @@ final class ProcFs {
         return state(pid).map(s -> s.equals("Z") || s.equals("X")).orElse(true);
     }
 
+    /**
+     * Sends SIGSTOP and waits until every thread of the process is stopped (state T). kill(2) returns before the
+     * threads stop: a thread blocked in accept() that the signal wakes checks the accept queue before it checks for
+     * signals, so a connection made in that window is still accepted (seen in CI on a loaded machine).
+     */
+    static void stopAndWait(long pid, java.time.Duration timeout) {
+        Cli.Result kill = Cli.run(java.time.Duration.ofSeconds(10), "kill", "-STOP", Long.toString(pid));
+        if (kill.exitCode() != 0) {
+            throw new AssertionError("kill -STOP " + pid + ": " + kill.stderr());
+        }
+        Poll.until(timeout, "every thread of " + pid + " stopped", () -> allThreadsStopped(pid));
+    }
+
+    private static boolean allThreadsStopped(long pid) {
+        try (Stream<Path> threads = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            return threads.allMatch(thread -> {
+                try {
+                    String stat = Files.readString(thread.resolve("stat"));
+                    char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                    return state == 'T' || state == 't';
+                } catch (IOException threadGone) {
+                    return true; // a thread that ended is not accepting
+                }
+            });
+        } catch (IOException | UncheckedIOException gone) {
+            throw new AssertionError("process " + pid + " is gone");
+        }
+    }
+
     static long parent(long pid) {
         return stat(pid).map(fields -> Long.parseLong(fields[1])).orElse(-1L);
     }

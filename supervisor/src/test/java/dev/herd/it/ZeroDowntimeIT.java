@@ -121,7 +121,7 @@ class ZeroDowntimeIT {
         try (HerdProcess herd = admin.startHerd("--workers", "1", "--heartbeat-timeout", "2s")) {
             long stopped = admin.awaitReady(1, START).iterator().next();
 
-            Cli.run(Duration.ofSeconds(10), "kill", "-STOP", Long.toString(stopped));
+            ProcFs.stopAndWait(stopped, Duration.ofSeconds(10));
 
             herd.awaitLine("worker-1 \\(pid " + stopped + ", ready\\) is hung", START);
             Set<Long> replaced = Poll.until(START, "a replacement", () -> {
