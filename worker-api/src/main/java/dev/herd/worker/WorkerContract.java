@@ -63,6 +63,12 @@ public final class WorkerContract {
      */
     public static final int EXIT_BOOT_FAILURE = 3;
 
+    /**
+     * The main class of a built-in app's worker ({@code java -cp ... BUILT_IN_APP_MAIN APP}), by name: the master
+     * starts it without linking against the module that holds it.
+     */
+    public static final String BUILT_IN_APP_MAIN = "dev.herd.worker.app.WorkerMain";
+
     private WorkerContract() {
     }
 }

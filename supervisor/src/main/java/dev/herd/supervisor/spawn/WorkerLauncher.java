@@ -8,7 +8,6 @@ import dev.herd.supervisor.os.Os;
 import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.os.SpawnRequest;
 import dev.herd.worker.WorkerContract;
-import dev.herd.worker.app.WorkerMain;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -513,7 +512,7 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
                                     String slotLabel) {
         List<String> argv = switch (worker.kind()) {
             case BUILT_IN_APP -> javaArgv(slotLabel, BUILT_IN_APP_OPTIONS, worker, List.of("-cp", classpath,
-                    WorkerMain.class.getName(), config.app()));
+                    WorkerContract.BUILT_IN_APP_MAIN, config.app()));
             // herd's jars come after the user's: the user's own Jetty (or anything else) wins.
             case MAIN_CLASS -> javaArgv(slotLabel, classDataOptions, worker, concat(List.of("-cp",
                     String.join(File.pathSeparator,
