@@ -592,3 +592,38 @@ row "a worker's \`STATUS=\\x1b]0;owned-title\\x07serving\\rforged\`, printed on 
     "ESC in \`herd status\`: $raw_status lines, in the master's log: $raw_log lines; status shows \`$(grep -o 'x1b.*forged' "$S/escapes-status.out" | head -n 1)\`" \
     "$([[ $raw_status == 0 && $raw_log == 0 ]] && echo yes || echo NO)"
 stop "$pid"
+
+# 21. a reload whose config file is slow to come (a FIFO written 5 s later): the loop keeps answering
+sock=$S/b21/herd.sock
+printf '{"workers": 1}\n' >"$S/fifo.json"
+start fifo --admin-socket "$sock" --listen 127.0.0.1:0 -c "$S/fifo.json"
+ready "$sock" 1
+rm "$S/fifo.json" && mkfifo "$S/fifo.json"
+"$herd" reload --admin-socket "$sock" >"$S/fifo-reload.out" 2>&1 &
+reloading=$!
+answered=0 slowest=0
+for _ in $(seq 1 10); do
+    t0=$(date +%s%N)
+    admin "$sock" '{"command":"ping"}' | grep -q '"pong":true' && answered=$((answered + 1))
+    t1=$(date +%s%N)
+    ((t1 - t0 > slowest)) && slowest=$((t1 - t0))
+    sleep 0.5
+done
+running "$reloading" && pending="still waiting" || pending="already answered"
+timeout 10 sh -c 'printf "{\"workers\": 2}\n" >"$1"' sh "$S/fifo.json"
+wait "$reloading"
+code=$?
+row "a reload whose config file is a FIFO written 5 s later (a slow disk, a name service that does not answer)" \
+    "while it waited: $answered of 10 pings answered, the slowest in $((slowest / 1000000)) ms, the reload $pending; once written: exit $code, \`$(last_line "$S/fifo-reload.out" | cut -c1-100)\`" \
+    "$([[ $answered == 10 && $pending == "still waiting" && $code == 0 ]] && echo yes || echo NO)"
+rm -f "$S/fifo.json" && mkfifo "$S/fifo.json"
+t0=$(date +%s%N)
+out=$("$herd" reload --admin-socket "$sock" 2>&1)
+code=$?
+t1=$(date +%s%N)
+again=$("$herd" reload --admin-socket "$sock" 2>&1 | tail -n 1 | cut -c1-90)
+timeout 10 sh -c ': >"$1"' sh "$S/fifo.json" # lets the stuck read return (a writer that closes: end of file)
+row "... the FIFO is never written" \
+    "exit $code after $(((t1 - t0) / 1000000)) ms: \`$(echo "$out" | tail -n 1 | cut -c1-160)\`; the next reload at once: \`$again\`" \
+    "$([[ $code == 1 ]] && echo yes || echo NO)"
+stop "$pid"

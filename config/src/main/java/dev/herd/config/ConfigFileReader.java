@@ -74,9 +74,20 @@ final class ConfigFileReader {
         }
     }
 
+    /**
+     * Reads at most {@link ConfigLoader#MAX_FILE_BYTES} and says so beyond: a config file is a few kilobytes, and
+     * a path that names something else (a log, {@code /dev/zero}) must not fill the master's memory. The file may be
+     * a FIFO or a pipe ({@code -c <(generate-config)}): it is read to its end, and a running master does that beside
+     * its loop, with a time limit (see the supervisor's Reloader).
+     */
     private static byte[] readBytes(Path file) throws ConfigException {
-        try {
-            return Files.readAllBytes(file);
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            byte[] json = in.readNBytes(ConfigLoader.MAX_FILE_BYTES + 1);
+            if (json.length > ConfigLoader.MAX_FILE_BYTES) {
+                throw ConfigException.inFile(file, 0, "larger than " + (ConfigLoader.MAX_FILE_BYTES >> 20)
+                        + " MiB: not a config file");
+            }
+            return json;
         } catch (IOException e) {
             throw ConfigException.cannotRead(file, e);
         }

@@ -44,6 +44,9 @@ import java.nio.file.Path;
  */
 public final class ConfigLoader {
 
+    /** The largest config file read: far more than any configuration needs, far less than a master's memory. */
+    public static final int MAX_FILE_BYTES = 1 << 20;
+
     private ConfigLoader() {
     }
 

@@ -329,6 +329,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aFileLargerThanAnyConfigIsRefusedWithoutReadingItAll() throws Exception {
+        Path file = write("{\"workers\": 4, \"worker\": {\"env\": {\"BIG\": \"" + "x".repeat(ConfigLoader.MAX_FILE_BYTES)
+                + "\"}}}");
+
+        assertEquals(file + ": larger than 1 MiB: not a config file", errorFor(file));
+    }
+
+    @Test
+    void anEndlessDeviceIsRefusedWithoutReadingItAll() {
+        Path zero = Path.of("/dev/zero");
+
+        assertEquals("/dev/zero: larger than 1 MiB: not a config file", errorFor(zero));
+    }
+
+    @Test
     void aDirectoryCannotBeRead() {
         String message = errorFor(dir);
 

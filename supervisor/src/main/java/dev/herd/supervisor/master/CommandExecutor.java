@@ -58,8 +58,13 @@ final class CommandExecutor {
 
     /** SIGHUP: the same reload as {@code herd reload}; its end is only logged. */
     void reloadOnSignal() {
-        Reloader.Started started = reloader.reload();
-        started.refusal().ifPresent(error -> Log.error("SIGHUP: reload refused: %s", error));
+        reloader.reload().thenAccept(started -> started.refusal().ifPresent(error ->
+                Log.error("SIGHUP: reload refused: %s", error)));
+    }
+
+    /** On every turn: a reload whose file or names take too long to come is refused (see {@link Reloader}). */
+    void actOnDeadlines(long now) {
+        reloader.giveUpOnSlowReads(now);
     }
 
     private CompletableFuture<AdminReply> run(AdminRequest request) throws AdminException {
@@ -116,10 +121,14 @@ final class CommandExecutor {
                 .orElseGet(() -> new AdminReply.Restarted(slots, OptionalInt.of(o.replaced()))));
     }
 
-    private CompletableFuture<AdminReply> reload(AdminRequest request) throws AdminException {
-        Reloader.Started started = reloader.reload();
+    /** The reply completes on the loop's thread, once the reload's file is read and its names are looked up. */
+    private CompletableFuture<AdminReply> reload(AdminRequest request) {
+        return reloader.reload().thenCompose(started -> reloadStarted(request, started));
+    }
+
+    private CompletableFuture<AdminReply> reloadStarted(AdminRequest request, Reloader.Started started) {
         if (started.refusal().isPresent()) {
-            throw new AdminException(AdminException.RELOAD_FAILED, started.refusal().get());
+            return done(new AdminException(AdminException.RELOAD_FAILED, started.refusal().get()).toReply());
         }
         int workers = loop.desiredWorkers();
         if (!request.waitForCompletion()) {

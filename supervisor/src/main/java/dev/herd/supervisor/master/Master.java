@@ -134,18 +134,12 @@ public final class Master {
                         throw new IllegalStateException("checking the listening socket: " + e.getMessage(), e);
                     }
                 });
-                launcher.startClassData(apply -> events.add(new MasterEvent.SpawnerWorkDone(apply)));
-                Reloader reload = new Reloader(loop, config, reloader, socket, new Reloader.Workers() {
-                    @Override
-                    public void check(HerdConfig next) throws ConfigException {
-                        launcher.check(next);
-                    }
-
-                    @Override
-                    public void setConfig(HerdConfig next) {
-                        launcher.setConfig(next);
-                    }
-                }, files);
+                launcher.startClassData(apply -> events.add(new MasterEvent.WorkDone(apply)));
+                // What a reload applies to the workers must be able to go back to this configuration: its names
+                // are looked up once more here, before the loop runs.
+                Runnable applyConfig = launcher.prepare(config);
+                Reloader reload = new Reloader(loop, config, applyConfig, reloader, socket, launcher::prepare, files,
+                        Master::besideTheLoop, apply -> events.add(new MasterEvent.WorkDone(apply)));
                 loop.setCommands(new CommandExecutor(loop, reload, new StatusReport(loop, socketView(socket),
                         () -> reload.config().source())));
                 try (MetricsServer metrics = startMetrics(config.metricsListen(), events)) {
@@ -159,6 +153,13 @@ public final class Master {
                 }
             }
         }
+    }
+
+    /** A reload's slow half (see {@link Reloader}) on a thread of its own: the loop never waits for it. */
+    private static void besideTheLoop(Runnable task) {
+        Thread thread = new Thread(task, "herd-reload");
+        thread.setDaemon(true); // a read stuck on a FIFO must not keep the master from exiting
+        thread.start();
     }
 
     /**

@@ -35,10 +35,11 @@ public sealed interface MasterEvent {
     }
 
     /**
-     * Something the spawner computed beside the loop (worker.classData's key of a configuration, see
-     * ClassDataTrainer), to be applied on the loop's thread: the spawner's state is the loop's.
+     * Something computed beside the loop because it can be slow (worker.classData's key of a configuration, see
+     * ClassDataTrainer; a reload's config file and name lookups, see Reloader), to be applied on the loop's thread:
+     * the state it changes is the loop's.
      */
-    record SpawnerWorkDone(Runnable apply) implements MasterEvent {
+    record WorkDone(Runnable apply) implements MasterEvent {
     }
 
     /** A valid admin request; the loop completes {@code reply} when the command's work is done. */

@@ -132,6 +132,9 @@ public final class MasterLoop {
         guarded("stopping strays", () -> strays.sweep(now()));
         guarded("supervising the spawner's other processes", spawner::superviseOthers);
         guarded("checking deadlines", supervisor::actOnDeadlines);
+        if (commands != null) {
+            guarded("checking the reload's deadline", () -> commands.actOnDeadlines(now()));
+        }
         if (!stopping) {
             guarded("recycling", () -> restarts.recycleWorkersAtTheirLimit(pool, desiredWorkers, now()));
             guarded("checking memory", () -> restarts.recycleWorkersOverMemory(pool, os, desiredWorkers,
@@ -163,7 +166,7 @@ public final class MasterLoop {
             strays.childStateChanged(); // the reaps run right after every batch of events
         } else if (event instanceof MasterEvent.WorkerNotified notified) {
             workerNotified(notified);
-        } else if (event instanceof MasterEvent.SpawnerWorkDone done) {
+        } else if (event instanceof MasterEvent.WorkDone done) {
             done.apply().run();
         } else if (event instanceof MasterEvent.MetricsRequested requested) {
             if (commands == null) {

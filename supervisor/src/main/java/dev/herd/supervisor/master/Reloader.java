@@ -3,30 +3,69 @@ package dev.herd.supervisor.master;
 import dev.herd.config.ConfigException;
 import dev.herd.config.ConfigKey;
 import dev.herd.config.ConfigKeys;
+import dev.herd.config.Durations;
 import dev.herd.config.HerdConfig;
 import dev.herd.config.ListenAddress;
 import dev.herd.log.Log;
 import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.spawn.SharedSocket;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
- * The one reload path, for SIGHUP and {@code herd reload} alike: re-read the config file (with the command-line
- * flags still applied), refuse it whole if it is invalid or changes a key that the key table says a running master
- * cannot change; then bind the new listening socket if it asks for a new address and move the pid and log files
- * (either failing undoes the other and refuses the reload: nothing changes), apply it to new workers, and replace every running worker in a
- * rolling restart. If that restart fails, workers started afterwards get the previous configuration again. A
- * reload that arrives while one with the same configuration is rolling out joins it: fifty SIGHUPs replace each
- * worker once. Used on the master thread only.
+ * The one reload path, for SIGHUP and {@code herd reload} alike, in two halves. Beside the loop, on a thread of
+ * its own (a reload's calls can take seconds: a config file on a slow disk or a FIFO, worker.user in a name service
+ * that does not answer, listen's host name in DNS): re-read the config file (with the command-line flags still
+ * applied) and look up every name in it. Back on the loop, with nothing left to look up: refuse it whole if it is
+ * invalid or changes a key that the key table says a running master cannot change; then bind the new listening
+ * socket if it asks for a new address and move the pid and log files (either failing undoes the other and refuses
+ * the reload: nothing changes), apply it to new workers, and replace every running worker in a rolling restart.
+ * If that restart fails, workers started afterwards get the previous configuration again. A reload that arrives
+ * while one with the same configuration is rolling out joins it: fifty SIGHUPs replace each worker once.
+ *
+ * <p>One read runs at a time; reloads asked for meanwhile share the read after it. A read that takes longer than
+ * {@link #PREPARE_TIMEOUT} is given up on and its reloads refused; until its thread returns, every reload is
+ * refused at once (so a FIFO that no one writes holds one thread, not one per SIGHUP). Used on the master thread
+ * only, except {@link #prepare}.
  */
 final class Reloader {
+
+    /**
+     * How long a reload may take to read its file and look up its names before it is refused: less than the 10 s
+     * that {@code herd reload --no-wait} waits for a reply, so that the operator reads why.
+     */
+    static final Duration PREPARE_TIMEOUT = Duration.ofSeconds(8);
 
     /** A reload's start: why it was refused, or the rolling restart that applies it. */
     record Started(Optional<String> refusal, CompletableFuture<RestartDriver.Outcome> outcome,
                    Optional<String> configFile) {
+    }
+
+    /** Where the configuration for the workers started from now on goes. */
+    interface Workers {
+        /**
+         * Looks up what workers started as {@code next} asks need (its worker.user, say), beside the loop, and
+         * returns the step, run on the loop, that makes new workers use it; throws if they cannot be started so.
+         */
+        Runnable prepare(HerdConfig next) throws ConfigException;
+    }
+
+    /**
+     * What the thread beside the loop found: the configuration with its names looked up (listen's address when it
+     * is a new one, or why its host does not resolve).
+     */
+    private record Prepared(HerdConfig config, Runnable applyToWorkers, Optional<InetAddress> listenAddress,
+                            Optional<String> listenProblem) {
+    }
+
+    /** One read beside the loop and the reloads that wait for it. */
+    private record Read(List<CompletableFuture<Started>> waiters, long deadlineNanos) {
     }
 
     private final MasterLoop loop;
@@ -34,24 +73,33 @@ final class Reloader {
     private final SharedSocket socket;
     private final Workers workers;
     private final ProcessFiles files;
+    private final Consumer<Runnable> beside;
+    private final Consumer<Runnable> toLoop;
     private HerdConfig config;
+    /** Makes workers started from now on use {@link #config} again (after a failed reload). */
+    private Runnable applyConfigToWorkers;
+    private Read reading;
+    /** Reloads asked for while {@link #reading}: they share the read after it, which sees the file as it is then. */
+    private final List<CompletableFuture<Started>> waitingForNextRead = new ArrayList<>();
+    /** A read given up on whose thread has not returned yet. */
+    private Read abandoned;
 
-    /** Where the configuration for the workers started from now on goes. */
-    interface Workers {
-        /** Whether workers can be started as {@code next} asks (its worker.user, say); throws if not. */
-        void check(HerdConfig next) throws ConfigException;
-
-        void setConfig(HerdConfig next);
-    }
-
-    Reloader(MasterLoop loop, HerdConfig config, ConfigReloader source, SharedSocket socket, Workers workers,
-             ProcessFiles files) {
+    /**
+     * @param beside runs a reload's slow half on a thread of its own
+     * @param toLoop hands what that half found back to the loop's thread (an event on its queue)
+     */
+    Reloader(MasterLoop loop, HerdConfig config, Runnable applyConfigToWorkers, ConfigReloader source,
+             SharedSocket socket, Workers workers, ProcessFiles files, Consumer<Runnable> beside,
+             Consumer<Runnable> toLoop) {
         this.loop = loop;
         this.config = config;
+        this.applyConfigToWorkers = applyConfigToWorkers;
         this.source = source;
         this.socket = socket;
         this.workers = workers;
         this.files = files;
+        this.beside = beside;
+        this.toLoop = toLoop;
     }
 
     /** The configuration new workers are started with. */
@@ -59,24 +107,119 @@ final class Reloader {
         return config;
     }
 
-    Started reload() {
+    /** Starts a reload; the future completes on the loop's thread once it is refused or under way. */
+    CompletableFuture<Started> reload() {
         Optional<String> file = config.source().map(Object::toString);
         if (config.source().isEmpty()) {
             if (loop.restarts.isReload()) {
                 // The same configuration as the reload in progress, which replaces every worker started before it.
                 Log.info("reload: no config file and a reload in progress; joining it");
-                return new Started(Optional.empty(), loop.restarts.join(), file);
+                return CompletableFuture.completedFuture(new Started(Optional.empty(), loop.restarts.join(), file));
             }
             Log.info("reload: no config file; restarting every worker with the same configuration");
-            return new Started(Optional.empty(), restartAll(), file);
+            return CompletableFuture.completedFuture(new Started(Optional.empty(), restartAll(), file));
         }
-        HerdConfig next;
+        if (abandoned != null) {
+            return CompletableFuture.completedFuture(refused("the reload given up on is still reading " + file.get()
+                    + " or looking up its names (a FIFO that no one writes? a name service that does not answer?)",
+                    file));
+        }
+        CompletableFuture<Started> started = new CompletableFuture<>();
+        if (reading == null) {
+            startReading(List.of(started));
+        } else {
+            waitingForNextRead.add(started);
+        }
+        return started;
+    }
+
+    /**
+     * Gives up on a read that has taken longer than {@link #PREPARE_TIMEOUT}: its reloads, and those waiting for
+     * the next read, are refused. Called on every turn of the loop.
+     */
+    void giveUpOnSlowReads(long now) {
+        if (reading == null || now - reading.deadlineNanos() < 0) {
+            return;
+        }
+        Optional<String> file = config.source().map(Object::toString);
+        Started refusal = refused("reading " + file.orElse("the config file") + " and looking up its names took "
+                + "longer than " + Durations.format(PREPARE_TIMEOUT) + " (a FIFO that no one writes? a name service "
+                + "that does not answer?)", file);
+        reading.waiters().forEach(waiter -> waiter.complete(refusal));
+        waitingForNextRead.forEach(waiter -> waiter.complete(refusal));
+        waitingForNextRead.clear();
+        abandoned = reading;
+        reading = null;
+    }
+
+    private void startReading(List<CompletableFuture<Started>> waiters) {
+        Read read = new Read(List.copyOf(waiters), loop.now() + PREPARE_TIMEOUT.toNanos());
+        reading = read;
+        // Read here, on the loop: only a new address needs its host looked up (and never systemd's socket).
+        Optional<ListenAddress> listening = socket.fromSystemd() ? Optional.empty() : Optional.of(socket.configured());
+        beside.accept(() -> {
+            Prepared prepared;
+            String failure;
+            try {
+                prepared = prepare(listening);
+                failure = null;
+            } catch (ConfigException | IllegalArgumentException e) {
+                prepared = null;
+                failure = e.getMessage();
+            } catch (RuntimeException e) {
+                prepared = null;
+                failure = e.toString();
+            }
+            Prepared found = prepared;
+            String problem = failure;
+            toLoop.accept(() -> readDone(read, Optional.ofNullable(found), Optional.ofNullable(problem)));
+        });
+    }
+
+    /**
+     * The slow half, on the thread beside the loop: it reads the file and looks names up, and touches nothing of
+     * the loop's. One runs at a time (getpwnam(3) is not reentrant): see {@link #abandoned}.
+     */
+    private Prepared prepare(Optional<ListenAddress> listening) throws ConfigException {
+        HerdConfig next = source.reload();
+        Runnable applyToWorkers = workers.prepare(next);
+        if (listening.isEmpty() || listening.get().equals(next.listen())) {
+            return new Prepared(next, applyToWorkers, Optional.empty(), Optional.empty());
+        }
         try {
-            next = source.reload();
-            workers.check(next);
-        } catch (ConfigException | IllegalArgumentException e) {
-            return refused(e.getMessage(), file);
+            return new Prepared(next, applyToWorkers, Optional.of(SharedSocket.resolve(next.listen())),
+                    Optional.empty());
+        } catch (ConfigException e) {
+            return new Prepared(next, applyToWorkers, Optional.empty(), Optional.of(e.getMessage()));
         }
+    }
+
+    /** On the loop: a read is done; its reloads are refused or applied, and the next read starts if one is due. */
+    private void readDone(Read read, Optional<Prepared> prepared, Optional<String> failure) {
+        if (read == abandoned) {
+            abandoned = null;
+            Log.info("reload: the read given up on has ended; what it found is dropped");
+            return;
+        }
+        if (read != reading) {
+            return;
+        }
+        reading = null;
+        Optional<String> file = config.source().map(Object::toString);
+        Started started = loop.stopping() ? refused("the master is stopping", file)
+                : failure.isPresent() ? refused(failure.get(), file)
+                : apply(prepared.orElseThrow(), file);
+        read.waiters().forEach(waiter -> waiter.complete(started));
+        if (!waitingForNextRead.isEmpty()) {
+            List<CompletableFuture<Started>> next = List.copyOf(waitingForNextRead);
+            waitingForNextRead.clear();
+            startReading(next);
+        }
+    }
+
+    /** The loop's half: decide on the configuration found, and apply it whole or not at all. */
+    private Started apply(Prepared prepared, Optional<String> file) {
+        HerdConfig next = prepared.config();
         List<String> fixed = keysNeedingARestart(config, next);
         if (!fixed.isEmpty()) {
             return refused("changing " + String.join(", ", fixed) + " needs a restart of herd itself", file);
@@ -96,7 +239,10 @@ final class Reloader {
             }
         } else if (socket.differsFrom(next.listen(), next.backlog())) {
             try {
-                socket.rebind(next.listen(), next.backlog());
+                if (prepared.listenProblem().isPresent()) {
+                    throw new ConfigException(prepared.listenProblem().get());
+                }
+                socket.rebind(next.listen(), prepared.listenAddress().orElse(null), next.backlog());
             } catch (ConfigException | OsException e) {
                 return refused("cannot listen on " + next.listen() + ": " + e.getMessage(), file);
             }
@@ -118,7 +264,8 @@ final class Reloader {
             Log.info("reload: listening on %s; workers move over from %s one by one", socket.address(), old);
         }
         HerdConfig previous = config;
-        apply(next, "reload");
+        Runnable applyPrevious = applyConfigToWorkers;
+        apply(next, prepared.applyToWorkers(), "reload");
         Log.info("reload: applied %s; replacing workers one after another", next.source().get());
         boolean moved = moving;
         loop.restarts.whenDone(outcome -> {
@@ -129,7 +276,7 @@ final class Reloader {
             // to pick up: go back to what the old workers run (unless another reload came since).
             if (outcome.failure().isPresent() && config == next && !loop.stopping()) {
                 Log.warn("reload failed: workers started from now on use the previous configuration again");
-                apply(previous, "reload rolled back");
+                apply(previous, applyPrevious, "reload rolled back");
             }
         });
         return new Started(Optional.empty(), restartAll(), file);
@@ -153,10 +300,11 @@ final class Reloader {
         return loop.restart(slots, RestartReason.RELOAD);
     }
 
-    private void apply(HerdConfig next, String reason) {
+    private void apply(HerdConfig next, Runnable applyToWorkers, String reason) {
         config = next;
+        applyConfigToWorkers = applyToWorkers;
         Log.useJson(next.logsJson());
-        workers.setConfig(next);
+        applyToWorkers.run();
         loop.setPolicy(SupervisionPolicy.from(next));
         loop.scaleTo(next.workers(), reason);
         loop.setDesiredSpares(next.spareWorkers());

@@ -63,6 +63,11 @@ public final class SharedSocket implements AutoCloseable {
         return bound;
     }
 
+    /** The address as configured (port 0 stays 0): a reload to the same one keeps the socket. */
+    public ListenAddress configured() {
+        return configured;
+    }
+
     public boolean fromSystemd() {
         return fromSystemd;
     }
@@ -79,6 +84,16 @@ public final class SharedSocket implements AutoCloseable {
      * host address of this machine usually fails with "Address already in use" while the old socket is open.
      */
     public void rebind(ListenAddress listen, int listenBacklog) throws ConfigException, OsException {
+        rebind(listen, listen.equals(configured) ? null : resolve(listen), listenBacklog);
+    }
+
+    /**
+     * {@link #rebind(ListenAddress, int)} with {@code listen}'s host already resolved to {@code address} (a reload
+     * looks it up beside the master's loop); {@code address} is not needed, and may be null, when only the backlog
+     * changes ({@code listen} is {@link #configured()}).
+     */
+    public void rebind(ListenAddress listen, InetAddress address, int listenBacklog) throws ConfigException,
+            OsException {
         if (listen.equals(configured)) {
             os.relisten(fd, listenBacklog);
             relistenedFrom = backlog;
@@ -88,7 +103,7 @@ public final class SharedSocket implements AutoCloseable {
         if (retired != null) {
             throw new ConfigException("the move from " + retired.bound() + " to " + bound + " is still going on");
         }
-        int next = os.listenTcp(resolve(listen), listen.port(), listenBacklog);
+        int next = os.listenTcp(java.util.Objects.requireNonNull(address, "address"), listen.port(), listenBacklog);
         ListenAddress nextBound;
         try {
             nextBound = boundAddress(os, next, listen);

@@ -141,23 +141,25 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     }
 
     /**
-     * Checks that a configuration's workers can be started as it asks (its worker.user exists, herd may switch to
-     * it), for a reload to refuse it before anything changes.
+     * Looks up what a configuration's workers need (worker.user and worker.group in the name service, worker.java
+     * on disk, herd's agent), beside the master's loop: a reload calls this on a thread of its own, because a name
+     * service can take seconds. Returns the step that makes workers started from then on use it, for the loop to
+     * run once the whole reload is known to go through; that step makes no lookup and cannot be refused.
+     *
+     * @throws ConfigException naming the key and why workers cannot be started as {@code next} asks
      */
-    public void check(HerdConfig next) throws ConfigException {
-        identity(os, next.worker());
-        jvms.check(next);
-        agentJar(next.worker());
-    }
-
-    /** The configuration for workers started from now on (a reload); {@link #check} passed it. */
-    public void setConfig(HerdConfig next) {
-        try {
-            apply(next, identity(os, next.worker()), jvms.check(next));
-            agentJar = agentJar(next.worker());
-        } catch (ConfigException | IOException e) {
-            throw new IllegalStateException("a checked configuration failed: " + e.getMessage(), e);
-        }
+    public Runnable prepare(HerdConfig next) throws ConfigException {
+        Optional<Identity> nextIdentity = identity(os, next.worker());
+        WorkerJvm nextJvm = jvms.check(next);
+        Optional<Path> nextAgentJar = agentJar(next.worker());
+        return () -> {
+            try {
+                apply(next, nextIdentity, nextJvm);
+                agentJar = nextAgentJar;
+            } catch (IOException e) {
+                throw new IllegalStateException("a checked configuration failed: " + e.getMessage(), e);
+            }
+        };
     }
 
     private void apply(HerdConfig next, Optional<Identity> nextIdentity, WorkerJvm nextJvm) throws IOException {

@@ -65,18 +65,11 @@ class CommandExecutorTest {
                 Duration.ofSeconds(60), true, 0);
         loop = new MasterLoop(os, spawner, ServiceNotifier.NONE, 2, policy, events, () -> nowNanos,
                 new MasterInfo(FakeOs.MASTER_PID, "0.1.0-test", Instant.parse("2026-11-30T00:00:00Z"), nowNanos));
-        Reloader reloader = new Reloader(loop, config, () -> {
+        Reloader reloader = new Reloader(loop, config, () -> { }, () -> {
             throw new AssertionError("a configuration without a file is never re-read");
-        }, null, new Reloader.Workers() {
-            @Override
-            public void check(HerdConfig next) {
-            }
-
-            @Override
-            public void setConfig(HerdConfig next) {
-                appliedToWorkers.add(next);
-            }
-        }, null);
+        }, null, next -> () -> appliedToWorkers.add(next), null, task -> {
+            throw new AssertionError("a configuration without a file needs nothing done beside the loop");
+        }, Runnable::run);
         StatusReport status = new StatusReport(loop, new StatusReport.Socket() {
             @Override
             public String address() {

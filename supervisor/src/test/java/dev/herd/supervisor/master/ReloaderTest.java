@@ -75,16 +75,9 @@ class ReloaderTest {
                 SupervisionPolicy.from(base), new LinkedBlockingQueue<>(), () -> now,
                 new MasterInfo(FakeOs.MASTER_PID, "test", Instant.parse("2026-12-07T00:00:00Z"), now));
         loop.runOnce(null);
-        reloader = new Reloader(loop, base, () -> next, socket, new Reloader.Workers() {
-            @Override
-            public void check(HerdConfig config) {
-            }
-
-            @Override
-            public void setConfig(HerdConfig config) {
-                appliedToWorkers.add(config);
-            }
-        }, files);
+        // Both halves of a reload run on the test's thread, one after the other: a reload ends within reload().
+        reloader = new Reloader(loop, base, () -> { }, () -> next, socket, config -> () -> appliedToWorkers.add(config),
+                files, Runnable::run, Runnable::run);
     }
 
     @AfterEach
@@ -149,7 +142,7 @@ class ReloaderTest {
         next = with(base, key, sample);
         assertNotEquals(base.get(key), next.get(key), "the sample must change " + key);
 
-        Reloader.Started started = reloader.reload();
+        Reloader.Started started = reload();
 
         switch (key.onReload()) {
             case APPLIED -> {
@@ -173,7 +166,7 @@ class ReloaderTest {
                 ConfigKeys.ADMIN_GROUP, Optional.of("herd"));
 
         assertEquals(Optional.of("changing adminGroup, metricsListen needs a restart of herd itself"),
-                reloader.reload().refusal());
+                reload().refusal());
     }
 
     @Test
@@ -184,7 +177,7 @@ class ReloaderTest {
                     ConfigKeys.LOG_FILE, Optional.of(dir.resolve("two.log")));
             ListenAddress listening = socket.address();
 
-            Optional<String> refusal = reloader.reload().refusal();
+            Optional<String> refusal = reload().refusal();
 
             assertTrue(refusal.orElse("").startsWith("cannot listen on 127.0.0.1:" + taken.getLocalPort()),
                     refusal.toString());
@@ -209,7 +202,7 @@ class ReloaderTest {
         ListenAddress listening = socket.address();
         int fd = socket.fd();
 
-        assertTrue(reloader.reload().refusal().isPresent());
+        assertTrue(reload().refusal().isPresent());
 
         assertEquals(listening, socket.address(), "the old socket is the current one");
         assertEquals(fd, socket.fd());
@@ -220,6 +213,12 @@ class ReloaderTest {
         assertFalse(Files.exists(dir.resolve("two.pid")), "the new pid file, written first, is removed again");
         assertEquals(Optional.of(dir.resolve("one.log")), Log.file());
         assertEquals(base, reloader.config());
+    }
+
+    private Reloader.Started reload() {
+        Reloader.Started started = reloader.reload().getNow(null);
+        assertNotNull(started, "a reload whose halves run at once has started when reload() returns");
+        return started;
     }
 
     @SuppressWarnings("unchecked") // the sample is of the key's type, as the table's check() makes sure
