@@ -21,39 +21,76 @@ public final class ReplyJson {
     }
 
     public static ObjectNode toJson(AdminReply reply) {
-        if (reply instanceof AdminReply.Failed failed) {
+        return reply.accept(WIRE_FORM);
+    }
+
+    /** Each kind of reply's object; {@link AdminReply.Visitor} makes a new kind fail to compile until it has one. */
+    private static final AdminReply.Visitor<ObjectNode> WIRE_FORM = new AdminReply.Visitor<>() {
+        @Override
+        public ObjectNode failed(AdminReply.Failed failed) {
             ObjectNode error = JSON.objectNode().put("ok", false);
             error.putObject("error").put("code", failed.code()).put("message", failed.message());
             failed.replaced().ifPresent(replaced -> error.put("replaced", replaced));
             return error;
         }
-        ObjectNode ok = JSON.objectNode().put("ok", true);
-        if (reply instanceof AdminReply.Pong) {
-            ok.put("pong", true);
-        } else if (reply instanceof AdminReply.VersionInfo version) {
-            ok.put("version", version.version()).put("java", version.java());
-        } else if (reply instanceof AdminReply.Status status) {
-            status(ok, status.snapshot());
-        } else if (reply instanceof AdminReply.ConfigShown config) {
+
+        @Override
+        public ObjectNode pong(AdminReply.Pong pong) {
+            return ok().put("pong", true);
+        }
+
+        @Override
+        public ObjectNode versionInfo(AdminReply.VersionInfo version) {
+            return ok().put("version", version.version()).put("java", version.java());
+        }
+
+        @Override
+        public ObjectNode status(AdminReply.Status status) {
+            ObjectNode ok = ok();
+            ReplyJson.status(ok, status.snapshot());
+            return ok;
+        }
+
+        @Override
+        public ObjectNode configShown(AdminReply.ConfigShown config) {
+            ObjectNode ok = ok();
             ok.set("config", config.config());
-        } else if (reply instanceof AdminReply.Scaled scaled) {
-            ok.put("previous", scaled.previous()).put("workers", scaled.workers());
+            return ok;
+        }
+
+        @Override
+        public ObjectNode scaled(AdminReply.Scaled scaled) {
+            ObjectNode ok = ok().put("previous", scaled.previous()).put("workers", scaled.workers());
             put(ok, "ready", scaled.ready());
-        } else if (reply instanceof AdminReply.Restarted restarted) {
+            return ok;
+        }
+
+        @Override
+        public ObjectNode restarted(AdminReply.Restarted restarted) {
+            ObjectNode ok = ok();
             restarted.slots().forEach(ok.putArray("restarting")::add);
             put(ok, "replaced", restarted.replaced());
-        } else if (reply instanceof AdminReply.Reloaded reloaded) {
-            ok.put("workers", reloaded.workers()).put("configFile", reloaded.configFile().orElse(null));
-            put(ok, "replaced", reloaded.replaced());
-        } else if (reply instanceof AdminReply.Stopping stopping) {
-            ok.put("stopping", true).put("gracefulTimeout", Durations.format(stopping.gracefulTimeout()))
-                    .put("pid", stopping.pid());
-        } else {
-            // AdminReply is sealed and every case is listed above; ReplyJsonTest writes one of each.
-            throw new IllegalStateException("no JSON form for " + reply);
+            return ok;
         }
-        return ok;
-    }
+
+        @Override
+        public ObjectNode reloaded(AdminReply.Reloaded reloaded) {
+            ObjectNode ok = ok().put("workers", reloaded.workers())
+                    .put("configFile", reloaded.configFile().orElse(null));
+            put(ok, "replaced", reloaded.replaced());
+            return ok;
+        }
+
+        @Override
+        public ObjectNode stopping(AdminReply.Stopping stopping) {
+            return ok().put("stopping", true).put("gracefulTimeout", Durations.format(stopping.gracefulTimeout()))
+                    .put("pid", stopping.pid());
+        }
+
+        private ObjectNode ok() {
+            return JSON.objectNode().put("ok", true);
+        }
+    };
 
     private static void status(ObjectNode reply, StatusSnapshot status) {
         reply.put("pid", status.pid())

@@ -15,12 +15,41 @@ import java.util.concurrent.CompletableFuture;
  */
 public sealed interface MasterEvent {
 
+    /**
+     * The loop's handling of each kind of event, one method a kind: a new kind of event does not compile until
+     * the loop has a method for it (Java 17 has no pattern switch over a sealed interface).
+     */
+    interface Handler {
+        void signalReceived(SignalReceived event);
+
+        void childStateChanged(ChildStateChanged event);
+
+        void workerNotified(WorkerNotified event);
+
+        void metricsRequested(MetricsRequested event);
+
+        void workDone(WorkDone event);
+
+        void adminRequested(AdminRequested event);
+    }
+
+    /** Calls {@code handler}'s method for this kind of event. */
+    void handleWith(Handler handler);
+
     /** A signal arrived at the master (TERM, INT, ...). */
     record SignalReceived(Signal signal) implements MasterEvent {
+        @Override
+        public void handleWith(Handler handler) {
+            handler.signalReceived(this);
+        }
     }
 
     /** SIGCHLD: some child changed state; the loop reaps its known workers by pid. */
     record ChildStateChanged() implements MasterEvent {
+        @Override
+        public void handleWith(Handler handler) {
+            handler.childStateChanged(this);
+        }
     }
 
     /**
@@ -28,10 +57,18 @@ public sealed interface MasterEvent {
      * pipe were made for, so a worker cannot speak for another.
      */
     record WorkerNotified(int serial, List<Notification> notifications) implements MasterEvent {
+        @Override
+        public void handleWith(Handler handler) {
+            handler.workerNotified(this);
+        }
     }
 
     /** A metrics scrape wants a reading of the pool; the loop completes {@code reading} at once. */
     record MetricsRequested(CompletableFuture<PoolReading> reading) implements MasterEvent {
+        @Override
+        public void handleWith(Handler handler) {
+            handler.metricsRequested(this);
+        }
     }
 
     /**
@@ -40,9 +77,17 @@ public sealed interface MasterEvent {
      * the state it changes is the loop's.
      */
     record WorkDone(Runnable apply) implements MasterEvent {
+        @Override
+        public void handleWith(Handler handler) {
+            handler.workDone(this);
+        }
     }
 
     /** A valid admin request; the loop completes {@code reply} when the command's work is done. */
     record AdminRequested(AdminRequest request, CompletableFuture<AdminReply> reply) implements MasterEvent {
+        @Override
+        public void handleWith(Handler handler) {
+            handler.adminRequested(this);
+        }
     }
 }

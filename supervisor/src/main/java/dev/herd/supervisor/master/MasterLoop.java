@@ -50,6 +50,7 @@ public final class MasterLoop {
     private final Supervisor supervisor;
     private final Reconciler reconciler;
     private final StrayReaper strays;
+    private final EventHandler eventHandler = new EventHandler();
     private CommandExecutor commands;
     /** Restores the shared socket if a worker shut it down: see {@link #watchListener}. */
     private Runnable listenerCheck = () -> { };
@@ -159,30 +160,48 @@ public final class MasterLoop {
     }
 
     private void handle(MasterEvent event) {
-        // Java 17 has no pattern switch over a sealed interface; every case of MasterEvent is listed here.
-        if (event instanceof MasterEvent.SignalReceived received) {
+        event.handleWith(eventHandler);
+    }
+
+    /** What the loop does with each kind of event: {@link MasterEvent.Handler} lists them all. */
+    private final class EventHandler implements MasterEvent.Handler {
+        @Override
+        public void signalReceived(MasterEvent.SignalReceived received) {
             handleSignal(received.signal());
-        } else if (event instanceof MasterEvent.ChildStateChanged) {
+        }
+
+        @Override
+        public void childStateChanged(MasterEvent.ChildStateChanged changed) {
             strays.childStateChanged(); // the reaps run right after every batch of events
-        } else if (event instanceof MasterEvent.WorkerNotified notified) {
-            workerNotified(notified);
-        } else if (event instanceof MasterEvent.WorkDone done) {
-            done.apply().run();
-        } else if (event instanceof MasterEvent.MetricsRequested requested) {
+        }
+
+        @Override
+        public void workerNotified(MasterEvent.WorkerNotified notified) {
+            MasterLoop.this.workerNotified(notified);
+        }
+
+        @Override
+        public void metricsRequested(MasterEvent.MetricsRequested requested) {
             if (commands == null) {
                 requested.reading().completeExceptionally(new IllegalStateException("no status report"));
             } else {
                 requested.reading().complete(commands.reading());
             }
-        } else if (event instanceof MasterEvent.AdminRequested requested) {
+        }
+
+        @Override
+        public void workDone(MasterEvent.WorkDone done) {
+            done.apply().run();
+        }
+
+        @Override
+        public void adminRequested(MasterEvent.AdminRequested requested) {
             if (commands == null) {
                 requested.reply().complete(new AdminException(AdminException.INTERNAL, "no admin commands")
                         .toReply());
             } else {
                 commands.execute(requested.request(), requested.reply());
             }
-        } else {
-            throw new IllegalStateException("unhandled event " + event);
         }
     }
 

@@ -97,8 +97,21 @@ final class Supervisor {
 
     /** One sd_notify message from a worker (see {@link Notification}). */
     void notified(WorkerHandle worker, Notification notification) {
-        long now = loop.now();
-        if (notification instanceof Notification.Ready) {
+        notification.handleWith(new Notified(worker, loop.now()));
+    }
+
+    /** What each kind of sd_notify message does to the worker that sent it: {@link Notification.Handler}. */
+    private final class Notified implements Notification.Handler {
+        private final WorkerHandle worker;
+        private final long now;
+
+        Notified(WorkerHandle worker, long now) {
+            this.worker = worker;
+            this.now = now;
+        }
+
+        @Override
+        public void ready() {
             if (worker.onBench()) {
                 spareAccepts(worker, now);
             } else if (worker.state() == WorkerState.STARTING) {
@@ -108,23 +121,38 @@ final class Supervisor {
                         : "%s (pid %d) ready after %d ms", worker.name(), worker.pid(),
                         millis(worker.readyAfterNanos().orElse(0L)));
             }
-        } else if (notification instanceof Notification.SpareWarm) {
+        }
+
+        @Override
+        public void spareWarm() {
             if (worker.onBench() && worker.state() == WorkerState.STARTING) {
                 worker.warm();
                 Log.info("spare (pid %d) warm after %d ms; waiting to be promoted", worker.pid(),
                         millis(now - worker.startedAtNanos()));
             }
-        } else if (notification instanceof Notification.Heartbeat) {
+        }
+
+        @Override
+        public void heartbeat() {
             worker.heartbeat(now);
-        } else if (notification instanceof Notification.KillRequested) {
+        }
+
+        @Override
+        public void killRequested() {
             if (worker.state().holdsSlot() && !loop.stopping()) {
                 Log.error("%s asked to be killed (WATCHDOG=trigger); sending SIGKILL", worker);
                 fault(worker, "asked to be killed (WATCHDOG=trigger)", RestartReason.HANG, now);
                 pool.kill(worker, "asked to be killed (WATCHDOG=trigger)", RestartReason.HANG);
             }
-        } else if (notification instanceof Notification.Status status) {
+        }
+
+        @Override
+        public void status(Notification.Status status) {
             worker.status(status.text());
-        } else if (notification instanceof Notification.Stopping) {
+        }
+
+        @Override
+        public void stopping() {
             if (worker.state().holdsSlot() && !loop.stopping()) {
                 // A planned exit, not counted as a crash; but its replacement starts on the backoff's schedule,
                 // or a worker that says STOPPING=1 as soon as it starts would be replaced as fast as it says so.
@@ -135,15 +163,19 @@ final class Supervisor {
                 Log.info("%s is stopping on its own; starting its replacement %s", worker,
                         describeDelay(delay, slot.consecutiveFailures()));
             }
-        } else if (notification instanceof Notification.ExtendReadyTimeout extend) {
+        }
+
+        @Override
+        public void extendReadyTimeout(Notification.ExtendReadyTimeout extend) {
             if (worker.state() == WorkerState.STARTING) {
                 worker.extendReadyDeadline(now + Math.min(TimeUnit.MICROSECONDS.toNanos(extend.micros()),
                         MAX_READY_EXTENSION_NANOS));
             }
-        } else if (notification instanceof Notification.Served served) {
+        }
+
+        @Override
+        public void served(Notification.Served served) {
             worker.reportServed(served.count());
-        } else {
-            throw new IllegalStateException("unhandled notification " + notification);
         }
     }
 
