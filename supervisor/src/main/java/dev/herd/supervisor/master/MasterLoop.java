@@ -41,8 +41,7 @@ public final class MasterLoop {
     private final Os os;
     private final WorkerSpawner spawner;
     private final BlockingQueue<MasterEvent> events;
-    private final LongSupplier clock;
-    private final MasterInfo info;
+    private final MasterClock clock;
     final WorkerPool pool;
     final RestartDriver restarts;
     final CapacityWaits capacity = new CapacityWaits();
@@ -50,6 +49,7 @@ public final class MasterLoop {
     private final Supervisor supervisor;
     private final Reconciler reconciler;
     private final StrayReaper strays;
+    private final WorkerStopper stopper;
     private final EventHandler eventHandler = new EventHandler();
     private CommandExecutor commands;
     /** Restores the shared socket if a worker shut it down: see {@link #watchListener}. */
@@ -59,7 +59,7 @@ public final class MasterLoop {
     private int desiredSpares;
     /** A spare accepted without waiting for its promotion: its app cannot have spares (until a reload). */
     private boolean sparesDisabled;
-    private boolean stopping;
+    private MasterState state = MasterState.RUNNING;
 
     MasterLoop(Os os, WorkerSpawner spawner, ServiceNotifier notifier, int desiredWorkers, SupervisionPolicy policy,
                BlockingQueue<MasterEvent> events, LongSupplier clock, MasterInfo info) {
@@ -67,14 +67,14 @@ public final class MasterLoop {
         this.spawner = spawner;
         this.pool = new WorkerPool(os, spawner);
         this.events = events;
-        this.clock = clock;
-        this.info = info;
+        this.clock = new MasterClock(clock, info);
         this.desiredWorkers = desiredWorkers;
         this.policy = policy;
         this.service = new ServiceReporter(notifier, this::summary, clock.getAsLong());
         this.restarts = new RestartDriver(this.service, clock);
-        this.supervisor = new Supervisor(this, pool);
-        this.reconciler = new Reconciler(pool, supervisor, restarts);
+        this.stopper = new WorkerStopper(pool, clock, policy.gracefulTimeout());
+        this.supervisor = new Supervisor(pool, restarts, stopper, this.clock, new SupervisorView());
+        this.reconciler = new Reconciler(pool, supervisor, restarts, stopper);
         this.strays = new StrayReaper(os, pool, spawner::isOwnChild);
     }
 
@@ -96,7 +96,7 @@ public final class MasterLoop {
         // The first turn handles what is already queued before it starts any worker: a SIGTERM that came during
         // the master's start-up stops it with no worker started, rather than after starting all N.
         runOnce(events.poll());
-        while (!(stopping && pool.live() == 0 && strays.settled())) {
+        while (!stopped()) {
             long wait = nanosUntilNextDeadline();
             long waitFrom = now();
             turnAfterWait(events.poll(wait, TimeUnit.NANOSECONDS), waitFrom, wait);
@@ -136,18 +136,18 @@ public final class MasterLoop {
         if (commands != null) {
             guarded("checking the reload's deadline", () -> commands.actOnDeadlines(now()));
         }
-        if (!stopping) {
+        if (state == MasterState.RUNNING) {
             guarded("recycling", () -> restarts.recycleWorkersAtTheirLimit(pool, desiredWorkers, now()));
             guarded("checking memory", () -> restarts.recycleWorkersOverMemory(pool, os, desiredWorkers,
                     policy.maxWorkerMemory(), now()));
             guarded("advancing the rolling restart",
-                    () -> restarts.advance(pool, desiredWorkers, policy, now(), wallNow()));
+                    () -> restarts.advance(pool, stopper, desiredWorkers, policy, now(), wallNow()));
             guarded("reconciling", this::reconcile);
         }
         guarded("settling scale requests", () -> capacity.settle(readyWorkers(), desiredWorkers,
                 pool.surplusSlots(desiredWorkers), now()));
         guarded("reporting to the service manager",
-                () -> service.report(stopping, readyWorkers(), desiredWorkers, now()));
+                () -> service.report(stopping(), readyWorkers(), desiredWorkers, now()));
     }
 
     /** A bug in one step must not end supervision: the workers still need a master. */
@@ -223,14 +223,14 @@ public final class MasterLoop {
     }
 
     private void handleSignal(Signal signal) {
-        if (stopping && signal != Signal.TERM && signal != Signal.INT && signal != Signal.USR1) {
+        if (stopping() && signal != Signal.TERM && signal != Signal.INT && signal != Signal.USR1) {
             Log.warn("ignoring SIG%s: the master is stopping", signal);
             return;
         }
         switch (signal) {
             case TERM -> beginStop("SIGTERM", policy.gracefulTimeout());
             case INT -> {
-                if (stopping) {
+                if (stopping()) {
                     supervisor.killAllNow("second SIGINT");
                 } else {
                     beginStop("SIGINT", policy.gracefulTimeout());
@@ -254,14 +254,12 @@ public final class MasterLoop {
      * computed before anything changes, so that a bad timeout cannot leave a half-begun stop.
      */
     void beginStop(String reason, Duration timeout) {
-        if (stopping) {
+        if (state != MasterState.RUNNING) {
             return;
         }
-        SupervisionPolicy stopPolicy = policy.withGraceful(timeout);
-        long deadline = stopPolicy.stopDeadline(now());
-        stopping = true;
+        long deadline = stopper.masterStopDeadline(timeout);
+        state = state.moveTo(MasterState.STOPPING);
         spawner.stopOthers();
-        policy = stopPolicy;
         if (restarts.active()) {
             restarts.finish(Optional.of("the master is stopping"));
         }
@@ -269,7 +267,15 @@ public final class MasterLoop {
         service.stopping();
         Log.info("%s: stopping %d %s (graceful timeout %s)", reason, pool.live(),
                 pool.live() == 1 ? "worker" : "workers", Durations.format(timeout));
-        supervisor.stopAll(deadline);
+        stopper.stopAll(deadline);
+    }
+
+    /** Whether the master's stop is complete: no worker left, and nothing they started (the loop then ends). */
+    private boolean stopped() {
+        if (state == MasterState.STOPPING && pool.live() == 0 && strays.settled()) {
+            state = state.moveTo(MasterState.STOPPED);
+        }
+        return state == MasterState.STOPPED;
     }
 
     private void reconcile() {
@@ -281,11 +287,10 @@ public final class MasterLoop {
      * configuration it replaces, so they are stopped first; fresh ones follow once it is done.
      */
     CompletableFuture<RestartDriver.Outcome> restart(List<Integer> slots, RestartReason reason) {
-        long now = now();
         for (WorkerHandle spare : pool.spares()) {
-            pool.stop(spare, policy, now, reason);
+            stopper.stopWorker(spare, reason);
         }
-        return restarts.restart(slots, pool.nextSerial(), reason, now);
+        return restarts.restart(slots, pool.nextSerial(), reason, now());
     }
 
     long nanosUntilNextDeadline() {
@@ -297,7 +302,7 @@ public final class MasterLoop {
             boolean waitsToStart = slot.number() == WorkerPool.BENCH
                     ? pool.spares().size() < (sparesDisabled ? 0 : desiredSpares) && slot.backingOff(now)
                     : !slot.isHeld() && slot.hasRoom() && slot.number() <= desiredWorkers;
-            if (waitsToStart && !stopping) {
+            if (waitsToStart && state == MasterState.RUNNING) {
                 wait = Math.min(wait, slot.restartNotBeforeNanos() - now);
             }
             for (WorkerHandle worker : slot.workers()) {
@@ -375,14 +380,20 @@ public final class MasterLoop {
 
     void setPolicy(SupervisionPolicy next) {
         policy = next;
+        stopper.useGracefulTimeout(next.gracefulTimeout());
     }
 
+    /** Whether a stop has begun (the workers drain, nothing is started or replaced any more). */
     boolean stopping() {
-        return stopping;
+        return state != MasterState.RUNNING;
+    }
+
+    MasterState state() {
+        return state;
     }
 
     MasterInfo info() {
-        return info;
+        return clock.info();
     }
 
     Os os() {
@@ -390,10 +401,28 @@ public final class MasterLoop {
     }
 
     long now() {
-        return clock.getAsLong();
+        return clock.now();
     }
 
     Instant wallNow() {
-        return info.wallAt(now());
+        return clock.wallNow();
+    }
+
+    /** The little the supervisor needs of the loop's state: see {@link Supervisor.Master}. */
+    private final class SupervisorView implements Supervisor.Master {
+        @Override
+        public SupervisionPolicy policy() {
+            return policy;
+        }
+
+        @Override
+        public boolean stopping() {
+            return MasterLoop.this.stopping();
+        }
+
+        @Override
+        public void disableSpares() {
+            MasterLoop.this.disableSpares();
+        }
     }
 }

@@ -17,11 +17,13 @@ final class Reconciler {
     private final WorkerPool pool;
     private final Supervisor supervisor;
     private final RestartDriver restarts;
+    private final WorkerStopper stopper;
 
-    Reconciler(WorkerPool pool, Supervisor supervisor, RestartDriver restarts) {
+    Reconciler(WorkerPool pool, Supervisor supervisor, RestartDriver restarts, WorkerStopper stopper) {
         this.pool = pool;
         this.supervisor = supervisor;
         this.restarts = restarts;
+        this.stopper = stopper;
     }
 
     void reconcile(int workers, int spares, SupervisionPolicy policy, long now, Instant wallNow) {
@@ -33,7 +35,7 @@ final class Reconciler {
         }
         for (Slot slot : pool.slots().tailMap(workers + 1).values()) {
             for (WorkerHandle worker : slot.workers().stream().filter(w -> w.state().holdsSlot()).toList()) {
-                pool.stop(worker, policy, now, RestartReason.SCALE);
+                stopper.stopWorker(worker, RestartReason.SCALE);
                 pool.replaced(slot, RestartReason.SCALE, wallNow);
             }
         }
@@ -49,7 +51,7 @@ final class Reconciler {
     private void reconcileSpares(int workers, int wanted, SupervisionPolicy policy, long now, Instant wallNow) {
         List<WorkerHandle> spares = pool.spares();
         for (int i = spares.size() - 1; i >= wanted; i--) {
-            pool.stop(spares.get(i), policy, now, RestartReason.SCALE);
+            stopper.stopWorker(spares.get(i), RestartReason.SCALE);
         }
         // The bench is a slot that pool.slot() makes on first use: only when a spare is wanted. Like a slot, it
         // holds what it wants and at most one process on its way out (see Slot.MAX_PROCESSES).

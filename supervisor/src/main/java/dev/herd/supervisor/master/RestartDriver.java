@@ -158,7 +158,8 @@ final class RestartDriver {
      * Moves the restart on: for the head slot, start a replacement next to the old worker; once it is ready, tell
      * the old one to drain and go on to the next slot.
      */
-    void advance(WorkerPool pool, int desired, SupervisionPolicy policy, long nowNanos, Instant wallNow) {
+    void advance(WorkerPool pool, WorkerStopper stopper, int desired, SupervisionPolicy policy, long nowNanos,
+                 Instant wallNow) {
         while (!steps.isEmpty()) {
             Step step = steps.peek();
             Slot slot = pool.slots().get(step.slot());
@@ -205,7 +206,7 @@ final class RestartDriver {
                                 .orElse("stopped before it was ready")));
                 return;
             }
-            old.forEach(w -> pool.stop(w, policy, nowNanos, step.reason()));
+            old.forEach(w -> stopper.stopWorker(w, step.reason()));
             pool.replaced(slot, step.reason(), wallNow);
             replaced++;
             skipHead();

@@ -35,17 +35,4 @@ record SupervisionPolicy(
                 config.maxRequests(), config.maxRequestsJitter(), config.flappingCrashes(), config.flappingWindow(),
                 config.hangDiagnostics(), config.maxWorkerMemory().orElse(0L));
     }
-
-    /**
-     * When a worker told to drain at {@code nowNanos} (or announcing STOPPING=1 then) gets SIGKILL: the one place
-     * that computes a stop deadline. Throws ArithmeticException if the timeout does not fit the clock.
-     */
-    long stopDeadline(long nowNanos) {
-        return nowNanos + gracefulTimeout.toNanos();
-    }
-
-    SupervisionPolicy withGraceful(Duration timeout) {
-        return new SupervisionPolicy(timeout, readyTimeout, heartbeatTimeout, maxRequests, maxRequestsJitter,
-                flappingCrashes, flappingWindow, hangDiagnostics, maxWorkerMemory);
-    }
 }

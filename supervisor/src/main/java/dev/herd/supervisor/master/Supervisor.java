@@ -27,22 +27,40 @@ final class Supervisor {
     /** How long a hung JVM gets to print its thread dump after SIGQUIT before SIGKILL. */
     static final Duration THREAD_DUMP_GRACE = Duration.ofSeconds(2);
 
-    private final MasterLoop loop;
-    private final WorkerPool pool;
+    /** What the supervisor needs of the master's state, and nothing more. */
+    interface Master {
+        /** The rules in force (a reload may change them). */
+        SupervisionPolicy policy();
 
-    Supervisor(MasterLoop loop, WorkerPool pool) {
-        this.loop = loop;
+        /** Whether the master's stop has begun: exits are then expected, and nothing is replaced. */
+        boolean stopping();
+
+        /** An app that accepts before its promotion cannot have spares: none start until a reload. */
+        void disableSpares();
+    }
+
+    private final WorkerPool pool;
+    private final RestartDriver restarts;
+    private final WorkerStopper stopper;
+    private final MasterClock clock;
+    private final Master master;
+
+    Supervisor(WorkerPool pool, RestartDriver restarts, WorkerStopper stopper, MasterClock clock, Master master) {
         this.pool = pool;
+        this.restarts = restarts;
+        this.stopper = stopper;
+        this.clock = clock;
+        this.master = master;
     }
 
     /** Fills a wanted slot: with a warm spare if there is one, else with a new worker. */
     void startWorker(Slot slot) {
-        long now = loop.now();
+        long now = clock.now();
         try {
-            pool.startInto(slot, loop.policy(), now, 0);
+            pool.startInto(slot, master.policy(), now, 0);
         } catch (OsException e) {
-            Duration delay = pool.failed(slot, RestartReason.BOOT_FAILURE, 0, now, loop.wallNow(),
-                    loop.policy().flappingWindow());
+            Duration delay = pool.failed(slot, RestartReason.BOOT_FAILURE, 0, now, clock.wallNow(),
+                    master.policy().flappingWindow());
             Log.error("cannot start worker-%d: %s; retrying %s", slot.number(), e.getMessage(),
                     describeDelay(delay, slot.consecutiveFailures()));
         }
@@ -59,24 +77,24 @@ final class Supervisor {
         boolean wasReady = worker.readyAfterNanos().isPresent() || worker.wasWarm();
         String how = worker.killedBecause().map(why -> exit.status() + ", " + why).orElse(exit.status().toString());
         if (worker.jvm() && exit.status().exitCode() == EXIT_AFTER_SIGTERM
-                && (loop.stopping() || worker.leaving().isPresent())) {
+                && (master.stopping() || worker.leaving().isPresent())) {
             // A JVM told to stop runs its shutdown hooks (a framework's graceful shutdown) and exits 143 on SIGTERM:
             // the way every framework stops, and an app under herd's agent, unchanged, stops the same way.
             how = "exited 143 after SIGTERM (clean stop)";
         }
-        if (!loop.stopping()) {
-            loop.restarts.workerExited(worker, wasReady, how);
+        if (!master.stopping()) {
+            restarts.workerExited(worker, wasReady, how);
         }
-        if (loop.stopping() || worker.leaving().isPresent()) {
+        if (master.stopping() || worker.leaving().isPresent()) {
             // Drained, recycled, scaled away, left on its own, or a fault counted when the master killed it.
             Log.info("%s (pid %d) %s", worker.name(), worker.pid(), how.startsWith("exited") ? how : "exited: " + how);
             return;
         }
-        long now = loop.now();
+        long now = clock.now();
         long uptime = now - worker.startedAtNanos();
         RestartReason reason = !wasReady ? RestartReason.BOOT_FAILURE
                 : worker.jvm() && exit.output().outOfMemory() ? RestartReason.OOM : RestartReason.CRASH;
-        Duration delay = pool.failed(slot, reason, uptime, now, loop.wallNow(), loop.policy().flappingWindow());
+        Duration delay = pool.failed(slot, reason, uptime, now, clock.wallNow(), master.policy().flappingWindow());
         String next = slot.isHeld() ? "another process holds the slot"
                 : (reason == RestartReason.BOOT_FAILURE ? "retrying " : "replacing it ")
                         + describeDelay(delay, slot.consecutiveFailures());
@@ -97,7 +115,7 @@ final class Supervisor {
 
     /** One sd_notify message from a worker (see {@link Notification}). */
     void notified(WorkerHandle worker, Notification notification) {
-        notification.handleWith(new Notified(worker, loop.now()));
+        notification.handleWith(new Notified(worker, clock.now()));
     }
 
     /** What each kind of sd_notify message does to the worker that sent it: {@link Notification.Handler}. */
@@ -139,7 +157,7 @@ final class Supervisor {
 
         @Override
         public void killRequested() {
-            if (worker.state().holdsSlot() && !loop.stopping()) {
+            if (worker.state().holdsSlot() && !master.stopping()) {
                 Log.error("%s asked to be killed (WATCHDOG=trigger); sending SIGKILL", worker);
                 fault(worker, "asked to be killed (WATCHDOG=trigger)", RestartReason.HANG, now);
                 pool.kill(worker, "asked to be killed (WATCHDOG=trigger)", RestartReason.HANG);
@@ -153,12 +171,12 @@ final class Supervisor {
 
         @Override
         public void stopping() {
-            if (worker.state().holdsSlot() && !loop.stopping()) {
+            if (worker.state().holdsSlot() && !master.stopping()) {
                 // A planned exit, not counted as a crash; but its replacement starts on the backoff's schedule,
                 // or a worker that says STOPPING=1 as soon as it starts would be replaced as fast as it says so.
                 Slot slot = pool.slot(worker.slot(), now);
-                worker.stopping(loop.policy().stopDeadline(now), RestartReason.EXIT);
-                pool.replaced(slot, RestartReason.EXIT, loop.wallNow());
+                stopper.stoppingOnItsOwn(worker);
+                pool.replaced(slot, RestartReason.EXIT, clock.wallNow());
                 Duration delay = slot.leftOnItsOwn(now - worker.startedAtNanos(), now);
                 Log.info("%s is stopping on its own; starting its replacement %s", worker,
                         describeDelay(delay, slot.consecutiveFailures()));
@@ -185,14 +203,14 @@ final class Supervisor {
      * no spare is started again until a reload.
      */
     private void spareAccepts(WorkerHandle spare, long now) {
-        if (spare.state() != WorkerState.STARTING && spare.state() != WorkerState.SPARE || loop.stopping()) {
+        if (spare.state() != WorkerState.STARTING && spare.state() != WorkerState.SPARE || master.stopping()) {
             return;
         }
         Log.error("spare (pid %d) sent READY=1 before it was promoted: its app accepts without waiting for its "
                 + "promotion (Herd.awaitPromotion()); stopping it, and starting no more spares until a reload",
                 spare.pid());
-        loop.disableSpares();
-        pool.stop(spare, loop.policy(), now, RestartReason.SCALE);
+        master.disableSpares();
+        stopper.stopWorker(spare, RestartReason.SCALE);
     }
 
     /**
@@ -201,7 +219,7 @@ final class Supervisor {
      * step that fell due is taken, in order, in one pass.
      */
     void actOnDeadlines() {
-        long now = loop.now();
+        long now = clock.now();
         for (WorkerHandle worker : pool.all()) {
             for (Optional<WorkerHandle.Deadline> deadline = worker.nextDeadline();
                  deadline.isPresent() && now - deadline.get().atNanos() >= 0; deadline = worker.nextDeadline()) {
@@ -223,7 +241,7 @@ final class Supervisor {
     }
 
     private void actOn(WorkerHandle worker, WorkerHandle.Due due, long now) {
-        SupervisionPolicy policy = loop.policy();
+        SupervisionPolicy policy = master.policy();
         switch (due) {
             case READY_TIMEOUT -> {
                 String why = "not ready within " + Durations.format(policy.readyTimeout());
@@ -272,32 +290,16 @@ final class Supervisor {
 
     /** A fault the master found itself: the slot counts it now and its replacement follows the backoff. */
     private void fault(WorkerHandle worker, String why, RestartReason reason, long now) {
-        if (loop.stopping()) {
+        if (master.stopping()) {
             return;
         }
         Slot slot = pool.slot(worker.slot(), now);
-        Duration delay = pool.failed(slot, reason, now - worker.startedAtNanos(), now, loop.wallNow(),
-                loop.policy().flappingWindow());
+        Duration delay = pool.failed(slot, reason, now - worker.startedAtNanos(), now, clock.wallNow(),
+                master.policy().flappingWindow());
         if (!delay.isZero()) {
             Log.info("worker-%d: next start %s", slot.number(), describeDelay(delay, slot.consecutiveFailures()));
         }
         warnIfFlapping(slot, now);
-    }
-
-    /**
-     * The graceful stop: every worker holding a slot drains, and those already draining get the stop's deadline
-     * if it is sooner. Each worker gets SIGTERM by pid: every worker leads a process group of its own, and what it
-     * started is stopped once it has exited (see {@link StrayReaper}), so that a draining worker keeps its helpers.
-     */
-    void stopAll(long deadlineNanos) {
-        for (WorkerHandle worker : pool.all()) {
-            if (worker.state().holdsSlot() || worker.state() == WorkerState.SPARE) {
-                worker.stopping(deadlineNanos);
-            } else if (worker.state() == WorkerState.STOPPING) {
-                worker.shortenStopDeadline(deadlineNanos);
-            }
-        }
-        pool.all().forEach(w -> pool.signal(w, Signal.TERM));
     }
 
     /** A second Ctrl+C: no more waiting for drains. */
@@ -308,7 +310,7 @@ final class Supervisor {
     }
 
     private void warnIfFlapping(Slot slot, long now) {
-        SupervisionPolicy policy = loop.policy();
+        SupervisionPolicy policy = master.policy();
         if (slot.failuresWithin(now, policy.flappingWindow()) == policy.flappingCrashes() + 1) {
             Log.warn("worker-%d is flapping: %d crashes within %s; it stays in backoff until they age out",
                     slot.number(), policy.flappingCrashes() + 1, Durations.format(policy.flappingWindow()));

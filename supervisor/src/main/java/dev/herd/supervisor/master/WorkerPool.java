@@ -185,12 +185,6 @@ final class WorkerPool {
         return Map.copyOf(restartCounts);
     }
 
-    /** Tells a worker to drain for {@code why}: SIGTERM now, SIGKILL at the policy's stop deadline (the kill pass). */
-    void stop(WorkerHandle worker, SupervisionPolicy policy, long nowNanos, RestartReason why) {
-        worker.stopping(policy.stopDeadline(nowNanos), why);
-        signal(worker, Signal.TERM);
-    }
-
     void kill(WorkerHandle worker, String why, RestartReason reason) {
         worker.killed(why, reason);
         signal(worker, Signal.KILL);

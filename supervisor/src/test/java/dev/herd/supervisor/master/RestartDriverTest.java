@@ -303,7 +303,8 @@ class RestartDriverTest {
     }
 
     private void advance() {
-        restarts.advance(pool, desired, policy, nowNanos, Instant.EPOCH.plusNanos(nowNanos));
+        restarts.advance(pool, new WorkerStopper(pool, () -> nowNanos, policy.gracefulTimeout()), desired, policy,
+                nowNanos, Instant.EPOCH.plusNanos(nowNanos));
     }
 
     /**
