@@ -5,9 +5,11 @@ journal's __MONOTONIC_TIMESTAMP uses.
 Usage: python3 test-under-systemd.py COMMAND [ARGS...]
   echo TIMEOUT [TITLE...]    the original socket example's client: writes each title without a newline to
                              127.0.0.1:9876 and reads its echo; exit 1 if one differs or does not come in time
+  echo-at PORT TIMEOUT       the same on 127.0.0.1:PORT (an instance of herd@.service)
   listening PORT             exit 0 if a TCP socket listens on PORT
-  worker-pids                the pids of herd's ready workers, by slot (from the admin socket)
-  ready                      exit 0 if every wanted worker is ready and no rolling restart is in progress
+  worker-pids [SOCKET]       the pids of herd's ready workers, by slot (from the admin socket, /run/herd/herd.sock
+                             unless SOCKET is given)
+  ready [SOCKET]             exit 0 if every wanted worker is ready and no rolling restart is in progress
   cursor                     the journal's current cursor
   journal CURSOR [PRIORITY]  herd.service's journal after CURSOR (up to PRIORITY, a number), one message a line
   logged-at CURSOR TEXT      __MONOTONIC_TIMESTAMP of herd.service's first journal entry after CURSOR containing TEXT
@@ -26,9 +28,9 @@ ADMIN_SOCKET = "/run/herd/herd.sock"
 TITLES = ["War and Peace", "Pride and Prejudice", "The Sound and the Fury"]
 
 
-def echo(timeout, *titles):
+def echo(timeout, *titles, port=9876):
     deadline = time.monotonic() + float(timeout)
-    with socket.create_connection(("127.0.0.1", 9876), timeout=float(timeout)) as conn:
+    with socket.create_connection(("127.0.0.1", port), timeout=float(timeout)) as conn:
         for title in titles or TITLES:
             sent = title.encode()
             conn.sendall(sent)
@@ -46,6 +48,10 @@ def echo(timeout, *titles):
     return 0
 
 
+def echo_at(port, timeout):
+    return echo(timeout, port=int(port))
+
+
 def listening(port):
     wanted = f"{int(port):04X}"
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
@@ -60,22 +66,22 @@ def listening(port):
     return 1
 
 
-def status():
+def status(admin_socket=ADMIN_SOCKET):
     with socket.socket(socket.AF_UNIX) as conn:
         conn.settimeout(10)
-        conn.connect(ADMIN_SOCKET)
+        conn.connect(admin_socket)
         conn.sendall(b'{"command":"status"}\n')
         return json.loads(conn.makefile().readline())
 
 
-def worker_pids():
-    workers = sorted((w for w in status()["workers"] if w["state"] == "ready"), key=lambda w: w["slot"])
+def worker_pids(admin_socket=ADMIN_SOCKET):
+    workers = sorted((w for w in status(admin_socket)["workers"] if w["state"] == "ready"), key=lambda w: w["slot"])
     print(" ".join(str(w["pid"]) for w in workers))
     return 0
 
 
-def ready():
-    reply = status()
+def ready(admin_socket=ADMIN_SOCKET):
+    reply = status(admin_socket)
     ok = (not reply["stopping"] and reply["readyWorkers"] >= reply["desiredWorkers"]
           and "rolling restart" not in reply["summary"])
     print(reply["summary"])
@@ -130,7 +136,7 @@ def timed(*command):
     return code
 
 
-COMMANDS = {"echo": echo, "listening": listening, "worker-pids": worker_pids, "ready": ready, "cursor": cursor,
+COMMANDS = {"echo": echo, "echo-at": echo_at, "listening": listening, "worker-pids": worker_pids, "ready": ready, "cursor": cursor,
             "journal": journal, "logged-at": logged_at, "timed": timed}
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 # herd under the real systemd: boots systemd 252 (Debian 12) as PID 1 of a systemd-nspawn container, installs
 # herd from the distribution archive exactly as the README's "Install" section says (its commands are read from
 # the README and run as they are), and checks socket activation, readiness, reload, the watchdog, the journal and
-# stop against what systemd itself reports.
+# stop against what systemd itself reports; then two instances of herd@.service side by side (each on its own port
+# and admin socket, reached with herd -i NAME, reloaded and stopped alone).
 #
 # Usage (as root): systemd/test-under-systemd.sh [--keep]
 #   --keep   leave the container's files (not its processes) in the run directory for a look afterwards
@@ -189,7 +190,7 @@ journal() { in_ct python3 /root/herd-test.py journal "$1"; }
 # The operator's view, the whole journal of the unit at a priority: journalctl -p PRIORITY -u herd.
 journal_at() { in_ct journalctl --no-pager --sync && in_ct journalctl --no-pager -q -o cat -p "$1" -u herd; }
 echo_client() { in_ct python3 /root/herd-test.py echo "$@"; }
-worker_pids() { in_ct python3 /root/herd-test.py worker-pids; }
+worker_pids() { in_ct python3 /root/herd-test.py worker-pids "$@"; }
 herd_ready() { in_ct python3 /root/herd-test.py ready; }
 
 # The archive
@@ -198,7 +199,7 @@ stale=""
 if [[ -n "$archive" ]]; then
     # What goes into the archive (supervisor/src/assembly/dist.xml): is any of it newer?
     stale=$(find "$home/pom.xml" "$home"/{config,worker,supervisor}/pom.xml "$home"/{config,worker,supervisor}/src/main \
-        "$home/supervisor/src/assembly" "$home/bin" "$home"/systemd/herd.{service,socket,json} "$home/systemd/verify.sh" \
+        "$home/supervisor/src/assembly" "$home/bin" "$home"/systemd/herd{,@}.{service,socket} "$home/systemd/herd.json" "$home/systemd/verify.sh" \
         "$home/docs" "$home/README.md" -newer "$archive" -type f -print -quit 2>/dev/null)
 fi
 say "== herd under the real systemd (systemd-nspawn)"
@@ -487,6 +488,102 @@ check_reactivation() {
     echo "herd.service: active (main pid $(show herd MainPID))"
 }
 check "the next connection activates herd again" check_reactivation
+
+# Several apps on one host: herd@.service instances a and b beside herd.service, one worker each. a takes its port
+# from herd@a.socket (the drop-in that herd@.socket's comment shows), b binds the "listen" of its b.json itself.
+say "instances (herd@.service): a on 9881 through herd@a.socket, b on 9882 bound by herd itself"
+in_ct python3 - <<'EOF' || die "cannot write /etc/herd/a.json and b.json"
+import json
+config = json.load(open("/etc/herd/herd.json"))
+for name, listen in (("a", "0.0.0.0:9881"), ("b", "127.0.0.1:9882")):
+    config.update(workers=1, listen=listen)
+    open(f"/etc/herd/{name}.json", "w").write(json.dumps(config, indent=2) + "\n")
+EOF
+in_ct sh -c 'install -d /etc/systemd/system/herd@a.socket.d &&
+    printf "[Socket]\nListenStream=0.0.0.0:9881\n" >/etc/systemd/system/herd@a.socket.d/listen.conf &&
+    systemctl daemon-reload' || die "cannot add herd@a.socket's drop-in"
+sock_a=/run/herd-a/herd.sock
+sock_b=/run/herd-b/herd.sock
+herd_cli() { in_ct /usr/local/bin/herd "$@"; }
+echo_at() { in_ct python3 /root/herd-test.py echo-at "$@"; }
+
+check_instances() {
+    local a b status_a status_b
+    in_ct systemctl start herd@a.socket herd@a.service herd@b.service ||
+        { in_ct systemctl status --no-pager herd@a herd@b; return 1; }
+    a=$(show herd@a MainPID)
+    b=$(show herd@b MainPID)
+    echo "herd@a.service $(in_ct systemctl is-active herd@a) (master $a)," \
+        "herd@a.socket $(in_ct systemctl is-active herd@a.socket); herd@b.service" \
+        "$(in_ct systemctl is-active herd@b) (master $b); herd.service $(in_ct systemctl is-active herd)"
+    in_ct journalctl --sync
+    in_ct journalctl --no-pager -q -o short -u herd@a -u herd@b | grep 'listening on'
+    echo_at 9881 60 && echo_at 9882 60 || return 1
+    status_a=$(herd_cli -i a status) || { echo "herd -i a status failed"; return 1; }
+    status_b=$(herd_cli --instance b status) || { echo "herd --instance b status failed"; return 1; }
+    echo "herd -i a status:"
+    head -n 3 <<<"$status_a" | indent
+    echo "herd --instance b status:"
+    head -n 3 <<<"$status_b" | indent
+    [[ "$status_a" == *"master pid $a,"*"listening on 0.0.0.0:9881"* ]] &&
+        [[ "$status_b" == *"master pid $b,"*"listening on 127.0.0.1:9882"* ]] &&
+        [[ "$(in_ct journalctl --no-pager -q -o cat -u herd@a)" == *"socket from systemd"* ]] &&
+        in_ct test -S "$sock_a" && in_ct test -S "$sock_b" && in_ct test -S /run/herd/herd.sock
+}
+check "two instances run beside herd.service, each on its own port and admin socket; herd -i NAME reaches each" \
+    check_instances
+
+check_instance_missing() {
+    local out rc
+    out=$(herd_cli -i c status 2>&1)
+    rc=$?
+    echo "herd -i c status: exit $rc: $out"
+    ((rc == 3)) && [[ "$out" == "herd: no herd instance 'c' is running (no /run/herd-c; see systemctl status herd@c);"\
+" running: a, b" ]]
+}
+check "herd -i with no such instance exits 3 and names the running ones" check_instance_missing
+
+check_instance_reload() {
+    local a_before b_before a_after b_after b_master
+    a_before=$(worker_pids "$sock_a")
+    b_before=$(worker_pids "$sock_b")
+    b_master=$(show herd@b MainPID)
+    in_ct systemctl reload herd@a || return 1
+    a_after=$(worker_pids "$sock_a")
+    b_after=$(worker_pids "$sock_b")
+    echo "systemctl reload herd@a: a's workers $a_before -> $a_after; b's $b_before -> $b_after" \
+        "(b's master $b_master -> $(show herd@b MainPID))"
+    [[ -n "$a_after" && "$a_after" != "$a_before" && "$b_after" == "$b_before" ]] &&
+        [[ "$(show herd@b MainPID)" == "$b_master" ]] && echo_at 9881 30 && echo_at 9882 30
+}
+check "systemctl reload herd@a replaces a's workers and leaves b's alone" check_instance_reload
+
+check_instance_stop() {
+    local a_master b_processes out rc pid
+    a_master=$(show herd@a MainPID)
+    b_processes="$(show herd@b MainPID) $(worker_pids "$sock_b")"
+    in_ct systemctl stop herd@b || return 1
+    out=$(herd_cli -i b status 2>&1)
+    rc=$?
+    echo "herd@b.service $(in_ct systemctl is-active herd@b); herd -i b status: exit $rc: $out"
+    for pid in $b_processes; do
+        in_ct kill -0 "$pid" 2>/dev/null && { echo "b's process $pid outlived its stop"; return 1; }
+    done
+    echo "b's master and worker ($b_processes) are gone; herd@a.service $(in_ct systemctl is-active herd@a)," \
+        "master $(show herd@a MainPID)"
+    ((rc == 3)) && [[ "$out" == *"; running: a" ]] && [[ "$(show herd@a MainPID)" == "$a_master" ]] &&
+        ! in_ct test -e /run/herd-b && echo_at 9881 30 && herd_cli -i a status --ready
+}
+check "systemctl stop herd@b leaves a serving; b's runtime directory is gone" check_instance_stop
+
+check_service_stop_keeps_instances() {
+    in_ct systemctl stop herd.service || return 1
+    echo "herd.service $(in_ct systemctl is-active herd);" \
+        "/run/herd $(in_ct test -e /run/herd && echo is still there || echo removed)"
+    herd_cli -i a status --ready && echo_at 9881 30
+}
+check "stopping herd.service (RuntimeDirectory=herd) leaves the instances' admin sockets" \
+    check_service_stop_keeps_instances
 
 say "== ${#passed[@]} passed, ${#failed[@]} failed (in $((SECONDS - started)) s)"
 for name in "${failed[@]}"; do say "   failed: $name"; done

@@ -33,7 +33,8 @@ class DistributionIT {
         String top = ARCHIVE.getFileName().toString().replace(".tar.gz", "");
         Path home = opt.resolve(top);
         for (String file : List.of("bin/herd", "lib/herd.jar", "lib/herd-agent.jar", "conf/herd.json",
-                "systemd/herd.service", "systemd/herd.socket", "README.md")) {
+                "systemd/herd.service", "systemd/herd.socket", "systemd/herd@.service", "systemd/herd@.socket",
+                "README.md")) {
             assertTrue(Files.isRegularFile(home.resolve(file)), file + " in " + top);
         }
         assertTrue(Files.isExecutable(home.resolve("bin/herd")));

@@ -40,6 +40,10 @@ final class AdminClient implements AutoCloseable {
         NotRunningException(Path path, String reason) {
             super("no herd master is running at " + path + " (" + reason + ")");
         }
+
+        NotRunningException(String message) {
+            super(message);
+        }
     }
 
     private final Path path;

@@ -32,7 +32,7 @@ abstract class AdminCommandBase implements Callable<Integer> {
     /** This subcommand's row of the table. */
     abstract AdminCommand command();
 
-    AdminPaths.Location socket() {
+    AdminPaths.Location socket() throws IOException {
         return adminSocket.locate(parent);
     }
 

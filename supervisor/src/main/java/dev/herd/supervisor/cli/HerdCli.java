@@ -41,8 +41,17 @@ public final class HerdCli implements Runnable {
             description = "admin socket for the admin subcommands (they also take it after their name)")
     private Path adminSocket;
 
+    @CommandLine.Option(names = {"-i", "--instance"}, paramLabel = "NAME",
+            description = "the master of herd@NAME.service, for the admin subcommands (they also take it after "
+                    + "their name)")
+    private String instance;
+
     Path adminSocket() {
         return adminSocket;
+    }
+
+    String instance() {
+        return instance;
     }
 
     public static void main(String[] args) {

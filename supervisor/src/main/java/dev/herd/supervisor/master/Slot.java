@@ -14,7 +14,7 @@ import java.util.Optional;
  * process; during a rolling restart it briefly holds two (the old one, still serving, and its starting
  * replacement), and it keeps the processes on their way out until they are reaped. It keeps the books of its
  * failures: how many in a row (which sets the backoff before the next start), how many within the flapping
- * window, how the last worker ended and why the last one was replaced.
+ * window, how many since a worker of it was last ready, how the last worker ended and why the last one was replaced.
  */
 final class Slot {
 
@@ -30,6 +30,7 @@ final class Slot {
     private final List<WorkerHandle> workers = new ArrayList<>(2);
     private final Deque<Long> recentFailureNanos = new ArrayDeque<>();
     private int consecutiveFailures;
+    private int failuresSinceReady;
     private long restartNotBeforeNanos;
     private int restarts;
     private ExitStatus lastExit;
@@ -98,6 +99,7 @@ final class Slot {
      */
     Duration failed(long uptimeNanos, long nowNanos, Duration window) {
         restarts++;
+        failuresSinceReady++;
         recentFailureNanos.addLast(nowNanos);
         forgetFailuresBefore(nowNanos - window.toNanos());
         return backOff(uptimeNanos, nowNanos);
@@ -128,6 +130,32 @@ final class Slot {
     void replaced(RestartReason reason, Instant wallNow) {
         lastRestartReason = reason;
         lastRestartAt = wallNow;
+    }
+
+    /**
+     * Whether the slot is flapping: more than {@code crashes} failures within the {@code window} that ends now, and
+     * no worker of it ready since the last one. A slot whose worker is ready again has recovered, however many
+     * failures its window still holds.
+     */
+    boolean flapping(long nowNanos, int crashes, Duration window) {
+        return failuresSinceReady > 0 && failuresWithin(nowNanos, window) > crashes;
+    }
+
+    /** Failures since a worker of this slot was last ready (or since the slot was made). */
+    int failuresSinceReady() {
+        return failuresSinceReady;
+    }
+
+    /**
+     * A worker of this slot is ready (a spare of the bench: warm): the slot works again. It forgets why a worker of
+     * it could not boot, which status then shows no more, and returns how many failures it recovered from (0 when
+     * none came since its last ready worker). The backoff's count stays: it resets only after a stable uptime.
+     */
+    int workerReady() {
+        int recoveredFrom = failuresSinceReady;
+        failuresSinceReady = 0;
+        lastBootError = null;
+        return recoveredFrom;
     }
 
     /** Failures within the window that ends now; the flapping rule compares this with its limit. */
@@ -168,7 +196,10 @@ final class Slot {
         return Optional.ofNullable(lastRestartAt);
     }
 
-    /** A worker of this slot could not boot, for this reason (the root cause its output gave): shown in status. */
+    /**
+     * A worker of this slot could not boot, for this reason (the root cause its output gave): shown in status until
+     * a worker of the slot is ready.
+     */
     void cannotBoot(String why) {
         lastBootError = why;
     }

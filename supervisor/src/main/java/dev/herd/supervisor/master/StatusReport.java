@@ -48,7 +48,7 @@ final class StatusReport {
         // The bench (slot 0) last: the wanted slots first, in order, then the spares.
         slots.sort(java.util.Comparator.comparing((Slot slot) -> slot.number() == WorkerPool.BENCH));
         for (Slot slot : slots) {
-            boolean backoff = slot.failuresWithin(now, policy.flappingWindow()) > policy.flappingCrashes()
+            boolean backoff = slot.flapping(now, policy.flappingCrashes(), policy.flappingWindow())
                     || slot.backingOff(now);
             SlotFacts facts = new SlotFacts(slot.restarts(), slot.failuresWithin(now, policy.flappingWindow()),
                     slot.lastExit().map(Object::toString), slot.lastRestartReason().map(RestartReason::label),

@@ -135,9 +135,10 @@ final class Supervisor {
             } else if (worker.state() == WorkerState.STARTING) {
                 // Not from a worker already killed for its ready timeout: its READY crossed the SIGKILL.
                 worker.ready(now);
-                Log.info(worker.promoted() ? "%s (pid %d) ready %d ms after its promotion"
-                        : "%s (pid %d) ready after %d ms", worker.name(), worker.pid(),
-                        millis(worker.readyAfterNanos().orElse(0L)));
+                int recoveredFrom = pool.slot(worker.slot(), now).workerReady();
+                Log.info((worker.promoted() ? "%s (pid %d) ready %d ms after its promotion"
+                        : "%s (pid %d) ready after %d ms") + "%s", worker.name(), worker.pid(),
+                        millis(worker.readyAfterNanos().orElse(0L)), recovered(recoveredFrom));
             }
         }
 
@@ -145,8 +146,9 @@ final class Supervisor {
         public void spareWarm() {
             if (worker.onBench() && worker.state() == WorkerState.STARTING) {
                 worker.warm();
-                Log.info("spare (pid %d) warm after %d ms; waiting to be promoted", worker.pid(),
-                        millis(now - worker.startedAtNanos()));
+                int recoveredFrom = pool.slot(WorkerPool.BENCH, now).workerReady();
+                Log.info("spare (pid %d) warm after %d ms; waiting to be promoted%s", worker.pid(),
+                        millis(now - worker.startedAtNanos()), recovered(recoveredFrom));
             }
         }
 
@@ -309,12 +311,28 @@ final class Supervisor {
         alive.forEach(w -> pool.kill(w, reason, RestartReason.EXIT));
     }
 
+    /**
+     * Warns once when a slot starts flapping: at its first failure past the limit, or at its first failure after it
+     * had recovered while its window still held too many. Says what the slot does meanwhile: it keeps retrying.
+     */
     private void warnIfFlapping(Slot slot, long now) {
         SupervisionPolicy policy = master.policy();
-        if (slot.failuresWithin(now, policy.flappingWindow()) == policy.flappingCrashes() + 1) {
-            Log.warn("worker-%d is flapping: %d crashes within %s; it stays in backoff until they age out",
-                    slot.number(), policy.flappingCrashes() + 1, Durations.format(policy.flappingWindow()));
+        int failures = slot.failuresWithin(now, policy.flappingWindow());
+        if (slot.flapping(now, policy.flappingCrashes(), policy.flappingWindow())
+                && (failures == policy.flappingCrashes() + 1 || slot.failuresSinceReady() == 1)) {
+            Duration delay = Duration.ofNanos(Math.max(0, slot.restartNotBeforeNanos() - now));
+            String next = slot.isHeld() ? "another process holds the slot meanwhile"
+                    : "it retries " + (delay.isZero() ? "now" : "in " + delay.toMillis() + " ms") + ", the delay "
+                            + "doubling up to " + Durations.format(RestartBackoff.MAX_DELAY) + " while workers fail";
+            Log.warn("worker-%d is flapping: %d crashes within %s; %s; status shows backoff until one is ready",
+                    slot.number(), failures, Durations.format(policy.flappingWindow()), next);
         }
+    }
+
+    /** The ready line's tail when the worker's slot had failed since its last ready worker. */
+    private static String recovered(int failures) {
+        return failures == 0 ? "" : failures == 1 ? "; its slot recovered after 1 failure"
+                : "; its slot recovered after " + failures + " failures";
     }
 
     private static String timeout(WorkerHandle worker) {

@@ -75,4 +75,34 @@ class HerdCliTest {
         Iterable<String> candidates = run.getCommandSpec().findOption("--app").completionCandidates();
         assertEquals(ConfigValues.APPS, java.util.stream.StreamSupport.stream(candidates.spliterator(), false).toList());
     }
+
+    /** Issue 22: herd -i NAME reaches herd@NAME.service; a bad name or two sockets at once is a usage error. */
+    @Test
+    void anInstanceIsNamedBeforeOrAfterTheSubcommandAndCheckedFirst() {
+        String missing = "no-such-instance-" + ProcessHandle.current().pid();
+        Outcome notRunning = new Outcome(ExitCodes.NOT_RUNNING, "herd: no herd instance '" + missing
+                + "' is running (no /run/herd-" + missing + "; see systemctl status herd@" + missing + ")");
+        assertEquals(notRunning, execute("-i", missing, "status"));
+        assertEquals(notRunning, execute("status", "--instance", missing));
+        assertEquals(new Outcome(ExitCodes.USAGE, "herd status: invalid instance name '../etc': the name of "
+                + "herd@NAME.service, of letters, digits and _ . : - (not starting with .) (see 'herd status --help')"),
+                execute("status", "-i", "../etc"));
+        assertEquals(new Outcome(ExitCodes.USAGE, "herd reload: --instance and --admin-socket both name a master's "
+                + "socket: give one of them (see 'herd reload --help')"),
+                execute("-i", "shop", "reload", "--admin-socket", "/tmp/x.sock"));
+    }
+
+    private record Outcome(int exitCode, String firstLineOfErr) {
+    }
+
+    /** Runs the CLI in this JVM; the exit code and the first line of stderr, up to its "; " tail if any. */
+    private static Outcome execute(String... args) {
+        StringWriter err = new StringWriter();
+        CommandLine cli = HerdCli.commandLine(args[0]);
+        cli.setOut(new PrintWriter(new StringWriter())).setErr(new PrintWriter(err));
+        int exitCode = cli.execute(args);
+        String line = err.toString().lines().findFirst().orElse("");
+        int running = line.indexOf("); ");
+        return new Outcome(exitCode, running < 0 ? line : line.substring(0, running + 1));
+    }
 }

@@ -1259,6 +1259,39 @@ class MasterLoopTest {
     }
 
     @Test
+    void aFlappingSlotWhoseWorkerIsReadyAgainHasRecoveredAndForgetsWhyItCouldNotBoot() {
+        policy = new SupervisionPolicy(GRACEFUL_TIMEOUT, Duration.ofHours(1), Duration.ZERO, 0, 0, 2,
+                Duration.ofSeconds(60), true, 0);
+        startLoop(1);
+        for (int failure = 1; failure <= 3; failure++) {
+            crash(1); // before READY=1: it cannot boot
+            advance(Duration.ofSeconds(1));
+            turn();
+        }
+        log.expect(Log.Level.WARN, "worker-1 is flapping: 3 crashes within 1m; it retries in 200 ms, the delay "
+                + "doubling up to 30s while workers fail; status shows backoff until one is ready");
+        assertEquals("backoff", statusRow(1).state(), "its starting worker is the one that keeps failing");
+        assertEquals(Optional.of("it wrote no error"), statusRow(1).lastBootError());
+
+        int recovered = pidIn(1);
+        notify(recovered, "READY=1");
+
+        log.expect(Log.Level.INFO, "worker-1 (pid " + recovered + ") ready after 0 ms; its slot recovered after 3 "
+                + "failures");
+        assertEquals("ready", statusRow(1).state());
+        assertEquals(Optional.empty(), statusRow(1).lastBootError(), "a slot that boots again cannot boot no more");
+        assertEquals(Optional.of("boot_failure"), statusRow(1).lastRestartReason(), "the history stays");
+
+        crash(1); // ready, then dead, while the window still holds its 3 failures: flapping again
+        log.expect(Log.Level.WARN, "worker-1 is flapping: 4 crashes within 1m; it retries in 400 ms");
+        advance(Duration.ofMillis(400));
+        turn();
+        assertEquals("backoff", statusRow(1).state());
+        notify(pidIn(1), "READY=1");
+        log.expect(Log.Level.INFO, "ready after 0 ms; its slot recovered after 1 failure");
+    }
+
+    @Test
     void aJvmThatDiesOfOutOfMemoryErrorIsReasonOom() {
         spawner.spawnJvms(true);
         startReadyLoop(1);
