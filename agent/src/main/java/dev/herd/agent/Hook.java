@@ -24,6 +24,13 @@ final class Hook {
     static final String ACCEPT_FAILED = "acceptFailed";
     /** {target, ops}: a selector is told which events of a server socket channel to report. */
     static final String INTEREST = "interest";
+    /** {connection, [blocking,] completed}: a read of a connection ends; completed: it brought bytes. */
+    static final String READ_END = "readEnd";
+    /**
+     * {connection, bytes...}: a connection is about to write; a non-null answer: the agent wrote them (the count
+     * written, or TRUE from a void write). Woven only while the worker drains ({@link ClosingResponses}).
+     */
+    static final String WRITE = "write";
 
     private Hook() {
     }

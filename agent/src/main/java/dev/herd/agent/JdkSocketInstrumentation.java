@@ -34,6 +34,16 @@ final class JdkSocketInstrumentation {
             new Weave("listen", "(I)V", Hook.LISTEN, OnEntry.SKIP_IF_ANSWERED, null),
             new Weave("accept", "(Ljava/net/SocketImpl;)V", Hook.ACCEPT, OnEntry.NOTIFY, Hook.ACCEPT_FAILED));
 
+    /** The connections' reads and writes, for {@link ClosingResponses}: woven only when the drain begins. */
+    private static final List<Weave> CONNECTION_CHANNEL = List.of(
+            new Weave("endRead", "(ZZ)V", Hook.READ_END, OnEntry.NOTIFY, null),
+            new Weave("write", "(Ljava/nio/ByteBuffer;)I", Hook.WRITE, OnEntry.SKIP_IF_ANSWERED, null),
+            new Weave("write", "([Ljava/nio/ByteBuffer;II)J", Hook.WRITE, OnEntry.SKIP_IF_ANSWERED, null));
+
+    private static final List<Weave> CONNECTION_SOCKET_IMPL = List.of(
+            new Weave("endRead", "(Z)V", Hook.READ_END, OnEntry.NOTIFY, null),
+            new Weave("write", "([BII)V", Hook.WRITE, OnEntry.SKIP_IF_ANSWERED, null));
+
     private JdkSocketInstrumentation() {
     }
 
@@ -44,6 +54,23 @@ final class JdkSocketInstrumentation {
         instrumentation.redefineClasses(
                 new ClassDefinition(channel, SocketWeaver.weave(classFile(channel), CHANNEL)),
                 new ClassDefinition(impl, SocketWeaver.weave(classFile(impl), SOCKET_IMPL)));
+    }
+
+    /**
+     * Adds the connections' read and write calls for the drain ({@link ClosingResponses}): to
+     * {@code sun.nio.ch.SocketChannelImpl}, and to {@code NioSocketImpl} again with its server calls kept. Woven
+     * at the drain's start only, so that no read or write pays for a hook before, and no class-data archive sees a
+     * rewritten SocketChannelImpl. A thread inside one of these methods now finishes that call as it began it.
+     */
+    static void installResponseClose(Instrumentation instrumentation, JdkSockets sockets)
+            throws IOException, ClassNotFoundException, UnmodifiableClassException {
+        Class<?> connection = sockets.connectionClass();
+        Class<?> impl = sockets.socketImplClass();
+        List<Weave> implWeaves = new java.util.ArrayList<>(SOCKET_IMPL);
+        implWeaves.addAll(CONNECTION_SOCKET_IMPL);
+        instrumentation.redefineClasses(
+                new ClassDefinition(connection, SocketWeaver.weave(classFile(connection), CONNECTION_CHANNEL)),
+                new ClassDefinition(impl, SocketWeaver.weave(classFile(impl), implWeaves)));
     }
 
     /** The class file as the runtime image holds it (java.base's .class resources are not encapsulated). */

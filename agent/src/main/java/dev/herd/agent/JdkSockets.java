@@ -23,6 +23,8 @@ final class JdkSockets {
 
     static final String CHANNEL_CLASS = "sun.nio.ch.ServerSocketChannelImpl";
     static final String SOCKET_IMPL_CLASS = "sun.nio.ch.NioSocketImpl";
+    /** The SocketChannel of a connection, accepted or not. */
+    static final String CONNECTION_CLASS = "sun.nio.ch.SocketChannelImpl";
 
     private final Class<?> channelClass;
     private final Class<?> socketImplClass;
@@ -37,6 +39,11 @@ final class JdkSockets {
     private final Field implAddress;
     private final Field implLocalPort;
     private final Method implClose;
+    private final Class<?> connectionClass;
+    private final Field connectionFd;
+    private final Method poll;
+    private final int pollOut;
+    private final Method implWrite;
 
     private JdkSockets() throws ReflectiveOperationException {
         ClassLoader boot = null;
@@ -59,6 +66,12 @@ final class JdkSockets {
         implAddress = accessible(java.net.SocketImpl.class.getDeclaredField("address"));
         implLocalPort = accessible(java.net.SocketImpl.class.getDeclaredField("localport"));
         implClose = accessible(socketImplClass.getDeclaredMethod("close"));
+        connectionClass = Class.forName(CONNECTION_CLASS, false, boot);
+        connectionFd = accessible(connectionClass.getDeclaredField("fd"));
+        Class<?> net = Class.forName("sun.nio.ch.Net", false, boot);
+        poll = accessible(net.getDeclaredMethod("poll", FileDescriptor.class, int.class, long.class));
+        pollOut = accessible(net.getDeclaredField("POLLOUT")).getShort(null);
+        implWrite = accessible(socketImplClass.getDeclaredMethod("write", byte[].class, int.class, int.class));
     }
 
     /** @throws IllegalStateException naming what is missing or closed to the agent */
@@ -78,6 +91,10 @@ final class JdkSockets {
 
     Class<?> socketImplClass() {
         return socketImplClass;
+    }
+
+    Class<?> connectionClass() {
+        return connectionClass;
     }
 
     boolean isChannel(Object target) {
@@ -133,6 +150,33 @@ final class JdkSockets {
         } else {
             invoke(implClose, target);
         }
+    }
+
+    /**
+     * The local port of a connection (a SocketChannel, or the SocketImpl of a java.net.Socket), which is the
+     * listening socket's port for a connection accepted from it; -1 for a server socket's impl, or a closed or
+     * unconnected channel.
+     */
+    int connectionPort(Object target) {
+        if (connectionClass.isInstance(target)) {
+            try {
+                return ((java.nio.channels.NetworkChannel) target).getLocalAddress()
+                        instanceof InetSocketAddress local ? local.getPort() : -1;
+            } catch (IOException closed) {
+                return -1;
+            }
+        }
+        return socketImplClass.isInstance(target) && !isServerImpl(target) ? getInt(implLocalPort, target) : -1;
+    }
+
+    /** Waits until a connection's channel can take more bytes (poll(2) for POLLOUT); false if the time ran out. */
+    boolean awaitWritable(Object channel, long millis) throws IOException {
+        return (int) invoke(poll, get(connectionFd, channel), pollOut, millis) > 0;
+    }
+
+    /** The write of a java.net.Socket's output stream (blocking, it writes it all): without the hook's answer. */
+    void writeToSocketImpl(Object impl, byte[] bytes, int offset, int length) throws IOException {
+        invoke(implWrite, impl, bytes, offset, length);
     }
 
     /** The port a ServerSocketChannel's bind asks for; -1 for none (an ephemeral port, a Unix socket). */

@@ -30,6 +30,10 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
     /** What {@link #stopAccepting()} closed, so that its accept() failure can be told from the app's own. */
     private volatile Object closedByDrain;
     private boolean draining;
+    /** herd's port, once a server socket adopted herd's socket; 0 before. */
+    private volatile int herdPort;
+    /** The connections' events, handled once the drain begins ({@link ClosingResponses}); null before. */
+    private volatile BiFunction<Object, Object, Object> connectionEvents;
 
     SocketAdoption(int appPort, JdkSockets sockets, Runnable onFirstWait) {
         this.appPort = appPort;
@@ -60,6 +64,10 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
             case Hook.ACCEPT_FAILED:
                 acceptFailed(args[0]);
                 return null;
+            case Hook.READ_END:
+            case Hook.WRITE:
+                BiFunction<Object, Object, Object> handler = connectionEvents;
+                return handler == null ? null : handler.apply(event, arguments);
             default:
                 throw new IllegalArgumentException("unknown hook event " + event);
         }
@@ -93,6 +101,7 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
                 throw sneaky(failure);
             }
             adopted = target;
+            herdPort = local.getPort();
             Log.info("the app's bind of port %d gets herd's shared socket (%s)", appPort, address(local));
             return Boolean.TRUE;
         }
@@ -165,6 +174,16 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
         } catch (IOException | RuntimeException e) {
             Log.error("cannot stop accepting on herd's socket: %s", e);
         }
+    }
+
+    /** herd's port as the app's server socket holds it; 0 when no server socket has adopted herd's socket. */
+    int herdPort() {
+        return herdPort;
+    }
+
+    /** From the drain on, the connections' read and write events go to {@code handler}. */
+    void handConnectionEvents(BiFunction<Object, Object, Object> handler) {
+        connectionEvents = handler;
     }
 
     private static String address(InetSocketAddress local) {

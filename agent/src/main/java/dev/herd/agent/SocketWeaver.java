@@ -26,7 +26,10 @@ final class SocketWeaver {
     enum OnEntry {
         /** Nothing: the method runs on. */
         NOTIFY,
-        /** A non-null answer returns at once: {@code this} from a method returning an object, else nothing. */
+        /**
+         * A non-null answer returns at once: {@code this} from a method returning an object, the answer (an
+         * Integer or Long) from one returning an int or long (a count of bytes written), else nothing.
+         */
         SKIP_IF_ANSWERED
     }
 
@@ -137,7 +140,17 @@ final class SocketWeaver {
             Label carryOn = new Label();
             loadHook(noHook);
             callHook(weave.entryEvent(), -1);                 // stack: answer
-            if (weave.onEntry() == OnEntry.SKIP_IF_ANSWERED) {
+            if (weave.onEntry() == OnEntry.SKIP_IF_ANSWERED && isCount(returnType)) {
+                // The answer is the method's result, a count of bytes: unboxed and returned.
+                super.visitInsn(Opcodes.DUP);
+                super.visitJumpInsn(Opcodes.IFNULL, noHook);  // stack: answer (null), popped there
+                boolean isInt = returnType.getSort() == Type.INT;
+                String box = isInt ? "java/lang/Integer" : "java/lang/Long";
+                super.visitTypeInsn(Opcodes.CHECKCAST, box);
+                super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, box, isInt ? "intValue" : "longValue",
+                        isInt ? "()I" : "()J", false);
+                super.visitInsn(isInt ? Opcodes.IRETURN : Opcodes.LRETURN);
+            } else if (weave.onEntry() == OnEntry.SKIP_IF_ANSWERED) {
                 super.visitJumpInsn(Opcodes.IFNULL, carryOn); // stack: empty
                 if (returnType.getSort() == Type.VOID) {
                     super.visitInsn(Opcodes.RETURN);
@@ -190,6 +203,10 @@ final class SocketWeaver {
                 super.visitInsn(Opcodes.ATHROW);
             }
             super.visitMaxs(maxStack + EXTRA_STACK, maxLocals + extraLocals);
+        }
+
+        private static boolean isCount(Type type) {
+            return type.getSort() == Type.INT || type.getSort() == Type.LONG;
         }
 
         /** Leaves the hook on the stack, or jumps to {@code noHook} with null on it. */

@@ -36,6 +36,14 @@ class SocketWeaverTest {
             return "bound by the original";
         }
 
+        public int write(Object bytes) {
+            return -7; // the original's count
+        }
+
+        public long write(Object[] buffers, int offset, int length) {
+            return -8L;
+        }
+
         public void listen(int backlog) {
             try {
                 listened += backlog;
@@ -86,6 +94,20 @@ class SocketWeaverTest {
     }
 
     @Test
+    void anAnsweredCountIsReturnedAndNoAnswerRunsTheOriginal() throws Exception {
+        Class<?> woven = weave();
+        Object socket = woven.getConstructor().newInstance();
+        Method write = woven.getMethod("write", Object.class);
+        Method gatheringWrite = woven.getMethod("write", Object[].class, int.class, int.class);
+        installHook((event, args) -> "answer".equals(((Object[]) args)[1]) ? Integer.valueOf(42) : null);
+        assertEquals(42, write.invoke(socket, "answer"));
+        assertEquals(-7, write.invoke(socket, "other"));
+        installHook((event, args) -> ((Object[]) args)[2].equals(1) ? Long.valueOf(43) : null);
+        assertEquals(43L, gatheringWrite.invoke(socket, new Object[0], 1, 0));
+        assertEquals(-8L, gatheringWrite.invoke(socket, new Object[0], 0, 0));
+    }
+
+    @Test
     void withoutAHookTheMethodsRunAsBefore() throws Exception {
         Class<?> woven = weave();
         Object socket = woven.getConstructor().newInstance();
@@ -103,7 +125,9 @@ class SocketWeaverTest {
         byte[] woven = SocketWeaver.weave(classFile(), List.of(
                 new Weave("bind", "(Ljava/lang/Object;I)Ljava/lang/Object;", Hook.BIND, OnEntry.SKIP_IF_ANSWERED,
                         Hook.BIND_FAILED),
-                new Weave("listen", "(I)V", Hook.LISTEN, OnEntry.SKIP_IF_ANSWERED, null)));
+                new Weave("listen", "(I)V", Hook.LISTEN, OnEntry.SKIP_IF_ANSWERED, null),
+                new Weave("write", "(Ljava/lang/Object;)I", Hook.WRITE, OnEntry.SKIP_IF_ANSWERED, null),
+                new Weave("write", "([Ljava/lang/Object;II)J", Hook.WRITE, OnEntry.SKIP_IF_ANSWERED, null)));
         return new ClassLoader(SocketWeaverTest.class.getClassLoader()) {
             Class<?> define() {
                 return defineClass(FakeSocket.class.getName(), woven, 0, woven.length);

@@ -35,13 +35,17 @@ final class AppPortAgent {
                 + ")"));
     }
 
-    /** The JVM options that attach the agent to a worker for the app's port. */
-    static List<String> jvmOptions(Path jar, int appPort) {
+    /**
+     * The JVM options that attach the agent to a worker for the app's port; the agent lets the worker's clients
+     * close their connections for half of {@code gracefulTimeout} before the app's own stop.
+     */
+    static List<String> jvmOptions(Path jar, int appPort, java.time.Duration gracefulTimeout) {
         List<String> options = new java.util.ArrayList<>();
         for (String open : OPENS) {
             options.add("--add-opens=" + open + "=ALL-UNNAMED");
         }
-        options.add("-javaagent:" + jar + "=appPort=" + appPort);
+        options.add("-javaagent:" + jar + "=appPort=" + appPort + ",gracefulTimeoutMillis="
+                + gracefulTimeout.toMillis());
         return options;
     }
 

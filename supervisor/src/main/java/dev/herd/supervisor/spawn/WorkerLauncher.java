@@ -571,7 +571,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         argv.addAll(jvms.herdOptions(jvm));
         argv.addAll(defaults);
         // Only JVM workers of the user's program have an appPort (ConfigBuilder); the launcher found the agent.
-        worker.appPort().ifPresent(port -> argv.addAll(AppPortAgent.jvmOptions(agentJar.orElseThrow(), port)));
+        worker.appPort().ifPresent(port -> argv.addAll(AppPortAgent.jvmOptions(agentJar.orElseThrow(), port,
+                config.gracefulTimeout())));
         argv.addAll(worker.jvmOptions());
         // Shown by ps: which slot this JVM fills, without reading its environment (a promoted spare keeps "spare").
         argv.add("-Dherd.worker.slot=" + slotLabel);
