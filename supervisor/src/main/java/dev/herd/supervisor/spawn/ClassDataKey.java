@@ -83,6 +83,21 @@ public record ClassDataKey(int generation, String app, String hex, String proble
         }
     }
 
+    /**
+     * The key of the same build run from its extraction (a Spring Boot fat jar extracted, see
+     * {@link ClassDataExtractor}): another classpath, so another archive, and never one trained on the fat jar.
+     */
+    ClassDataKey extracted() {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            update(digest, hex);
+            update(digest, "extracted to " + ClassDataStore.EXTRACTED_JAR);
+            return new ClassDataKey(generation, app, HexFormat.of().formatHex(digest.digest()), problem, springBoot);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
     private static void hashEntry(MessageDigest digest, Path entry) throws IOException {
         update(digest, "entry " + entry);
         BasicFileAttributes attributes = Files.readAttributes(entry, BasicFileAttributes.class);

@@ -40,6 +40,12 @@ import java.util.function.Consumer;
  * JDK 25 the training JVM starts a child JVM as it exits, which assembles the cache: a grandchild of the master's
  * that is no stray either.
  *
+ * <p>A Spring Boot fat jar ({@code worker.jar} whose manifest names a Spring-Boot-Version) is extracted first
+ * ({@link ClassDataExtractor}, on the key's thread) into the store beside its archive; the training run and every
+ * worker given the archive then run the extracted jar instead of the fat jar (with {@code -Dherd.worker.jar=} naming
+ * the user's jar, for ps), always both together. An extraction is removed with its archive once no worker runs
+ * from it. If the extraction fails, the fat jar is trained as it is.
+ *
  * <p>A worker that started with an archive but did not map it (its JVM refused it as stale or corrupt: the JVM's
  * warning is in the worker's relayed output) gets it deleted and trained again, once per key and master lifetime.
  * Used on the master thread only, except {@link ClassDataKey#compute}, which runs on a thread of its own.
@@ -51,7 +57,7 @@ final class ClassDataTrainer implements AutoCloseable {
 
     /** Starts a process the way workers start (WorkerLauncher), with another socket, name and extra options. */
     interface Starter {
-        int start(int serial, String name, int socketFd, List<String> extraOptions) throws OsException;
+        int start(int serial, String name, int socketFd, Launch launch) throws OsException;
 
         /** The process {@code serial} has been reaped: close and remove what was made for it. */
         void release(int serial);
@@ -59,7 +65,19 @@ final class ClassDataTrainer implements AutoCloseable {
 
     /** What the current configuration's workers run: the key's inputs, or empty when class data is off for it. */
     record Inputs(Path directory, String app, Path javaHome, OptionalInt feature, List<String> commandLine,
-                  List<Path> classpath, Duration readyTimeout) {
+                  List<Path> classpath, Duration readyTimeout, Optional<Path> jar) {
+    }
+
+    /**
+     * How a worker or the training run starts: JVM options before the app's, and the jar it runs instead of
+     * {@code worker.jar} (a Spring Boot fat jar's extraction).
+     */
+    record Launch(List<String> options, Optional<Path> jar) {
+        static final Launch PLAIN = new Launch(List.of(), Optional.empty());
+    }
+
+    /** What the key's thread found: the key, and a new extraction to rename into place (or why there is none). */
+    private record Keyed(ClassDataKey key, Optional<Path> extracted, String extractionProblem) {
     }
 
     private record Training(int serial, int pid, ClassDataKey key, Path partial, Path archive, long startedAt,
@@ -81,12 +99,15 @@ final class ClassDataTrainer implements AutoCloseable {
     private boolean stopping;
     private Optional<Inputs> inputs = Optional.empty();
     private ClassDataKey key;
+    /** The current key's extraction in the store, when its app is a Spring Boot fat jar extracted. */
+    private Optional<Path> extraction = Optional.empty();
     private boolean readySeen;
     private Training training;
     private int nextSerial = -1;
     private final Set<String> failedKeys = new HashSet<>();
     private final Set<String> retrainedKeys = new HashSet<>();
     private final Map<Integer, Path> archiveBySerial = new HashMap<>();
+    private final Map<Integer, Path> extractionBySerial = new HashMap<>();
     private final Map<Integer, Integer> generationBySerial = new HashMap<>();
     private final Set<Path> kept = new LinkedHashSet<>();
 
@@ -101,6 +122,7 @@ final class ClassDataTrainer implements AutoCloseable {
         generation++;
         inputs = next;
         key = null;
+        extraction = Optional.empty();
         readySeen = false;
         if (next.isEmpty()) {
             return;
@@ -115,39 +137,97 @@ final class ClassDataTrainer implements AutoCloseable {
         }
         int forGeneration = generation;
         Inputs in = next.get();
+        ClassDataStore into = store.get();
         hasher.execute(() -> {
-            ClassDataKey computed = ClassDataKey.compute(forGeneration, in.app(), in.javaHome(), in.commandLine(),
-                    in.classpath());
+            Keyed computed = key(forGeneration, in, into);
             toLoop.accept(() -> keyed(computed));
         });
     }
 
-    private void keyed(ClassDataKey computed) {
-        if (computed.generation() != generation) {
-            return; // a reload came meanwhile
+    /**
+     * On the key's thread: the key, and for a Spring Boot fat jar its extraction (unless one for this build is in
+     * place already). Only this thread makes and removes {@code .extract-} directories; the loop renames a
+     * current configuration's into place.
+     */
+    private static Keyed key(int forGeneration, Inputs in, ClassDataStore store) {
+        ClassDataKey computed = ClassDataKey.compute(forGeneration, in.app(), in.javaHome(), in.commandLine(),
+                in.classpath());
+        if (!computed.known() || computed.springBoot().isEmpty() || in.jar().isEmpty()) {
+            return new Keyed(computed, Optional.empty(), "");
         }
-        if (!computed.known()) {
-            Log.warn("worker.classData: %s; workers run without class data", computed.problem());
+        ClassDataKey extractedKey = computed.extracted();
+        if (store.usableExtraction(store.extraction(extractedKey)).isPresent()) {
+            return new Keyed(extractedKey, Optional.empty(), "");
+        }
+        store.removeLeftExtractions(computed);
+        Path under = store.extracting(extractedKey, forGeneration);
+        try {
+            ClassDataExtractor.Result result = ClassDataExtractor.extract(in.javaHome().resolve("bin/java"),
+                    in.jar().get(), under);
+            if (result.extracted().isEmpty()) {
+                store.deleteTree(under);
+                return new Keyed(computed, Optional.empty(), result.problem());
+            }
+            return new Keyed(extractedKey, result.extracted(), "");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the master is closing: nothing will read the result
+            store.deleteTree(under);
+            return new Keyed(computed, Optional.empty(), "interrupted");
+        }
+    }
+
+    private void keyed(Keyed computed) {
+        if (computed.key().generation() != generation) {
+            return; // a reload came meanwhile (the key's thread removes its extraction before its next)
+        }
+        if (!computed.key().known()) {
+            Log.warn("worker.classData: %s; workers run without class data", computed.key().problem());
             return;
         }
-        key = computed;
-        computed.springBoot().ifPresent(version -> Log.info("worker.classData: a Spring Boot %s fat jar: the "
-                + "classes of its nested jars, loaded by Spring Boot's own class loader, stay out of the archive; "
-                + "extract it for them to be in (docs/your-app.md, Class data)", version));
+        key = computed.key();
+        String version = key.springBoot().orElse("");
+        if (!computed.extractionProblem().isEmpty()) {
+            Log.warn("worker.classData: the Spring Boot %s fat jar %s was not extracted (%s); its class data is "
+                    + "trained on the fat jar, without the classes of its nested jars", version,
+                    inputs.get().jar().orElseThrow(), computed.extractionProblem());
+        } else if (key.springBoot().isPresent() && inputs.get().jar().isPresent()) {
+            Path place = store.get().extraction(key);
+            try {
+                if (computed.extracted().isPresent()) {
+                    store.get().commitExtraction(computed.extracted().get(), place);
+                } else if (store.get().usableExtraction(place).isEmpty()) {
+                    throw new IOException(place + " is gone");
+                }
+                extraction = Optional.of(place);
+                Log.info("worker.classData: %s is a Spring Boot %s fat jar, extracted to %s: with its class data, "
+                        + "workers run %s", inputs.get().jar().get(), version, place,
+                        place.resolve(ClassDataStore.EXTRACTED_JAR));
+            } catch (IOException e) {
+                Log.warn("worker.classData: the extraction of %s is refused (%s); workers run without class "
+                        + "data", inputs.get().jar().get(), e.getMessage());
+                key = null;
+                return;
+            }
+        }
         if (readySeen) {
             trainIfNeeded();
         }
     }
 
-    /** The options that map the current key's archive, when there is one; remembered for {@link #usedBy}. */
-    List<String> optionsFor(int serial) {
+    /**
+     * How the worker {@code serial} starts: with the current key's archive (and its extraction) when there is one;
+     * remembered for {@link #usedBy} and the extraction's removal.
+     */
+    Launch launchFor(int serial) {
         generationBySerial.put(serial, generation);
         Optional<Path> archive = currentArchive();
-        if (archive.isEmpty()) {
-            return List.of();
+        Optional<Path> jar = extraction.flatMap(store.get()::usableExtraction);
+        if (archive.isEmpty() || (extraction.isPresent() && jar.isEmpty())) {
+            return Launch.PLAIN;
         }
         archiveBySerial.put(serial, archive.get());
-        return List.of(runOption(mode().orElseThrow()) + "=" + archive.get());
+        extraction.ifPresent(directory -> extractionBySerial.put(serial, directory));
+        return new Launch(List.of(runOption(mode().orElseThrow()) + "=" + archive.get()), jar);
     }
 
     /** "app" if the worker {@code serial} started with the app's archive. */
@@ -191,6 +271,13 @@ final class ClassDataTrainer implements AutoCloseable {
         }
         String mode = mode().get();
         ClassDataStore directory = store.get();
+        Optional<Path> jar = extraction.flatMap(directory::usableExtraction);
+        if (extraction.isPresent() && jar.isEmpty()) {
+            Log.warn("worker.classData: %s is gone or no longer herd's alone; workers run without class data",
+                    extraction.get());
+            failedKeys.add(key.hex());
+            return;
+        }
         int serial = nextSerial--;
         Path archive = directory.archive(key, mode);
         Path partial = directory.partial(key, mode, serial);
@@ -206,7 +293,7 @@ final class ClassDataTrainer implements AutoCloseable {
             return;
         }
         try {
-            int pid = starter.start(serial, "class-data", socketFd, options);
+            int pid = starter.start(serial, "class-data", socketFd, new Launch(options, jar));
             long now = System.nanoTime();
             training = new Training(serial, pid, key, partial, archive, now,
                     now + inputs.get().readyTimeout().plus(DUMP_MARGIN).toNanos());
@@ -273,7 +360,12 @@ final class ClassDataTrainer implements AutoCloseable {
             while (kept.size() > 1) {
                 kept.remove(kept.iterator().next());
             }
-            directory.removeAllBut(done.key(), kept);
+            Set<Path> keep = new HashSet<>(kept);
+            extraction.ifPresent(keep::add);
+            keep.addAll(extractionBySerial.values()); // workers still run from them
+            if (key != null) { // else a new configuration's key is pending: it may reuse what is there
+                directory.removeAllBut(done.key(), keep);
+            }
         } catch (IOException e) {
             failedKeys.add(done.key().hex());
             directory.delete(done.partial());
@@ -298,10 +390,17 @@ final class ClassDataTrainer implements AutoCloseable {
         return training == null ? OptionalInt.empty() : OptionalInt.of(training.pid());
     }
 
-    /** A worker was reaped and released. */
+    /** A worker was reaped and released: an older build's extraction goes with the last worker it ran. */
     void forget(int serial) {
         archiveBySerial.remove(serial);
         generationBySerial.remove(serial);
+        Path ranFrom = extractionBySerial.remove(serial);
+        // Not while a new configuration's key is pending: a reload with the same build reuses it.
+        if (ranFrom != null && key != null && !extraction.equals(Optional.of(ranFrom)) && store.isPresent()
+                && !extractionBySerial.containsValue(ranFrom) && Files.exists(ranFrom)) {
+            Log.info("removing the old extraction %s (its last worker is gone)", ranFrom);
+            store.get().deleteTree(ranFrom);
+        }
     }
 
     /** Kills and reaps a training run still going (bounded: a SIGKILLed process is gone in milliseconds). */

@@ -188,8 +188,9 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     public void startClassData(java.util.function.Consumer<Runnable> toLoop) {
         classData = new ClassDataTrainer(os, new ClassDataTrainer.Starter() {
             @Override
-            public int start(int serial, String name, int socketFd, List<String> extraOptions) throws OsException {
-                return WorkerLauncher.this.start(BENCH, serial, false, new Role(name, socketFd, extraOptions)).pid();
+            public int start(int serial, String name, int socketFd, ClassDataTrainer.Launch launch)
+                    throws OsException {
+                return WorkerLauncher.this.start(BENCH, serial, false, new Role(name, socketFd, launch)).pid();
             }
 
             @Override
@@ -225,7 +226,7 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
                 + entries.stream().map(entry -> entry.toAbsolutePath().toString())
                         .collect(Collectors.joining(File.pathSeparator));
         return Optional.of(new ClassDataTrainer.Inputs(directory, app, javaHome, jvms.feature(jvm), commandLine,
-                entries, config.readyTimeout()));
+                entries, config.readyTimeout(), worker.jar().map(Path::of)));
     }
 
     /** herd's agent when worker.appPort asks for it, or why it cannot be found. */
@@ -339,10 +340,10 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 
     /**
      * Who a started process is: a worker (the shared socket), or a class-data training run (a private socket, its
-     * own name, the option that writes the archive).
+     * own name, the option that writes the archive and the jar it trains on).
      */
-    private record Role(String name, int socketFd, List<String> extraOptions) {
-        static final Role WORKER = new Role("", -1, List.of());
+    private record Role(String name, int socketFd, ClassDataTrainer.Launch launch) {
+        static final Role WORKER = new Role("", -1, ClassDataTrainer.Launch.PLAIN);
     }
 
     private Spawned start(int slot, int serial, boolean spare, Role role) throws OsException {
@@ -375,9 +376,9 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
             promotion.ifPresent(pipe -> descriptors.add(pipe.readFd())); // fd 5, PROMOTION_PIPE_FD
             int pid;
             try {
-                List<String> extraOptions = !isWorker ? role.extraOptions()
-                        : classData != null ? classData.optionsFor(serial) : List.of();
-                pid = os.spawn(requestFor(slot, worker, statsFile, notifyPath, descriptors, spare, extraOptions,
+                ClassDataTrainer.Launch launch = !isWorker ? role.launch()
+                        : classData != null ? classData.launchFor(serial) : ClassDataTrainer.Launch.PLAIN;
+                pid = os.spawn(requestFor(slot, worker, statsFile, notifyPath, descriptors, spare, launch,
                         isWorker ? slotLabel(slot) : role.name()));
             } finally {
                 // Only the worker may hold the write ends, or the reader would never see end of file; and only
@@ -502,7 +503,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 
     SpawnRequest requestFor(int slot, WorkerSpec worker, Path statsFile, Path notifySocket,
                             List<Integer> descriptors, boolean spare) {
-        return requestFor(slot, worker, statsFile, notifySocket, descriptors, spare, List.of(), slotLabel(slot));
+        return requestFor(slot, worker, statsFile, notifySocket, descriptors, spare, ClassDataTrainer.Launch.PLAIN,
+                slotLabel(slot));
     }
 
     private static String slotLabel(int slot) {
@@ -510,20 +512,22 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     }
 
     private SpawnRequest requestFor(int slot, WorkerSpec worker, Path statsFile, Path notifySocket,
-                                    List<Integer> descriptors, boolean spare, List<String> classDataOptions,
+                                    List<Integer> descriptors, boolean spare, ClassDataTrainer.Launch classData,
                                     String slotLabel) {
         List<String> argv = switch (worker.kind()) {
             case BUILT_IN_APP -> javaArgv(slotLabel, BUILT_IN_APP_OPTIONS, worker, List.of("-cp", classpath,
                     WorkerContract.BUILT_IN_APP_MAIN, config.app()));
             // herd's jars come after the user's: the user's own Jetty (or anything else) wins.
-            case MAIN_CLASS -> javaArgv(slotLabel, classDataOptions, worker, concat(List.of("-cp",
+            case MAIN_CLASS -> javaArgv(slotLabel, classData.options(), worker, concat(List.of("-cp",
                     String.join(File.pathSeparator,
                     worker.classpath()) + File.pathSeparator + classpath, worker.mainClass().orElseThrow()),
                     worker.args()));
-            // Nothing of herd's on the classpath: the jar brings its own worker API (the Spring Boot starter).
-            case JAR -> javaArgv(slotLabel, classDataOptions, worker, concat(List.of("-jar",
-                    worker.jar().orElseThrow()),
-                    worker.args()));
+            // Nothing of herd's on the classpath: the jar brings its own worker API (the Spring Boot starter). A
+            // Spring Boot fat jar's extraction runs in its place with its class data; ps still shows the user's jar.
+            case JAR -> javaArgv(slotLabel, classData.options(), worker, concat(classData.jar()
+                    .map(extracted -> List.of("-Dherd.worker.jar=" + worker.jar().orElseThrow(), "-jar",
+                            extracted.toString()))
+                    .orElse(List.of("-jar", worker.jar().orElseThrow())), worker.args()));
             case COMMAND -> worker.command();
         };
         if (identity.isPresent()) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import dev.herd.log.Log;
 import dev.herd.log.LogCapture;
@@ -86,6 +87,46 @@ class ClassDataStoreTest {
         ClassDataKey missing = ClassDataKey.compute(1, "app", javaHome, line, List.of(dir.resolve("gone.jar")));
         assertFalse(missing.known());
         assertTrue(missing.problem().contains("gone.jar"), missing.problem());
+    }
+
+    @Test
+    void anExtractionIsMadeHerdsAloneRenamedIntoPlaceAndRemovedWithoutFollowingSymlinks() throws IOException {
+        ClassDataStore store = ClassDataStore.open(dir.resolve("apps"), uid()).orElseThrow();
+        ClassDataKey key = new ClassDataKey(1, "aaaaaaaaaaaa", "1".repeat(64), "").extracted();
+        Path made = Files.createDirectories(store.extracting(key, 1).resolve("out/lib"));
+        Path out = made.getParent();
+        Files.write(out.resolve("app.jar"), new byte[] {1});
+        Files.write(made.resolve("dep.jar"), new byte[] {2});
+        Files.setPosixFilePermissions(made.resolve("dep.jar"), PosixFilePermissions.fromString("rw-rw-rw-"));
+        Path place = store.extraction(key);
+        store.commitExtraction(out, place);
+        assertEquals(Optional.of(place.resolve("app.jar")), store.usableExtraction(place));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(place.resolve("lib/dep.jar"))), "no longer others' to write");
+
+        // A directory others may write, or a symlink in it, is not trusted.
+        Files.setPosixFilePermissions(place.resolve("lib"), PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertTrue(store.usableExtraction(place).isEmpty());
+        Path another = Files.createDirectories(store.extracting(key, 2).resolve("out"));
+        Files.write(another.resolve("app.jar"), new byte[] {1});
+        Path outside = Files.writeString(dir.resolve("outside"), "kept");
+        Files.createSymbolicLink(another.resolve("link"), outside);
+        assertThrows(IOException.class, () -> store.commitExtraction(another, store.extraction(key)));
+
+        // Removal unlinks a symlink, never what it points to; the store's other entries stay.
+        Files.createSymbolicLink(place.resolve("lib/link"), outside);
+        store.removeAllBut(key, Set.of());
+        assertFalse(Files.exists(place, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertEquals("kept", Files.readString(outside));
+        store.removeLeftExtractions(key);
+        assertFalse(Files.exists(another.getParent()), "a left extraction is removed");
+        assertEquals(List.of(), listNames(store.directory()));
+    }
+
+    private static List<String> listNames(Path directory) throws IOException {
+        try (var entries = Files.list(directory)) {
+            return entries.map(entry -> entry.getFileName().toString()).toList();
+        }
     }
 
     @Test
