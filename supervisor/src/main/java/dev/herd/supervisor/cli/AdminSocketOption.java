@@ -17,6 +17,15 @@ final class AdminSocketOption {
                     + "$XDG_RUNTIME_DIR/herd/herd.sock, /tmp/herd-UID/herd.sock)")
     private Path adminSocket;
 
+    /** For picocli, which sets the field. */
+    AdminSocketOption() {
+    }
+
+    /** The flag's value as {@link PlainRequest} read it, without picocli; null: not given. */
+    AdminSocketOption(Path adminSocket) {
+        this.adminSocket = adminSocket;
+    }
+
     AdminPaths.Location locate(HerdCli parent) {
         Path explicit = adminSocket != null ? adminSocket : parent == null ? null : parent.adminSocket();
         return AdminPaths.locate(Optional.ofNullable(explicit), System.getenv());
