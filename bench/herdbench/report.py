@@ -90,29 +90,47 @@ CHANGES = """### What each change bought
 # row whose median misses its target, keyed by the start of the row's label. Where a figure is "measured here", it
 # was measured on this machine by the command named, not by this run.
 LIMITS = {
-    "exec to": "Two JVM starts in a row: the master's (the JVM, picocli and the config, the first native calls, "
-               "the socket) before it spawns a worker, and then the worker's own (the JVM, herd's worker classes "
-               "and the app's, the server's start) before `READY=1`; several workers start at once on 2 cores. Class-data sharing for the master and lean JVM options for both are in; what is "
-               "left is the JVM's own start, which only a checkpoint/restore JVM (CRaC) or a native image would "
-               "remove, both outside the design card. With `spareWorkers` a replacement does not pay it.",
+    "exec to": "Two JVM starts in a row, on 2 cores: the master's before it spawns a worker, then the worker's own "
+               "before `READY=1`. Of the master's main-thread CPU before the first spawn (issue 20, measured here "
+               "by timing each step in a JVM with herd's archive), picocli's model and parse of `run` take about "
+               "130-210 ms and jnr-posix's and herd's native bindings (`new PosixOs()`) about 130-190 ms, on top of "
+               "the JVM's own start (`java -version`: about 50 ms of CPU) and a C1 compiler thread that takes about "
+               "a third of the process's CPU; a worker JVM then needs about 300 ms of CPU to `READY=1` (its log's "
+               "`ready after`). Spawning before the admin server and the rest would save only their class loads, "
+               "a few milliseconds from the archive: the spawn itself needs the config (picocli) and the native "
+               "calls (jnr). What is left is the JVM's start and these two libraries' reflection, which only a "
+               "checkpoint/restore JVM (CRaC), a native image or a master without picocli and jnr-posix would "
+               "remove. With `spareWorkers` a replacement does not pay it.",
     "the same with a hot spare": "The kernel's part is microseconds; the rest is four hand-offs between threads "
                "of two JVMs, each a wake-up on a busy 2-core machine: the master's signal thread to its loop "
                "(SIGCHLD), the loop reaping the worker and writing the slot's number down the spare's promotion "
                "pipe, the spare's waiting thread, its acceptor. The master's part, from SIGCHLD to the byte on the "
-               "pipe, is about 1 ms (its log).",
-    "worker RSS": "The JVM's floor: libjvm (about 13 MB mapped and touched), the JDK's class-data archive (shared, "
-               "but counted in full in each RSS), metaspace, the code cache, the first 8 MB of heap and the threads' "
-               "stacks; the built-in apps already run on the serial collector and C1 with `-Xms8m -Xss512k`. PSS, "
-               "which counts shared pages once per sharer, is the fairer figure for a pool.",
+               "pipe, is about 1 ms (its log). A spare that watched its siblings itself (a pidfd each) would skip "
+               "the master's two hand-offs, not the spare's own two: not built (issue 20 names it; measured here "
+               "it is the spare's wake-ups that vary most with the load).",
+    "worker RSS": "The JVM's floor, measured with `-XX:NativeMemoryTracking=summary` and `/proc/PID/smaps` "
+               "(issue 20): libjvm's code about 13 MB, the JDK's class-data archive 11.7 MB (relocated at every "
+               "start for ASLR, `ArchiveRelocationMode=1`, so every page is touched), the heap's first 8 MB, code "
+               "cache 2.6 MB, 16 threads' stacks 1.1 MB, symbols and metaspace 2.6 MB. Tried on the echo workers: "
+               "`-Xshare:off` 39 MB (and a start several times slower), `-Xms2m -Xmn1m -Xss256k "
+               "-XX:CICompilerCount=1` 40 MB, `-XX:ArchiveRelocationMode=0` 41 MB RSS but PSS 23.0 to 18.2 MB (the "
+               "archive's pages stay shared; it gives up ASLR for the archive, so herd does not set it). PSS is the "
+               "fairer figure for a pool.",
     "worker PSS": "See worker RSS.",
-    "master RSS": "The same JVM floor as a worker's, plus what the master loads that a worker does not: Jackson, "
-               "picocli, the admin server, the Prometheus client's classes, jnr's native library (jffi) and its "
-               "bound functions. glibc's heap is trimmed every 10 s, and jnr generates no stubs.",
-    "`bin/herd status`": "A whole JVM start for one request: the JVM (about 40 ms here for `java -version`), "
-               "picocli (its classes are Java 5's format, which no class-data archive can hold: the largest part), "
-               "the subcommand's model, Jackson, the admin socket. Class-data sharing took a quarter of the CPU off; "
-               "the admin protocol itself (the round trip below) is well under a millisecond. A script that runs "
-               "many commands can talk JSON to the socket directly (docs/admin-protocol.md).",
+    "master RSS": "The worker's JVM floor plus herd's own class-data archive (12.7 MB resident: relocated at "
+               "each start, so touched in full) and what the master loads that a worker does not: 3 700 classes "
+               "(metaspace 3 MB), a code cache of 4 MB, 20 threads (`-XX:NativeMemoryTracking=summary`, issue 20). "
+               "Without herd's archive the master would be near the target and start slower (a fifth of its start "
+               "CPU): a trade chosen for the start. glibc's heap is trimmed every 10 s, and jnr generates no stubs.",
+    "`bin/herd status`": "A whole JVM start for one request. Since issue 20, `herd status` and `herd ping` "
+               "skip picocli (whose model of a command, built by reflection in the interpreter, was about a third "
+               "of their CPU) and bin/herd runs 5 external commands instead of about 15. What is left (about 0.33 s "
+               "of CPU on a loaded machine, `java -version` 0.05 s): the archive's relocation and class loading "
+               "(about 1 700 classes, 27 of them from the jars), Jackson's ObjectMapper (about 40-50 ms of CPU), the "
+               "request and the table (about 60-70 ms), and a C1 compiler thread taking a third of the process's "
+               "CPU; wall time on a quiet machine follows the CPU. The admin protocol itself (the round trip below) "
+               "is under a millisecond; a script that runs many commands can talk JSON to the socket directly "
+               "(docs/admin-protocol.md).",
     "`status` round trip": "Not analysed to the end. The median is a fraction of a millisecond; the tail is a "
                "steady one (its minimum over the runs is close to its median), which points at something periodic "
                "rather than at load: the likeliest are the serial collector's young collections in the master's "
@@ -176,7 +194,7 @@ def headline(r):
     row("master RSS, idle, 4 workers", "master-rss", 4, "MB", at_most(45, "MB"))
     row("master PSS, idle, 4 workers", "master-pss", 4, "MB")
     row("all processes' PSS, idle, 4 workers", "total-pss", 4, "MB")
-    row("`bin/herd status` wall time", "cli-status", 4, "ms", at_most(200, "ms"))
+    row("`bin/herd status` wall time", "cli-status", 4, "ms", at_most(150, "ms"))
     row("`status` round trip p99 (admin socket)", "status-rtt-p99", 4, "ms", at_most(1, "ms"), scale=0.001)
     many = r.workers_of("many-ready")
     for n in many:
@@ -275,7 +293,7 @@ def admin_table(r):
     for label, figure, workers, unit, target in [
             ("`status` round trip p50, 4 workers", "status-rtt-p50", 4, "µs", "—"),
             ("`status` round trip p99, 4 workers", "status-rtt-p99", 4, "µs", "< 1 ms"),
-            ("`bin/herd status` wall time (hyperfine)", "cli-status", 4, "ms", "< 200 ms")]:
+            ("`bin/herd status` wall time (hyperfine)", "cli-status", 4, "ms", "≤ 150 ms")]:
         summary = r.summary(figure, "herd", workers)
         if summary:
             rows.append([label, cell(summary, unit), target])
@@ -337,9 +355,28 @@ def write(bench_or_dir, doc):
     os.makedirs(os.path.dirname(os.path.abspath(doc)), exist_ok=True)
     png = os.path.splitext(doc)[0] + "-reload.png"
     plot = make_plot(r, outdir, png)
+    kept = kept_sections(doc)
     with open(doc, "w") as f:
         f.write(render(r, os.path.basename(png) if plot else None))
+        f.write(kept)
     return doc, png
+
+
+# A section of the document (from its "## " heading to the next) that holds this line was written by hand and is
+# carried over, in its order, to the end of each new report.
+KEEP_MARK = "<!-- written by hand: bench/run.sh keeps this section -->"
+
+
+def kept_sections(doc):
+    """The sections of the document at doc that hold KEEP_MARK, as they are; "" if none or no document."""
+    try:
+        with open(doc) as f:
+            text = f.read()
+    except FileNotFoundError:
+        return ""
+    sections = re.split(r"(?m)^(?=## )", text)
+    return "".join(section if section.endswith("\n") else section + "\n"
+                   for section in sections if KEEP_MARK in section)
 
 
 def render(r, png):

@@ -36,6 +36,12 @@ abstract class AdminCommandBase implements Callable<Integer> {
         return adminSocket.locate(parent);
     }
 
+    /** Runs the request without picocli (see {@link PlainRequest}): the socket flag as given, or null. */
+    final Integer callWithSocket(java.nio.file.Path explicitSocket) throws IOException {
+        adminSocket = new AdminSocketOption(explicitSocket);
+        return call();
+    }
+
     @Override
     public final Integer call() throws IOException {
         ObjectNode request = request(); // a usage error is reported before looking for a master

@@ -76,6 +76,16 @@ final class AdminCommands {
                 + "is ready (a readiness probe)")
         private boolean ready;
 
+        /** For picocli, which sets the flags. */
+        Status() {
+        }
+
+        /** The flags as {@link PlainRequest} read them, without picocli. */
+        Status(boolean json, boolean ready) {
+            this.json = json;
+            this.ready = ready;
+        }
+
         @Override
         AdminCommand command() {
             return AdminCommand.STATUS;

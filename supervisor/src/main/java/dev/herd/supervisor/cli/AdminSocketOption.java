@@ -29,6 +29,15 @@ final class AdminSocketOption {
             description = "the master of herd@NAME.service (its admin socket /run/herd-NAME/herd.sock)")
     private String instance;
 
+    /** For picocli, which sets the field. */
+    AdminSocketOption() {
+    }
+
+    /** The flag's value as {@link PlainRequest} read it, without picocli; null: not given. */
+    AdminSocketOption(Path adminSocket) {
+        this.adminSocket = adminSocket;
+    }
+
     AdminPaths.Location locate(HerdCli parent) throws IOException {
         Path socket = adminSocket != null ? adminSocket : parent == null ? null : parent.adminSocket();
         String name = instance != null ? instance : parent == null ? null : parent.instance();

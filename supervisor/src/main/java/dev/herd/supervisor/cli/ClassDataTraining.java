@@ -3,16 +3,21 @@ package dev.herd.supervisor.cli;
 import dev.herd.config.ConfigJson;
 import dev.herd.config.ConfigLoader;
 import dev.herd.supervisor.admin.AdminException;
+import dev.herd.supervisor.admin.AdminPaths;
+import dev.herd.supervisor.admin.AdminReply;
+import dev.herd.supervisor.admin.AdminServer;
 import dev.herd.supervisor.admin.AdminRequest;
 import dev.herd.supervisor.os.PosixOs;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Enumeration;
 import java.util.LinkedHashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -57,7 +62,28 @@ public final class ClassDataTraining {
         AdminRequest.parse("{\"command\":\"status\"}".getBytes(StandardCharsets.UTF_8));
         AdminClient.JSON.readTree("{\"ok\":true,\"workers\":[{\"slot\":1,\"pid\":2,\"state\":\"ready\"}]}");
         new PosixOs().pid();
+        // The admin channel from both ends, as the master and `herd status` use it: the JDK's Unix-domain sockets,
+        // selectors and peer credentials are classes of the JDK that its own archive leaves out.
+        try {
+            pingThroughAnAdminSocket();
+        } catch (IOException e) {
+            System.err.println("herd: class data training: the admin socket round trip failed, the archive holds"
+                    + " less: " + e.getMessage());
+        }
         System.out.println("herd: class data training loaded " + loaded + " of herd's classes");
+    }
+
+    /** An admin server in a private directory of its own and `herd ping` against it, the way PlainRequest sends it. */
+    private static void pingThroughAnAdminSocket() throws IOException {
+        Path directory = Files.createTempDirectory("herd-training-");
+        Path socket = directory.resolve("admin").resolve("herd.sock");
+        try (AdminServer server = AdminServer.open(socket, Optional.empty(), AdminPaths.effectiveUid(),
+                (request, reply) -> reply.complete(new AdminReply.Pong()))) {
+            PlainRequest.parse(new String[] {"ping", "--admin-socket", socket.toString()}).orElseThrow().run();
+        } finally {
+            Files.deleteIfExists(socket.getParent());
+            Files.deleteIfExists(directory);
+        }
     }
 
     private static int loadHerdClasses(ClassLoader loader) {

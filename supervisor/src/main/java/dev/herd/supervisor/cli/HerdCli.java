@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -55,7 +56,8 @@ public final class HerdCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine(args.length > 0 ? args[0] : "").execute(args));
+        Optional<PlainRequest> plain = PlainRequest.parse(args);
+        System.exit(plain.isPresent() ? plain.get().run() : commandLine(args.length > 0 ? args[0] : "").execute(args));
     }
 
     /** Every subcommand. */
@@ -135,7 +137,11 @@ public final class HerdCli implements Runnable {
     }
 
     private static int executionError(Exception e, CommandLine command, CommandLine.ParseResult parseResult) {
-        PrintWriter err = command.getErr();
+        return reportFailure(e, command.getErr());
+    }
+
+    /** The one line on stderr and the exit code of a command that failed at run time. */
+    static int reportFailure(Exception e, PrintWriter err) {
         if (e instanceof AdminClient.NotRunningException) {
             err.println("herd: " + e.getMessage());
             err.flush();
