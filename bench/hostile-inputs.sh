@@ -627,3 +627,32 @@ row "... the FIFO is never written" \
     "exit $code after $(((t1 - t0) / 1000000)) ms: \`$(echo "$out" | tail -n 1 | cut -c1-160)\`; the next reload at once: \`$again\`" \
     "$([[ $code == 1 ]] && echo yes || echo NO)"
 stop "$pid"
+
+# 22. one chatty worker, and the master's output read at 2 KB/s (a slow journald, `herd run | less`): issue 19, item 3
+sock=$S/b22/herd.sock
+printf '{"workers": 3, "heartbeatTimeout": "2s", "worker": {"command": ["/usr/bin/python3", "%s"]}}\n' \
+    "$home/supervisor/src/test/resources/chatty_worker.py" >"$S/chatty.json"
+"$herd" run --admin-socket "$sock" --listen 127.0.0.1:0 -c "$S/chatty.json" > >(python3 -c '
+import sys, time
+out = open(sys.argv[1], "wb")
+while True:
+    chunk = sys.stdin.buffer.read(200)
+    if not chunk:
+        break
+    out.write(chunk)
+    time.sleep(0.1)  # 2 KB/s
+' "$S/chatty.out") 2>&1 &
+pid=$!
+masters+=("$pid")
+ready "$sock" 3
+first=$(admin "$sock" '{"command":"status"}' | python3 -c 'import json, sys; print(sorted(w["pid"] for w in json.load(sys.stdin)["workers"]))')
+answered=0
+for _ in $(seq 1 20); do
+    admin "$sock" '{"command":"status"}' | grep -q '"readyWorkers":3,' && answered=$((answered + 1))
+    sleep 0.5
+done
+last=$(admin "$sock" '{"command":"status"}' | python3 -c 'import json, sys; s = json.load(sys.stdin); print(sorted(w["pid"] for w in s["workers"]), s["summary"])')
+row "one worker prints as fast as its pipe takes, the master's output is read at 2 KB/s, heartbeatTimeout 2s, for 10 s" \
+    "$answered of 20 status requests answered with 3/3 ready; workers before: \`$first\`, after: \`$last\`" \
+    "$([[ $answered == 20 && $last == "$first"* ]] && echo yes || echo NO)"
+stop "$pid"

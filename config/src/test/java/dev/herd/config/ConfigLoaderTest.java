@@ -330,8 +330,8 @@ class ConfigLoaderTest {
 
     @Test
     void aFileLargerThanAnyConfigIsRefusedWithoutReadingItAll() throws Exception {
-        Path file = write("{\"workers\": 4, \"worker\": {\"env\": {\"BIG\": \"" + "x".repeat(ConfigLoader.MAX_FILE_BYTES)
-                + "\"}}}");
+        Path file = write("{\"workers\": 4, \"worker\": {\"env\": {\"BIG\": \""
+                + "x".repeat(ConfigLoader.MAX_FILE_BYTES) + "\"}}}");
 
         assertEquals(file + ": larger than 1 MiB: not a config file", errorFor(file));
     }

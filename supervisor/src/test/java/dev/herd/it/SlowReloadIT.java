@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -51,8 +50,7 @@ class SlowReloadIT {
     void whileTheConfigFileIsSlowToComeTheMasterAnswersAndKeepsItsWorkers() throws Exception {
         AdminFixture admin = new AdminFixture(dir);
         Path config = Files.writeString(dir.resolve("herd.json"), config(2));
-        try (HerdProcess herd = HerdProcess.start(List.of("run", "--listen", "127.0.0.1:0", "--admin-socket",
-                admin.socket().toString(), "-c", config.toString()), java.util.Map.of())) {
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
             Set<Long> ready = admin.awaitReady(2, START);
             makeFifo(config);
 
@@ -81,8 +79,7 @@ class SlowReloadIT {
     void aConfigFileThatNeverComesIsRefusedAfterItsTimeLimit() throws Exception {
         AdminFixture admin = new AdminFixture(dir);
         Path config = Files.writeString(dir.resolve("herd.json"), config(1));
-        try (HerdProcess herd = HerdProcess.start(List.of("run", "--listen", "127.0.0.1:0", "--admin-socket",
-                admin.socket().toString(), "-c", config.toString()), java.util.Map.of())) {
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
             admin.awaitReady(1, START);
             makeFifo(config);
 

@@ -138,7 +138,7 @@ public final class Master {
                 // What a reload applies to the workers must be able to go back to this configuration: its names
                 // are looked up once more here, before the loop runs.
                 Runnable applyConfig = launcher.prepare(config);
-                Reloader reload = new Reloader(loop, config, applyConfig, reloader, socket, launcher::prepare, files,
+                Reloader reload = new Reloader(loop.forReloads(), loop.restarts, config, applyConfig, reloader, socket, launcher::prepare, files,
                         Master::besideTheLoop, apply -> events.add(new MasterEvent.WorkDone(apply)));
                 loop.setCommands(new CommandExecutor(loop, reload, new StatusReport(loop, socketView(socket),
                         () -> reload.config().source())));

@@ -408,6 +408,35 @@ public final class MasterLoop {
         return clock.wallNow();
     }
 
+    /** What a reload needs of the loop: see {@link Reloader.Master}. */
+    Reloader.Master forReloads() {
+        return new Reloader.Master() {
+            @Override
+            public long now() {
+                return MasterLoop.this.now();
+            }
+
+            @Override
+            public boolean stopping() {
+                return MasterLoop.this.stopping();
+            }
+
+            @Override
+            public void want(SupervisionPolicy next, int workers, int spares, String reason) {
+                setPolicy(next);
+                scaleTo(workers, reason);
+                setDesiredSpares(spares);
+            }
+
+            @Override
+            public CompletableFuture<RestartDriver.Outcome> restartAll(RestartReason reason) {
+                List<Integer> slots = pool.slots().values().stream().filter(slot -> !slot.isEmpty())
+                        .map(Slot::number).toList();
+                return restart(slots, reason);
+            }
+        };
+    }
+
     /** The little the supervisor needs of the loop's state: see {@link Supervisor.Master}. */
     private final class SupervisorView implements Supervisor.Master {
         @Override

@@ -47,6 +47,20 @@ final class Reloader {
                    Optional<String> configFile) {
     }
 
+    /** What a reload needs of the master's loop, and nothing more. */
+    interface Master {
+        long now();
+
+        /** Whether the master's stop has begun: a reload that ends then is refused. */
+        boolean stopping();
+
+        /** Makes {@code policy}, this many workers and this many spares what the master keeps from now on. */
+        void want(SupervisionPolicy policy, int workers, int spares, String reason);
+
+        /** A rolling restart of every slot that holds a worker now: those workers carry the old configuration. */
+        CompletableFuture<RestartDriver.Outcome> restartAll(RestartReason reason);
+    }
+
     /** Where the configuration for the workers started from now on goes. */
     interface Workers {
         /**
@@ -68,7 +82,8 @@ final class Reloader {
     private record Read(List<CompletableFuture<Started>> waiters, long deadlineNanos) {
     }
 
-    private final MasterLoop loop;
+    private final Master master;
+    private final RestartDriver restarts;
     private final ConfigReloader source;
     private final SharedSocket socket;
     private final Workers workers;
@@ -88,10 +103,11 @@ final class Reloader {
      * @param beside runs a reload's slow half on a thread of its own
      * @param toLoop hands what that half found back to the loop's thread (an event on its queue)
      */
-    Reloader(MasterLoop loop, HerdConfig config, Runnable applyConfigToWorkers, ConfigReloader source,
-             SharedSocket socket, Workers workers, ProcessFiles files, Consumer<Runnable> beside,
-             Consumer<Runnable> toLoop) {
-        this.loop = loop;
+    Reloader(Master master, RestartDriver restarts, HerdConfig config, Runnable applyConfigToWorkers,
+             ConfigReloader source, SharedSocket socket, Workers workers, ProcessFiles files,
+             Consumer<Runnable> beside, Consumer<Runnable> toLoop) {
+        this.master = master;
+        this.restarts = restarts;
         this.config = config;
         this.applyConfigToWorkers = applyConfigToWorkers;
         this.source = source;
@@ -111,10 +127,10 @@ final class Reloader {
     CompletableFuture<Started> reload() {
         Optional<String> file = config.source().map(Object::toString);
         if (config.source().isEmpty()) {
-            if (loop.restarts.isReload()) {
+            if (restarts.isReload()) {
                 // The same configuration as the reload in progress, which replaces every worker started before it.
                 Log.info("reload: no config file and a reload in progress; joining it");
-                return CompletableFuture.completedFuture(new Started(Optional.empty(), loop.restarts.join(), file));
+                return CompletableFuture.completedFuture(new Started(Optional.empty(), restarts.join(), file));
             }
             Log.info("reload: no config file; restarting every worker with the same configuration");
             return CompletableFuture.completedFuture(new Started(Optional.empty(), restartAll(), file));
@@ -153,7 +169,7 @@ final class Reloader {
     }
 
     private void startReading(List<CompletableFuture<Started>> waiters) {
-        Read read = new Read(List.copyOf(waiters), loop.now() + PREPARE_TIMEOUT.toNanos());
+        Read read = new Read(List.copyOf(waiters), master.now() + PREPARE_TIMEOUT.toNanos());
         reading = read;
         // Read here, on the loop: only a new address needs its host looked up (and never systemd's socket).
         Optional<ListenAddress> listening = socket.fromSystemd() ? Optional.empty() : Optional.of(socket.configured());
@@ -206,7 +222,7 @@ final class Reloader {
         }
         reading = null;
         Optional<String> file = config.source().map(Object::toString);
-        Started started = loop.stopping() ? refused("the master is stopping", file)
+        Started started = master.stopping() ? refused("the master is stopping", file)
                 : failure.isPresent() ? refused(failure.get(), file)
                 : apply(prepared.orElseThrow(), file);
         read.waiters().forEach(waiter -> waiter.complete(started));
@@ -224,9 +240,9 @@ final class Reloader {
         if (!fixed.isEmpty()) {
             return refused("changing " + String.join(", ", fixed) + " needs a restart of herd itself", file);
         }
-        if (loop.restarts.isReload() && next.equals(config)) {
+        if (restarts.isReload() && next.equals(config)) {
             Log.info("reload: %s is what the reload in progress applies; joining it", next.source().get());
-            return new Started(Optional.empty(), loop.restarts.join(), file);
+            return new Started(Optional.empty(), restarts.join(), file);
         }
         // Validated; now the steps that can still fail, each undone if a later one does: a refused reload
         // changes nothing (not the socket, not the pid file, not the log).
@@ -268,13 +284,13 @@ final class Reloader {
         apply(next, prepared.applyToWorkers(), "reload");
         Log.info("reload: applied %s; replacing workers one after another", next.source().get());
         boolean moved = moving;
-        loop.restarts.whenDone(outcome -> {
+        restarts.whenDone(outcome -> {
             if (moved) {
                 socket.moveDone(outcome.failure().isEmpty());
             }
             // A reload whose replacement failed must not leave its config behind for the next crash replacement
             // to pick up: go back to what the old workers run (unless another reload came since).
-            if (outcome.failure().isPresent() && config == next && !loop.stopping()) {
+            if (outcome.failure().isPresent() && config == next && !master.stopping()) {
                 Log.warn("reload failed: workers started from now on use the previous configuration again");
                 apply(previous, applyPrevious, "reload rolled back");
             }
@@ -293,11 +309,8 @@ final class Reloader {
                 .map(ConfigKey::name).toList();
     }
 
-    /** Every slot that holds a worker now: those workers carry the old configuration. */
     private CompletableFuture<RestartDriver.Outcome> restartAll() {
-        List<Integer> slots = loop.pool.slots().values().stream().filter(slot -> !slot.isEmpty())
-                .map(Slot::number).toList();
-        return loop.restart(slots, RestartReason.RELOAD);
+        return master.restartAll(RestartReason.RELOAD);
     }
 
     private void apply(HerdConfig next, Runnable applyToWorkers, String reason) {
@@ -305,9 +318,7 @@ final class Reloader {
         applyConfigToWorkers = applyToWorkers;
         Log.useJson(next.logsJson());
         applyToWorkers.run();
-        loop.setPolicy(SupervisionPolicy.from(next));
-        loop.scaleTo(next.workers(), reason);
-        loop.setDesiredSpares(next.spareWorkers());
+        master.want(SupervisionPolicy.from(next), next.workers(), next.spareWorkers(), reason);
     }
 
     private static Started refused(String error, Optional<String> file) {

@@ -73,6 +73,11 @@ final class Supervisor {
     void workerExited(WorkerPool.Exit exit) {
         WorkerHandle worker = exit.worker();
         Slot slot = exit.slot();
+        if (exit.output().saidStopping() && worker.leaving().isEmpty() && !worker.onBench() && !master.stopping()) {
+            // It said STOPPING=1 and exited at once, and was reaped before that message reached the loop (the two
+            // come by separate paths): the same planned exit as if the message had come first.
+            stoppedOnItsOwn(worker, slot, clock.now());
+        }
         // A spare that got warm booted; one that dies later crashed, like a worker after READY=1.
         boolean wasReady = worker.readyAfterNanos().isPresent() || worker.wasWarm();
         String how = worker.killedBecause().map(why -> exit.status() + ", " + why).orElse(exit.status().toString());
@@ -174,14 +179,8 @@ final class Supervisor {
         @Override
         public void stopping() {
             if (worker.state().holdsSlot() && !master.stopping()) {
-                // A planned exit, not counted as a crash; but its replacement starts on the backoff's schedule,
-                // or a worker that says STOPPING=1 as soon as it starts would be replaced as fast as it says so.
-                Slot slot = pool.slot(worker.slot(), now);
                 stopper.stoppingOnItsOwn(worker);
-                pool.replaced(slot, RestartReason.EXIT, clock.wallNow());
-                Duration delay = slot.leftOnItsOwn(now - worker.startedAtNanos(), now);
-                Log.info("%s is stopping on its own; starting its replacement %s", worker,
-                        describeDelay(delay, slot.consecutiveFailures()));
+                stoppedOnItsOwn(worker, pool.slot(worker.slot(), now), now);
             }
         }
 
@@ -197,6 +196,19 @@ final class Supervisor {
         public void served(Notification.Served served) {
             worker.reportServed(served.count());
         }
+    }
+
+    /**
+     * A worker leaves on its own (STOPPING=1): a planned exit, not counted as a crash; but its replacement starts on
+     * the backoff's schedule, or a worker that says STOPPING=1 as soon as it starts would be replaced as fast as it
+     * says so.
+     */
+    private void stoppedOnItsOwn(WorkerHandle worker, Slot slot, long now) {
+        worker.leftOnItsOwn();
+        pool.replaced(slot, RestartReason.EXIT, clock.wallNow());
+        Duration delay = slot.leftOnItsOwn(now - worker.startedAtNanos(), now);
+        Log.info("%s is stopping on its own; starting its replacement %s", worker,
+                describeDelay(delay, slot.consecutiveFailures()));
     }
 
     /**

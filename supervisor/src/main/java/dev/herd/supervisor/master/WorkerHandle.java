@@ -255,6 +255,13 @@ public final class WorkerHandle {
         leaving = why;
     }
 
+    /**
+     * Left on its own (STOPPING=1): a planned exit, also when the loop reaped it before it handled that message.
+     */
+    void leftOnItsOwn() {
+        leaving = RestartReason.EXIT;
+    }
+
     /** Told to drain because the master itself stops: SIGKILL after {@code deadlineNanos}. */
     void stopping(long deadlineNanos) {
         state = state.moveTo(WorkerState.STOPPING);

@@ -441,7 +441,7 @@ public final class WorkerIo implements AutoCloseable {
                 WorkerSpawner.OutputFacts known = outputFacts.getOrDefault(serial(), WorkerSpawner.OutputFacts.NONE);
                 WorkerSpawner.OutputFacts now = new WorkerSpawner.OutputFacts(
                         rootCause == null ? known.rootCause() : rootCause.line(),
-                        known.outOfMemory() || text.contains(OUT_OF_MEMORY));
+                        known.outOfMemory() || text.contains(OUT_OF_MEMORY), known.saidStopping());
                 if (!now.equals(known)) {
                     outputFacts.put(serial(), now);
                 }
@@ -454,6 +454,11 @@ public final class WorkerIo implements AutoCloseable {
         if (notifications.stream().anyMatch(n -> n instanceof Notification.Ready
                 || n instanceof Notification.SpareWarm)) {
             rootCauses.remove(serial); // it booted: no boot error to find any more
+        }
+        if (notifications.stream().anyMatch(n -> n instanceof Notification.Stopping)) {
+            // Kept with the output facts too: the loop may reap the worker before it handles this message.
+            outputFacts.merge(serial, new WorkerSpawner.OutputFacts(Optional.empty(), false, true),
+                    (known, stopping) -> new WorkerSpawner.OutputFacts(known.rootCause(), known.outOfMemory(), true));
         }
         if (!notifications.isEmpty()) {
             listener.notified(serial, notifications);

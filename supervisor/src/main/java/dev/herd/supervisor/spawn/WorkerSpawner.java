@@ -45,14 +45,20 @@ public interface WorkerSpawner {
     /**
      * What the worker's output said about how it ended: the line that says why a worker that could not boot failed
      * (the root cause of its stack trace, "Unrecognized VM option ...", "Error: Could not find or load main class
-     * ...", "cannot start: ...": see RootCause), and whether the JVM reported an OutOfMemoryError. Asked once the
-     * worker is reaped; it waits briefly for the output's last lines.
+     * ...", "cannot start: ...": see RootCause), whether the JVM reported an OutOfMemoryError, and whether it said
+     * STOPPING=1 (a worker that exits right after saying so may be reaped before the loop handles the message: its
+     * exit is still a planned one). Asked once the worker is reaped; it waits briefly for the output's last lines,
+     * which the worker's notifications precede.
      */
     OutputFacts outputFacts(int serial);
 
     /** See {@link #outputFacts}. */
-    record OutputFacts(Optional<String> rootCause, boolean outOfMemory) {
-        public static final OutputFacts NONE = new OutputFacts(Optional.empty(), false);
+    record OutputFacts(Optional<String> rootCause, boolean outOfMemory, boolean saidStopping) {
+        public static final OutputFacts NONE = new OutputFacts(Optional.empty(), false, false);
+
+        public OutputFacts(Optional<String> rootCause, boolean outOfMemory) {
+            this(rootCause, outOfMemory, false);
+        }
     }
 
     /** The worker has been reaped: close and remove what was made for it. */

@@ -65,7 +65,7 @@ class CommandExecutorTest {
                 Duration.ofSeconds(60), true, 0);
         loop = new MasterLoop(os, spawner, ServiceNotifier.NONE, 2, policy, events, () -> nowNanos,
                 new MasterInfo(FakeOs.MASTER_PID, "0.1.0-test", Instant.parse("2026-11-30T00:00:00Z"), nowNanos));
-        Reloader reloader = new Reloader(loop, config, () -> { }, () -> {
+        Reloader reloader = new Reloader(loop.forReloads(), loop.restarts, config, () -> { }, () -> {
             throw new AssertionError("a configuration without a file is never re-read");
         }, null, next -> () -> appliedToWorkers.add(next), null, task -> {
             throw new AssertionError("a configuration without a file needs nothing done beside the loop");

@@ -117,6 +117,12 @@ final class FakeSpawner implements WorkerSpawner {
         outputs.put(serialOf(pid), new OutputFacts(rootCause, outOfMemory));
     }
 
+    /** The worker with this pid said STOPPING=1, as the output relay saw it (the loop has not handled it yet). */
+    synchronized void saidStopping(int pid) {
+        OutputFacts known = outputs.getOrDefault(serialOf(pid), OutputFacts.NONE);
+        outputs.put(serialOf(pid), new OutputFacts(known.rootCause(), known.outOfMemory(), true));
+    }
+
     @Override
     public synchronized void release(int serial) {
         released.add(serial);

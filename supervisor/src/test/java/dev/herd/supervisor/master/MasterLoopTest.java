@@ -822,6 +822,23 @@ class MasterLoopTest {
     }
 
     @Test
+    void aWorkerReapedBeforeItsStoppingMessageReachedTheLoopLeftOnItsOwnAndDidNotCrash() {
+        startReadyLoop(1);
+        int leaving = pidIn(1);
+        // STOPPING=1 was read by the I/O thread, but the exit is reaped in the turn before the loop handles it.
+        spawner.saidStopping(leaving);
+        os.exit(leaving, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertEquals(0, slots().get(1).restarts(), "its exit is a planned one, as if the message had come first");
+        assertReplacedFor(1, RestartReason.EXIT);
+        log.expect(Log.Level.INFO, "is stopping on its own; starting its replacement");
+        loop.runOnce(new MasterEvent.WorkerNotified(spawner.serialOf(leaving),
+                List.of(new dev.herd.supervisor.spawn.Notification.Stopping())));
+        assertEquals(0, slots().get(1).restarts(), "the message coming late changes nothing");
+    }
+
+    @Test
     void aWorkerThatAnnouncesStoppingAndExitsAgainAndAgainIsReplacedOnTheBackoffsSchedule() {
         startLoop(1);
         for (Duration delay : List.of(Duration.ZERO, Duration.ofMillis(100), Duration.ofMillis(200),

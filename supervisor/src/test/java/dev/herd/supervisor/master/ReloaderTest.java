@@ -76,8 +76,8 @@ class ReloaderTest {
                 new MasterInfo(FakeOs.MASTER_PID, "test", Instant.parse("2026-12-07T00:00:00Z"), now));
         loop.runOnce(null);
         // Both halves of a reload run on the test's thread, one after the other: a reload ends within reload().
-        reloader = new Reloader(loop, base, () -> { }, () -> next, socket, config -> () -> appliedToWorkers.add(config),
-                files, Runnable::run, Runnable::run);
+        reloader = new Reloader(loop.forReloads(), loop.restarts, base, () -> { }, () -> next, socket,
+                config -> () -> appliedToWorkers.add(config), files, Runnable::run, Runnable::run);
     }
 
     @AfterEach

@@ -89,7 +89,7 @@ class SlowReloadTest {
 
     /** The reload's read waits for the test; the reload's thread is a real one, as in the master. */
     private void commandsWithASlowLookup() {
-        Reloader reloader = new Reloader(loop, base, () -> { }, () -> {
+        Reloader reloader = new Reloader(loop.forReloads(), loop.restarts, base, () -> { }, () -> {
             awaitUninterruptibly(lookupAnswers);
             return ConfigBuilder.fromFile(base.source().orElseThrow()).set(ConfigKeys.WORKERS, 2).build();
         }, socket, next -> () -> { }, files, task -> new Thread(task, "test-reload").start(),
@@ -99,9 +99,9 @@ class SlowReloadTest {
 
     /** The reload's slow half is held until the test runs it; the loop's turns are the test's. */
     private Reloader commandsWithAHeldRead() {
-        Reloader reloader = new Reloader(loop, base, () -> { }, () -> ConfigBuilder.fromFile(
-                base.source().orElseThrow()).build(), socket, next -> () -> { }, files, heldBeside::add,
-                apply -> events.add(new MasterEvent.WorkDone(apply)));
+        Reloader reloader = new Reloader(loop.forReloads(), loop.restarts, base, () -> { },
+                () -> ConfigBuilder.fromFile(base.source().orElseThrow()).build(), socket, next -> () -> { }, files,
+                heldBeside::add, apply -> events.add(new MasterEvent.WorkDone(apply)));
         useCommands(reloader);
         return reloader;
     }

@@ -108,6 +108,8 @@ class WorkerIoTest {
         assertEquals(new Delivery(2, List.of(new Notification.Ready())), next());
         send(first, "STATUS=one\nSTOPPING=1");
         assertEquals(new Delivery(1, List.of(new Notification.Status("one"), new Notification.Stopping())), next());
+        assertTrue(io.outputFacts(1).saidStopping(), "kept for a reap that comes before the loop handles it");
+        assertFalse(io.outputFacts(2).saidStopping());
         send(first, "MAINPID=1\nNOTHING=here"); // nothing a worker may say: no delivery
         send(first, "WATCHDOG=1");
         assertEquals(new Delivery(1, List.of(new Notification.Heartbeat())), next());

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.herd.worker.WorkerContract;
 import org.junit.jupiter.api.Test;
 
-/** The master names the built-in apps' main class as a string (it does not link against this module): it must be this one. */
+/**
+ * The master names the built-in apps' main class as a string (it does not link against this module): it must be
+ * this one.
+ */
 class WorkerMainNameTest {
 
     @Test
