@@ -71,7 +71,7 @@ final class ClosingResponses implements BiFunction<Object, Object, Object> {
                 try {
                     return args[1] instanceof byte[] ? writeToSocket(exchange, args) : writeToChannel(exchange, args);
                 } catch (IOException e) {
-                    throw sneaky(e);
+                    throw SocketAdoption.sneaky(e);
                 }
             }
         }
@@ -181,11 +181,5 @@ final class ClosingResponses implements BiFunction<Object, Object, Object> {
             }
         }
         return null;
-    }
-
-    /** Throws a checked exception through BiFunction: the JDK methods it surfaces in declare IOException. */
-    @SuppressWarnings("unchecked")
-    private static <T extends Throwable> RuntimeException sneaky(Throwable e) throws T {
-        throw (T) e;
     }
 }

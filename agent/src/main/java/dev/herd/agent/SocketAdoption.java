@@ -193,7 +193,7 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
 
     /** Throws a checked exception through BiFunction: the JDK method it surfaces in declares IOException. */
     @SuppressWarnings("unchecked")
-    private static <T extends Throwable> RuntimeException sneaky(Throwable e) throws T {
+    static <T extends Throwable> RuntimeException sneaky(Throwable e) throws T {
         throw (T) e;
     }
 }

@@ -11,8 +11,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,53 +30,25 @@ final class KeepAliveLoad implements AutoCloseable {
 
     private final int port;
     private final String path;
-    private final boolean closeEach;
-    private final boolean retrying;
-    private final AtomicLong retried = new AtomicLong();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong responses = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private final AtomicLong non2xx = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicReference<String> firstProblem = new AtomicReference<>();
+    /** Errors by kind ({@link #kindOf}): how a failed exchange ended, for the summary. */
+    private final Map<String, AtomicLong> errorKinds = new ConcurrentSkipListMap<>();
     private final Set<String> bodies = ConcurrentHashMap.newKeySet();
     private final List<Thread> threads = new ArrayList<>();
 
     KeepAliveLoad(int port, String path, int connections) {
-        this(port, path, connections, false);
-    }
-
-    /**
-     * With {@code closeEach}, every request asks for {@code Connection: close}: one connection per request, for a
-     * server whose stop closes idle keep-alive connections without a word (the JDK's HttpServer), where a closing
-     * worker would otherwise cut the next request sent on them.
-     */
-    KeepAliveLoad(int port, String path, int connections, boolean closeEach) {
-        this(port, path, connections, closeEach, false);
-    }
-
-    private KeepAliveLoad(int port, String path, int connections, boolean closeEach, boolean retrying) {
         this.port = port;
         this.path = path;
-        this.closeEach = closeEach;
-        this.retrying = retrying;
         for (int i = 0; i < connections; i++) {
             Thread thread = new Thread(this::run, "keep-alive-" + i);
             thread.start();
             threads.add(thread);
         }
-    }
-
-    /**
-     * Keep-alive clients that retry as RFC 9112, section 9.3.1 lets a client retry an idempotent request, and as
-     * browsers, curl and the JDK's HttpClient do: a reused connection that the server closed (or reset) before any
-     * byte of the response came, and a {@code 503} that came with {@code Connection: close} (a server in its
-     * graceful stop that did not process the request, RFC 9110 section 15.6.4), are counted in {@link #retried()}
-     * and the request is sent again on a new connection; only what fails there is an error. For servers whose stop
-     * closes idle keep-alive connections without telling the client first: every framework's own graceful shutdown.
-     */
-    static KeepAliveLoad retrying(int port, String path, int connections) {
-        return new KeepAliveLoad(port, path, connections, false, true);
     }
 
     /**
@@ -87,7 +61,7 @@ final class KeepAliveLoad implements AutoCloseable {
         return throughReloads(new KeepAliveLoad(port, path, 4), reloads, reload, timeout, whenWarm);
     }
 
-    /** {@link #throughReloads} with a load of the caller's (a {@link #retrying} one, say). */
+    /** {@link #throughReloads} with a load of the caller's. */
     static KeepAliveLoad throughReloads(KeepAliveLoad load, int reloads, Runnable reload, Duration timeout,
                                         Consumer<KeepAliveLoad> whenWarm) {
         try {
@@ -120,19 +94,15 @@ final class KeepAliveLoad implements AutoCloseable {
         return reconnects.get();
     }
 
-    /** Requests sent again on a new connection ({@link #retrying} only). */
-    long retried() {
-        return retried.get();
-    }
-
     /** The distinct response bodies seen (they name the worker that answered). */
     Set<String> bodies() {
         return Set.copyOf(bodies);
     }
 
     String summary() {
-        return String.format(Locale.ROOT, "%d responses, %d errors, %d non-2xx, %d reconnects (Connection: close)%s%s",
-                responses(), errors(), non2xx(), reconnects(), retrying ? ", " + retried() + " retried" : "",
+        return String.format(Locale.ROOT,
+                "%d responses, %d errors%s, %d non-2xx, %d reconnects (Connection: close)%s",
+                responses(), errors(), errorKinds.isEmpty() ? "" : " " + errorKinds, non2xx(), reconnects(),
                 firstProblem.get() == null ? "" : "; first problem: " + firstProblem.get());
     }
 
@@ -145,13 +115,28 @@ final class KeepAliveLoad implements AutoCloseable {
                 socket.setSoTimeout(30_000);
                 exchangeUntilClosed(socket, connection);
             } catch (IOException e) {
-                if (retrying && connection.responses > 0 && !connection.responseStarted) {
-                    retried.incrementAndGet(); // the loop sends it again, on a new connection
-                } else if (running.get()) {
+                if (running.get()) {
+                    errorKinds.computeIfAbsent(kindOf(e, connection), kind -> new AtomicLong()).incrementAndGet();
                     problem(errors, e + " (" + connection + ")");
                 }
             }
         }
+    }
+
+    /**
+     * How an exchange failed, for the summary: a reset or an end of file, before any byte of the response or within
+     * it, on a new connection or on one reused after a response (a keep-alive connection the server closed while the
+     * next request was on its way), or a refused connect.
+     */
+    private static String kindOf(IOException e, Connection connection) {
+        if (connection.phase.equals("connecting")) {
+            return "connect failed";
+        }
+        String how = e instanceof java.net.SocketException && String.valueOf(e.getMessage()).contains("reset")
+                ? "reset" : e instanceof java.net.SocketTimeoutException ? "timeout" : "closed";
+        String when = connection.responseStarted ? "within a response" : "before the response";
+        String on = connection.responses == 0 ? "on a new connection" : "on a reused connection";
+        return how + " " + when + " " + on;
     }
 
     /** What a failure report says of its connection: where it stood, how old, what it had been served, by whom. */
@@ -161,7 +146,7 @@ final class KeepAliveLoad implements AutoCloseable {
         private String phase = "connecting";
         private int responses;
         private String lastBody = "none";
-        /** Whether a byte of the response in progress has come (a retry is allowed only before). */
+        /** Whether a byte of the response in progress has come. */
         private boolean responseStarted;
         private long lastResponseNanos;
 
@@ -183,7 +168,7 @@ final class KeepAliveLoad implements AutoCloseable {
         OutputStream out = socket.getOutputStream();
         InputStream in = new BufferedInputStream(socket.getInputStream());
         byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n"
-                + (closeEach ? "Connection: close\r\n" : "") + "\r\n")
+                + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
         while (running.get()) {
             connection.phase = "writing a request";
@@ -220,13 +205,10 @@ final class KeepAliveLoad implements AutoCloseable {
             connection.lastBody = new String(body, StandardCharsets.UTF_8) + (close ? " (Connection: close)" : "");
             if (status.startsWith("HTTP/1.1 2")) {
                 bodies.add(new String(body, StandardCharsets.UTF_8));
-            } else if (retrying && close && status.startsWith("HTTP/1.1 503")) {
-                retried.incrementAndGet(); // not processed: sent again on the new connection below
-                responses.decrementAndGet();
             } else {
                 problem(non2xx, status);
             }
-            if (close || closeEach) { // closeEach: the client asked for the close, whatever the server says
+            if (close) {
                 reconnects.incrementAndGet();
                 return;
             }
