@@ -40,6 +40,7 @@ public final class HerdAgent {
             Herd.onDrain(() -> {
                 adoption.stopAccepting();
                 ConnectionDrain.letConnectionsClose(instrumentation, sockets, adoption, holdNanos);
+                adoption.appStopBegins();
                 System.exit(EXIT_AFTER_SIGTERM);
             });
         } catch (Exception | LinkageError e) {

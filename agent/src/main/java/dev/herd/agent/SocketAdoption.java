@@ -5,6 +5,7 @@ import dev.herd.worker.WorkerContract;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
@@ -30,6 +31,8 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
     /** What {@link #stopAccepting()} closed, so that its accept() failure can be told from the app's own. */
     private volatile Object closedByDrain;
     private boolean draining;
+    /** Set when the drain has let the clients go and the app's stop begins; a blocking acceptor waits till then. */
+    private volatile boolean appStopBegun;
     /** herd's port, once a server socket adopted herd's socket; 0 before. */
     private volatile int herdPort;
     /** The connections' events, handled once the drain begins ({@link ClosingResponses}); null before. */
@@ -133,19 +136,21 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
     }
 
     /**
-     * An accept() failed. If herd's drain closed the socket under it, the thread waits (until interrupted, as a
-     * server stopping its acceptor does) rather than see an error the app never sees outside herd, where the JVM's
-     * shutdown begins without closing anything under the app.
-     */
-    /**
      * A thread's accept() failed because the drain closed the socket under it: it waits until the framework's own
-     * stop (the shutdown hooks, which run right after) has told it to end, or {@link #ACCEPT_FAILED_WAIT_NANOS} at
-     * most, and then sees the failure. Waiting for good hung a stop: the JDK's HttpServer.stop() joins its dispatcher
-     * thread, which was parked here.
+     * stop (the shutdown hooks) has told it to end, or {@link #ACCEPT_FAILED_WAIT_NANOS} after that stop began at
+     * most, and then sees the failure. A blocking acceptor (Tomcat's, Helidon's, a ServerSocket's) does nothing else,
+     * so it also waits while the drain lets the clients go ({@link #appStopBegins()} not yet called): it would
+     * otherwise log the failure, again and again, while its connections are still served. A selector's thread (Netty,
+     * the JDK's HttpServer) serves connections too and never waits past the 2 s. Waiting for good hung a stop: the
+     * JDK's HttpServer.stop() joins its dispatcher thread, which was parked here.
      */
     private void acceptFailed(Object target) {
         if (target != closedByDrain) {
             return;
+        }
+        boolean blockingAcceptor = !sockets.isChannel(target) || ((SelectableChannel) target).isBlocking();
+        while (blockingAcceptor && !appStopBegun && !Thread.currentThread().isInterrupted()) {
+            LockSupport.parkNanos(this, APP_STOP_POLL_NANOS);
         }
         long deadline = System.nanoTime() + ACCEPT_FAILED_WAIT_NANOS;
         for (long left = ACCEPT_FAILED_WAIT_NANOS; left > 0 && !Thread.currentThread().isInterrupted();
@@ -153,6 +158,13 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
             LockSupport.parkNanos(this, left);
         }
     }
+
+    /** The drain has let the clients go: the app's own stop (the JVM's shutdown hooks) begins now. */
+    void appStopBegins() {
+        appStopBegun = true; // a parked acceptor sees it within APP_STOP_POLL_NANOS
+    }
+
+    private static final long APP_STOP_POLL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     /** Long enough for a framework's stop to reach its acceptor before it sees the closed socket. */
     private static final long ACCEPT_FAILED_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
