@@ -143,7 +143,7 @@ class AdminFloodIT {
 
     /** utime + stime of a running process, from /proc/PID/stat. */
     private static long cpuMillis(long pid) {
-        return dev.herd.supervisor.os.ProcessStats.of((int) pid).orElseThrow().cpuMillis();
+        return dev.herd.supervisor.os.ProcessStats.of((int) pid, 1).orElseThrow().cpuMillis(); // any page size: CPU only
     }
 
     private record Figures(List<Double> roundTrips, int askedAgain, int mostThreads, int descriptors) {

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import jnr.constants.platform.Fcntl;
+import jnr.constants.platform.Sysconf;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
@@ -80,6 +81,8 @@ public final class PosixOs implements Os {
 
     private final POSIX posix = POSIXFactory.getNativePOSIX();
     private final LibC libc = LibraryLoader.create(LibC.class).load("c");
+    /** sysconf(_SC_PAGESIZE), asked once at the first use: /proc counts resident memory in pages. */
+    private long pageSize;
     private final jnr.ffi.Runtime runtime = jnr.ffi.Runtime.getRuntime(libc);
 
     // ---- processes ---------------------------------------------------------------------------------------------
@@ -251,7 +254,10 @@ public final class PosixOs implements Os {
 
     @Override
     public Optional<ProcessStats> processStats(int pid) {
-        return ProcessStats.of(pid);
+        if (pageSize == 0) {
+            pageSize = posix.sysconf(Sysconf._SC_PAGESIZE);
+        }
+        return ProcessStats.of(pid, pageSize);
     }
 
     // ---- descriptors -------------------------------------------------------------------------------------------

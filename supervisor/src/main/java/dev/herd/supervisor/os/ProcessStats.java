@@ -7,10 +7,11 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * A process's resident memory and CPU time, read from /proc (no native call): {@code VmRSS} from
- * /proc/PID/status, which states its unit, and utime + stime from /proc/PID/stat in clock ticks of USER_HZ, which
- * Linux fixes at 100 for user space on every architecture herd runs on. Cheap enough to read for every worker on
- * every status request.
+ * A process's resident memory and CPU time, read from /proc (no native call): one read of /proc/PID/stat, whose
+ * utime and stime count clock ticks of USER_HZ (which Linux fixes at 100 for user space on every architecture herd
+ * runs on) and whose rss counts pages (the same counter as VmRSS in /proc/PID/status). One file, not also
+ * /proc/PID/status: a status request reads every worker's, on the master's loop thread, and rendering the status
+ * file (about 55 lines, signal masks among them) was the larger part of a 32-worker status reply's cost.
  *
  * @param residentBytes resident set size
  * @param cpuMillis     user and system CPU time used so far
@@ -20,38 +21,23 @@ public record ProcessStats(long residentBytes, long cpuMillis) {
     private static final long USER_HZ = 100;
 
     /** The stats of {@code pid}, or empty if it has gone (or /proc is not there). */
-    public static Optional<ProcessStats> of(int pid) {
+    public static Optional<ProcessStats> of(int pid, long pageSize) {
         try {
-            return Optional.of(new ProcessStats(residentBytes(pid), cpuMillis(pid)));
+            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            return Optional.of(parse(stat, pageSize));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
     }
 
-    /** VmRSS from /proc/PID/status, e.g. {@code VmRSS:	   51234 kB}. */
-    static long residentBytes(int pid) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) {
-                String[] fields = line.substring(6).trim().split("\\s+");
-                return Long.parseLong(fields[0]) * 1024; // always kB
-            }
-        }
-        return 0; // a zombie has no VmRSS line
-    }
-
     /**
-     * Fields 14 and 15 of /proc/PID/stat. The second field, the command name in parentheses, may itself contain
-     * blanks and parentheses, so counting starts after the last ')'.
+     * Fields 14 and 15 (utime, stime) and 24 (rss) of /proc/PID/stat. The second field, the command name in
+     * parentheses, may itself contain blanks and parentheses, so counting starts after the last ')'.
      */
-    static long cpuMillis(int pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"), StandardCharsets.US_ASCII);
-        return parseCpuMillis(stat);
-    }
-
-    static long parseCpuMillis(String stat) {
+    static ProcessStats parse(String stat, long pageSize) {
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        // fields[0] is field 3 (state); utime is field 14, stime field 15.
+        // fields[0] is field 3 (state); utime is field 14, stime 15, rss 24.
         long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-        return ticks * 1000 / USER_HZ;
+        return new ProcessStats(Long.parseLong(fields[21]) * pageSize, ticks * 1000 / USER_HZ);
     }
 }
