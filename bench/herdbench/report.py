@@ -337,9 +337,26 @@ def write(bench_or_dir, doc):
     os.makedirs(os.path.dirname(os.path.abspath(doc)), exist_ok=True)
     png = os.path.splitext(doc)[0] + "-reload.png"
     plot = make_plot(r, outdir, png)
+    kept = hand_measured(doc)
     with open(doc, "w") as f:
         f.write(render(r, os.path.basename(png) if plot else None))
+        if kept:
+            f.write("\n" + kept)
     return doc, png
+
+
+HAND_MEASURED = "<!-- Measured by hand, below this line: bench/run.sh keeps it when it rewrites this file. -->"
+
+
+def hand_measured(doc):
+    """The sections measured by other scripts (frameworks, class data), from the marker line on, to keep."""
+    try:
+        with open(doc) as f:
+            text = f.read()
+    except FileNotFoundError:
+        return ""
+    at = text.find(HAND_MEASURED)
+    return text[at:] if at >= 0 else ""
 
 
 def render(r, png):
