@@ -36,8 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (docs/spring-boot4-app, built by the reactor; one worker, for the test's time) is extracted beside its archive,
  * trained and run extracted, its corrupt archive retrained, its extraction replaced for a new build (the Boot 4.1
  * Jetty example copied over the same path) on JDK 25; extracted, trained and used on JDK 17; and run as the fat jar
- * it is when the directory is refused. Cost, on a quiet 2-core machine: about 40 s of the class's time for the
- * Spring Boot cases on JDK 25 (three training runs), 15 s on JDK 17, 5 s for the refusal.
+ * it is when the directory is refused. Their cost on the 2-core machine shared with other builds: 105 s on JDK 25
+ * at a load average near 12 (three training runs of 11 to 22 s, five Spring Boot starts), 425 s at 20 to 37; 32 s
+ * on JDK 17 (one training run); 7 s for the refusal.
  */
 class ClassDataIT {
 
