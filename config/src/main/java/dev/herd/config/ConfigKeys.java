@@ -186,8 +186,8 @@ public final class ConfigKeys {
     public static final ConfigKey<Boolean> WORKER_CLASS_DATA = key("worker.classData", null, ValueType.bool(), false,
             "`false`", ConfigKey.OnReload.APPLIED,
             "train a class-data archive for a `jar` or `mainClass` app once per build, JDK and options, beside the "
-                    + "pool, and start every later worker with it (JDK 25: AOT cache; 17: dynamic CDS; "
-                    + "docs/your-app.md, Class data)");
+                    + "pool, and start every later worker with it (JDK 25: AOT cache; 17: dynamic CDS; a Spring Boot "
+                    + "fat jar is extracted beside it and run extracted; docs/your-app.md, Class data)");
 
     public static final ConfigKey<Optional<Path>> CLASS_DATA_DIRECTORY = key("classDataDirectory", null,
             ValueType.optional(filePath()), Optional.empty(), "`apps` in herd's cache directory",

@@ -42,14 +42,14 @@ final class ClassDataExtractor {
     }
 
     /**
-     * Extracts {@code fatJar} with {@code java} into a new directory {@code under}; empty with the reason if the
-     * extractor failed (what was written is removed by the caller's {@link ClassDataStore#deleteTree}).
+     * Extracts {@code fatJar} with {@code java} into a new directory {@code destination}; empty with the reason if
+     * the extractor failed (what was written is removed by the caller's {@link ClassDataStore#deleteTree}).
      */
-    static Result extract(Path java, Path fatJar, Path under) throws InterruptedException {
-        Path destination = under.resolve("out");
+    static Result extract(Path java, Path fatJar, Path destination) throws InterruptedException {
         Process process;
         try {
-            Files.createDirectory(under, PosixFilePermissions.asFileAttribute(
+            // Made here, herd's alone, before the extractor writes into it (it accepts an empty directory).
+            Files.createDirectory(destination, PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rwx------")));
             process = new ProcessBuilder(commandLine(java, fatJar, destination)).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();

@@ -221,8 +221,11 @@ final class ClassDataTrainer implements AutoCloseable {
     Launch launchFor(int serial) {
         generationBySerial.put(serial, generation);
         Optional<Path> archive = currentArchive();
+        if (archive.isEmpty()) {
+            return Launch.PLAIN;
+        }
         Optional<Path> jar = extraction.flatMap(store.get()::usableExtraction);
-        if (archive.isEmpty() || (extraction.isPresent() && jar.isEmpty())) {
+        if (extraction.isPresent() && jar.isEmpty()) {
             return Launch.PLAIN;
         }
         archiveBySerial.put(serial, archive.get());

@@ -379,7 +379,7 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
                 ClassDataTrainer.Launch launch = !isWorker ? role.launch()
                         : classData != null ? classData.launchFor(serial) : ClassDataTrainer.Launch.PLAIN;
                 pid = os.spawn(requestFor(slot, worker, statsFile, notifyPath, descriptors, spare, launch,
-                        isWorker ? slotLabel(slot) : role.name()));
+                        isWorker ? slotLabel(slot) : role.name(), isWorker));
             } finally {
                 // Only the worker may hold the write ends, or the reader would never see end of file; and only
                 // the spare the read end of its promotion pipe, so that a write to a dead spare fails (EPIPE).
@@ -504,7 +504,7 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     SpawnRequest requestFor(int slot, WorkerSpec worker, Path statsFile, Path notifySocket,
                             List<Integer> descriptors, boolean spare) {
         return requestFor(slot, worker, statsFile, notifySocket, descriptors, spare, ClassDataTrainer.Launch.PLAIN,
-                slotLabel(slot));
+                slotLabel(slot), true);
     }
 
     private static String slotLabel(int slot) {
@@ -513,7 +513,7 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
 
     private SpawnRequest requestFor(int slot, WorkerSpec worker, Path statsFile, Path notifySocket,
                                     List<Integer> descriptors, boolean spare, ClassDataTrainer.Launch classData,
-                                    String slotLabel) {
+                                    String slotLabel, boolean watched) {
         List<String> argv = switch (worker.kind()) {
             case BUILT_IN_APP -> javaArgv(slotLabel, BUILT_IN_APP_OPTIONS, worker, List.of("-cp", classpath,
                     WorkerContract.BUILT_IN_APP_MAIN, config.app()));
@@ -543,7 +543,9 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         if (spare) {
             environment.put(WorkerContract.PROMOTION_FD, Integer.toString(WorkerContract.PROMOTION_PIPE_FD));
         }
-        if (!config.heartbeatTimeout().isZero()) {
+        // A training run's heartbeats would go unread; without them its app beats nothing while the JVM writes
+        // the archive at its exit (seconds, with the app's executor already stopped).
+        if (watched && !config.heartbeatTimeout().isZero()) {
             // systemd's convention: the timeout in microseconds; a client pings at half of it.
             environment.put(WorkerContract.WATCHDOG_USEC, Long.toString(config.heartbeatTimeout().toNanos() / 1000));
         }
