@@ -2,7 +2,7 @@
 """The class-data rows of issue 20's targets, A and B alternating in one run, ratios pair by pair.
 
     bench/class-data-targets.py start   [--java-home DIR] [--app spring-boot4|quarkus] [--rounds N]
-    bench/class-data-targets.py reload  [--java-home DIR] [--rounds N] [--workers 4] [--skip-same-jar]
+    bench/class-data-targets.py reload  [--java-home DIR] [--rounds N] [--workers 4] [--skip-same-jar | --train-first-only]
 
 start:  one herd master (1 worker, worker.classData on, its archive trained first) against `java -jar` of the same
         jar on the same java, in turn: `java -jar` from exec to its first 200; herd's restarted worker from its
@@ -174,12 +174,12 @@ def reload_section(args, scratch):
         same = {"with": [], "without": []}
         newer = {"with": [], "without": []}
         first = {"train+reload": [], "reload": [], "without": []}
-        for i in range(0 if args.skip_same_jar else args.rounds):
+        for i in range(0 if args.skip_same_jar or args.train_first_only else args.rounds):
             for side in ("with", "without"):
                 same[side].append(masters[side].command("reload"))
             print("round %d, same jar: with %.0f ms, without %.0f ms" % (i + 1, same["with"][-1],
                                                                          same["without"][-1]), flush=True)
-        for i in range(args.rounds):
+        for i in range(0 if args.train_first_only else args.rounds):
             for side in ("with", "without"):
                 m = masters[side]
                 trained = m.count(TRAINED)
@@ -211,7 +211,8 @@ def reload_section(args, scratch):
     print(HEADER)
     if same["with"]:
         print(row("reload, same jar (ms)", same["with"], same["without"]))
-    print(row("reload to a new build (ms)", newer["with"], newer["without"]))
+    if newer["with"]:
+        print(row("reload to a new build (ms)", newer["with"], newer["without"]))
     print(row("reload --train-first to a new build, train + reload (ms)", first["train+reload"], first["without"]))
     print(row("reload --train-first to a new build, the reload alone (ms)", first["reload"], first["without"]))
 
@@ -224,6 +225,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--skip-same-jar", action="store_true", help="reload: only the new-build rows")
+    parser.add_argument("--train-first-only", action="store_true", help="reload: only the --train-first rows")
     args = parser.parse_args()
     subprocess.run([HERD, "--version"], check=True, capture_output=True)
     with open("/proc/loadavg") as f:
