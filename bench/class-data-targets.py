@@ -2,7 +2,7 @@
 """The class-data rows of issue 20's targets, A and B alternating in one run, ratios pair by pair.
 
     bench/class-data-targets.py start   [--java-home DIR] [--app spring-boot4|quarkus] [--rounds N]
-    bench/class-data-targets.py reload  [--java-home DIR] [--rounds N] [--workers 4]
+    bench/class-data-targets.py reload  [--java-home DIR] [--rounds N] [--workers 4] [--skip-same-jar | --train-first-only]
 
 start:  one herd master (1 worker, worker.classData on, its archive trained first) against `java -jar` of the same
         jar on the same java, in turn: `java -jar` from exec to its first 200; herd's restarted worker from its
@@ -12,7 +12,9 @@ reload: two herd masters of the Spring Boot 4.1 app, WORKERS each, one with clas
         master's "rolling restart done" line: first with the same jar, then to a new build of it (an entry
         appended to the jar, which changes its bytes and so its key: extraction and training happen during that
         reload, beside the pool, and the reload's later workers get the archive if it is ready by their start).
-        The class-data master's training of each new build is awaited before the next pair.
+        The class-data master's training of each new build is awaited before the next pair. Then again to a new
+        build, the class-data master with `herd reload --train-first`: timed whole (train + reload), and from its
+        "class data ready" line to the end (the reload alone), against a plain reload of the master without.
 Prints medians (ranges) and the ratio of medians, plus the median of the pairwise ratios. Needs the apps built
 (mvn -B -DskipTests package). Loopback only; stops what it started. Standard library only; not run by CI.
 """
@@ -35,6 +37,7 @@ class Master:
         self.sock = os.path.join(work, "herd.sock")
         self.config = os.path.join(work, "herd.json")
         self.lines = []
+        self.times = []  # when each line was read (time.monotonic())
         with open(self.config, "w") as f:
             json.dump({"workers": workers, "readyTimeout": "5m", "classDataDirectory": os.path.join(work, "cache"),
                        "worker": dict(worker, jar=jar, classData=class_data)}, f)
@@ -45,6 +48,7 @@ class Master:
 
     def _read(self):
         for line in self.proc.stdout:
+            self.times.append(time.monotonic())
             self.lines.append(line.rstrip("\n"))
 
     def count(self, pattern):
@@ -63,13 +67,20 @@ class Master:
     def ready_lines(self):
         return [m for m in (READY.search(line) for line in list(self.lines)) if m]
 
-    def command(self, verb, done=r"rolling restart done"):
-        """Runs `herd VERB` and waits for the rolling restart it starts to end; its milliseconds."""
+    def command(self, verb, *flags, done=r"rolling restart done"):
+        """Runs `herd VERB FLAGS` and waits for the rolling restart it starts to end; its milliseconds."""
         before = self.count(done)
-        start = time.monotonic()
-        subprocess.run([HERD, verb, "--admin-socket", self.sock], check=True, stdout=subprocess.DEVNULL)
+        self.started = time.monotonic()
+        subprocess.run([HERD, verb, *flags, "--admin-socket", self.sock], check=True, stdout=subprocess.DEVNULL)
         self.wait_for(done, before + 1)
-        return (time.monotonic() - start) * 1000
+        return (time.monotonic() - self.started) * 1000
+
+    def read_at(self, pattern, after):
+        """When the first line matching pattern that came after monotonic time `after` was read."""
+        for at, line in zip(list(self.times), list(self.lines)):
+            if at >= after and re.search(pattern, line):
+                return at
+        raise SystemExit("no /%s/ after the command" % pattern)
 
     def stop(self):
         frameworks.stop(self.proc)
@@ -162,12 +173,13 @@ def reload_section(args, scratch):
         masters["with"].wait_for(TRAINED)
         same = {"with": [], "without": []}
         newer = {"with": [], "without": []}
-        for i in range(args.rounds):
+        first = {"train+reload": [], "reload": [], "without": []}
+        for i in range(0 if args.skip_same_jar or args.train_first_only else args.rounds):
             for side in ("with", "without"):
                 same[side].append(masters[side].command("reload"))
             print("round %d, same jar: with %.0f ms, without %.0f ms" % (i + 1, same["with"][-1],
                                                                          same["without"][-1]), flush=True)
-        for i in range(args.rounds):
+        for i in range(0 if args.train_first_only else args.rounds):
             for side in ("with", "without"):
                 m = masters[side]
                 trained = m.count(TRAINED)
@@ -177,14 +189,32 @@ def reload_section(args, scratch):
                     m.wait_for(TRAINED, trained + 1)  # its training ends before the other side's reload
             print("round %d, new build: with %.0f ms, without %.0f ms" % (i + 1, newer["with"][-1],
                                                                           newer["without"][-1]), flush=True)
+        for i in range(args.rounds):
+            for side in ("with", "without"):
+                m = masters[side]
+                new_build(os.path.join(os.path.dirname(m.config), "app.jar"), 100 + i)
+                if side == "with":
+                    total = m.command("reload", "--train-first")
+                    trained = m.read_at(r"reload: class data ready", m.started)
+                    first["train+reload"].append(total)
+                    first["reload"].append(total - (trained - m.started) * 1000)
+                else:
+                    first["without"].append(m.command("reload"))
+            print("round %d, new build, --train-first: train + reload %.0f ms (reload alone %.0f ms), without "
+                  "class data %.0f ms" % (i + 1, first["train+reload"][-1], first["reload"][-1],
+                                          first["without"][-1]), flush=True)
     finally:
         for m in masters.values():
             m.stop()
     print("\nrolling reload of %d Spring Boot 4.1 workers, %s: A = with class data, B = without\n"
           % (args.workers, os.path.basename(args.java_home)))
     print(HEADER)
-    print(row("reload, same jar (ms)", same["with"], same["without"]))
-    print(row("reload to a new build (ms)", newer["with"], newer["without"]))
+    if same["with"]:
+        print(row("reload, same jar (ms)", same["with"], same["without"]))
+    if newer["with"]:
+        print(row("reload to a new build (ms)", newer["with"], newer["without"]))
+    print(row("reload --train-first to a new build, train + reload (ms)", first["train+reload"], first["without"]))
+    print(row("reload --train-first to a new build, the reload alone (ms)", first["reload"], first["without"]))
 
 
 def main():
@@ -194,6 +224,8 @@ def main():
     parser.add_argument("--app", default="spring-boot4", choices=sorted(frameworks.APPS))
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--skip-same-jar", action="store_true", help="reload: only the new-build rows")
+    parser.add_argument("--train-first-only", action="store_true", help="reload: only the --train-first rows")
     args = parser.parse_args()
     subprocess.run([HERD, "--version"], check=True, capture_output=True)
     with open("/proc/loadavg") as f:

@@ -32,7 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * build. Trained once after the first worker is ready; a restarted worker runs with it (its command line has the
  * option, its /proc/PID/maps names the file, status says classData "app"); a corrupt one is ignored (the worker
  * still becomes ready), deleted and trained again; a new build at reload gets a new archive and the old one is
- * removed; a directory others can write is refused with one line; the key turns it off. A Spring Boot 4.1 fat jar
+ * removed; {@code herd reload --train-first} to a newer build trains its archive before the rolling restart and
+ * starts every new worker with it; every thread of a training run runs at nice 19 and SCHED_IDLE; a directory
+ * others can write is refused with one line; the key turns it off. A Spring Boot 4.1 fat jar
  * (docs/spring-boot4-app, built by the reactor; one worker, for the test's time) is extracted beside its archive,
  * trained and run extracted, its corrupt archive retrained, its extraction replaced for a new build (the Boot 4.1
  * Jetty example copied over the same path) on JDK 25; extracted, trained and used on JDK 17; and run as the fat jar
@@ -67,6 +69,7 @@ class ClassDataIT {
         Path config = writeConfig(true, cache, build(1));
         try (HerdProcess herd = startHerd(admin, jdk, config)) {
             admin.awaitReady(2, START);
+            assertRunsAtTheLowestPriority(herd);
             Path archive = awaitTrained(herd, 1);
             assertTrue(Files.isRegularFile(archive), archive.toString());
             assertEquals(cache, archive.getParent());
@@ -99,10 +102,27 @@ class ClassDataIT {
             Path next = awaitTrained(herd, 3);
             assertNotEquals(archive, next);
             assertTrue(Files.isRegularFile(next), next.toString());
-            assertFalse(Files.exists(archive), archive + " should be removed");
+            Poll.until(START, archive + " removed (after its successor's \"trained\" line)",
+                    () -> Files.exists(archive) ? Optional.empty() : Optional.of(true));
             for (long pid : restart(admin)) {
                 assertTrue(maps(pid).contains(next.toString()), "pid " + pid + " maps " + next);
             }
+
+            // reload --train-first: the new build's archive is trained before the rolling restart, so every new
+            // worker starts with it (without it, the reload's first worker would start before any training).
+            Set<Long> before = admin.awaitReady(2, START);
+            writeConfig(true, cache, build(3));
+            Cli.Result trainFirst = admin.cli("reload", "--train-first");
+            assertEquals(0, trainFirst.exitCode(), trainFirst.toString());
+            Path third = awaitTrained(herd, 4);
+            assertNotEquals(next, third);
+            Set<Long> after = admin.awaitReady(2, START);
+            assertTrue(after.stream().noneMatch(before::contains), after + " after " + before);
+            for (long pid : after) {
+                assertTrue(List.of(ProcFs.cmdline(pid).split(" ")).contains(runOption + third), ProcFs.cmdline(pid));
+            }
+            assertTrue(herd.output().indexOf("class-data: trained " + third)
+                    < herd.output().indexOf("reload: class data ready; replacing workers"), herd.output());
 
             herd.signal("TERM");
             assertEquals(0, herd.awaitExit(START));
@@ -139,9 +159,9 @@ class ClassDataIT {
             Path next = awaitTrained(herd, 3);
             assertNotEquals(archive, next);
             Path nextExtraction = extractionOf(next);
-            Poll.until(START, extraction + " removed:\n" + herd.output(),
-                    () -> Files.exists(extraction) ? Optional.empty() : Optional.of(true));
-            assertFalse(Files.exists(archive), archive + " should be removed");
+            // One pass over the directory removes both, one after the other (a large extraction takes a while).
+            Poll.until(START, extraction + " and " + archive + " removed:\n" + herd.output(),
+                    () -> Files.exists(extraction) || Files.exists(archive) ? Optional.empty() : Optional.of(true));
             assertRunsExtracted(restart(admin, 1), jar, nextExtraction, "-XX:AOTCache=" + next);
 
             herd.signal("TERM");
@@ -292,6 +312,18 @@ class ClassDataIT {
         assertEquals(after, admin.awaitReady(workers, START), "the old workers gone, the new ones stay");
         assertTrue(after.stream().noneMatch(before::contains), after + " after " + before);
         return after;
+    }
+
+    /**
+     * The training run, every thread of it, runs at nice 19 and SCHED_IDLE (policy 5): it must never slow a
+     * worker's start or serving. Read while it runs (it lasts seconds: a JVM's start and its archive's dump).
+     */
+    private static void assertRunsAtTheLowestPriority(HerdProcess herd) {
+        long pid = Long.parseLong(herd.awaitLine("class-data \\(pid (\\d+)\\): training", START).group(1));
+        Map<Long, String> threads = ProcFs.threadsNiceAndPolicy(pid);
+        assertFalse(threads.isEmpty(), "the training run " + pid + " has threads to read");
+        threads.forEach((thread, niceAndPolicy) ->
+                assertEquals("19 5", niceAndPolicy, "thread " + thread + " of the training run " + pid));
     }
 
     /** The archive named by the {@code nth} "trained" line of the master's log, once it is there. */

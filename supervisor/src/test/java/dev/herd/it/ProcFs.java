@@ -37,6 +37,24 @@ final class ProcFs {
         return stat(pid).map(fields -> fields[0]);
     }
 
+    /**
+     * "nice policy" of each thread of the process (/proc/PID/task/TID/stat: nice is field 19, the scheduling policy
+     * field 41), by thread id; empty once the process is gone.
+     */
+    static Map<Long, String> threadsNiceAndPolicy(long pid) {
+        Map<Long, String> threads = new TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                String stat = Files.readString(task.resolve("stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                threads.put(Long.parseLong(task.getFileName().toString()), fields[19 - 3] + " " + fields[41 - 3]);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            return Map.of(); // gone, or a thread gone meanwhile
+        }
+        return threads;
+    }
+
     /** Whether the process is gone or has at least exited (a zombie of some other parent). */
     static boolean exited(long pid) {
         return state(pid).map(s -> s.equals("Z") || s.equals("X")).orElse(true);

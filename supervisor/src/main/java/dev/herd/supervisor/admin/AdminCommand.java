@@ -26,7 +26,8 @@ public enum AdminCommand {
             + "drains). Waits until done.", Lasting.YES,
             List.of(Argument.wholeNumber("slot", "the slot to restart (default: all)", 1, 1024)), List.of()),
     RELOAD("Re-read the config file and apply it with a rolling restart. Waits until done.", Lasting.YES,
-            List.of(), List.of()),
+            List.of(Argument.bool("trainFirst", "train the new configuration's class data (worker.classData) before "
+                    + "the rolling restart, so that every new worker starts with it")), List.of()),
     STOP("Stop the master gracefully; waits until it has exited.", Lasting.NO,
             List.of(Argument.duration("timeout", "graceful timeout for this stop (default: gracefulTimeout)",
                     Argument.MAX_DURATION)), List.of());

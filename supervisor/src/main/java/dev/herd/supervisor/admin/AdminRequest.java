@@ -153,6 +153,11 @@ public record AdminRequest(AdminCommand command, Map<String, Object> arguments) 
         return Optional.ofNullable((Duration) arguments.get(name));
     }
 
+    /** A boolean argument; false when not given. */
+    public boolean flag(String name) {
+        return Boolean.TRUE.equals(arguments.get(name));
+    }
+
     /** For a lasting command: reply when the work is done (the default), not at once. */
     public boolean waitForCompletion() {
         return command.lasting() && !Boolean.FALSE.equals(arguments.get(AdminCommand.WAIT.name()));

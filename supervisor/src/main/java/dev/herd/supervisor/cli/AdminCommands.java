@@ -184,6 +184,10 @@ final class AdminCommands {
 
     @Command(mixinStandardHelpOptions = true)
     static final class Reload extends LastingCommand {
+        @Option(names = "--train-first", description = "train the new configuration's class data "
+                + "(worker.classData) before the rolling restart, so that every new worker starts with it")
+        private boolean trainFirst;
+
         @Override
         AdminCommand command() {
             return AdminCommand.RELOAD;
@@ -191,7 +195,8 @@ final class AdminCommands {
 
         @Override
         ObjectNode request() {
-            return withWait(super.request());
+            ObjectNode request = withWait(super.request());
+            return trainFirst ? request.put("trainFirst", true) : request;
         }
 
         @Override

@@ -123,7 +123,7 @@ final class CommandExecutor {
 
     /** The reply completes on the loop's thread, once the reload's file is read and its names are looked up. */
     private CompletableFuture<AdminReply> reload(AdminRequest request) {
-        return reloader.reload().thenCompose(started -> reloadStarted(request, started));
+        return reloader.reload(request.flag("trainFirst")).thenCompose(started -> reloadStarted(request, started));
     }
 
     private CompletableFuture<AdminReply> reloadStarted(AdminRequest request, Reloader.Started started) {

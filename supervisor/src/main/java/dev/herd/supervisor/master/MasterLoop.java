@@ -434,6 +434,11 @@ public final class MasterLoop {
                         .map(Slot::number).toList();
                 return restart(slots, reason);
             }
+
+            @Override
+            public CompletableFuture<Optional<String>> classDataFirst() {
+                return spawner.classDataFirst();
+            }
         };
     }
 

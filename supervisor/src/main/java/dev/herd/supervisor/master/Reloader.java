@@ -12,11 +12,14 @@ import dev.herd.supervisor.spawn.SharedSocket;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The one reload path, for SIGHUP and {@code herd reload} alike, in two halves. Beside the loop, on a thread of
@@ -59,6 +62,14 @@ final class Reloader {
 
         /** A rolling restart of every slot that holds a worker now: those workers carry the old configuration. */
         CompletableFuture<RestartDriver.Outcome> restartAll(RestartReason reason);
+
+        /**
+         * The class data of the configuration new workers start with, trained now unless it exists: completes on
+         * the loop with empty once it exists, or with why there is none (see WorkerSpawner#classDataFirst).
+         */
+        default CompletableFuture<Optional<String>> classDataFirst() {
+            return CompletableFuture.completedFuture(Optional.of("worker.classData is off"));
+        }
     }
 
     /** Where the configuration for the workers started from now on goes. */
@@ -96,6 +107,8 @@ final class Reloader {
     private Read reading;
     /** Reloads asked for while {@link #reading}: they share the read after it, which sees the file as it is then. */
     private final List<CompletableFuture<Started>> waitingForNextRead = new ArrayList<>();
+    /** The reloads asked with --train-first whose read has not been applied yet. */
+    private final Set<CompletableFuture<Started>> trainingFirst = new HashSet<>();
     /** A read given up on whose thread has not returned yet. */
     private Read abandoned;
 
@@ -125,6 +138,15 @@ final class Reloader {
 
     /** Starts a reload; the future completes on the loop's thread once it is refused or under way. */
     CompletableFuture<Started> reload() {
+        return reload(false);
+    }
+
+    /**
+     * Starts a reload; with {@code trainFirst}, the new configuration's class data is trained (unless it exists)
+     * before its rolling restart, so that every new worker starts with it. The future completes on the loop's
+     * thread once the reload is refused or under way (its training included).
+     */
+    CompletableFuture<Started> reload(boolean trainFirst) {
         Optional<String> file = config.source().map(Object::toString);
         if (config.source().isEmpty()) {
             if (restarts.isReload()) {
@@ -133,7 +155,8 @@ final class Reloader {
                 return CompletableFuture.completedFuture(new Started(Optional.empty(), restarts.join(), file));
             }
             Log.info("reload: no config file; restarting every worker with the same configuration");
-            return CompletableFuture.completedFuture(new Started(Optional.empty(), restartAll(), file));
+            return CompletableFuture.completedFuture(new Started(Optional.empty(),
+                    trainFirst ? trainThen(this::restartAll) : restartAll(), file));
         }
         if (abandoned != null) {
             return CompletableFuture.completedFuture(refused("the reload given up on is still reading " + file.get()
@@ -141,6 +164,9 @@ final class Reloader {
                     file));
         }
         CompletableFuture<Started> started = new CompletableFuture<>();
+        if (trainFirst) {
+            trainingFirst.add(started);
+        }
         if (reading == null) {
             startReading(List.of(started));
         } else {
@@ -222,9 +248,11 @@ final class Reloader {
         }
         reading = null;
         Optional<String> file = config.source().map(Object::toString);
+        // Reloads sharing one read share its restart: it trains first if any of them asked to.
+        boolean trainFirst = read.waiters().stream().map(trainingFirst::remove).reduce(false, Boolean::logicalOr);
         Started started = master.stopping() ? refused("the master is stopping", file)
                 : failure.isPresent() ? refused(failure.get(), file)
-                : apply(prepared.orElseThrow(), file);
+                : apply(prepared.orElseThrow(), file, trainFirst);
         read.waiters().forEach(waiter -> waiter.complete(started));
         if (!waitingForNextRead.isEmpty()) {
             List<CompletableFuture<Started>> next = List.copyOf(waitingForNextRead);
@@ -234,7 +262,7 @@ final class Reloader {
     }
 
     /** The loop's half: decide on the configuration found, and apply it whole or not at all. */
-    private Started apply(Prepared prepared, Optional<String> file) {
+    private Started apply(Prepared prepared, Optional<String> file, boolean trainFirst) {
         HerdConfig next = prepared.config();
         List<String> fixed = keysNeedingARestart(config, next);
         if (!fixed.isEmpty()) {
@@ -284,18 +312,39 @@ final class Reloader {
         apply(next, prepared.applyToWorkers(), "reload");
         Log.info("reload: applied %s; replacing workers one after another", next.source().get());
         boolean moved = moving;
-        restarts.whenDone(outcome -> {
-            if (moved) {
-                socket.moveDone(outcome.failure().isEmpty());
+        Supplier<CompletableFuture<RestartDriver.Outcome>> roll = () -> {
+            restarts.whenDone(outcome -> {
+                if (moved) {
+                    socket.moveDone(outcome.failure().isEmpty());
+                }
+                // A reload whose replacement failed must not leave its config behind for the next crash
+                // replacement to pick up: go back to what the old workers run (unless another reload came since).
+                if (outcome.failure().isPresent() && config == next && !master.stopping()) {
+                    Log.warn("reload failed: workers started from now on use the previous configuration again");
+                    apply(previous, applyPrevious, "reload rolled back");
+                }
+            });
+            return restartAll();
+        };
+        return new Started(Optional.empty(), trainFirst ? trainThen(roll) : roll.get(), file);
+    }
+
+    /**
+     * {@code --train-first}: the rolling restart once the class data of the configuration now applied exists, or
+     * will not come (then it goes on without, and says why).
+     */
+    private CompletableFuture<RestartDriver.Outcome> trainThen(Supplier<CompletableFuture<RestartDriver.Outcome>>
+                                                                   roll) {
+        Log.info("reload: training the class data before replacing workers (--train-first)");
+        return master.classDataFirst().thenCompose(none -> {
+            if (none.isPresent()) {
+                Log.warn("reload: no class data to start the new workers with (%s); replacing them without",
+                        none.get());
+            } else {
+                Log.info("reload: class data ready; replacing workers one after another");
             }
-            // A reload whose replacement failed must not leave its config behind for the next crash replacement
-            // to pick up: go back to what the old workers run (unless another reload came since).
-            if (outcome.failure().isPresent() && config == next && !master.stopping()) {
-                Log.warn("reload failed: workers started from now on use the previous configuration again");
-                apply(previous, applyPrevious, "reload rolled back");
-            }
+            return roll.get();
         });
-        return new Started(Optional.empty(), restartAll(), file);
     }
 
     /**

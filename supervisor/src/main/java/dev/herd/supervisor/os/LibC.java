@@ -10,7 +10,8 @@ import jnr.ffi.types.ssize_t;
  * The libc calls jnr-posix does not offer: sockets (TCP for the shared listening socket, so the master owns a raw
  * descriptor without JDK internals; Unix datagrams for sd_notify in both directions, which the JDK lacks), poll for
  * the one thread that reads every worker's notify socket and output, unsetenv, pipe2, sigaction to read a
- * disposition, prctl to become a child subreaper, and posix_spawn with our own file actions and attributes, which
+ * disposition, prctl to become a child subreaper, sched_setscheduler for SCHED_IDLE, and posix_spawn with our own
+ * file actions and attributes, which
  * let us close every inherited descriptor (closefrom), reset the signal mask and give the child a process group of
  * its own, things jnr-posix's spawn wrapper cannot do. Struct layouts
  * are glibc's on Linux x86-64 and arm64. Public only because jnr-ffi generates its implementation in another class
@@ -69,6 +70,8 @@ public interface LibC {
     int posix_spawnattr_setflags(Pointer attributes, short flags);
 
     int posix_spawnattr_setpgroup(Pointer attributes, int pgroup);
+
+    int sched_setscheduler(int pid, int policy, @In int[] schedParam);
 
     int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 

@@ -26,6 +26,13 @@ public interface Os {
      */
     int spawn(SpawnRequest request) throws OsException;
 
+    /**
+     * Puts the calling thread at the lowest CPU priority (SCHED_IDLE and nice 19) for good: what it computes and
+     * the processes it starts (which inherit both) then take only CPU that nothing else wants. Best effort.
+     */
+    default void lowerCurrentThread() {
+    }
+
     /** kill(pid, signal). Returns false if the process no longer exists (ESRCH). */
     boolean kill(int pid, Signal signal) throws OsException;
 

@@ -63,6 +63,10 @@ public final class PosixOs implements Os {
     private static final short POSIX_SPAWN_SETPGROUP = 0x02;
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    /** Linux's lowest scheduling class: the CPU goes to such a thread only when nothing else wants it. */
+    private static final int SCHED_IDLE = 5;
+    private static final int PRIO_PROCESS = 0;
+    private static final int LOWEST_NICE = 19;
     /** glibc's posix_spawn_file_actions_t is 80 bytes and posix_spawnattr_t 336; sigset_t is 128; generous. */
     private static final int OPAQUE_STRUCT_BYTES = 1024;
     private static final int SIGACTION_BYTES = 256;
@@ -94,6 +98,10 @@ public final class PosixOs implements Os {
 
     @Override
     public int spawn(SpawnRequest request) throws OsException {
+        return request.background() ? spawnFromALoweredThread(request) : spawnHere(request);
+    }
+
+    private int spawnHere(SpawnRequest request) throws OsException {
         Pointer fileActions = Memory.allocateDirect(runtime, OPAQUE_STRUCT_BYTES, true);
         Pointer attributes = Memory.allocateDirect(runtime, OPAQUE_STRUCT_BYTES, true);
         Pointer emptySet = Memory.allocateDirect(runtime, OPAQUE_STRUCT_BYTES, true);
@@ -149,6 +157,51 @@ public final class PosixOs implements Os {
             libc.posix_spawnattr_destroy(attributes);
             Reference.reachabilityFence(keepAlive);
         }
+    }
+
+    /**
+     * Spawns from a thread of its own that first lowers itself to SCHED_IDLE and nice 19: the child inherits both
+     * from the thread that forks it, before its first instruction, and so does every thread the JVM then makes
+     * (both are per thread on Linux: set on the pid afterwards, they would miss threads already made; glibc's
+     * posix_spawnattr_setschedpolicy refuses SCHED_IDLE). An unprivileged thread may lower itself but not rise
+     * again, hence the throwaway thread. Should the kernel refuse SCHED_IDLE, nice 19 alone is kept.
+     */
+    @Override
+    public void lowerCurrentThread() {
+        // who = 0: the calling thread (setpriority's PRIO_PROCESS is per thread on Linux, despite the name).
+        posix.setpriority(PRIO_PROCESS, 0, LOWEST_NICE);
+        libc.sched_setscheduler(0, SCHED_IDLE, new int[] {0}); // sched_priority must be 0
+    }
+
+    private int spawnFromALoweredThread(SpawnRequest request) throws OsException {
+        int[] pid = new int[1];
+        OsException[] failure = new OsException[1];
+        Thread spawner = new Thread(() -> {
+            lowerCurrentThread();
+            try {
+                pid[0] = spawnHere(request);
+            } catch (OsException e) {
+                failure[0] = e;
+            }
+        }, "herd-background-spawn");
+        spawner.start();
+        // Uninterruptibly: the child's pid must come back to be reaped. posix_spawn returns once the child has
+        // exec'd, in milliseconds.
+        boolean interrupted = false;
+        while (spawner.isAlive()) {
+            try {
+                spawner.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+        return pid[0];
     }
 
     @Override

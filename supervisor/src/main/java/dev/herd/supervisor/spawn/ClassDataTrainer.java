@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -19,6 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -93,6 +96,12 @@ final class ClassDataTrainer implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    /**
+     * Where the key's thread extracts a Spring Boot fat jar: a thread at the lowest CPU priority, as the training
+     * run, so that the extracting JVM (which inherits its priority) never slows a reload's worker starts. The key
+     * itself is computed at normal priority: a worker started before it is known starts without the archive.
+     */
+    private final ExecutorService extractor;
 
     private int generation;
     /** The master is stopping: a training run killed now is no failure worth a warning. */
@@ -110,20 +119,34 @@ final class ClassDataTrainer implements AutoCloseable {
     private final Map<Integer, Path> extractionBySerial = new HashMap<>();
     private final Map<Integer, Integer> generationBySerial = new HashMap<>();
     private final Set<Path> kept = new LinkedHashSet<>();
+    /** Reloads with --train-first waiting for the current configuration's archive (see {@link #archiveFirst}). */
+    private final List<CompletableFuture<Optional<String>>> firstWaiters = new ArrayList<>();
+    /** Why the current configuration has no archive, once that is known (for {@link #firstWaiters}). */
+    private Optional<String> whyNone = Optional.empty();
 
     ClassDataTrainer(Os os, Starter starter, Consumer<Runnable> toLoop) {
         this.os = os;
         this.starter = starter;
         this.toLoop = toLoop;
+        this.extractor = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(() -> {
+                os.lowerCurrentThread();
+                runnable.run();
+            }, "herd-class-data-extract");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /** A new configuration (start, reload): its key is computed beside the loop and comes back through toLoop. */
     void configure(Optional<Inputs> next) {
         generation++;
+        answerFirstWaiters(Optional.of("a newer configuration came meanwhile"));
         inputs = next;
         key = null;
         extraction = Optional.empty();
         readySeen = false;
+        whyNone = next.isEmpty() ? Optional.of("worker.classData is off for these workers") : Optional.empty();
         if (next.isEmpty()) {
             return;
         }
@@ -133,13 +156,14 @@ final class ClassDataTrainer implements AutoCloseable {
             kept.clear();
         }
         if (store.isEmpty()) {
+            whyNone = Optional.of("the directory " + directory + " is refused (the master's log says why)");
             return;
         }
         int forGeneration = generation;
         Inputs in = next.get();
         ClassDataStore into = store.get();
         hasher.execute(() -> {
-            Keyed computed = key(forGeneration, in, into);
+            Keyed computed = key(forGeneration, in, into, extractor);
             toLoop.accept(() -> keyed(computed));
         });
     }
@@ -149,7 +173,7 @@ final class ClassDataTrainer implements AutoCloseable {
      * place already). Only this thread makes and removes {@code .extract-} directories; the loop renames a
      * current configuration's into place.
      */
-    private static Keyed key(int forGeneration, Inputs in, ClassDataStore store) {
+    private static Keyed key(int forGeneration, Inputs in, ClassDataStore store, ExecutorService extractor) {
         ClassDataKey computed = ClassDataKey.compute(forGeneration, in.app(), in.javaHome(), in.commandLine(),
                 in.classpath());
         if (!computed.known() || computed.springBoot().isEmpty() || in.jar().isEmpty()) {
@@ -162,8 +186,8 @@ final class ClassDataTrainer implements AutoCloseable {
         store.removeLeftExtractions(computed);
         Path under = store.extracting(extractedKey, forGeneration);
         try {
-            ClassDataExtractor.Result result = ClassDataExtractor.extract(in.javaHome().resolve("bin/java"),
-                    in.jar().get(), under);
+            ClassDataExtractor.Result result = extractor.submit(() -> ClassDataExtractor.extract(
+                    in.javaHome().resolve("bin/java"), in.jar().get(), under)).get();
             if (result.extracted().isEmpty()) {
                 store.deleteTree(under);
                 return new Keyed(computed, Optional.empty(), result.problem());
@@ -173,6 +197,9 @@ final class ClassDataTrainer implements AutoCloseable {
             Thread.currentThread().interrupt(); // the master is closing: nothing will read the result
             store.deleteTree(under);
             return new Keyed(computed, Optional.empty(), "interrupted");
+        } catch (ExecutionException e) {
+            store.deleteTree(under);
+            return new Keyed(computed, Optional.empty(), String.valueOf(e.getCause()));
         }
     }
 
@@ -182,6 +209,7 @@ final class ClassDataTrainer implements AutoCloseable {
         }
         if (!computed.key().known()) {
             Log.warn("worker.classData: %s; workers run without class data", computed.key().problem());
+            noArchive(computed.key().problem());
             return;
         }
         key = computed.key();
@@ -206,12 +234,59 @@ final class ClassDataTrainer implements AutoCloseable {
                 Log.warn("worker.classData: the extraction of %s is refused (%s); workers run without class "
                         + "data", inputs.get().jar().get(), e.getMessage());
                 key = null;
+                noArchive("the extraction of " + inputs.get().jar().get() + " is refused: " + e.getMessage());
                 return;
             }
         }
-        if (readySeen) {
+        if (readySeen || !firstWaiters.isEmpty()) {
             trainIfNeeded();
         }
+        answerFirstWaitersIfDone();
+    }
+
+    /**
+     * For a reload that trains first: trains the current configuration's archive now, without waiting for a ready
+     * worker, unless it exists; completes on the master thread with empty once it exists, or with why there is
+     * none. Bounded: the training run's deadline ends it.
+     */
+    CompletableFuture<Optional<String>> archiveFirst() {
+        CompletableFuture<Optional<String>> waiter = new CompletableFuture<>();
+        if (whyNone.isPresent()) {
+            waiter.complete(whyNone);
+            return waiter;
+        }
+        firstWaiters.add(waiter);
+        if (key != null) { // else keyed() goes on once the key is known
+            trainIfNeeded();
+            answerFirstWaitersIfDone();
+        }
+        return waiter;
+    }
+
+    /** Answers the reloads waiting for the archive if it exists or will not come (a training run may be going). */
+    private void answerFirstWaitersIfDone() {
+        if (firstWaiters.isEmpty()) {
+            return;
+        }
+        if (currentArchive().isPresent()) {
+            answerFirstWaiters(Optional.empty());
+        } else if (key != null && (failedKeys.contains(key.hex()) || mode().isEmpty())) {
+            answerFirstWaiters(Optional.of(whyNone.orElse(mode().isEmpty() ? "the workers' Java version is unknown"
+                    : "training this build failed before (the master's log says why)")));
+        } else if (training == null && key != null) {
+            answerFirstWaiters(Optional.of(whyNone.orElse("the training run did not start")));
+        }
+    }
+
+    private void noArchive(String why) {
+        whyNone = Optional.of(why);
+        answerFirstWaiters(whyNone);
+    }
+
+    private void answerFirstWaiters(Optional<String> why) {
+        List<CompletableFuture<Optional<String>>> waiting = List.copyOf(firstWaiters);
+        firstWaiters.clear();
+        waiting.forEach(waiter -> waiter.complete(why));
     }
 
     /**
@@ -278,6 +353,7 @@ final class ClassDataTrainer implements AutoCloseable {
         if (extraction.isPresent() && jar.isEmpty()) {
             Log.warn("worker.classData: %s is gone or no longer herd's alone; workers run without class data",
                     extraction.get());
+            whyNone = Optional.of(extraction.get() + " is gone or no longer herd's alone");
             failedKeys.add(key.hex());
             return;
         }
@@ -292,6 +368,7 @@ final class ClassDataTrainer implements AutoCloseable {
             socketFd = os.listenTcp(InetAddress.getLoopbackAddress(), 0, 16);
         } catch (OsException e) {
             Log.warn("worker.classData: no socket for the training run: %s", e.getMessage());
+            whyNone = Optional.of("no socket for the training run: " + e.getMessage());
             failedKeys.add(key.hex());
             return;
         }
@@ -303,6 +380,7 @@ final class ClassDataTrainer implements AutoCloseable {
             Log.info("class-data (pid %d): training the app's class data into %s", pid, archive);
         } catch (OsException e) {
             Log.warn("worker.classData: cannot start the training run: %s", e.getMessage());
+            whyNone = Optional.of("cannot start the training run: " + e.getMessage());
             failedKeys.add(key.hex());
         } finally {
             closeQuietly(socketFd); // the child has its own copy as fd 0
@@ -377,12 +455,21 @@ final class ClassDataTrainer implements AutoCloseable {
                 return;
             }
             Log.warn("class-data: no archive for this build: %s; workers run without class data", e.getMessage());
+            if (key != null && key.hex().equals(done.key().hex())) {
+                whyNone = Optional.of("the training run failed: " + e.getMessage());
+            }
+        } finally {
+            if (!firstWaiters.isEmpty()) {
+                trainIfNeeded(); // an older build's run has ended: the current one's may start
+                answerFirstWaitersIfDone();
+            }
         }
     }
 
     /** The master is stopping: a training run is of no use any more. */
     void stop() {
         stopping = true;
+        answerFirstWaiters(Optional.of("the master is stopping"));
         if (training != null) {
             failedKeys.add(training.key().hex());
             signal(Signal.KILL);
@@ -410,6 +497,7 @@ final class ClassDataTrainer implements AutoCloseable {
     @Override
     public void close() {
         hasher.shutdownNow();
+        extractor.shutdownNow();
         if (training == null) {
             return;
         }

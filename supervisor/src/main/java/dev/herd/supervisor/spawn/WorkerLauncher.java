@@ -464,6 +464,11 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         return classData == null ? Optional.empty() : classData.usedBy(serial);
     }
 
+    @Override
+    public java.util.concurrent.CompletableFuture<Optional<String>> classDataFirst() {
+        return classData == null ? WorkerSpawner.super.classDataFirst() : classData.archiveFirst();
+    }
+
     /**
      * Waits (up to {@code timeout} in all) until the last lines of exited workers are relayed, such as
      * "drained; exiting", which the master would otherwise lose by exiting first.
@@ -549,7 +554,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
             // systemd's convention: the timeout in microseconds; a client pings at half of it.
             environment.put(WorkerContract.WATCHDOG_USEC, Long.toString(config.heartbeatTimeout().toNanos() / 1000));
         }
-        return new SpawnRequest(argv.get(0), argv, environment, descriptors);
+        // A training run (not watched) runs at the lowest CPU priority: it must never slow a worker's start.
+        return new SpawnRequest(argv.get(0), argv, environment, descriptors, !watched);
     }
 
     /** A clean environment: the few variables every program expects, those passEnv names, and worker.env. */

@@ -3,6 +3,7 @@ package dev.herd.supervisor.spawn;
 import dev.herd.supervisor.os.OsException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Starts worker processes and keeps what belongs to each one outside the loop's state: its notify socket and
@@ -92,5 +93,14 @@ public interface WorkerSpawner {
     /** What class data the worker {@code serial} started with: "app" (its app's archive), or empty. */
     default Optional<String> classData(int serial) {
         return Optional.empty();
+    }
+
+    /**
+     * For {@code herd reload --train-first}: trains the class data of the workers' current configuration now
+     * (without waiting for a ready worker) unless its archive exists; completes on the master thread with empty once
+     * it exists, or with why there is none.
+     */
+    default CompletableFuture<Optional<String>> classDataFirst() {
+        return CompletableFuture.completedFuture(Optional.of("worker.classData is off"));
     }
 }

@@ -319,6 +319,25 @@ class PosixOsTest {
     }
 
     @Test
+    void aBackgroundSpawnRunsAtTheLowestCpuPriorityAndAPlainOneDoesNot() throws Exception {
+        Os.Pipe sink = os.pipe();
+        List<Integer> descriptors = List.of(track(sink.readFd()), track(sink.writeFd()), sink.writeFd());
+        List<String> argv = List.of("/bin/sleep", "600");
+        int background = os.spawn(new SpawnRequest(argv.get(0), argv, Map.of(), descriptors, true));
+        children.add(background);
+        int plain = spawn(argv, descriptors);
+        // /proc/PID/stat after the command's ")": state is field 3, nice field 19, policy field 41.
+        assertEquals(List.of("19", "5"), niceAndPolicy(background), "nice 19 and SCHED_IDLE (5)");
+        assertEquals(niceAndPolicy((int) ProcessHandle.current().pid()), niceAndPolicy(plain), "the test's own");
+    }
+
+    private static List<String> niceAndPolicy(int pid) throws Exception {
+        String stat = java.nio.file.Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return List.of(fields[19 - 3], fields[41 - 3]);
+    }
+
+    @Test
     void aSpawnOfAMissingExecutableFailsWithTheReason() {
         OsException failed = assertThrows(OsException.class, () -> os.spawn(new SpawnRequest("/nonexistent/herd",
                 List.of("herd"), Map.of(), List.of(0, 1, 2))));
