@@ -19,6 +19,7 @@ import dev.herd.supervisor.spawn.SocketActivation;
 import dev.herd.supervisor.spawn.WorkerLauncher;
 import java.io.IOException;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.time.Duration;
@@ -90,6 +91,8 @@ public final class Master {
         Map<String, String> environment = System.getenv();
         Log.setSource("master");
         os.ensureStandardDescriptors();
+        // A master that an upgrade exec'ed into: the old master's socket, lifeline and workers (see Upgrader).
+        Optional<HandOver> handOver = HandOver.receive(os, environment);
         BlockingQueue<MasterEvent> events = new LinkedBlockingQueue<>();
         SignalForwarder.install(os, events);
         ThreadDeaths threadDeaths = ThreadDeaths.install(events);
@@ -102,23 +105,29 @@ public final class Master {
         try (AdminServer admin = AdminServer.open(AdminPaths.resolve(config.adminSocket(), environment),
                 adminGroup, AdminPaths.effectiveUid(), (request, reply) ->
                         events.add(new MasterEvent.AdminRequested(request, reply)))) {
-            Optional<SocketActivation.Adopted> fromSystemd = SocketActivation.adopt(os, environment);
+            Optional<SocketActivation.Adopted> fromSystemd = handOver.isPresent() ? Optional.empty()
+                    : SocketActivation.adopt(os, environment);
             // The master holds the only write end of the lifeline. It never writes: its death closes the pipe and
             // every worker reads EOF on fd 3, even after a SIGKILL.
-            try (SharedSocket socket = fromSystemd.isPresent()
+            try (SharedSocket socket = handOver.isPresent() ? handedOverSocket(handOver.get(), config)
+                    : fromSystemd.isPresent()
                     ? SharedSocket.adopted(os, fromSystemd.get().fd(), listenAddressOf(fromSystemd.get().address()),
                             config.listen(), config.backlog())
                     : SharedSocket.bind(os, config.listen(), config.backlog());
-                 Lifeline lifeline = Lifeline.open(os);
+                 Lifeline lifeline = handOver.isPresent() ? new Lifeline(os, handOver.get().lifelineReadFd(),
+                         handOver.get().lifelineWriteFd()) : Lifeline.open(os);
                  WorkerLauncher launcher = WorkerLauncher.open(os, (serial, notifications) -> events.add(
                          new MasterEvent.WorkerNotified(serial, notifications)), config, socket,
-                         lifeline.readFd(), environment)) {
+                         lifeline.readFd(), environment, handOver.map(HandOver::workerDirectory))) {
                 Log.info("listening on %s (%sprocess group %d, %d %s, %s, admin socket %s)", socket.address(),
-                        fromSystemd.isPresent() ? "socket from systemd; " : "", os.processGroup(), config.workers(),
+                        fromSystemd.isPresent() ? "socket from systemd; "
+                                : handOver.isPresent() ? "socket handed over by upgrade " + handOver.get().upgrades()
+                                + "; " : "", os.processGroup(), config.workers(),
                         config.workers() == 1 ? "worker" : "workers", config.worker().describe(config.app()),
                         admin.path());
                 ProcessLimits.report(config.workers()).forEach(ProcessLimits.Line::log);
                 files.writePidFile(config.pidFile());
+                handOver.ifPresent(given -> removeWhatMoved(given, admin.path(), config.pidFile()));
                 ServiceNotifier systemd = SystemdNotifier.fromEnvironment(os, environment);
                 if (systemd != ServiceNotifier.NONE) {
                     Log.info("notifying %s", systemd);
@@ -140,8 +149,17 @@ public final class Master {
                 Runnable applyConfig = launcher.prepare(config);
                 Reloader reload = new Reloader(loop.forReloads(), loop.restarts, config, applyConfig, reloader, socket, launcher::prepare, files,
                         Master::besideTheLoop, apply -> events.add(new MasterEvent.WorkDone(apply)));
+                Upgrader upgrader = new Upgrader(os, loop.forUpgrades(reload, (upgrades, workers) -> handOver(
+                        upgrades, workers, socket, lifeline, launcher, admin.path(), reload.config().pidFile())),
+                        () -> MasterCommand.current(environment), environment,
+                        handOver.map(HandOver::upgrades).orElse(0), task -> besideTheLoop(task, "herd-upgrade"),
+                        apply -> events.add(new MasterEvent.WorkDone(apply)));
                 loop.setCommands(new CommandExecutor(loop, reload, new StatusReport(loop, socketView(socket),
-                        () -> reload.config().source())));
+                        () -> reload.config().source(), upgrader::view), upgrader));
+                if (handOver.isPresent()) {
+                    adopt(handOver.get(), launcher);
+                    upgrader.replacing(loop.adopt(handOver.get().workers()));
+                }
                 try (MetricsServer metrics = startMetrics(config.metricsListen(), events)) {
                     if (metrics != null) {
                         loop.restarts.onReloadTimed(metrics::reloadTook);
@@ -157,7 +175,11 @@ public final class Master {
 
     /** A reload's slow half (see {@link Reloader}) on a thread of its own: the loop never waits for it. */
     private static void besideTheLoop(Runnable task) {
-        Thread thread = new Thread(task, "herd-reload");
+        besideTheLoop(task, "herd-reload");
+    }
+
+    private static void besideTheLoop(Runnable task, String name) {
+        Thread thread = new Thread(task, name);
         thread.setDaemon(true); // a read stuck on a FIFO must not keep the master from exiting
         thread.start();
     }
@@ -207,6 +229,68 @@ public final class Master {
                 return socket.listenQueue();
             }
         };
+    }
+
+    /**
+     * The socket the old master handed over. A changed {@code listen} is not applied by an upgrade yet: the
+     * workers go on serving on the socket they have (docs/upgrade.md).
+     */
+    private SharedSocket handedOverSocket(HandOver given, HerdConfig config) {
+        HandOver.Socket handed = given.socket();
+        if (!handed.configured().equals(config.listen())) {
+            Log.warn("upgrade: listen changed from %s to %s; an upgrade keeps the socket it was handed (%s): "
+                    + "reload to move the workers to the new address", handed.configured(), config.listen(),
+                    handed.bound());
+        }
+        return SharedSocket.handedOver(os, handed.fd(), handed.bound(), handed.configured(), handed.backlog());
+    }
+
+    /** The hand-over as this master stands now: see {@link Upgrader}. */
+    private static HandOver handOver(int upgrades, java.util.List<WorkerHandle> workers, SharedSocket socket,
+                                     Lifeline lifeline, WorkerLauncher launcher, Path adminSocket,
+                                     Optional<Path> pidFile) {
+        java.util.List<HandOver.Worker> handed = new java.util.ArrayList<>();
+        for (WorkerHandle worker : workers) {
+            launcher.channels(worker.serial()).ifPresent(channels -> handed.add(new HandOver.Worker(worker.slot(),
+                    worker.serial(), worker.pid(), worker.jvm(), worker.state() == WorkerState.READY, channels)));
+        }
+        return new HandOver(upgrades, new HandOver.Socket(socket.fd(), socket.configured(), socket.address(),
+                socket.backlog()), lifeline.readFd(), lifeline.writeFd(), launcher.workerDirectory(), adminSocket,
+                pidFile, handed);
+    }
+
+    /** The old master's workers: their channels are read from now on, as if this master had started them. */
+    private static void adopt(HandOver given, WorkerLauncher launcher) throws IOException {
+        for (HandOver.Worker worker : given.workers()) {
+            launcher.adopt(worker.channels());
+        }
+    }
+
+    /**
+     * An upgrade to a configuration with another admin socket or pid file: the old master's, which its exec left
+     * behind, are removed (a socket only if it is one, a pid file only if it holds this pid).
+     */
+    private void removeWhatMoved(HandOver given, Path adminSocket, Optional<Path> pidFile) {
+        try {
+            Path old = given.adminSocket();
+            if (!old.toAbsolutePath().equals(adminSocket.toAbsolutePath()) && Files.readAttributes(old,
+                    java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    .isOther()) {
+                Files.delete(old);
+            }
+        } catch (java.nio.file.NoSuchFileException gone) {
+            // nothing left behind
+        } catch (IOException e) {
+            Log.warn("upgrade: cannot remove the old admin socket %s: %s", given.adminSocket(), e.getMessage());
+        }
+        if (given.pidFile().isPresent() && !given.pidFile().map(Path::toAbsolutePath)
+                .equals(pidFile.map(Path::toAbsolutePath))) {
+            try {
+                PidFile.removeIfHolds(given.pidFile().get(), os.pid());
+            } catch (IOException e) {
+                Log.warn("upgrade: cannot remove the old pid file %s: %s", given.pidFile().get(), e.getMessage());
+            }
+        }
     }
 
     /** The lifeline pipe: workers get the read end as fd 3; the write end, never written, is the master's alone. */

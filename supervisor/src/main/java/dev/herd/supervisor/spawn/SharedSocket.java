@@ -54,6 +54,20 @@ public final class SharedSocket implements AutoCloseable {
         return new SharedSocket(os, fd, configured, backlog, bound, true);
     }
 
+    /**
+     * The socket a master before an upgrade handed over (see the master's Upgrader): this master's from now on,
+     * as if it had bound it, whether it came from systemd once or not (an upgrade drops LISTEN_FDS).
+     */
+    public static SharedSocket handedOver(Os os, int fd, ListenAddress bound, ListenAddress configured,
+                                          int backlog) {
+        return new SharedSocket(os, fd, configured, backlog, bound, false);
+    }
+
+    /** The backlog it listens with. */
+    public int backlog() {
+        return backlog;
+    }
+
     public int fd() {
         return fd;
     }
