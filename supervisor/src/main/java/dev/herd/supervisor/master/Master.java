@@ -102,6 +102,9 @@ public final class Master {
 
         // The admin socket first: a second master on the same socket stops here, before touching the port.
         Optional<GroupPrincipal> adminGroup = lookUpGroup(config.adminGroup());
+        if (handOver.isPresent()) {
+            removeAdminSocketOf(handOver.get()); // ours: the exec closed its listener, nobody answers there
+        }
         try (AdminServer admin = AdminServer.open(AdminPaths.resolve(config.adminSocket(), environment),
                 adminGroup, AdminPaths.effectiveUid(), (request, reply) ->
                         events.add(new MasterEvent.AdminRequested(request, reply)))) {
@@ -127,7 +130,7 @@ public final class Master {
                         admin.path());
                 ProcessLimits.report(config.workers()).forEach(ProcessLimits.Line::log);
                 files.writePidFile(config.pidFile());
-                handOver.ifPresent(given -> removeWhatMoved(given, admin.path(), config.pidFile()));
+                handOver.ifPresent(given -> removeWhatMoved(given, config.pidFile()));
                 ServiceNotifier systemd = SystemdNotifier.fromEnvironment(os, environment);
                 if (systemd != ServiceNotifier.NONE) {
                     Log.info("notifying %s", systemd);
@@ -267,22 +270,28 @@ public final class Master {
     }
 
     /**
-     * An upgrade to a configuration with another admin socket or pid file: the old master's, which its exec left
-     * behind, are removed (a socket only if it is one, a pid file only if it holds this pid).
+     * The admin socket file the master before the upgrade bound: its exec closed the listener and left the file.
+     * Removed only if it is a socket (never through a symlink), so that the admin server binds afresh.
      */
-    private void removeWhatMoved(HandOver given, Path adminSocket, Optional<Path> pidFile) {
+    private static void removeAdminSocketOf(HandOver given) {
+        Path old = given.adminSocket();
         try {
-            Path old = given.adminSocket();
-            if (!old.toAbsolutePath().equals(adminSocket.toAbsolutePath()) && Files.readAttributes(old,
-                    java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                    .isOther()) {
+            if (Files.readAttributes(old, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther()) {
                 Files.delete(old);
             }
         } catch (java.nio.file.NoSuchFileException gone) {
             // nothing left behind
         } catch (IOException e) {
-            Log.warn("upgrade: cannot remove the old admin socket %s: %s", given.adminSocket(), e.getMessage());
+            Log.warn("upgrade: cannot remove the old admin socket %s: %s", old, e.getMessage());
         }
+    }
+
+    /**
+     * An upgrade to a configuration with another pid file: the old master's, which its exec left behind, is
+     * removed if it holds this pid.
+     */
+    private void removeWhatMoved(HandOver given, Optional<Path> pidFile) {
         if (given.pidFile().isPresent() && !given.pidFile().map(Path::toAbsolutePath)
                 .equals(pidFile.map(Path::toAbsolutePath))) {
             try {
