@@ -136,8 +136,15 @@ final class Upgrader {
         CompletableFuture<AdminReply> reply = new CompletableFuture<>();
         Map<String, String> checkEnvironment = nextEnvironment();
         besideTheLoop.accept(() -> {
-            Optional<String> refusal = check(next.check(), checkEnvironment);
-            toLoop.accept(() -> checked(next, refusal, reply));
+            Optional<String> refusal;
+            try {
+                refusal = check(next.check(), checkEnvironment);
+            } catch (RuntimeException e) {
+                // The outcome must come back whatever happens: until it does, the master refuses every change.
+                refusal = Optional.of("checking the new herd failed: " + e);
+            }
+            Optional<String> outcome = refusal;
+            toLoop.accept(() -> checked(next, outcome, reply));
         });
         return reply;
     }
@@ -150,11 +157,12 @@ final class Upgrader {
             fail(why.get(), reply);
             return;
         }
-        HandOver handOver = master.handOver(upgrades + 1);
+        HandOver handOver;
         int memoryFile;
         try {
+            handOver = master.handOver(upgrades + 1);
             memoryFile = os.memoryFile("herd-handover", handOver.toJson());
-        } catch (OsException e) {
+        } catch (OsException | RuntimeException e) {
             fail("writing the hand-over: " + e.getMessage(), reply);
             return;
         }
@@ -164,6 +172,7 @@ final class Upgrader {
         keep.add(memoryFile);
         Log.info("upgrade %d: the new herd checked the configuration; handing over %d %s and the socket",
                 upgrades + 1, handOver.workers().size(), handOver.workers().size() == 1 ? "worker" : "workers");
+        // A bounded wait on the log's reader, once per upgrade: lines lost at the exec would hide what happened.
         Log.drain(LOG_DRAIN_MILLIS);
         try {
             os.execKeeping(command.argv(), next, keep); // returns only by throwing
