@@ -41,8 +41,11 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
         workers = List.copyOf(workers);
     }
 
-    /** The shared listening socket: its descriptor, the address configured (port 0 stays 0) and bound. */
-    public record Socket(int fd, ListenAddress configured, ListenAddress bound, int backlog) {
+    /**
+     * The shared listening socket: its descriptor, the address configured (port 0 stays 0) and bound, and whether
+     * systemd passed it (then its address stays systemd's).
+     */
+    public record Socket(int fd, ListenAddress configured, ListenAddress bound, int backlog, boolean fromSystemd) {
     }
 
     /**
@@ -66,7 +69,8 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
     byte[] toJson() {
         ObjectNode root = JSON.createObjectNode().put("format", FORMAT).put("upgrades", upgrades);
         root.putObject("socket").put("fd", socket.fd()).put("configured", socket.configured().toString())
-                .put("bound", socket.bound().toString()).put("backlog", socket.backlog());
+                .put("bound", socket.bound().toString()).put("backlog", socket.backlog())
+                .put("fromSystemd", socket.fromSystemd());
         root.put("lifelineReadFd", lifelineReadFd).put("lifelineWriteFd", lifelineWriteFd)
                 .put("workerDirectory", workerDirectory.toString()).put("adminSocket", adminSocket.toString())
                 .put("pidFile", pidFile.map(Path::toString).orElse(null));
@@ -104,7 +108,8 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
         try {
             return new HandOver(root.path("upgrades").asInt(), new Socket(socket.path("fd").asInt(),
                     ListenAddress.parse(socket.path("configured").asText()),
-                    ListenAddress.parse(socket.path("bound").asText()), socket.path("backlog").asInt()),
+                    ListenAddress.parse(socket.path("bound").asText()), socket.path("backlog").asInt(),
+                    socket.path("fromSystemd").asBoolean()),
                     root.path("lifelineReadFd").asInt(), root.path("lifelineWriteFd").asInt(),
                     Path.of(root.path("workerDirectory").asText()), Path.of(root.path("adminSocket").asText()),
                     root.path("pidFile").isTextual() ? Optional.of(Path.of(root.path("pidFile").asText()))

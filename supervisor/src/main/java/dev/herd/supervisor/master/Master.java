@@ -19,7 +19,6 @@ import dev.herd.supervisor.spawn.SocketActivation;
 import dev.herd.supervisor.spawn.WorkerLauncher;
 import java.io.IOException;
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.time.Duration;
@@ -103,7 +102,7 @@ public final class Master {
         // The admin socket first: a second master on the same socket stops here, before touching the port.
         Optional<GroupPrincipal> adminGroup = lookUpGroup(config.adminGroup());
         if (handOver.isPresent()) {
-            removeAdminSocketOf(handOver.get()); // ours: the exec closed its listener, nobody answers there
+            HandOvers.removeAdminSocketOf(handOver.get()); // ours: the exec closed its listener, nobody answers
         }
         try (AdminServer admin = AdminServer.open(AdminPaths.resolve(config.adminSocket(), environment),
                 adminGroup, AdminPaths.effectiveUid(), (request, reply) ->
@@ -112,7 +111,7 @@ public final class Master {
                     : SocketActivation.adopt(os, environment);
             // The master holds the only write end of the lifeline. It never writes: its death closes the pipe and
             // every worker reads EOF on fd 3, even after a SIGKILL.
-            try (SharedSocket socket = handOver.isPresent() ? handedOverSocket(handOver.get(), config)
+            try (SharedSocket socket = handOver.isPresent() ? HandOvers.socketOf(os, handOver.get(), config)
                     : fromSystemd.isPresent()
                     ? SharedSocket.adopted(os, fromSystemd.get().fd(), listenAddressOf(fromSystemd.get().address()),
                             config.listen(), config.backlog())
@@ -130,7 +129,7 @@ public final class Master {
                         admin.path());
                 ProcessLimits.report(config.workers()).forEach(ProcessLimits.Line::log);
                 files.writePidFile(config.pidFile());
-                handOver.ifPresent(given -> removeWhatMoved(given, config.pidFile()));
+                handOver.ifPresent(given -> HandOvers.removePidFileOf(given, config.pidFile(), os.pid()));
                 ServiceNotifier systemd = SystemdNotifier.fromEnvironment(os, environment);
                 if (systemd != ServiceNotifier.NONE) {
                     Log.info("notifying %s", systemd);
@@ -152,15 +151,16 @@ public final class Master {
                 Runnable applyConfig = launcher.prepare(config);
                 Reloader reload = new Reloader(loop.forReloads(), loop.restarts, config, applyConfig, reloader, socket, launcher::prepare, files,
                         Master::besideTheLoop, apply -> events.add(new MasterEvent.WorkDone(apply)));
-                Upgrader upgrader = new Upgrader(os, loop.forUpgrades(reload, (upgrades, workers) -> handOver(
-                        upgrades, workers, socket, lifeline, launcher, admin.path(), reload.config().pidFile())),
+                Upgrader upgrader = new Upgrader(os, loop.forUpgrades(reload, (upgrades, workers) -> HandOvers.assemble(
+                        upgrades, workers, socket, lifeline.readFd(), lifeline.writeFd(), launcher, admin.path(),
+                        reload.config().pidFile())),
                         () -> MasterCommand.current(environment), environment,
                         handOver.map(HandOver::upgrades).orElse(0), task -> besideTheLoop(task, "herd-upgrade"),
                         apply -> events.add(new MasterEvent.WorkDone(apply)));
                 loop.setCommands(new CommandExecutor(loop, reload, new StatusReport(loop, socketView(socket),
                         () -> reload.config().source(), upgrader::view), upgrader));
                 if (handOver.isPresent()) {
-                    adopt(handOver.get(), launcher);
+                    HandOvers.watchChannels(handOver.get(), launcher);
                     upgrader.replacing(loop.adopt(handOver.get().workers()));
                 }
                 try (MetricsServer metrics = startMetrics(config.metricsListen(), events)) {
@@ -232,74 +232,6 @@ public final class Master {
                 return socket.listenQueue();
             }
         };
-    }
-
-    /**
-     * The socket the old master handed over. A changed {@code listen} is not applied by an upgrade yet: the
-     * workers go on serving on the socket they have (docs/upgrade.md).
-     */
-    private SharedSocket handedOverSocket(HandOver given, HerdConfig config) {
-        HandOver.Socket handed = given.socket();
-        if (!handed.configured().equals(config.listen())) {
-            Log.warn("upgrade: listen changed from %s to %s; an upgrade keeps the socket it was handed (%s): "
-                    + "reload to move the workers to the new address", handed.configured(), config.listen(),
-                    handed.bound());
-        }
-        return SharedSocket.handedOver(os, handed.fd(), handed.bound(), handed.configured(), handed.backlog());
-    }
-
-    /** The hand-over as this master stands now: see {@link Upgrader}. */
-    private static HandOver handOver(int upgrades, java.util.List<WorkerHandle> workers, SharedSocket socket,
-                                     Lifeline lifeline, WorkerLauncher launcher, Path adminSocket,
-                                     Optional<Path> pidFile) {
-        java.util.List<HandOver.Worker> handed = new java.util.ArrayList<>();
-        for (WorkerHandle worker : workers) {
-            launcher.channels(worker.serial()).ifPresent(channels -> handed.add(new HandOver.Worker(worker.slot(),
-                    worker.serial(), worker.pid(), worker.jvm(), worker.state() == WorkerState.READY, channels)));
-        }
-        return new HandOver(upgrades, new HandOver.Socket(socket.fd(), socket.configured(), socket.address(),
-                socket.backlog()), lifeline.readFd(), lifeline.writeFd(), launcher.workerDirectory(), adminSocket,
-                pidFile, handed);
-    }
-
-    /** The old master's workers: their channels are read from now on, as if this master had started them. */
-    private static void adopt(HandOver given, WorkerLauncher launcher) throws IOException {
-        for (HandOver.Worker worker : given.workers()) {
-            launcher.adopt(worker.channels());
-        }
-    }
-
-    /**
-     * The admin socket file the master before the upgrade bound: its exec closed the listener and left the file.
-     * Removed only if it is a socket (never through a symlink), so that the admin server binds afresh.
-     */
-    private static void removeAdminSocketOf(HandOver given) {
-        Path old = given.adminSocket();
-        try {
-            if (Files.readAttributes(old, java.nio.file.attribute.BasicFileAttributes.class,
-                    java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther()) {
-                Files.delete(old);
-            }
-        } catch (java.nio.file.NoSuchFileException gone) {
-            // nothing left behind
-        } catch (IOException e) {
-            Log.warn("upgrade: cannot remove the old admin socket %s: %s", old, e.getMessage());
-        }
-    }
-
-    /**
-     * An upgrade to a configuration with another pid file: the old master's, which its exec left behind, is
-     * removed if it holds this pid.
-     */
-    private void removeWhatMoved(HandOver given, Optional<Path> pidFile) {
-        if (given.pidFile().isPresent() && !given.pidFile().map(Path::toAbsolutePath)
-                .equals(pidFile.map(Path::toAbsolutePath))) {
-            try {
-                PidFile.removeIfHolds(given.pidFile().get(), os.pid());
-            } catch (IOException e) {
-                Log.warn("upgrade: cannot remove the old pid file %s: %s", given.pidFile().get(), e.getMessage());
-            }
-        }
     }
 
     /** The lifeline pipe: workers get the read end as fd 3; the write end, never written, is the master's alone. */

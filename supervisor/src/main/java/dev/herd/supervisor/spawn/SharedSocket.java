@@ -55,8 +55,8 @@ public final class SharedSocket implements AutoCloseable {
     }
 
     /**
-     * The socket a master before an upgrade handed over (see the master's Upgrader): this master's from now on,
-     * as if it had bound it, whether it came from systemd once or not (an upgrade drops LISTEN_FDS).
+     * The socket a master before an upgrade handed over (see the master's Upgrader), which that master had bound:
+     * this master's from now on, as if it had bound it (a socket from systemd is {@link #adopted} again).
      */
     public static SharedSocket handedOver(Os os, int fd, ListenAddress bound, ListenAddress configured,
                                           int backlog) {

@@ -210,7 +210,7 @@ class UpgraderTest {
         List<HandOver.Worker> handed = workers.stream().map(w -> adopted(w.slot(), w.serial(), w.pid(),
                 w.state() == WorkerState.READY)).toList();
         return new HandOver(upgrades, new HandOver.Socket(5, new ListenAddress("127.0.0.1", 0),
-                new ListenAddress("127.0.0.1", 40123), 511), 6, 7, Path.of("/tmp/herd-x"),
+                new ListenAddress("127.0.0.1", 40123), 511, false), 6, 7, Path.of("/tmp/herd-x"),
                 Path.of("/run/herd/admin.sock"), Optional.empty(), handed);
     }
 
