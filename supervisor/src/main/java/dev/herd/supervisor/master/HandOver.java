@@ -99,7 +99,8 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
         List<Worker> workers = new ArrayList<>();
         for (JsonNode w : root.path("workers")) {
             WorkerChannels channels = new WorkerChannels(w.path("serial").asInt(), w.path("name").asText(),
-                    w.path("pid").asInt(), w.path("notifySocketFd").asInt(), Path.of(w.path("notifySocketPath").asText()),
+                    w.path("pid").asInt(), w.path("notifySocketFd").asInt(),
+                    Path.of(w.path("notifySocketPath").asText()),
                     w.path("notifyPipeFd").asInt(), w.path("stdoutFd").asInt(), w.path("stderrFd").asInt(),
                     w.path("runsOn").asText());
             workers.add(new Worker(w.path("slot").asInt(), w.path("serial").asInt(), w.path("pid").asInt(),

@@ -40,11 +40,10 @@ final class WorkerFiles implements AutoCloseable {
      *
      * @throws IOException if it is no directory of ours (a symlink, another owner)
      */
-    static WorkerFiles adopt(Path directory) throws IOException {
-        java.nio.file.attribute.PosixFileAttributes attributes = Files.readAttributes(directory,
-                java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-        if (!attributes.isDirectory() || !attributes.owner().equals(Files.getOwner(Path.of("/proc/self"),
-                java.nio.file.LinkOption.NOFOLLOW_LINKS))) {
+    static WorkerFiles adopt(Path directory, int ownUid) throws IOException {
+        boolean directoryOfOurs = Files.isDirectory(directory, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && (int) Files.getAttribute(directory, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS) == ownUid;
+        if (!directoryOfOurs) {
             throw new IOException("the workers' directory " + directory + " handed over is not a directory of ours");
         }
         return new WorkerFiles(directory);

@@ -133,7 +133,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
             // The loop does not run yet: a java without a release file is asked its version now, for the first
             // workers' options (a reload's probe runs beside the loop).
             jvms.awaitFeature(jvm, Duration.ofSeconds(30));
-            files = workerDirectory.isPresent() ? WorkerFiles.adopt(workerDirectory.get()) : WorkerFiles.create();
+            files = workerDirectory.isPresent() ? WorkerFiles.adopt(workerDirectory.get(), os.effectiveUid())
+                    : WorkerFiles.create();
             io = WorkerIo.start(os, listener);
             WorkerLauncher launcher = new WorkerLauncher(os, jvms, files, io, socket, lifelineReadFd,
                     baseEnvironment);

@@ -167,7 +167,8 @@ class UpgraderTest {
     @Test
     void theUpgradedMasterReplacesTheAdoptedWorkersOneByOneAndStopsTheRestAtOnce() {
         FakeOs os = new FakeOs(); // the process after its exec: the workers above are this test's only
-        MasterLoop upgraded = new MasterLoop(os, new FakeSpawner(os), ServiceNotifier.NONE, 2, policy(), events, () -> nowNanos,
+        MasterLoop upgraded = new MasterLoop(os, new FakeSpawner(os), ServiceNotifier.NONE, 2, policy(), events,
+                () -> nowNanos,
                 new MasterInfo(FakeOs.MASTER_PID, "0.2.0-test", Instant.parse("2026-12-07T01:00:00Z"), nowNanos));
         List<Integer> old = List.of(7001, 7002, 7003);
         old.forEach(os::started);
