@@ -138,6 +138,17 @@ public final class Log {
     }
 
     /**
+     * Writes the lines still queued by {@link #writeBehind}, waiting {@code millis} at most: before the master
+     * replaces its program (an upgrade's exec), which runs no shutdown hook.
+     */
+    public static void drain(long millis) {
+        WriteBehind writer = writeBehind;
+        if (writer != null) {
+            writer.drain(millis);
+        }
+    }
+
+    /**
      * From now on (or no longer) each line is one JSON object, for log collectors: {@code {"time":
      * "2026-12-07T04:00:00.123Z", "level": "INFO", "source": "worker-2", "slot": 2, "pid": 4250, "message":
      * "accepting"}}, the fields journald gets from the text format ({@code slot} only for a worker's lines). Lines

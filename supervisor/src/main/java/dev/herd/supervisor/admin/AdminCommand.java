@@ -30,7 +30,9 @@ public enum AdminCommand {
                     + "the rolling restart, so that every new worker starts with it")), List.of()),
     STOP("Stop the master gracefully; waits until it has exited.", Lasting.NO,
             List.of(Argument.duration("timeout", "graceful timeout for this stop (default: gracefulTimeout)",
-                    Argument.MAX_DURATION)), List.of());
+                    Argument.MAX_DURATION)), List.of()),
+    UPGRADE("Replace the master by the herd installed now, in place (same pid, same socket): the new herd checks "
+            + "the config file, takes over, and replaces the workers one by one. Waits until done.");
 
     /** Whether a command's work outlasts the request; such a command takes {@code "wait"}. */
     enum Lasting { YES, NO }

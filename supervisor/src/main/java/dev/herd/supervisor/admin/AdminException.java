@@ -14,6 +14,10 @@ public final class AdminException extends Exception {
     public static final String RESTART_FAILED = "restart_failed";
     public static final String NOT_READY = "not_ready";
     public static final String STOPPING = "stopping";
+    /** An upgrade is under way: scale, restart, reload and another upgrade wait until it ends. */
+    public static final String UPGRADING = "upgrading";
+    /** The upgrade was refused before the hand-over (the new herd's check failed, the exec failed, ...). */
+    public static final String UPGRADE_FAILED = "upgrade_failed";
     public static final String BUSY = "busy";
     public static final String IDLE = "idle";
     public static final String INTERNAL = "internal";

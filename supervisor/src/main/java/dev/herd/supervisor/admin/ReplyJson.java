@@ -103,6 +103,8 @@ public final class ReplyJson {
                 .put("readyWorkers", status.readyWorkers())
                 .put("summary", status.summary())
                 .put("stopping", status.stopping());
+        reply.putObject("upgrade").put("count", status.upgrade().count()).put("phase", status.upgrade().phase())
+                .put("lastFailure", status.upgrade().lastFailure().orElse(null));
         status.listenQueue().ifPresentOrElse(queue -> reply.putObject("listenQueue")
                 .put("waiting", queue.waiting()).put("limit", queue.limit()), () -> reply.putNull("listenQueue"));
         ArrayNode workers = reply.putArray("workers");

@@ -46,6 +46,13 @@ final class AdminClient implements AutoCloseable {
         }
     }
 
+    /** The master closed the connection without a reply: after {@code upgrade}, its exec did (see Upgrade). */
+    static final class ClosedWithoutReplyException extends IOException {
+        ClosedWithoutReplyException() {
+            super("the master closed the connection without a reply");
+        }
+    }
+
     private final Path path;
     private final SocketChannel channel;
     private final Selector selector;
@@ -145,8 +152,7 @@ final class AdminClient implements AutoCloseable {
             int count = channel.read(buffer);
             buffer.flip();
             if (count < 0) {
-                throw writeFailed != null ? writeFailed
-                        : new IOException("the master closed the connection without a reply");
+                throw writeFailed != null ? writeFailed : new ClosedWithoutReplyException();
             }
         }
     }

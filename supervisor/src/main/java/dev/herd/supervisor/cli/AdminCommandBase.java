@@ -42,8 +42,9 @@ abstract class AdminCommandBase implements Callable<Integer> {
         return call();
     }
 
+    /** One request and its reply; {@link AdminCommands.Upgrade} alone does more. */
     @Override
-    public final Integer call() throws IOException {
+    public Integer call() throws IOException {
         ObjectNode request = request(); // a usage error is reported before looking for a master
         boolean waitsForWork = command().lasting() && request.path("wait").asBoolean(true);
         long busyUntil = System.nanoTime() + BUSY_RETRY.toNanos();

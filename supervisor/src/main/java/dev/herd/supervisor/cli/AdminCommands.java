@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,6 +34,7 @@ final class AdminCommands {
             case RESTART -> new Restart();
             case RELOAD -> new Reload();
             case STOP -> new Stop();
+            case UPGRADE -> new Upgrade();
         };
     }
 
@@ -256,23 +258,123 @@ final class AdminCommands {
             return ExitCodes.FAILURE;
         }
 
-        /** Alive: /proc/PID exists and is not a zombie (a master whose parent has not reaped it has exited). */
-        private static boolean alive(Path process) {
+    }
+
+    /** Alive: /proc/PID exists and is not a zombie (a master whose parent has not reaped it has exited). */
+    private static boolean alive(Path process) {
+        try {
+            String stat = Files.readString(process.resolve("stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException gone) {
+            return false;
+        }
+    }
+
+    private static void pollInterval() {
+        pollInterval(10);
+    }
+
+    private static void pollInterval(long millis) {
+        try {
+            Thread.sleep(millis); // polling for the master's exit or state, bounded by the caller's deadline
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * {@code herd upgrade}: asks the master to upgrade, then follows it. A refusal is an error reply (exit 1). A
+     * hand-over ends the connection without a reply (the master's exec closes it); the command then asks the same
+     * pid's {@code status} until its upgrade count has gone up and the upgrade is done (exit 0) or failed (exit 1),
+     * or the master is gone (exit 1).
+     */
+    @Command(mixinStandardHelpOptions = true)
+    static final class Upgrade extends AdminCommandBase {
+        @Option(names = "--timeout", paramLabel = "DURATION", converter = UpgradeTimeout.class,
+                description = "how long to wait until the new master has replaced every worker (default: 10m; "
+                        + "at most 24h); the upgrade itself goes on")
+        private Duration timeout = Duration.ofMinutes(10);
+
+        @Override
+        AdminCommand command() {
+            return AdminCommand.UPGRADE;
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            JsonNode before = ask(AdminClient.command(AdminCommand.STATUS.wireName()));
+            if (!before.path("ok").asBoolean(false)) {
+                return failed(before);
+            }
+            int pid = before.path("pid").asInt();
+            int count = before.path("upgrade").path("count").asInt();
             try {
-                String stat = Files.readString(process.resolve("stat"));
-                char state = stat.charAt(stat.lastIndexOf(')') + 2);
-                return state != 'Z' && state != 'X';
-            } catch (IOException | RuntimeException gone) {
-                return false;
+                JsonNode refused = ask(request());
+                // A reply at all is a refusal: a hand-over answers by its exec.
+                return failed(refused);
+            } catch (AdminClient.ClosedWithoutReplyException handedOver) {
+                System.out.println("handed over to the new herd (pid " + pid + "); waiting for its workers");
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            Path process = Path.of("/proc", Integer.toString(pid));
+            while (System.nanoTime() - deadline < 0) {
+                if (!alive(process)) {
+                    System.err.println("herd: the master (pid " + pid + ") exited during the upgrade");
+                    return ExitCodes.FAILURE;
+                }
+                Optional<JsonNode> status = statusOfNewMaster();
+                if (status.isPresent() && status.get().path("pid").asInt() == pid
+                        && status.get().path("upgrade").path("count").asInt() > count) {
+                    JsonNode upgrade = status.get().path("upgrade");
+                    switch (upgrade.path("phase").asText()) {
+                        case "done" -> {
+                            System.out.println("upgraded: herd " + status.get().path("version").asText() + ", "
+                                    + status.get().path("summary").asText());
+                            return ExitCodes.OK;
+                        }
+                        case "failed" -> {
+                            System.err.println("herd: upgrade failed: " + upgrade.path("lastFailure").asText());
+                            return ExitCodes.FAILURE;
+                        }
+                        default -> { } // replacing: ask again
+                    }
+                }
+                pollInterval(100); // a status request costs the master a loop turn: ten a second at most
+            }
+            System.err.println("herd: the new master has not replaced every worker after " + timeout.toSeconds()
+                    + " s; it goes on (see herd status)");
+            return ExitCodes.FAILURE;
+        }
+
+        /** The master's status, or empty while nobody answers yet (the new JVM is starting). */
+        private Optional<JsonNode> statusOfNewMaster() {
+            try {
+                return Optional.of(ask(AdminClient.command(AdminCommand.STATUS.wireName())));
+            } catch (IOException notYet) {
+                return Optional.empty();
             }
         }
 
-        private static void pollInterval() {
-            try {
-                Thread.sleep(10); // polling for the master's exit, bounded by the deadline above
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        private JsonNode ask(ObjectNode request) throws IOException {
+            try (AdminClient client = AdminClient.connect(socket())) {
+                return client.request(request, request.path("command").asText().equals("upgrade")
+                        ? Optional.empty() : Optional.of(REPLY_TIMEOUT));
             }
+        }
+
+        private static int failed(JsonNode reply) {
+            JsonNode error = reply.path("error");
+            System.err.println("herd: " + error.path("message").asText("error") + " ("
+                    + error.path("code").asText("unknown") + ")");
+            return ExitCodes.FAILURE;
+        }
+    }
+
+    /** {@code --timeout} of upgrade: a duration of at most a day. */
+    static final class UpgradeTimeout extends BoundedDuration {
+        UpgradeTimeout() {
+            super(Duration.ZERO, AdminCommand.Argument.MAX_DURATION, "a duration of at most 24h");
         }
     }
 

@@ -24,11 +24,13 @@ final class CommandExecutor {
     private final MasterLoop loop;
     private final Reloader reloader;
     private final StatusReport status;
+    private final Upgrader upgrader;
 
-    CommandExecutor(MasterLoop loop, Reloader reloader, StatusReport status) {
+    CommandExecutor(MasterLoop loop, Reloader reloader, StatusReport status, Upgrader upgrader) {
         this.loop = loop;
         this.reloader = reloader;
         this.status = status;
+        this.upgrader = upgrader;
     }
 
     /** Completes {@code reply} now or when the work is done; an error of any kind becomes an error reply. */
@@ -58,6 +60,10 @@ final class CommandExecutor {
 
     /** SIGHUP: the same reload as {@code herd reload}; its end is only logged. */
     void reloadOnSignal() {
+        if (upgrader.inProgress().isPresent()) {
+            Log.error("SIGHUP: reload refused: %s", upgrader.inProgress().get());
+            return;
+        }
         reloader.reload().thenAccept(started -> started.refusal().ifPresent(error ->
                 Log.error("SIGHUP: reload refused: %s", error)));
     }
@@ -72,6 +78,10 @@ final class CommandExecutor {
         if (loop.stopping() && !command.readOnly()) {
             throw new AdminException(AdminException.STOPPING, "the master is stopping");
         }
+        // A stop goes through: it ends an upgrade as it ends a reload (the check's outcome then finds it stopping).
+        if (upgrader.inProgress().isPresent() && !command.readOnly() && command != AdminCommand.STOP) {
+            throw new AdminException(AdminException.UPGRADING, upgrader.inProgress().get());
+        }
         return switch (command) {
             case PING -> done(new AdminReply.Pong());
             case VERSION -> done(new AdminReply.VersionInfo(loop.info().version(), Runtime.version().toString()));
@@ -81,6 +91,7 @@ final class CommandExecutor {
             case RESTART -> restart(request);
             case RELOAD -> reload(request);
             case STOP -> stop(request);
+            case UPGRADE -> upgrader.upgrade();
         };
     }
 

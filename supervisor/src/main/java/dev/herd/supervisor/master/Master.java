@@ -90,6 +90,8 @@ public final class Master {
         Map<String, String> environment = System.getenv();
         Log.setSource("master");
         os.ensureStandardDescriptors();
+        // A master that an upgrade exec'ed into: the old master's socket, lifeline and workers (see Upgrader).
+        Optional<HandOver> handOver = HandOver.receive(os, environment);
         BlockingQueue<MasterEvent> events = new LinkedBlockingQueue<>();
         SignalForwarder.install(os, events);
         ThreadDeaths threadDeaths = ThreadDeaths.install(events);
@@ -99,26 +101,35 @@ public final class Master {
 
         // The admin socket first: a second master on the same socket stops here, before touching the port.
         Optional<GroupPrincipal> adminGroup = lookUpGroup(config.adminGroup());
+        if (handOver.isPresent()) {
+            HandOvers.removeAdminSocketOf(handOver.get()); // ours: the exec closed its listener, nobody answers
+        }
         try (AdminServer admin = AdminServer.open(AdminPaths.resolve(config.adminSocket(), environment),
                 adminGroup, AdminPaths.effectiveUid(), (request, reply) ->
                         events.add(new MasterEvent.AdminRequested(request, reply)))) {
-            Optional<SocketActivation.Adopted> fromSystemd = SocketActivation.adopt(os, environment);
+            Optional<SocketActivation.Adopted> fromSystemd = handOver.isPresent() ? Optional.empty()
+                    : SocketActivation.adopt(os, environment);
             // The master holds the only write end of the lifeline. It never writes: its death closes the pipe and
             // every worker reads EOF on fd 3, even after a SIGKILL.
-            try (SharedSocket socket = fromSystemd.isPresent()
+            try (SharedSocket socket = handOver.isPresent() ? HandOvers.socketOf(os, handOver.get(), config)
+                    : fromSystemd.isPresent()
                     ? SharedSocket.adopted(os, fromSystemd.get().fd(), listenAddressOf(fromSystemd.get().address()),
                             config.listen(), config.backlog())
                     : SharedSocket.bind(os, config.listen(), config.backlog());
-                 Lifeline lifeline = Lifeline.open(os);
+                 Lifeline lifeline = handOver.isPresent() ? new Lifeline(os, handOver.get().lifelineReadFd(),
+                         handOver.get().lifelineWriteFd()) : Lifeline.open(os);
                  WorkerLauncher launcher = WorkerLauncher.open(os, (serial, notifications) -> events.add(
                          new MasterEvent.WorkerNotified(serial, notifications)), config, socket,
-                         lifeline.readFd(), environment)) {
+                         lifeline.readFd(), environment, handOver.map(HandOver::workerDirectory))) {
                 Log.info("listening on %s (%sprocess group %d, %d %s, %s, admin socket %s)", socket.address(),
-                        fromSystemd.isPresent() ? "socket from systemd; " : "", os.processGroup(), config.workers(),
+                        fromSystemd.isPresent() ? "socket from systemd; "
+                                : handOver.isPresent() ? "socket handed over by upgrade " + handOver.get().upgrades()
+                                + "; " : "", os.processGroup(), config.workers(),
                         config.workers() == 1 ? "worker" : "workers", config.worker().describe(config.app()),
                         admin.path());
                 ProcessLimits.report(config.workers()).forEach(ProcessLimits.Line::log);
                 files.writePidFile(config.pidFile());
+                handOver.ifPresent(given -> HandOvers.removePidFileOf(given, config.pidFile(), os.pid()));
                 ServiceNotifier systemd = SystemdNotifier.fromEnvironment(os, environment);
                 if (systemd != ServiceNotifier.NONE) {
                     Log.info("notifying %s", systemd);
@@ -140,8 +151,18 @@ public final class Master {
                 Runnable applyConfig = launcher.prepare(config);
                 Reloader reload = new Reloader(loop.forReloads(), loop.restarts, config, applyConfig, reloader, socket, launcher::prepare, files,
                         Master::besideTheLoop, apply -> events.add(new MasterEvent.WorkDone(apply)));
+                Upgrader upgrader = new Upgrader(os, loop.forUpgrades(reload, (upgrades, workers) -> HandOvers.assemble(
+                        upgrades, workers, socket, lifeline.readFd(), lifeline.writeFd(), launcher, admin.path(),
+                        reload.config().pidFile())),
+                        () -> MasterCommand.current(environment), environment,
+                        handOver.map(HandOver::upgrades).orElse(0), task -> besideTheLoop(task, "herd-upgrade"),
+                        apply -> events.add(new MasterEvent.WorkDone(apply)));
                 loop.setCommands(new CommandExecutor(loop, reload, new StatusReport(loop, socketView(socket),
-                        () -> reload.config().source())));
+                        () -> reload.config().source(), upgrader::view), upgrader));
+                if (handOver.isPresent()) {
+                    HandOvers.watchChannels(handOver.get(), launcher);
+                    upgrader.replacing(loop.adopt(handOver.get().workers()));
+                }
                 try (MetricsServer metrics = startMetrics(config.metricsListen(), events)) {
                     if (metrics != null) {
                         loop.restarts.onReloadTimed(metrics::reloadTook);
@@ -157,7 +178,11 @@ public final class Master {
 
     /** A reload's slow half (see {@link Reloader}) on a thread of its own: the loop never waits for it. */
     private static void besideTheLoop(Runnable task) {
-        Thread thread = new Thread(task, "herd-reload");
+        besideTheLoop(task, "herd-reload");
+    }
+
+    private static void besideTheLoop(Runnable task, String name) {
+        Thread thread = new Thread(task, name);
         thread.setDaemon(true); // a read stuck on a FIFO must not keep the master from exiting
         thread.start();
     }

@@ -408,6 +408,63 @@ public final class MasterLoop {
         return clock.wallNow();
     }
 
+    /**
+     * In a master an upgrade exec'ed into: takes the old master's workers over. A ready worker of a wanted slot
+     * keeps serving until its replacement is ready (a rolling restart, as a reload's); every other one (starting,
+     * draining, a spare) is told to drain now. Returns that rolling restart's outcome.
+     */
+    CompletableFuture<RestartDriver.Outcome> adopt(List<HandOver.Worker> workers) {
+        List<Integer> slots = new java.util.ArrayList<>();
+        for (HandOver.Worker adopted : workers) {
+            WorkerHandle worker = pool.adopt(adopted, policy, now());
+            if (!adopted.ready() || worker.onBench()) {
+                stopper.stopWorker(worker, RestartReason.UPGRADE);
+            } else if (worker.slot() <= desiredWorkers) {
+                slots.add(worker.slot());
+            } // else a ready worker above the wanted count: reconcile drains it, as after a scale-down
+        }
+        return restarts.restart(slots, pool.nextSerial(), RestartReason.UPGRADE, now());
+    }
+
+    /**
+     * What an upgrade needs of the loop: whether it may begin, and the hand-over of the workers as they are now,
+     * completed by {@code parts} with what the master holds besides (see {@link Upgrader.Master}).
+     */
+    Upgrader.Master forUpgrades(Reloader reload, HandOverParts parts) {
+        return new Upgrader.Master() {
+            @Override
+            public boolean stopping() {
+                return MasterLoop.this.stopping();
+            }
+
+            @Override
+            public Optional<String> busyWith() {
+                if (restarts.active()) {
+                    return Optional.of("a rolling restart is in progress");
+                }
+                if (reload.reading()) {
+                    return Optional.of("a reload is reading its configuration");
+                }
+                if (spawner.runsOthers()) {
+                    return Optional.of("a class-data training run is in progress");
+                }
+                return Optional.empty();
+            }
+
+            @Override
+            public HandOver handOver(int upgrades) {
+                List<WorkerHandle> workers = pool.all().stream()
+                        .sorted(java.util.Comparator.comparingInt(WorkerHandle::serial)).toList();
+                return parts.handOver(upgrades, workers);
+            }
+        };
+    }
+
+    /** What the master holds besides the workers, for a hand-over: see {@link #forUpgrades}. */
+    interface HandOverParts {
+        HandOver handOver(int upgrades, List<WorkerHandle> workers);
+    }
+
     /** What a reload needs of the loop: see {@link Reloader.Master}. */
     Reloader.Master forReloads() {
         return new Reloader.Master() {

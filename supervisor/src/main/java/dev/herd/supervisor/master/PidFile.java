@@ -61,6 +61,11 @@ public final class PidFile implements AutoCloseable {
         return path;
     }
 
+    /** Removes the file at {@code path} if it holds {@code pid} (one a master before an upgrade left behind). */
+    static void removeIfHolds(Path path, long pid) throws IOException {
+        new PidFile(path.toAbsolutePath(), pid + "\n").close();
+    }
+
     /** Removes the file if it still contains our pid. */
     @Override
     public void close() throws IOException {

@@ -132,6 +132,11 @@ final class Reloader {
     }
 
     /** The configuration new workers are started with. */
+    /** Whether a reload is reading its configuration file beside the loop (it has not been applied yet). */
+    boolean reading() {
+        return reading != null;
+    }
+
     HerdConfig config() {
         return config;
     }

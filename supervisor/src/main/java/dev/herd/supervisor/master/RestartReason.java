@@ -27,7 +27,9 @@ public enum RestartReason {
     /** It announced STOPPING=1 and left on its own. */
     EXIT(false),
     /** A scale-down stopped it. */
-    SCALE(false);
+    SCALE(false),
+    /** {@code herd upgrade}: the upgraded master replaced it, a worker of the master before. */
+    UPGRADE(false);
 
     private final boolean fault;
 

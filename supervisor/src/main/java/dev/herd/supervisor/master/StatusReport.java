@@ -32,11 +32,14 @@ final class StatusReport {
     private final MasterLoop loop;
     private final Socket socket;
     private final Supplier<Optional<Path>> configFile;
+    private final Supplier<StatusSnapshot.Upgrade> upgrade;
 
-    StatusReport(MasterLoop loop, Socket socket, Supplier<Optional<Path>> configFile) {
+    StatusReport(MasterLoop loop, Socket socket, Supplier<Optional<Path>> configFile,
+                 Supplier<StatusSnapshot.Upgrade> upgrade) {
         this.loop = loop;
         this.socket = socket;
         this.configFile = configFile;
+        this.upgrade = upgrade;
     }
 
     StatusSnapshot take() {
@@ -76,7 +79,7 @@ final class StatusReport {
         return new StatusSnapshot(info.pid(), info.version(), info.startedAt(),
                 TimeUnit.NANOSECONDS.toMillis(now - info.startedAtNanos()), socket.address(),
                 configFile.get().map(Path::toString), loop.desiredWorkers(), loop.readyWorkers(), loop.summary(),
-                loop.stopping(), queue, rows);
+                loop.stopping(), queue, rows, upgrade.get());
     }
 
     private WorkerRow row(WorkerHandle worker, boolean firstOfSlot, boolean backoff, SlotFacts facts, long now,

@@ -142,6 +142,24 @@ final class WorkerPool {
     }
 
     /**
+     * Takes over a worker of the master this one was upgraded from (see {@link Upgrader}): into its slot, ready if
+     * it was ready then (it has served all along), else starting. Serials go on above it: its notify socket and
+     * counters file are named by its serial.
+     */
+    WorkerHandle adopt(HandOver.Worker adopted, SupervisionPolicy policy, long nowNanos) {
+        WorkerHandle worker = new WorkerHandle(adopted.slot(), adopted.serial(), adopted.pid(), adopted.jvm(),
+                nowNanos, nowNanos + policy.readyTimeout().toNanos(), 0, policy.heartbeatTimeout().toNanos());
+        if (adopted.ready()) {
+            worker.ready(nowNanos);
+        }
+        slot(adopted.slot(), nowNanos).add(worker);
+        bySerial.put(adopted.serial(), worker);
+        nextSerial = Math.max(nextSerial, adopted.serial() + 1);
+        Log.info("adopted %s from the master before the upgrade", worker);
+        return worker;
+    }
+
+    /**
      * Starts a worker into {@code slot}. Its served limit is maxRequests plus a random jitter, so that workers
      * started together do not all recycle at once.
      */

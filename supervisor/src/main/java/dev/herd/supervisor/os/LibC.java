@@ -10,8 +10,9 @@ import jnr.ffi.types.ssize_t;
  * The libc calls jnr-posix does not offer: sockets (TCP for the shared listening socket, so the master owns a raw
  * descriptor without JDK internals; Unix datagrams for sd_notify in both directions, which the JDK lacks), poll for
  * the one thread that reads every worker's notify socket and output, unsetenv, pipe2, sigaction to read a
- * disposition, prctl to become a child subreaper, sched_setscheduler for SCHED_IDLE, and posix_spawn with our own
- * file actions and attributes, which
+ * disposition, prctl to become a child subreaper, sched_setscheduler for SCHED_IDLE, memfd_create, close_range,
+ * pthread_sigmask and execve for herd's upgrade in place, and posix_spawn with our own file actions and attributes,
+ * which
  * let us close every inherited descriptor (closefrom), reset the signal mask and give the child a process group of
  * its own, things jnr-posix's spawn wrapper cannot do. Struct layouts
  * are glibc's on Linux x86-64 and arm64. Public only because jnr-ffi generates its implementation in another class
@@ -82,4 +83,12 @@ public interface LibC {
     int sigemptyset(Pointer signalSet);
 
     int sigfillset(Pointer signalSet);
+
+    int memfd_create(String name, int flags);
+
+    int close_range(int first, int last, int flags);
+
+    int pthread_sigmask(int how, Pointer signalSet, Pointer oldSet);
+
+    int execve(String path, Pointer argv, Pointer envp);
 }

@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -153,6 +154,22 @@ public interface Os {
 
     /** Sets close-on-exec on a descriptor the master was handed (socket activation). */
     void setCloseOnExec(int fd) throws OsException;
+
+    /**
+     * A memory file (memfd_create) holding {@code contents}, close-on-exec, its offset back at 0: a bounded place to
+     * hand data to the program this process execs next (see {@link #execKeeping}), which reads it through
+     * /proc/self/fd.
+     */
+    int memoryFile(String name, byte[] contents) throws OsException;
+
+    /**
+     * Replaces this process's program with {@code argv} (execve), keeping its pid, its children and exactly the
+     * descriptors in {@code keep}: every other descriptor from 3 up is closed by the exec (the JDK's own are not
+     * close-on-exec), and the calling thread's signal mask is emptied first (it survives the exec, and the JVM's
+     * main thread would start with SIGQUIT blocked). Returns only by throwing, with every descriptor of
+     * {@code keep} close-on-exec again and the mask restored: the caller goes on as if nothing happened.
+     */
+    void execKeeping(List<String> argv, Map<String, String> environment, List<Integer> keep) throws OsException;
 
     /** Removes a variable from this process's C environment (what sd_listen_fds(3) does with LISTEN_*). */
     void unsetenv(String name) throws OsException;

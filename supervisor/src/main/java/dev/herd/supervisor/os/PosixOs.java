@@ -71,6 +71,9 @@ public final class PosixOs implements Os {
     private static final int OPAQUE_STRUCT_BYTES = 1024;
     private static final int SIGACTION_BYTES = 256;
     private static final long SIG_IGN = 1;
+    private static final int MFD_CLOEXEC = 1;
+    private static final int CLOSE_RANGE_CLOEXEC = 4;
+    private static final int SIG_SETMASK = 2;
 
     static {
         // By default jnr writes a bytecode stub with ASM for every function of an interface when it loads it:
@@ -620,6 +623,60 @@ public final class PosixOs implements Os {
     public void setCloseOnExec(int fd) throws OsException {
         if (posix.fcntl(fd, Fcntl.F_SETFD, FD_CLOEXEC) == -1) {
             throw failure("fcntl(" + fd + ", F_SETFD, FD_CLOEXEC)", posix.errno());
+        }
+    }
+
+    @Override
+    public int memoryFile(String name, byte[] contents) throws OsException {
+        int fd = libc.memfd_create(name, MFD_CLOEXEC);
+        if (fd < 0) {
+            throw failure("memfd_create(" + name + ")", errno());
+        }
+        try {
+            write(fd, contents);
+            if (posix.lseek(fd, 0, 0) != 0) { // SEEK_SET: the reader starts at the beginning
+                throw failure("lseek(" + fd + ", 0)", posix.errno());
+            }
+            return fd;
+        } catch (OsException e) {
+            libc.close(fd);
+            throw e;
+        }
+    }
+
+    @Override
+    public void execKeeping(List<String> argv, Map<String, String> environment, List<Integer> keep)
+            throws OsException {
+        List<Pointer> keepAlive = new ArrayList<>();
+        Pointer argvArray = cStringArray(argv, keepAlive);
+        Pointer envp = cStringArray(environmentStrings(environment), keepAlive);
+        Pointer emptySet = Memory.allocateDirect(runtime, OPAQUE_STRUCT_BYTES, true);
+        Pointer previousMask = Memory.allocateDirect(runtime, OPAQUE_STRUCT_BYTES, true);
+        libc.sigemptyset(emptySet);
+        // The JDK opens its jars, lib/modules and sockets without close-on-exec: the new JVM would inherit ~90 of
+        // them. close_range marks every descriptor from 3 up (kernel 5.11+), then only what is handed over is
+        // cleared again.
+        if (libc.close_range(3, -1, CLOSE_RANGE_CLOEXEC) != 0) {
+            throw failure("close_range(3, ~0, CLOSE_RANGE_CLOEXEC)", errno());
+        }
+        try {
+            for (int fd : keep) {
+                if (posix.fcntl(fd, Fcntl.F_SETFD, 0) == -1) {
+                    throw failure("fcntl(" + fd + ", F_SETFD, 0)", posix.errno());
+                }
+            }
+            check("pthread_sigmask(SIG_SETMASK, {})", libc.pthread_sigmask(SIG_SETMASK, emptySet, previousMask));
+            try {
+                libc.execve(argv.get(0), argvArray, envp); // returns only on failure
+                throw failure("execve(" + argv.get(0) + ")", errno());
+            } finally {
+                libc.pthread_sigmask(SIG_SETMASK, previousMask, null);
+            }
+        } finally {
+            for (int fd : keep) {
+                posix.fcntl(fd, Fcntl.F_SETFD, FD_CLOEXEC);
+            }
+            Reference.reachabilityFence(keepAlive);
         }
     }
 

@@ -54,6 +54,20 @@ public final class SharedSocket implements AutoCloseable {
         return new SharedSocket(os, fd, configured, backlog, bound, true);
     }
 
+    /**
+     * The socket a master before an upgrade handed over (see the master's Upgrader), which that master had bound:
+     * this master's from now on, as if it had bound it (a socket from systemd is {@link #adopted} again).
+     */
+    public static SharedSocket handedOver(Os os, int fd, ListenAddress bound, ListenAddress configured,
+                                          int backlog) {
+        return new SharedSocket(os, fd, configured, backlog, bound, false);
+    }
+
+    /** The backlog it listens with. */
+    public int backlog() {
+        return backlog;
+    }
+
     public int fd() {
         return fd;
     }

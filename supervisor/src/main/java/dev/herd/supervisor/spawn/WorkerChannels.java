@@ -7,6 +7,6 @@ import java.nio.file.Path;
  * socket's file), the read end of its notify pipe, and the read ends of its stdout and stderr pipes; and which java
  * it runs on, for a boot error that depends on it ({@link WorkerJvm#describe()}).
  */
-record WorkerChannels(int serial, String name, int pid, int notifySocketFd, Path notifySocketPath, int notifyPipeFd,
-                      int stdoutFd, int stderrFd, String runsOn) {
+public record WorkerChannels(int serial, String name, int pid, int notifySocketFd, Path notifySocketPath,
+                             int notifyPipeFd, int stdoutFd, int stderrFd, String runsOn) {
 }

@@ -35,6 +35,38 @@ final class WorkerFiles implements AutoCloseable {
     }
 
     /**
+     * The directory of the master this one was upgraded from (same process, same user): its workers' notify
+     * sockets are bound there and their counters files are mapped by them, so it is kept, not made anew.
+     *
+     * @throws IOException if it is no directory of ours (a symlink, another owner)
+     */
+    static WorkerFiles adopt(Path directory, int ownUid) throws IOException {
+        boolean directoryOfOurs = Files.isDirectory(directory, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && (int) Files.getAttribute(directory, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS) == ownUid;
+        if (!directoryOfOurs) {
+            throw new IOException("the workers' directory " + directory + " handed over is not a directory of ours");
+        }
+        return new WorkerFiles(directory);
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    /** Maps the counters file of a worker the master adopted, if it still has one. */
+    void mapExisting(int serial) throws IOException {
+        Path file = statsFile(serial);
+        if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            counters.put(serial, channel.map(FileChannel.MapMode.READ_WRITE, 0, WorkerContract.STATS_FILE_BYTES)
+                    .order(ByteOrder.nativeOrder()));
+        }
+    }
+
+    /**
      * Creates the worker's zeroed counters file, maps it, and returns its path for the worker's environment. The
      * master reads its mapping, not the file: recycling looks at the counters on every turn of the loop.
      */

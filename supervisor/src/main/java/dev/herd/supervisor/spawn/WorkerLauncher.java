@@ -92,6 +92,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     private ClassDataTrainer classData;
     /** The write end of each waiting spare's promotion pipe, by serial; master thread only. */
     private final Map<Integer, Integer> promotionPipes = new HashMap<>();
+    /** The master's ends of each worker's channels, by serial, for an upgrade's hand-over; master thread only. */
+    private final Map<Integer, WorkerChannels> channels = new HashMap<>();
 
     private WorkerLauncher(Os os, WorkerJvms jvms, WorkerFiles files, WorkerIo io, SharedSocket socket,
                            int lifelineReadFd, Map<String, String> baseEnvironment) {
@@ -111,6 +113,16 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     public static WorkerLauncher open(Os os, WorkerIo.Listener listener, HerdConfig config, SharedSocket socket,
                                       int lifelineReadFd, Map<String, String> baseEnvironment)
             throws IOException, ConfigException {
+        return open(os, listener, config, socket, lifelineReadFd, baseEnvironment, Optional.empty());
+    }
+
+    /**
+     * {@link #open(Os, WorkerIo.Listener, HerdConfig, SharedSocket, int, Map)} in a master that was upgraded in
+     * place: its workers' directory is the one {@code workerDirectory} names, the old master's.
+     */
+    public static WorkerLauncher open(Os os, WorkerIo.Listener listener, HerdConfig config, SharedSocket socket,
+                                      int lifelineReadFd, Map<String, String> baseEnvironment,
+                                      Optional<Path> workerDirectory) throws IOException, ConfigException {
         Optional<Identity> identity = identity(os, config.worker());
         Optional<Path> agentJar = agentJar(config.worker());
         WorkerJvms jvms = new WorkerJvms(os.effectiveUid());
@@ -121,7 +133,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
             // The loop does not run yet: a java without a release file is asked its version now, for the first
             // workers' options (a reload's probe runs beside the loop).
             jvms.awaitFeature(jvm, Duration.ofSeconds(30));
-            files = WorkerFiles.create();
+            files = workerDirectory.isPresent() ? WorkerFiles.adopt(workerDirectory.get(), os.effectiveUid())
+                    : WorkerFiles.create();
             io = WorkerIo.start(os, listener);
             WorkerLauncher launcher = new WorkerLauncher(os, jvms, files, io, socket, lifelineReadFd,
                     baseEnvironment);
@@ -388,8 +401,10 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
                     closeQuietly(fd);
                 }
             }
-            io.watch(new WorkerChannels(serial, name, pid, notifySocket, notifyPath, notifyPipe.readFd(),
-                    stdout.readFd(), stderr.readFd(), jvm.describe()));
+            WorkerChannels started = new WorkerChannels(serial, name, pid, notifySocket, notifyPath,
+                    notifyPipe.readFd(), stdout.readFd(), stderr.readFd(), jvm.describe());
+            io.watch(started);
+            channels.put(serial, started);
             promotion.ifPresent(pipe -> promotionPipes.put(serial, pipe.writeFd()));
             return new Spawned(pid, worker.kind() != WorkerSpec.Kind.COMMAND);
         } catch (OsException e) {
@@ -415,8 +430,29 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         return io.outputFacts(serial);
     }
 
+    /** The master's ends of a worker's channels, for an upgrade's hand-over; empty for one no longer known. */
+    public Optional<WorkerChannels> channels(int serial) {
+        return Optional.ofNullable(channels.get(serial));
+    }
+
+    /** The directory of the workers' counters files and notify sockets: an upgrade hands it over. */
+    public Path workerDirectory() {
+        return files.directory();
+    }
+
+    /**
+     * Takes over a worker the master it was upgraded from started: its counters are read and its notify and
+     * output channels watched from now on, as for a worker of its own.
+     */
+    public void adopt(WorkerChannels adopted) throws IOException {
+        files.mapExisting(adopted.serial());
+        io.watch(adopted);
+        channels.put(adopted.serial(), adopted);
+    }
+
     @Override
     public void release(int serial) {
+        channels.remove(serial);
         Integer promotion = promotionPipes.remove(serial);
         if (promotion != null) {
             closeQuietly(promotion);
@@ -452,6 +488,11 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         if (classData != null) {
             classData.stop();
         }
+    }
+
+    @Override
+    public boolean runsOthers() {
+        return classData != null && classData.trainerPid().isPresent();
     }
 
     @Override

@@ -85,6 +85,11 @@ public interface WorkerSpawner {
     default void stopOthers() {
     }
 
+    /** Whether one of the spawner's other processes runs now (an upgrade waits until it has ended). */
+    default boolean runsOthers() {
+        return false;
+    }
+
     /** Whether {@code pid} is a child the spawner started and reaps itself (no worker, no orphan, no stray). */
     default boolean isOwnChild(int pid) {
         return false;

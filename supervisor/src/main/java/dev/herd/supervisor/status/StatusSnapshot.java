@@ -20,13 +20,34 @@ import java.util.Optional;
  * @param stopping       whether a graceful stop has begun
  * @param listenQueue    connections waiting in the shared socket's accept queue, and its limit (the backlog)
  * @param workers        one row per worker process, and one per slot that has none (waiting, backing off)
+ * @param upgrade        the upgrades in place this process went through, and how the last one stands
  */
 public record StatusSnapshot(int pid, String version, Instant startedAt, long uptimeMillis, String listen,
                              Optional<String> configFile, int desiredWorkers, int readyWorkers, String summary,
-                             boolean stopping, Optional<ListenQueueLength> listenQueue, List<WorkerRow> workers) {
+                             boolean stopping, Optional<ListenQueueLength> listenQueue, List<WorkerRow> workers,
+                             Upgrade upgrade) {
 
     public StatusSnapshot {
         workers = List.copyOf(workers);
+    }
+
+    /** A snapshot of a master that was never upgraded in place. */
+    public StatusSnapshot(int pid, String version, Instant startedAt, long uptimeMillis, String listen,
+                          Optional<String> configFile, int desiredWorkers, int readyWorkers, String summary,
+                          boolean stopping, Optional<ListenQueueLength> listenQueue, List<WorkerRow> workers) {
+        this(pid, version, startedAt, uptimeMillis, listen, configFile, desiredWorkers, readyWorkers, summary,
+                stopping, listenQueue, workers, Upgrade.NONE);
+    }
+
+    /**
+     * {@code herd upgrade} as this process went through it.
+     *
+     * @param count       hand-overs into this process so far (its pid stays the same through each)
+     * @param phase       none, checking, replacing, done or failed
+     * @param lastFailure why the last upgrade was refused or stopped early
+     */
+    public record Upgrade(int count, String phase, Optional<String> lastFailure) {
+        public static final Upgrade NONE = new Upgrade(0, "none", Optional.empty());
     }
 
     /** Connections waiting to be accepted, and the most that may wait (the listen backlog). */

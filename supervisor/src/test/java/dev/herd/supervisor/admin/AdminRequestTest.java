@@ -34,7 +34,8 @@ class AdminRequestTest {
             AdminCommand.SCALE, "{\"command\":\"scale\",\"workers\":3}",
             AdminCommand.RESTART, "{\"command\":\"restart\"}",
             AdminCommand.RELOAD, "{\"command\":\"reload\"}",
-            AdminCommand.STOP, "{\"command\":\"stop\"}");
+            AdminCommand.STOP, "{\"command\":\"stop\"}",
+            AdminCommand.UPGRADE, "{\"command\":\"upgrade\"}");
 
     @Test
     void everyCommandHasAValidRequestWithoutArguments() throws AdminException {
@@ -136,7 +137,8 @@ class AdminRequestTest {
     void anUnknownCommandIsRefusedListingTheKnownOnes() {
         AdminException e = refused(AdminException.UNKNOWN_COMMAND, "unknown command \"explode\"",
                 "{\"command\":\"explode\"}");
-        assertTrue(e.getMessage().endsWith("(known: ping, version, status, config, scale, restart, reload, stop)"),
+        assertTrue(e.getMessage().endsWith("(known: ping, version, status, config, scale, restart, reload, stop, "
+                + "upgrade)"),
                 e.getMessage());
         for (AdminCommand command : AdminCommand.values()) {
             assertTrue(e.getMessage().contains(command.wireName()), e.getMessage());

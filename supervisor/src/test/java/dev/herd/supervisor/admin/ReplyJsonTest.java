@@ -127,7 +127,9 @@ class ReplyJsonTest {
         JsonNode status = ReplyJson.toJson(new AdminReply.Status(snapshot()));
 
         assertEquals(List.of("ok", "pid", "version", "startedAt", "uptimeSeconds", "listen", "configFile",
-                "desiredWorkers", "readyWorkers", "summary", "stopping", "listenQueue", "workers"), fields(status));
+                "desiredWorkers", "readyWorkers", "summary", "stopping", "upgrade", "listenQueue", "workers"),
+                fields(status));
+        assertEquals("{\"count\":0,\"phase\":\"none\",\"lastFailure\":null}", status.path("upgrade").toString());
         assertEquals(11939, status.get("pid").asInt());
         assertEquals("0.1.0", status.get("version").asText());
         assertEquals("2026-11-24T18:47:17.544Z", status.get("startedAt").asText(), "milliseconds, UTC");

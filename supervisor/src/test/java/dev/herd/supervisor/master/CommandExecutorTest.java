@@ -83,8 +83,8 @@ class CommandExecutorTest {
                 }
                 return new ListenQueue(3, 16);
             }
-        }, () -> reloader.config().source());
-        loop.setCommands(new CommandExecutor(loop, reloader, status));
+        }, () -> reloader.config().source(), () -> dev.herd.supervisor.status.StatusSnapshot.Upgrade.NONE);
+        loop.setCommands(new CommandExecutor(loop, reloader, status, UpgraderTest.unused(os, loop, reloader)));
         loop.runOnce(null);
         readyAllStarting();
     }

@@ -243,7 +243,9 @@ final class FakeOs implements Os {
 
     @Override
     public void close(int fd) {
-        throw notFaked();
+        if (fd != 99) { // the memory file's: see memoryFile
+            throw notFaked();
+        }
     }
 
     @Override
@@ -334,6 +336,28 @@ final class FakeOs implements Os {
     @Override
     public void unsetenv(String name) {
         throw notFaked();
+    }
+
+    /** What the last {@link #memoryFile} held; an exec then fails (ENOENT), as with a missing program. */
+    byte[] memoryFileContents;
+    /** The last exec asked for: its argv, environment and the descriptors it was to keep. */
+    List<String> execArgv;
+    Map<String, String> execEnvironment;
+    List<Integer> execKept;
+
+    @Override
+    public int memoryFile(String name, byte[] contents) {
+        memoryFileContents = contents.clone();
+        return 99;
+    }
+
+    @Override
+    public void execKeeping(List<String> argv, Map<String, String> environment, List<Integer> keep)
+            throws OsException {
+        execArgv = List.copyOf(argv);
+        execEnvironment = Map.copyOf(environment);
+        execKept = List.copyOf(keep);
+        throw new OsException("execve(" + argv.get(0) + ")", 2, "No such file or directory");
     }
 
     @Override

@@ -1663,7 +1663,7 @@ class MasterLoopTest {
             public dev.herd.supervisor.os.ListenQueue listenQueue() {
                 return new dev.herd.supervisor.os.ListenQueue(0, 16);
             }
-        }, Optional::empty);
+        }, Optional::empty, () -> dev.herd.supervisor.status.StatusSnapshot.Upgrade.NONE);
         List<dev.herd.supervisor.status.WorkerRow> rows = report.take().workers().stream()
                 .filter(row -> row.slot() == slot).toList();
         return rows.get(rows.size() - 1);

@@ -117,7 +117,8 @@ class SlowReloadTest {
             public ListenQueue listenQueue() {
                 return new ListenQueue(0, 511);
             }
-        }, () -> reloader.config().source())));
+        }, () -> reloader.config().source(), () -> dev.herd.supervisor.status.StatusSnapshot.Upgrade.NONE),
+                UpgraderTest.unused(os, loop, reloader)));
     }
 
     @Test

@@ -161,6 +161,11 @@ final class HttpApp implements App {
                 Response.writeError(request, response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413);
                 return true;
             }
+            if (draining) {
+                // The client should not send another request on a connection that is about to close: on an error
+                // response too (a 404 without it left keep-alive clients racing the idle close at a reload).
+                response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            }
             String path = Request.getPathInContext(request);
             if (!path.equals("/") && !path.equals("/delay")) {
                 Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
@@ -172,10 +177,6 @@ final class HttpApp implements App {
             }
             if (path.equals("/delay")) {
                 Thread.sleep(delayMillis(request));
-            }
-            if (draining) {
-                // The client should not send another request on a connection that is about to close.
-                response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
             }
             response.setStatus(HttpStatus.OK_200);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
