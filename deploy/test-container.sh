@@ -42,13 +42,8 @@ played=no
 passed=()
 failed=()
 
-say() { printf '%s\n' "$*"; }
-indent() { sed 's/^/      /'; }
-die() {
-    say "FAIL  setup: $*"
-    failed+=("setup: $*")
-    exit 1
-}
+# shellcheck source=../systemd/test-lib.sh
+source "$home/systemd/test-lib.sh"
 skip() {
     say "SKIP  herd in a container: $*"
     exit 77
@@ -65,16 +60,6 @@ done
 storage=$cache/podman
 runroot=/run/herd-test-podman
 pm() { podman --root "$storage" --runroot "$runroot" "$@"; }
-
-alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
-remove_tree() {
-    local mnt
-    [[ -e "$1" ]] || return 0
-    for mnt in $(awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
-        umount "$mnt" 2>/dev/null || umount --lazy "$mnt"
-    done
-    rm -rf --one-file-system "$1"
-}
 
 teardown() {
     local status=$? left
@@ -109,36 +94,6 @@ trap teardown EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-poll() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@" >/dev/null 2>&1; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.2
-    done
-}
-in_background() {
-    setsid "$@" &
-    child=$!
-    wait "$child"
-    local status=$?
-    child=""
-    return "$status"
-}
-check() {
-    local name=$1 out
-    shift
-    out=$(mktemp "$run/check.XXXXXX")
-    if "$@" >"$out" 2>&1; then
-        say "PASS  $name"
-        passed+=("$name")
-    else
-        say "FAIL  $name"
-        failed+=("$name")
-    fi
-    indent <"$out"
-    rm -f "$out"
-}
 client() { /usr/bin/python3 "$home/deploy/container/test-client.py" "$@"; }
 
 run=$(mktemp -d /var/tmp/herd-container-test.XXXXXX)

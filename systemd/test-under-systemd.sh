@@ -39,14 +39,9 @@ ct_pidns=""
 passed=()
 failed=()
 
-say() { printf '%s\n' "$*"; }
+# shellcheck source=test-lib.sh
+source "$home/systemd/test-lib.sh"
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-indent() { sed 's/^/      /'; }
-die() {
-    say "FAIL  setup: $*"
-    failed+=("setup: $*")
-    exit 1
-}
 skip() {
     say "SKIP  herd under systemd: $*"
     exit 77
@@ -69,8 +64,6 @@ unshare --mount --pid --uts --ipc --fork true 2>/dev/null ||
     skip "cannot create namespaces here (an unprivileged container?), so systemd-nspawn cannot run"
 
 # Teardown: always, whatever happened
-alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
-
 # Processes in the container's PID namespace, as host pids (the container's systemd and all below it).
 container_processes() {
     [[ -n "$ct_pidns" ]] || return 0
@@ -122,16 +115,6 @@ teardown() {
     fi
     exit "$status"
 }
-# remove_tree DIR: unmounts whatever is mounted inside DIR (deepest first: the overlay, or the proc and sys that an
-# interrupted debootstrap left), then removes it without crossing into another file system.
-remove_tree() {
-    local mnt
-    [[ -e "$1" ]] || return 0
-    for mnt in $(awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
-        umount "$mnt" 2>/dev/null || umount --lazy "$mnt"
-    done
-    rm -rf --one-file-system "$1"
-}
 
 trap teardown EXIT
 trap 'exit 130' INT
@@ -145,42 +128,8 @@ in_ct() {
         LANG=C.UTF-8 SYSTEMD_COLORS=0 SYSTEMD_PAGER= "$@"
 }
 
-# poll SECONDS COMMAND...: runs COMMAND until it succeeds; fails once SECONDS have passed. Polling with a
-# deadline, never a fixed sleep, is how every wait here is written.
-poll() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@" >/dev/null 2>&1; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.2
-    done
-}
-
-# in_background COMMAND...: runs a long step as a child that teardown can stop; its exit status.
-in_background() {
-    setsid "$@" &
-    child=$!
-    wait "$child"
-    local status=$?
-    child=""
-    return "$status"
-}
-
-# check NAME FUNCTION: runs one check; its output is shown indented under PASS or FAIL.
-check() {
-    local name=$1 out
-    shift
-    out=$(mktemp "$run/check.XXXXXX")
-    if "$@" >"$out" 2>&1; then
-        say "PASS  $name"
-        passed+=("$name")
-    else
-        say "FAIL  $name"
-        failed+=("$name")
-    fi
-    indent <"$out"
-    rm -f "$out"
-}
+# poll, in_background and check are in test-lib.sh. Polling with a deadline, never a fixed sleep, is how every wait
+# here is written.
 
 show() { in_ct systemctl show --value -p "$2" "$1"; }
 cursor() { in_ct python3 /root/herd-test.py cursor; }
