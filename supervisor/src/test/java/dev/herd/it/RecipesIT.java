@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The recipes of docs/your-app.md, built by the reactor before this module and run as users run them
  * ({@code worker.mainClass} with the app's jar and its lib/ folder): a plain Netty 4 server (docs/netty-app) and an
- * embedded Tomcat 11 (docs/tomcat-app), two workers each, keep-alive load through a rolling reload without a failed
+ * embedded Tomcat 11 (docs/tomcat-app), two workers each, keep-alive load through three rolling reloads without a failed
  * request, then a clean stop. The Jetty recipe (docs/example-app) runs in {@link YourAppIT}.
  */
 class RecipesIT {
@@ -39,9 +39,9 @@ class RecipesIT {
         AdminFixture admin = new AdminFixture(dir);
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
             Set<Long> first = admin.awaitReady(2, START);
-            KeepAliveLoad load = KeepAliveLoad.throughReloads(herd.port(), "/", 1, () -> admin.reload(herd, START),
+            KeepAliveLoad load = KeepAliveLoad.throughReloads(herd.port(), "/", 3, () -> admin.reload(herd, START),
                     START, warm -> { });
-            System.out.println("[" + app + "] keep-alive load through a reload: " + load.summary());
+            System.out.println("[" + app + "] keep-alive load through three reloads: " + load.summary());
             assertEquals(0, load.errors(), load.summary());
             assertEquals(0, load.non2xx(), load.summary());
             for (String body : load.bodies()) {

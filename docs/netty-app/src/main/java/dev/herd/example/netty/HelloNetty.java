@@ -25,6 +25,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -70,8 +71,14 @@ public final class HelloNetty {
     }
 
     private static void drain(Channel server, ChannelGroup connections, EventLoopGroup group) {
-        draining = true;
         server.close().syncUninterruptibly(); // this worker's copy of the socket: the others keep accepting
+        // A connection accepted just before the close is registered on its event loop by a task queued then; one
+        // empty task through every loop runs after those, so each such connection is in the group before the count
+        // below is read (else an empty group could close it with its request unanswered).
+        for (EventExecutor loop : group) {
+            loop.submit(() -> { }).syncUninterruptibly();
+        }
+        draining = true; // after the close: a client told Connection: close cannot reconnect to this worker
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDLE_GRACE_MILLIS);
         while (!connections.isEmpty() && System.nanoTime() < deadline) {
             try {

@@ -55,7 +55,6 @@ public final class HelloTomcat {
     }
 
     private static void drain(Tomcat tomcat, Connector connector, ServerSocketChannel inherited) {
-        draining = true;
         ACCEPTOR_LOG.setLevel(Level.OFF);
         ENDPOINT_LOG.setLevel(Level.SEVERE);
         try {
@@ -63,6 +62,7 @@ public final class HelloTomcat {
         } catch (IOException e) {
             e.printStackTrace();
         }
+        draining = true; // after the close: a client told Connection: close cannot reconnect to this worker
         AbstractProtocol<?> protocol = (AbstractProtocol<?>) connector.getProtocolHandler();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDLE_GRACE_MILLIS);
         while (protocol.getConnectionCount() > 0 && System.nanoTime() < deadline) {
