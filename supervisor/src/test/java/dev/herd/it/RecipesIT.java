@@ -15,8 +15,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * The recipes of docs/your-app.md, built by the reactor before this module and run as users run them
  * ({@code worker.mainClass} with the app's jar and its lib/ folder): a plain Netty 4 server (docs/netty-app) and an
- * embedded Tomcat 11 (docs/tomcat-app), two workers each, keep-alive load through three rolling reloads without a failed
- * request, then a clean stop. The Jetty recipe (docs/example-app) runs in {@link YourAppIT}.
+ * embedded Tomcat 11 (docs/tomcat-app), two workers each, keep-alive load through three rolling reloads without a
+ * failed request, then a clean stop. The Jetty recipe (docs/example-app) runs in {@link YourAppIT}.
  */
 class RecipesIT {
 
