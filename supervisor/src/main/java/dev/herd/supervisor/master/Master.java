@@ -159,6 +159,8 @@ public final class Master {
                         apply -> events.add(new MasterEvent.WorkDone(apply)));
                 loop.setCommands(new CommandExecutor(loop, reload, new StatusReport(loop, socketView(socket),
                         () -> reload.config().source(), upgrader::view), upgrader));
+                // Before an install can rewrite herd's jars under this master: see UpgradePreloader.
+                UpgradePreloader.startBesideTheLoop();
                 if (handOver.isPresent()) {
                     HandOvers.watchChannels(handOver.get(), launcher);
                     upgrader.replacing(loop.adopt(handOver.get().workers()));
