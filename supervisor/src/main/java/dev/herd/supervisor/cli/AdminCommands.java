@@ -309,6 +309,7 @@ final class AdminCommands {
             }
             int pid = before.path("pid").asInt();
             int count = before.path("upgrade").path("count").asInt();
+            String oldVersion = before.path("version").asText();
             try {
                 JsonNode refused = ask(request());
                 // A reply at all is a refusal: a hand-over answers by its exec.
@@ -329,7 +330,8 @@ final class AdminCommands {
                     JsonNode upgrade = status.get().path("upgrade");
                     switch (upgrade.path("phase").asText()) {
                         case "done" -> {
-                            System.out.println("upgraded: herd " + status.get().path("version").asText() + ", "
+                            System.out.println("upgraded: herd " + oldVersion + " -> "
+                                    + status.get().path("version").asText() + ", "
                                     + status.get().path("summary").asText());
                             return ExitCodes.OK;
                         }
