@@ -61,16 +61,15 @@ class UpgradeInstallIT {
     private Map<String, String> environment;
 
     /** One master started through the installed link, on an admin socket and pid file of its own. */
-    private record Master(String name, HerdProcess process, AdminFixture admin, Path pidFile) {
+    private record Master(String name, int workers, HerdProcess process, AdminFixture admin, Path pidFile) {
     }
 
     @Test
     void echoAndKeepAliveClientsGoThroughUpgradesToANewDirectoryAndInPlaceByRenameAndByTruncatingCopy()
             throws Exception {
         install();
-        Path running = opt.resolve("herd-A");
         List<Master> masters = new ArrayList<>();
-        try (HerdProcessesClosed closed = new HerdProcessesClosed(masters)) {
+        try {
             Master web = start("web", "http", 2);
             masters.add(web);
             Master echo = start("echo", "echo", 1);
@@ -83,19 +82,16 @@ class UpgradeInstallIT {
                 clients.awaitServed(20, START);
 
                 // (1) A new directory, the link switched atomically.
-                Path next = opt.resolve("herd-B");
-                copyTree(running, next);
-                Path jar = next.resolve("lib/herd.jar");
+                Path running = opt.resolve("herd-B");
+                copyTree(opt.resolve("herd-A"), running);
+                Path jar = running.resolve("lib/herd.jar");
                 replaceByRename(jar, withVersion(jar, "0.2.0-new-directory"));
                 switchLink(opt.resolve("herd"), "herd-B");
-                running = next;
-                String previous = installed;
                 for (Master master : masters) {
-                    everyWorker.addAll(upgrade(master, previous, "0.2.0-new-directory", 1));
+                    everyWorker.addAll(upgrade(master, installed, "0.2.0-new-directory", 1));
                 }
 
                 // (2) In place, as package managers do it: written beside, renamed over.
-                jar = running.resolve("lib/herd.jar");
                 Object before = fileKey(jar);
                 replaceByRename(jar, withVersion(jar, "0.3.0-renamed-in-place"));
                 replaceByRename(running.resolve("bin/herd"), Files.readAllBytes(running.resolve("bin/herd")));
@@ -128,14 +124,15 @@ class UpgradeInstallIT {
             }
 
             for (Master master : masters) {
-                Set<Long> workers = master.admin().awaitReady(master.name().equals("web") ? 2 : 1, START);
-                everyWorker.addAll(workers);
+                everyWorker.addAll(master.admin().awaitReady(master.workers(), START));
                 Cli.Result stop = cli("stop", "--admin-socket", master.admin().socket().toString());
                 assertEquals(0, stop.exitCode(), stop.stderr());
                 assertEquals(0, master.process().awaitExit(START), master.process().output());
                 assertFalse(Files.exists(master.pidFile()), "the pid file is removed at exit");
             }
             everyWorker.forEach(pid -> assertTrue(ProcFs.exited(pid), "worker " + pid + " left behind"));
+        } finally {
+            closeAll(masters);
         }
     }
 
@@ -166,7 +163,7 @@ class UpgradeInstallIT {
         admin.awaitReady(workers, START);
         assertTrue(ProcFs.cmdline(process.pid()).contains(opt.toRealPath().resolve("herd-A/lib") + "/"),
                 "runs the install: " + ProcFs.cmdline(process.pid()));
-        return new Master(name, process, admin, pidFile);
+        return new Master(name, workers, process, admin, pidFile);
     }
 
     /**
@@ -174,8 +171,7 @@ class UpgradeInstallIT {
      * workers it had before.
      */
     private Set<Long> upgrade(Master master, String from, String to, int count) throws IOException {
-        int workers = master.name().equals("web") ? 2 : 1;
-        Set<Long> old = master.admin().awaitReady(workers, START);
+        Set<Long> old = master.admin().awaitReady(master.workers(), START);
         long pid = master.process().pid();
 
         Cli.Result upgrade = cli("upgrade", "--admin-socket", master.admin().socket().toString());
@@ -189,7 +185,7 @@ class UpgradeInstallIT {
         assertEquals(count, status.path("upgrade").path("count").asInt(), status.toString());
         assertEquals("done", status.path("upgrade").path("phase").asText(), status.toString());
         assertEquals(Long.toString(pid), Files.readString(master.pidFile()).strip());
-        Set<Long> now = master.admin().awaitReady(workers, START);
+        Set<Long> now = master.admin().awaitReady(master.workers(), START);
         old.forEach(worker -> assertTrue(ProcFs.exited(worker), "old worker " + worker + " left behind"));
         assertEquals(Set.copyOf(now), Set.copyOf(ProcFs.children(pid)),
                 master.name() + ": the master's children are its new workers, no zombie, nothing else");
@@ -263,21 +259,18 @@ class UpgradeInstallIT {
         return false;
     }
 
-    /** Closes every master started (SIGKILL of it and its descendants), whatever the test left. */
-    private record HerdProcessesClosed(List<Master> masters) implements AutoCloseable {
-        @Override
-        public void close() {
-            AssertionError first = null;
-            for (Master master : masters) {
-                try {
-                    master.process().close();
-                } catch (AssertionError e) {
-                    first = first == null ? e : first;
-                }
+    /** SIGKILLs every master started and its descendants, whatever the test left; each one even if another fails. */
+    private static void closeAll(List<Master> masters) {
+        AssertionError first = null;
+        for (Master master : masters) {
+            try {
+                master.process().close();
+            } catch (AssertionError e) {
+                first = first == null ? e : first;
             }
-            if (first != null) {
-                throw first;
-            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 }
