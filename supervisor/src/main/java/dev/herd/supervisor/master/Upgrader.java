@@ -69,8 +69,32 @@ final class Upgrader {
         HandOver handOver(int upgrades);
     }
 
+    /**
+     * The admin socket's part (AdminServer's {@code pauseForHandOver}): before the exec it stops accepting, so that
+     * clients wait in its backlog for the new master, and settles what is in progress; if the exec does not
+     * happen, it accepts again.
+     */
+    interface AdminPause {
+        /** An admin socket with nothing to settle (a test's). */
+        AdminPause NONE = new AdminPause() {
+            @Override
+            public CompletableFuture<Void> pause() {
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public void resume() {
+            }
+        };
+
+        CompletableFuture<Void> pause();
+
+        void resume();
+    }
+
     private final Os os;
     private final Master master;
+    private final AdminPause admin;
     private final MasterCommand.Source command;
     private final Map<String, String> environment;
     private final Consumer<Runnable> besideTheLoop;
@@ -80,16 +104,18 @@ final class Upgrader {
     private Optional<String> lastFailure = Optional.empty();
 
     /**
+     * @param admin         the admin socket, paused just before the exec
      * @param command       how to start the herd installed now (see {@link MasterCommand#current})
      * @param environment   the master's environment at its start
      * @param upgrades      how many upgrades this process went through (0, or the hand-over's count)
      * @param besideTheLoop runs the check on a thread of its own
      * @param toLoop        runs its outcome on the master thread
      */
-    Upgrader(Os os, Master master, MasterCommand.Source command, Map<String, String> environment, int upgrades,
-             Consumer<Runnable> besideTheLoop, Consumer<Runnable> toLoop) {
+    Upgrader(Os os, Master master, AdminPause admin, MasterCommand.Source command, Map<String, String> environment,
+             int upgrades, Consumer<Runnable> besideTheLoop, Consumer<Runnable> toLoop) {
         this.os = os;
         this.master = master;
+        this.admin = admin;
         this.command = command;
         this.environment = Map.copyOf(environment);
         this.upgrades = upgrades;
@@ -149,12 +175,25 @@ final class Upgrader {
         return reply;
     }
 
-    /** On the loop: the check's outcome. Hands over unless it failed or the master began to stop meanwhile. */
+    /**
+     * On the loop: the check's outcome. Unless it failed or the master began to stop meanwhile, the admin socket
+     * pauses (the loop goes on answering what is in progress), then {@link #handOver} runs on the loop.
+     */
     private void checked(MasterCommand command, Optional<String> refusal, CompletableFuture<AdminReply> reply) {
         Optional<String> why = refusal.or(() -> master.stopping() ? Optional.of("the master is stopping")
                 : Optional.empty());
         if (why.isPresent()) {
             fail(why.get(), reply);
+            return;
+        }
+        admin.pause().thenRun(() -> toLoop.accept(() -> handOver(command, reply)));
+    }
+
+    /** On the loop, the admin socket paused: writes the hand-over and execs, unless the master began to stop. */
+    private void handOver(MasterCommand command, CompletableFuture<AdminReply> reply) {
+        if (master.stopping()) {
+            admin.resume();
+            fail("the master is stopping", reply);
             return;
         }
         HandOver handOver;
@@ -163,6 +202,7 @@ final class Upgrader {
             handOver = master.handOver(upgrades + 1);
             memoryFile = os.memoryFile("herd-handover", handOver.toJson());
         } catch (OsException | RuntimeException e) {
+            admin.resume();
             fail("writing the hand-over: " + e.getMessage(), reply);
             return;
         }
@@ -178,6 +218,7 @@ final class Upgrader {
             os.execKeeping(command.argv(), next, keep); // returns only by throwing
         } catch (OsException e) {
             closeQuietly(memoryFile);
+            admin.resume();
             fail("exec of the new herd failed: " + e.getMessage(), reply);
         }
     }
