@@ -245,6 +245,27 @@ class UpgradeIT {
         }
     }
 
+    @Test
+    void anUpgradeToAListenAddressInUseIsRefusedBeforeTheExecAndTheOldMasterGoesOnServing() throws Exception {
+        Path config = writeConfig("{\"listen\": \"127.0.0.1:0\", \"workers\": 1}");
+        try (java.net.ServerSocket occupied = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+             HerdProcess herd = HerdProcess.start(List.of("run", "-c", config.toString(), "--admin-socket",
+                     admin.socket().toString()), Map.of())) {
+            Set<Long> old = admin.awaitReady(1, START);
+            writeConfig("{\"listen\": \"127.0.0.1:" + occupied.getLocalPort() + "\", \"workers\": 1}");
+
+            Cli.Result refused = upgrade();
+
+            assertEquals(1, refused.exitCode(), refused.stdout() + refused.stderr());
+            assertTrue(refused.stderr().contains("listen 127.0.0.1:" + occupied.getLocalPort() + " is in use")
+                    && refused.stderr().contains("(upgrade_failed)"), refused.stderr());
+            assertEquals(0, admin.status().path("upgrade").path("count").asInt(), "no exec");
+            assertEquals(old, admin.awaitReady(1, START), "the old worker keeps serving");
+            assertEquals(EchoLoad.TITLE, EchoClient.roundTrip(herd.port(), EchoLoad.TITLE));
+            assertTrue(herd.hasLine("ERROR .*upgrade refused: the new herd's check exited 78"), herd.output());
+        }
+    }
+
     /** The status reply from the admin socket at {@code socket}. */
     private static JsonNode statusAt(Path socket) throws IOException {
         try (AdminSocketClient client = new AdminSocketClient(socket)) {

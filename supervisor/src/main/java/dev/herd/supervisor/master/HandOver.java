@@ -36,6 +36,11 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
 
     /** The environment variable that names the memory file's descriptor in the new master. */
     public static final String VARIABLE = "HERD_HANDOVER_FD";
+    /**
+     * Set for an upgrade's check ({@code herd run --check} of the new install): the listen address the running
+     * master holds, as configured. A new {@code listen} in use then refuses the upgrade before the exec.
+     */
+    public static final String CHECK_LISTEN_VARIABLE = "HERD_UPGRADE_LISTEN";
     /** About 200 bytes a worker: room for the 1024 workers a master may have, many times over. */
     static final int MAX_BYTES = 1 << 20;
     private static final int FORMAT = 1;

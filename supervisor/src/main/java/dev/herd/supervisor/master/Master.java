@@ -153,6 +153,7 @@ public final class Master {
                         upgrades, workers, socket, lifeline.readFd(), lifeline.writeFd(), launcher, admin.path(),
                         HandOvers.adminListenerOf(os, admin.path()), reload.config().pidFile())),
                         adminPause(admin), () -> MasterCommand.current(environment), environment,
+                        () -> socket.fromSystemd() ? Optional.empty() : Optional.of(socket.configured()),
                         handOver.map(HandOver::upgrades).orElse(0), task -> besideTheLoop(task, "herd-upgrade"),
                         apply -> events.add(new MasterEvent.WorkDone(apply)));
                 loop.setCommands(new CommandExecutor(loop, reload, new StatusReport(loop, socketView(socket),

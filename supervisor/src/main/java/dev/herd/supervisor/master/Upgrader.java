@@ -1,5 +1,6 @@
 package dev.herd.supervisor.master;
 
+import dev.herd.config.ListenAddress;
 import dev.herd.log.Log;
 import dev.herd.supervisor.admin.AdminException;
 import dev.herd.supervisor.admin.AdminReply;
@@ -19,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * {@code herd upgrade}: the master re-executes itself into the herd installed now, keeping its pid (systemd's
@@ -97,6 +99,7 @@ final class Upgrader {
     private final AdminPause admin;
     private final MasterCommand.Source command;
     private final Map<String, String> environment;
+    private final Supplier<Optional<ListenAddress>> listening;
     private final Consumer<Runnable> besideTheLoop;
     private final Consumer<Runnable> toLoop;
     private final int upgrades;
@@ -107,17 +110,21 @@ final class Upgrader {
      * @param admin         the admin socket, paused just before the exec
      * @param command       how to start the herd installed now (see {@link MasterCommand#current})
      * @param environment   the master's environment at its start
+     * @param listening     the listen address the master holds now, as configured (empty: systemd's socket),
+     *                      for the check: a new one in use refuses the upgrade
      * @param upgrades      how many upgrades this process went through (0, or the hand-over's count)
      * @param besideTheLoop runs the check on a thread of its own
      * @param toLoop        runs its outcome on the master thread
      */
     Upgrader(Os os, Master master, AdminPause admin, MasterCommand.Source command, Map<String, String> environment,
-             int upgrades, Consumer<Runnable> besideTheLoop, Consumer<Runnable> toLoop) {
+             Supplier<Optional<ListenAddress>> listening, int upgrades, Consumer<Runnable> besideTheLoop,
+             Consumer<Runnable> toLoop) {
         this.os = os;
         this.master = master;
         this.admin = admin;
         this.command = command;
         this.environment = Map.copyOf(environment);
+        this.listening = listening;
         this.upgrades = upgrades;
         this.besideTheLoop = besideTheLoop;
         this.toLoop = toLoop;
@@ -161,6 +168,8 @@ final class Upgrader {
         Log.info("upgrade: checking the herd installed now: %s", String.join(" ", next.check()));
         CompletableFuture<AdminReply> reply = new CompletableFuture<>();
         Map<String, String> checkEnvironment = nextEnvironment();
+        listening.get().ifPresent(address -> checkEnvironment.put(HandOver.CHECK_LISTEN_VARIABLE,
+                address.toString()));
         besideTheLoop.accept(() -> {
             Optional<String> refusal;
             try {

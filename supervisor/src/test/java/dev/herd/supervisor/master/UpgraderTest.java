@@ -85,7 +85,8 @@ class UpgraderTest {
         reloader = new Reloader(loop.forReloads(), loop.restarts, config, () -> { }, () -> config, null,
                 next -> () -> { }, null, Runnable::run, Runnable::run);
         upgrader = new Upgrader(os, loop.forUpgrades(reloader, this::handOver), admin, () -> command,
-                Map.of("PATH", "/usr/bin:/bin", "LISTEN_FDS", "1", "LISTEN_PID", "42"), 0, beside::add,
+                Map.of("PATH", "/usr/bin:/bin", "LISTEN_FDS", "1", "LISTEN_PID", "42"),
+                () -> Optional.of(new ListenAddress("127.0.0.1", 9876)), 0, beside::add,
                 apply -> events.add(new MasterEvent.WorkDone(apply)));
         loop.setCommands(new CommandExecutor(loop, reloader, new StatusReport(loop, socket(), Optional::empty,
                 upgrader::view), upgrader));
@@ -99,7 +100,7 @@ class UpgraderTest {
             throw new AssertionError("no upgrade expected");
         }), Upgrader.AdminPause.NONE, () -> {
             throw new AssertionError("no upgrade expected");
-        }, Map.of(), 0, task -> {
+        }, Map.of(), Optional::empty, 0, task -> {
             throw new AssertionError("no upgrade expected");
         }, Runnable::run);
     }
@@ -120,6 +121,18 @@ class UpgraderTest {
         assertEquals(null, os.execArgv, "no exec after a failed check");
         assertEquals(before, pids());
         assertEquals("failed", status().upgrade().phase());
+        log.expect(Log.Level.ERROR, "upgrade refused: the new herd's check exited 78");
+    }
+
+    @Test
+    void theCheckIsToldTheListenAddressTheMasterHolds() {
+        command = new MasterCommand(List.of("/bin/sh", "-c", "echo \"holds $HERD_UPGRADE_LISTEN\"; exit 78", "sh"));
+
+        CompletableFuture<AdminReply> reply = request("upgrade");
+        runBeside();
+
+        assertEquals(new AdminReply.Failed(AdminException.UPGRADE_FAILED, "the new herd's check exited 78: holds "
+                + "127.0.0.1:9876", java.util.OptionalInt.empty()), reply.getNow(null));
         log.expect(Log.Level.ERROR, "upgrade refused: the new herd's check exited 78");
     }
 
