@@ -164,7 +164,7 @@ class UpgradeIT {
                     + newMetrics + "\"}");
 
             KeepAliveLoad load = KeepAliveLoad.throughReloads(herd.port(), "/", 1, () -> {
-                // The client asks the old path; the new master answers what waited there and names the new one.
+                // The client asks the old path, which answers until the upgrade has ended and names the new one.
                 Cli.Result upgrade = upgrade();
                 assertEquals(0, upgrade.exitCode(), upgrade.stdout() + upgrade.stderr() + herd.output());
                 assertTrue(upgrade.stdout().contains("upgraded: herd "), upgrade.stdout());
@@ -181,7 +181,7 @@ class UpgradeIT {
             assertEquals(Long.toString(master), Files.readString(pidFile).strip());
             assertEquals(200, metricsStatus(newMetrics), "the metrics at the new address");
             assertThrows(java.net.ConnectException.class, () -> metricsStatus(oldMetrics), "nothing at the old one");
-            assertTrue(herd.hasLine("upgrade: the admin socket moved from " + java.util.regex.Pattern.quote(
+            assertTrue(herd.hasLine("upgrade: the admin socket moves from " + java.util.regex.Pattern.quote(
                     oldSocket.toString()) + " to "), herd.output());
             Set<Long> now = AdminFixture.readyPids(status);
             old.forEach(pid -> assertTrue(ProcFs.exited(pid), "old worker " + pid + " left behind"));

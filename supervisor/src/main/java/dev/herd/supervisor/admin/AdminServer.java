@@ -14,7 +14,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -109,6 +111,12 @@ public final class AdminServer implements AutoCloseable {
     private HandingOver handingOver;
 
     private record HandingOver(CompletableFuture<Void> settled, long deadlineNanos) {
+    }
+
+    /** After an upgrade that moved the admin socket, the old one, served until the upgrade has ended. */
+    private OldSocket oldSocket;
+
+    private record OldSocket(ServerSocketChannel channel, Path path, SelectionKey key) {
     }
 
     private AdminServer(Path path, ServerSocketChannel server, Selector selector, SelectionKey acceptKey,
@@ -269,6 +277,9 @@ public final class AdminServer implements AutoCloseable {
             }
         } finally {
             List.copyOf(connections).forEach(AdminConnection::close);
+            if (oldSocket != null) {
+                closeQuietly(oldSocket.channel());
+            }
             try {
                 selector.close();
                 server.close();
@@ -288,7 +299,9 @@ public final class AdminServer implements AutoCloseable {
                 if (!key.isValid()) {
                     continue;
                 }
-                if (key.isAcceptable()) {
+                if (oldSocket != null && key == oldSocket.key()) {
+                    acceptAllFromOld();
+                } else if (key.isAcceptable()) {
                     acceptAll();
                 } else {
                     serveGuarded((AdminConnection) key.attachment(), key);
@@ -500,25 +513,83 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /**
-     * In the master an upgrade exec'ed into, when the admin socket moved: answers the connections waiting on the
-     * old one (the old master's, handed over), whose file the caller has removed so that no more arrive, then
-     * closes it. On the admin thread, before anything else.
+     * In the master an upgrade exec'ed into, when the admin socket moved: serves the old one too (the old master's
+     * listener, handed over), so that what waited on it during the exec is answered and a client of the old path
+     * (the upgrade's own) goes on being answered until {@link #retireOldSocket}.
      */
-    public void answerWaitingOn(ServerSocketChannel old) {
+    public void alsoServe(ServerSocketChannel old, Path oldPath) {
         runOnAdminThread(() -> {
-            int waiting = 0;
-            try (old) {
+            try {
                 old.configureBlocking(false);
-                for (SocketChannel channel; (channel = old.accept()) != null; waiting++) {
-                    channel.configureBlocking(false);
-                    admit(channel);
-                }
+                oldSocket = new OldSocket(old, oldPath, old.register(selector, SelectionKey.OP_ACCEPT));
             } catch (IOException e) {
-                Log.warn("admin: answering the connections waiting on the old admin socket: %s", e.getMessage());
+                Log.warn("admin: cannot serve the old admin socket %s: %s", oldPath, e.getMessage());
+                closeQuietly(old);
             }
-            Log.info("admin: %d %s waited on the old admin socket; closed it", waiting,
-                    waiting == 1 ? "connection" : "connections");
         });
+    }
+
+    /**
+     * The upgrade that moved the admin socket has ended: the old path's file is removed now, on the caller's
+     * thread (no client reaches the old socket from then on), then the connections still waiting in it are
+     * answered and it is closed, on the admin thread.
+     */
+    public void retireOldSocket(Path oldPath) {
+        try {
+            deleteIfSocket(oldPath);
+        } catch (IOException e) {
+            Log.warn("admin: cannot remove the old admin socket %s: %s", oldPath, e.getMessage());
+        }
+        runOnAdminThread(() -> {
+            if (oldSocket != null) {
+                int waited = acceptAllFromOld();
+                closeQuietly(oldSocket.channel());
+                Log.info("admin: the old admin socket %s is removed (%d %s waited on it at the end)",
+                        oldSocket.path(), waited, waited == 1 ? "connection" : "connections");
+                oldSocket = null;
+            }
+        });
+    }
+
+    /**
+     * Accepts what waits on the old socket; how many. After a failure (EMFILE) the old socket is no longer
+     * watched: what waits then is accepted at its retirement, or reset by its close.
+     */
+    private int acceptAllFromOld() {
+        int accepted = 0;
+        try {
+            for (SocketChannel channel; (channel = oldSocket.channel().accept()) != null; accepted++) {
+                channel.configureBlocking(false);
+                admit(channel);
+            }
+        } catch (IOException e) {
+            Log.warn("admin: accepting on the old admin socket %s: %s; no longer watched", oldSocket.path(),
+                    e.getMessage());
+            if (oldSocket.key().isValid()) {
+                oldSocket.key().interestOps(0);
+            }
+        }
+        return accepted;
+    }
+
+    /** Removes {@code path} if it is a socket, never through a symbolic link; nothing there is fine. */
+    public static void deleteIfSocket(Path path) throws IOException {
+        try {
+            if (Files.readAttributes(path, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).isOther()) {
+                Files.delete(path);
+            }
+        } catch (NoSuchFileException gone) {
+            // nothing left behind
+        }
+    }
+
+    private static void closeQuietly(ServerSocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            Log.warn("admin: closing the old admin socket: %s", e.getMessage());
+        }
     }
 
     // ---- for AdminConnection -----------------------------------------------------------------------------------
@@ -556,6 +627,10 @@ public final class AdminServer implements AutoCloseable {
         try {
             thread.join(TimeUnit.SECONDS.toMillis(1));
             Files.deleteIfExists(path);
+            OldSocket old = oldSocket;
+            if (old != null) {
+                deleteIfSocket(old.path());
+            }
         } catch (IOException e) {
             Log.warn("removing admin socket %s: %s", path, e.getMessage());
         } catch (InterruptedException e) {

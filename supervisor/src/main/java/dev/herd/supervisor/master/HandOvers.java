@@ -13,11 +13,7 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,10 +65,9 @@ final class HandOvers {
 
     /**
      * The new master's admin server. With the old master's listener handed over and the same path, it serves that
-     * listener: what clients queued while the exec ran is answered. With another path, it binds the new path,
-     * removes the old one's file (so no client reaches it any more) and answers what waited on the old listener,
-     * then closes it. Without a listener (a herd that did not hand it over), the old file is removed and the path
-     * bound afresh.
+     * listener: what clients queued while the exec ran is answered. With another path, it binds the new path and
+     * serves the old listener too, until the upgrade has ended ({@link #retireOldAdminSocket}). Without a listener
+     * (a herd that did not hand it over), the old file is removed and the path bound afresh.
      */
     static AdminServer openAdmin(Os os, Optional<HandOver> handOver, Path path, Optional<GroupPrincipal> adminGroup,
                                  long ownUid, AdminHandler handler) throws IOException {
@@ -85,7 +80,9 @@ final class HandOvers {
         if (handed.isPresent() && samePath(given.adminSocket(), path)) {
             return AdminServer.takeOver(handed.get(), path, adminGroup, ownUid, handler);
         }
-        removeAdminSocketOf(given); // nobody reaches the old listener any more: its queue is all there is
+        if (handed.isEmpty()) {
+            removeAdminSocketOf(given); // its listener is gone with the exec: nobody would answer there
+        }
         AdminServer admin;
         try {
             admin = AdminServer.open(path, adminGroup, ownUid, handler);
@@ -94,10 +91,21 @@ final class HandOvers {
             throw e;
         }
         handed.ifPresent(old -> {
-            Log.info("upgrade: the admin socket moved from %s to %s", given.adminSocket(), path);
-            admin.answerWaitingOn(old);
+            Log.info("upgrade: the admin socket moves from %s to %s; the old path answers until the upgrade has "
+                    + "ended", given.adminSocket(), path);
+            admin.alsoServe(old, given.adminSocket());
         });
         return admin;
+    }
+
+    /**
+     * The upgrade has ended (its replacement done or failed): the old admin path, if the upgrade moved it, is
+     * removed and its listener closed once what waits in it is answered. On the master thread.
+     */
+    static void retireOldAdminSocket(HandOver given, AdminServer admin) {
+        if (!samePath(given.adminSocket(), admin.path())) {
+            admin.retireOldSocket(given.adminSocket());
+        }
     }
 
     /**
@@ -112,7 +120,7 @@ final class HandOvers {
         Path temporary = given.adminSocket().resolveSibling(".handover-" + os.pid() + ".sock");
         ServerSocketChannel channel = null;
         try {
-            deleteIfSocket(temporary); // one a master that died here left behind
+            AdminServer.deleteIfSocket(temporary); // one a master that died here left behind
             channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             channel.bind(UnixDomainSocketAddress.of(temporary), 1);
             int own = os.findUnixListener(temporary).orElseThrow(() -> new IOException(
@@ -132,7 +140,7 @@ final class HandOvers {
                 Log.warn("%s", e.getMessage());
             }
             try {
-                deleteIfSocket(temporary);
+                AdminServer.deleteIfSocket(temporary);
             } catch (IOException e) {
                 Log.warn("upgrade: cannot remove %s: %s", temporary, e.getMessage());
             }
@@ -196,21 +204,13 @@ final class HandOvers {
      */
     static void removeAdminSocketOf(HandOver given) {
         try {
-            deleteIfSocket(given.adminSocket());
+            AdminServer.deleteIfSocket(given.adminSocket());
         } catch (IOException e) {
             Log.warn("upgrade: cannot remove the old admin socket %s: %s", given.adminSocket(), e.getMessage());
         }
     }
 
-    private static void deleteIfSocket(Path path) throws IOException {
-        try {
-            if (Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
-                Files.delete(path);
-            }
-        } catch (NoSuchFileException gone) {
-            // nothing left behind
-        }
-    }
+
 
     /** The old master's pid file, if the configuration now names another: removed if it holds this pid. */
     static void removePidFileOf(HandOver given, Optional<Path> pidFile, int pid) {

@@ -161,8 +161,12 @@ public final class Master {
                 if (handOver.isPresent()) {
                     HandOvers.watchChannels(handOver.get(), launcher);
                     CompletableFuture<RestartDriver.Outcome> replaced = loop.adopt(handOver.get().workers());
-                    // A changed listen: the old socket is closed once the old workers have moved over (reload's way).
-                    replaced.thenAccept(outcome -> socket.moveDone(outcome.failure().isEmpty()));
+                    // A changed listen: the old socket is closed once the old workers have moved over (reload's way);
+                    // a moved admin socket: the old path answers until then.
+                    replaced.thenAccept(outcome -> {
+                        socket.moveDone(outcome.failure().isEmpty());
+                        HandOvers.retireOldAdminSocket(handOver.get(), admin);
+                    });
                     upgrader.replacing(replaced);
                 }
                 try (MetricsServer metrics = startMetrics(config.metricsListen(), events)) {

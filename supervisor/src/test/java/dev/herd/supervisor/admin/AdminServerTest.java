@@ -413,7 +413,7 @@ class AdminServerTest {
     }
 
     @Test
-    void theConnectionsWaitingOnAMovedSocketAreAnsweredAndItIsClosed() throws Exception {
+    void aMovedSocketsOldListenerIsServedWithWhatWaitedInItUntilItIsRetiredThenItsFileIsGone() throws Exception {
         start(AdminServer.Timeouts.DEFAULT);
         Path oldSocket = parent.resolve("admin").resolve("old.sock");
         java.nio.channels.ServerSocketChannel old = java.nio.channels.ServerSocketChannel.open(
@@ -423,21 +423,18 @@ class AdminServerTest {
         clients.add(waiting);
         waiting.send("{\"command\":\"ping\"}\n");
 
-        server.answerWaitingOn(old);
+        server.alsoServe(old, oldSocket);
 
-        assertEquals(true, waiting.reply().path("pong").asBoolean());
+        assertEquals(true, waiting.reply().path("pong").asBoolean(), "what waited in it");
+        Client later = new Client(oldSocket);
+        clients.add(later);
+        assertEquals(true, later.request("{\"command\":\"ping\"}").path("pong").asBoolean(), "served until retired");
+
+        server.retireOldSocket(oldSocket);
+
+        assertFalse(Files.exists(oldSocket, java.nio.file.LinkOption.NOFOLLOW_LINKS), "removed at once");
         await("the old listener to be closed", () -> !old.isOpen());
-        assertTrue(assertRefused(oldSocket));
-    }
-
-    private static boolean assertRefused(Path path) {
-        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-            return false;
-        } catch (java.net.ConnectException refused) {
-            return true;
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        assertEquals(true, connect().request("{\"command\":\"ping\"}").path("pong").asBoolean(), "the new path");
     }
 
     // ---- fixture ------------------------------------------------------------------------------------------------
