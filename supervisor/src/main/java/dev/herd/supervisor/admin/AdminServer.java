@@ -277,8 +277,13 @@ public final class AdminServer implements AutoCloseable {
             }
         } finally {
             List.copyOf(connections).forEach(AdminConnection::close);
-            if (oldSocket != null) {
+            if (oldSocket != null) { // the master stops before the upgrade that moved the socket has ended
                 closeQuietly(oldSocket.channel());
+                try {
+                    deleteIfSocket(oldSocket.path());
+                } catch (IOException e) {
+                    Log.warn("removing the old admin socket %s: %s", oldSocket.path(), e.getMessage());
+                }
             }
             try {
                 selector.close();
@@ -627,10 +632,6 @@ public final class AdminServer implements AutoCloseable {
         try {
             thread.join(TimeUnit.SECONDS.toMillis(1));
             Files.deleteIfExists(path);
-            OldSocket old = oldSocket;
-            if (old != null) {
-                deleteIfSocket(old.path());
-            }
         } catch (IOException e) {
             Log.warn("removing admin socket %s: %s", path, e.getMessage());
         } catch (InterruptedException e) {
