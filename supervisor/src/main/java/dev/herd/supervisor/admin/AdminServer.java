@@ -110,7 +110,7 @@ public final class AdminServer implements AutoCloseable {
     /** While an upgrade's exec is being prepared: accepting has stopped; completed once the connections settled. */
     private HandingOver handingOver;
 
-    private record HandingOver(CompletableFuture<Void> settled, long deadlineNanos) {
+    private record HandingOver(CompletableFuture<Void> settled, long pausedNanos, long deadlineNanos) {
     }
 
     /** After an upgrade that moved the admin socket, the old one, served until the upgrade has ended. */
@@ -481,7 +481,8 @@ public final class AdminServer implements AutoCloseable {
     public CompletableFuture<Void> pauseForHandOver() {
         CompletableFuture<Void> settled = new CompletableFuture<>();
         runOnAdminThread(() -> {
-            handingOver = new HandingOver(settled, System.nanoTime() + HAND_OVER_SETTLE_NANOS);
+            long now = System.nanoTime();
+            handingOver = new HandingOver(settled, now, now + HAND_OVER_SETTLE_NANOS);
             if (acceptKey.isValid()) {
                 acceptKey.interestOps(0);
             }
@@ -508,12 +509,16 @@ public final class AdminServer implements AutoCloseable {
         if (!settled && now - handingOver.deadlineNanos() < 0) {
             return;
         }
+        int open = connections.size();
         for (AdminConnection connection : List.copyOf(connections)) {
             if (!connection.waitsForUpgrade()) {
                 connection.closeWith(new AdminException(AdminException.UPGRADING, "the master hands over to the "
                         + "new herd (upgrade); connect again"));
             }
         }
+        Log.info("admin: not accepting for the hand-over; %d open %s %s in %d ms", open,
+                open == 1 ? "connection" : "connections", settled ? "settled" : "did not settle",
+                TimeUnit.NANOSECONDS.toMillis(now - handingOver.pausedNanos()));
         handingOver.settled().complete(null);
     }
 
