@@ -35,8 +35,10 @@ final class AdminConnection {
     private Waiting waiting;
     private boolean closeWhenFlushed;
     private boolean closed;
+    /** Requests answered on it so far (error replies included). */
+    private int answered;
 
-    private record Waiting(long deadlineNanos) {
+    private record Waiting(long deadlineNanos, AdminCommand command) {
     }
 
     AdminConnection(AdminServer server, SocketChannel channel, UserPrincipal user, long nowNanos) {
@@ -80,6 +82,23 @@ final class AdminConnection {
         return waiting == null && output.isEmpty();
     }
 
+    /**
+     * Whether an upgrade's exec may close it now: it waits for the {@code upgrade} request's own answer (which
+     * the exec's close is), or it has been answered and nothing more is on its way or unsent. A connection that
+     * has not sent its first request yet is not: that request may be on its way.
+     */
+    boolean mayCloseForHandOver() {
+        if (waiting != null) {
+            return waiting.command() == AdminCommand.UPGRADE;
+        }
+        return output.isEmpty() && answered > 0 && inbox.size() == 0;
+    }
+
+    /** Whether it waits for the answer to {@code upgrade}. */
+    boolean waitsForUpgrade() {
+        return waiting != null && waiting.command() == AdminCommand.UPGRADE;
+    }
+
     /** Since when it has been idle: its last completed request, or its opening. */
     long idleSinceNanos() {
         return idleSinceNanos;
@@ -113,6 +132,7 @@ final class AdminConnection {
             if (now - waiting.deadlineNanos() >= 0) {
                 waiting = null;
                 send(new AdminException(AdminException.INTERNAL, "the master did not answer in time").toReply());
+                answered++;
                 handleInbox();
             }
             return;
@@ -194,12 +214,13 @@ final class AdminConnection {
             request = AdminRequest.parse(line);
         } catch (AdminException e) {
             send(e.toReply());
+            answered++;
             idleSinceNanos = System.nanoTime();
             return;
         }
         long now = System.nanoTime();
         Waiting mine = new Waiting(now + (request.waitForCompletion() ? AdminServer.LASTING_REPLY_NANOS
-                : server.timeouts().masterReplyNanos()));
+                : server.timeouts().masterReplyNanos()), request.command());
         waiting = mine;
         CompletableFuture<AdminReply> reply = new CompletableFuture<>();
         reply.whenComplete((answer, failure) -> server.runOnAdminThread(() -> replied(mine, answer, failure)));
@@ -221,6 +242,7 @@ final class AdminConnection {
         } else {
             send(answer);
         }
+        answered++;
         idleSinceNanos = System.nanoTime();
         handleInbox();
     }

@@ -14,7 +14,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -26,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import jdk.net.ExtendedSocketOptions;
@@ -73,6 +76,12 @@ public final class AdminServer implements AutoCloseable {
     static final long ACCEPT_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /** accept() failures this far apart are one episode, said once. */
     private static final long ACCEPT_EPISODE_QUIET_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /**
+     * How long an upgrade's exec waits for the admin connections open when it paused to be answered (see
+     * {@link #pauseForHandOver}): a request whose first bytes are on their way arrives within milliseconds, the
+     * master answers within a loop turn.
+     */
+    static final long HAND_OVER_SETTLE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     /** How long a connection may idle, live and wait for the master; only the unit test shortens them. */
     record Timeouts(long idleNanos, long lifetimeNanos, long masterReplyNanos) {
@@ -98,6 +107,17 @@ public final class AdminServer implements AutoCloseable {
     /** Since accept() last failed: when to try again; the episode of failures, told once. */
     private long acceptPausedUntilNanos;
     private final FailureEpisode acceptFailures = new FailureEpisode(ACCEPT_EPISODE_QUIET_NANOS);
+    /** While an upgrade's exec is being prepared: accepting has stopped; completed once the connections settled. */
+    private HandingOver handingOver;
+
+    private record HandingOver(CompletableFuture<Void> settled, long pausedNanos, long deadlineNanos) {
+    }
+
+    /** After an upgrade that moved the admin socket, the old one, served until the upgrade has ended. */
+    private OldSocket oldSocket;
+
+    private record OldSocket(ServerSocketChannel channel, Path path, SelectionKey key) {
+    }
 
     private AdminServer(Path path, ServerSocketChannel server, Selector selector, SelectionKey acceptKey,
                         AdminHandler handler, PeerPolicy peers, Timeouts timeouts) {
@@ -130,9 +150,37 @@ public final class AdminServer implements AutoCloseable {
         AdminDirectory.prepare(directory, adminGroup, ownUid);
         removeStaleSocket(path);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        Selector selector = null;
         try {
             server.bind(UnixDomainSocketAddress.of(path), MAX_CONNECTIONS);
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("cannot bind admin socket " + path + ": " + e.getMessage(), e);
+        }
+        return serve(server, path, adminGroup, handler, timeouts);
+    }
+
+    /**
+     * Serves {@code listening}, a socket the master before an upgrade had bound at {@code path} and handed over
+     * (see the master's HandOvers): it is not bound again, so the connections waiting in its backlog since that
+     * master stopped accepting are answered here. Its directory is checked and its file's group and mode set as
+     * {@link #open} does (adminGroup may have changed with the upgrade).
+     */
+    public static AdminServer takeOver(ServerSocketChannel listening, Path path, Optional<GroupPrincipal> adminGroup,
+                                       long ownUid, AdminHandler handler) throws IOException {
+        try {
+            AdminDirectory.prepare(path.toAbsolutePath().getParent(), adminGroup, ownUid);
+        } catch (IOException e) {
+            listening.close();
+            throw e;
+        }
+        return serve(listening, path, adminGroup, handler, Timeouts.DEFAULT);
+    }
+
+    /** Starts the admin thread on a socket listening at {@code path}; closes it if that fails. */
+    private static AdminServer serve(ServerSocketChannel server, Path path, Optional<GroupPrincipal> adminGroup,
+                                     AdminHandler handler, Timeouts timeouts) throws IOException {
+        Selector selector = null;
+        try {
             // connect() needs write permission: owner-only (0600), or 0660 for the admin group. The directory is
             // 0700 (0750) from its creation, so nobody else could reach the socket before this.
             if (adminGroup.isPresent()) {
@@ -154,7 +202,7 @@ public final class AdminServer implements AutoCloseable {
             if (selector != null) {
                 selector.close();
             }
-            throw new IOException("cannot bind admin socket " + path + ": " + e.getMessage(), e);
+            throw new IOException("cannot serve admin socket " + path + ": " + e.getMessage(), e);
         }
     }
 
@@ -229,6 +277,14 @@ public final class AdminServer implements AutoCloseable {
             }
         } finally {
             List.copyOf(connections).forEach(AdminConnection::close);
+            if (oldSocket != null) { // the master stops before the upgrade that moved the socket has ended
+                closeQuietly(oldSocket.channel());
+                try {
+                    deleteIfSocket(oldSocket.path());
+                } catch (IOException e) {
+                    Log.warn("removing the old admin socket %s: %s", oldSocket.path(), e.getMessage());
+                }
+            }
             try {
                 selector.close();
                 server.close();
@@ -248,7 +304,9 @@ public final class AdminServer implements AutoCloseable {
                 if (!key.isValid()) {
                     continue;
                 }
-                if (key.isAcceptable()) {
+                if (oldSocket != null && key == oldSocket.key()) {
+                    acceptAllFromOld();
+                } else if (key.isAcceptable()) {
                     acceptAll();
                 } else {
                     serveGuarded((AdminConnection) key.attachment(), key);
@@ -256,6 +314,7 @@ public final class AdminServer implements AutoCloseable {
             }
             selector.selectedKeys().clear();
             resumeAcceptingWhenDue(System.nanoTime());
+            settleHandOver(System.nanoTime());
             expireConnections(System.nanoTime());
             warnAboutTurnedAway(System.nanoTime());
         }
@@ -275,30 +334,35 @@ public final class AdminServer implements AutoCloseable {
 
     private void acceptAll() throws IOException {
         for (SocketChannel channel; (channel = acceptOne()) != null; ) {
-            UnixDomainPrincipal peer;
-            try {
-                peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            } catch (IOException e) {
-                channel.close();
-                continue;
-            }
-            AdminConnection connection = new AdminConnection(this, channel, peer.user(), System.nanoTime());
-            if (!peers.mayControl(peer)) {
-                Log.warn("admin: refused a connection from user %s (%s)", peer.user().getName(), peers.describe());
-                connection.refuse(new AdminException(AdminException.FORBIDDEN, "user " + peer.user().getName()
-                        + " may not control this herd master"));
-                continue;
-            }
-            if (!makeRoomFor(peer.user(), connection.readAhead())) {
-                turnedAwaySinceWarning++;
-                connection.refuse(new AdminException(AdminException.BUSY, "the admin socket is busy ("
-                        + connections.size() + " connections, none idle for a second); try again"));
-                continue;
-            }
-            connections.add(connection);
-            perUser.merge(peer.user(), 1, Integer::sum);
-            connection.admit(selector);
+            admit(channel);
         }
+    }
+
+    /** A connection just accepted: checked (its user, the caps), then served. */
+    private void admit(SocketChannel channel) throws IOException {
+        UnixDomainPrincipal peer;
+        try {
+            peer = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
+        } catch (IOException e) {
+            channel.close();
+            return;
+        }
+        AdminConnection connection = new AdminConnection(this, channel, peer.user(), System.nanoTime());
+        if (!peers.mayControl(peer)) {
+            Log.warn("admin: refused a connection from user %s (%s)", peer.user().getName(), peers.describe());
+            connection.refuse(new AdminException(AdminException.FORBIDDEN, "user " + peer.user().getName()
+                    + " may not control this herd master"));
+            return;
+        }
+        if (!makeRoomFor(peer.user(), connection.readAhead())) {
+            turnedAwaySinceWarning++;
+            connection.refuse(new AdminException(AdminException.BUSY, "the admin socket is busy ("
+                    + connections.size() + " connections, none idle for a second); try again"));
+            return;
+        }
+        connections.add(connection);
+        perUser.merge(peer.user(), 1, Integer::sum);
+        connection.admit(selector);
     }
 
     private SocketChannel acceptOne() throws IOException {
@@ -334,7 +398,8 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private void resumeAcceptingWhenDue(long now) {
-        if (acceptKey.isValid() && acceptKey.interestOps() == 0 && now - acceptPausedUntilNanos >= 0) {
+        if (handingOver == null && acceptKey.isValid() && acceptKey.interestOps() == 0
+                && now - acceptPausedUntilNanos >= 0) {
             acceptKey.interestOps(SelectionKey.OP_ACCEPT);
         }
         acceptFailures.endIfQuiet(now).ifPresent(episode -> Log.info(
@@ -380,7 +445,10 @@ public final class AdminServer implements AutoCloseable {
     private long nextTimerNanos() {
         long now = System.nanoTime();
         long next = TimeUnit.SECONDS.toNanos(1);
-        if (acceptKey.isValid() && acceptKey.interestOps() == 0) {
+        if (handingOver != null) {
+            next = handingOver.settled().isDone() ? next
+                    : Math.max(0, Math.min(next, handingOver.deadlineNanos() - now));
+        } else if (acceptKey.isValid() && acceptKey.interestOps() == 0) {
             next = Math.max(0, Math.min(next, acceptPausedUntilNanos - now));
         }
         for (AdminConnection connection : connections) {
@@ -396,6 +464,141 @@ public final class AdminServer implements AutoCloseable {
                     connections.size(), MAX_CONNECTIONS, MAX_CONNECTIONS_PER_USER);
             turnedAwaySinceWarning = 0;
             lastWarningNanos = now;
+        }
+    }
+
+    // ---- an upgrade's hand-over -------------------------------------------------------------------------------
+
+    /**
+     * Before an upgrade's exec: stops accepting, so that new connections wait in the socket's backlog for the
+     * master the exec starts (the listening socket is handed over), and lets what is in progress finish: the
+     * completed future says the remaining connections may be closed by the exec. Settled means every connection
+     * has had its answers and has nothing more on its way (or waits for {@code upgrade} itself, which the exec
+     * answers by closing it); those are then closed, each idle one with an {@code upgrading} line saying to
+     * connect again, before any further request could reach a master that will not answer it. After
+     * {@link #HAND_OVER_SETTLE_NANOS} the rest are closed the same way.
+     */
+    public CompletableFuture<Void> pauseForHandOver() {
+        CompletableFuture<Void> settled = new CompletableFuture<>();
+        runOnAdminThread(() -> {
+            long now = System.nanoTime();
+            handingOver = new HandingOver(settled, now, now + HAND_OVER_SETTLE_NANOS);
+            if (acceptKey.isValid()) {
+                acceptKey.interestOps(0);
+            }
+            settleHandOver(System.nanoTime());
+        });
+        return settled;
+    }
+
+    /** The exec did not happen (it failed, or the master began to stop): accepting again, as before. */
+    public void resumeAfterHandOver() {
+        runOnAdminThread(() -> {
+            handingOver = null;
+            if (acceptKey.isValid()) {
+                acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+            }
+        });
+    }
+
+    private void settleHandOver(long now) {
+        if (handingOver == null || handingOver.settled().isDone()) {
+            return;
+        }
+        boolean settled = connections.stream().allMatch(AdminConnection::mayCloseForHandOver);
+        if (!settled && now - handingOver.deadlineNanos() < 0) {
+            return;
+        }
+        int open = connections.size();
+        for (AdminConnection connection : List.copyOf(connections)) {
+            if (!connection.waitsForUpgrade()) {
+                connection.closeWith(new AdminException(AdminException.UPGRADING, "the master hands over to the "
+                        + "new herd (upgrade); connect again"));
+            }
+        }
+        Log.info("admin: not accepting for the hand-over; %d open %s %s in %d ms", open,
+                open == 1 ? "connection" : "connections", settled ? "settled" : "did not settle",
+                TimeUnit.NANOSECONDS.toMillis(now - handingOver.pausedNanos()));
+        handingOver.settled().complete(null);
+    }
+
+    /**
+     * In the master an upgrade exec'ed into, when the admin socket moved: serves the old one too (the old master's
+     * listener, handed over), so that what waited on it during the exec is answered and a client of the old path
+     * (the upgrade's own) goes on being answered until {@link #retireOldSocket}.
+     */
+    public void alsoServe(ServerSocketChannel old, Path oldPath) {
+        runOnAdminThread(() -> {
+            try {
+                old.configureBlocking(false);
+                oldSocket = new OldSocket(old, oldPath, old.register(selector, SelectionKey.OP_ACCEPT));
+            } catch (IOException e) {
+                Log.warn("admin: cannot serve the old admin socket %s: %s", oldPath, e.getMessage());
+                closeQuietly(old);
+            }
+        });
+    }
+
+    /**
+     * The upgrade that moved the admin socket has ended: the old path's file is removed now, on the caller's
+     * thread (no client reaches the old socket from then on), then the connections still waiting in it are
+     * answered and it is closed, on the admin thread.
+     */
+    public void retireOldSocket(Path oldPath) {
+        try {
+            deleteIfSocket(oldPath);
+        } catch (IOException e) {
+            Log.warn("admin: cannot remove the old admin socket %s: %s", oldPath, e.getMessage());
+        }
+        runOnAdminThread(() -> {
+            if (oldSocket != null) {
+                int waited = acceptAllFromOld();
+                closeQuietly(oldSocket.channel());
+                Log.info("admin: the old admin socket %s is removed (%d %s waited on it at the end)",
+                        oldSocket.path(), waited, waited == 1 ? "connection" : "connections");
+                oldSocket = null;
+            }
+        });
+    }
+
+    /**
+     * Accepts what waits on the old socket; how many. After a failure (EMFILE) the old socket is no longer
+     * watched: what waits then is accepted at its retirement, or reset by its close.
+     */
+    private int acceptAllFromOld() {
+        int accepted = 0;
+        try {
+            for (SocketChannel channel; (channel = oldSocket.channel().accept()) != null; accepted++) {
+                channel.configureBlocking(false);
+                admit(channel);
+            }
+        } catch (IOException e) {
+            Log.warn("admin: accepting on the old admin socket %s: %s; no longer watched", oldSocket.path(),
+                    e.getMessage());
+            if (oldSocket.key().isValid()) {
+                oldSocket.key().interestOps(0);
+            }
+        }
+        return accepted;
+    }
+
+    /** Removes {@code path} if it is a socket, never through a symbolic link; nothing there is fine. */
+    public static void deleteIfSocket(Path path) throws IOException {
+        try {
+            if (Files.readAttributes(path, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).isOther()) {
+                Files.delete(path);
+            }
+        } catch (NoSuchFileException gone) {
+            // nothing left behind
+        }
+    }
+
+    private static void closeQuietly(ServerSocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            Log.warn("admin: closing the old admin socket: %s", e.getMessage());
         }
     }
 

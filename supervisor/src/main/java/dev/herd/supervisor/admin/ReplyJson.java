@@ -98,8 +98,9 @@ public final class ReplyJson {
                 .put("startedAt", instant(status.startedAt()))
                 .put("uptimeSeconds", status.uptimeMillis() / 1000)
                 .put("listen", status.listen())
-                .put("configFile", status.configFile().orElse(null))
-                .put("desiredWorkers", status.desiredWorkers())
+                .put("configFile", status.configFile().orElse(null));
+        status.adminSocket().ifPresent(path -> reply.put("adminSocket", path));
+        reply.put("desiredWorkers", status.desiredWorkers())
                 .put("readyWorkers", status.readyWorkers())
                 .put("summary", status.summary())
                 .put("stopping", status.stopping());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.herd.config.Durations;
 import dev.herd.supervisor.admin.AdminCommand;
+import dev.herd.supervisor.admin.AdminPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -295,6 +296,8 @@ final class AdminCommands {
                 description = "how long to wait until the new master has replaced every worker (default: 10m; "
                         + "at most 24h); the upgrade itself goes on")
         private Duration timeout = Duration.ofMinutes(10);
+        /** Where the master answers: the flag's socket, until a status of the new master names another. */
+        private AdminPaths.Location answering;
 
         @Override
         AdminCommand command() {
@@ -303,6 +306,7 @@ final class AdminCommands {
 
         @Override
         public Integer call() throws IOException {
+            answering = socket();
             JsonNode before = ask(AdminClient.command(AdminCommand.STATUS.wireName()));
             if (!before.path("ok").asBoolean(false)) {
                 return failed(before);
@@ -349,17 +353,26 @@ final class AdminCommands {
             return ExitCodes.FAILURE;
         }
 
-        /** The master's status, or empty while nobody answers yet (the new JVM is starting). */
+        /**
+         * The master's status, or empty while nobody answers (a new master that failed to start). A new
+         * configuration may have moved the admin socket: the new master answers what waited on the old one, and
+         * says where it is now ({@code adminSocket}), where the next request goes.
+         */
         private Optional<JsonNode> statusOfNewMaster() {
             try {
-                return Optional.of(ask(AdminClient.command(AdminCommand.STATUS.wireName())));
+                JsonNode status = ask(AdminClient.command(AdminCommand.STATUS.wireName()));
+                String now = status.path("adminSocket").asText("");
+                if (!now.isEmpty() && Path.of(now).isAbsolute() && !Path.of(now).equals(answering.path())) {
+                    answering = new AdminPaths.Location(Path.of(now), false);
+                }
+                return Optional.of(status);
             } catch (IOException notYet) {
                 return Optional.empty();
             }
         }
 
         private JsonNode ask(ObjectNode request) throws IOException {
-            try (AdminClient client = AdminClient.connect(socket())) {
+            try (AdminClient client = AdminClient.connect(answering)) {
                 return client.request(request, request.path("command").asText().equals("upgrade")
                         ? Optional.empty() : Optional.of(REPLY_TIMEOUT));
             }

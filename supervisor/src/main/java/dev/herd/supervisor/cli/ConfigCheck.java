@@ -6,6 +6,7 @@ import dev.herd.config.ListenAddress;
 import dev.herd.log.Log;
 import dev.herd.supervisor.admin.AdminPaths;
 import dev.herd.supervisor.admin.AdminServer;
+import dev.herd.supervisor.master.HandOver;
 import dev.herd.supervisor.master.Master;
 import dev.herd.supervisor.os.PosixOs;
 import dev.herd.supervisor.spawn.SharedSocket;
@@ -25,7 +26,9 @@ import java.util.Optional;
  * {@code herd run --check}: the checks {@code herd run} makes before it starts anything, and those it would only
  * meet later (the worker's jar, its user, its java, the log and pid files' directories), run without starting
  * anything: no socket listens, no file is written, no process is started. A port in use is a warning, not an error:
- * the herd being checked for is often the one running there. Prints what {@code herd run} would do.
+ * the herd being checked for is often the one running there; except in the check of an upgrade
+ * ({@link HandOver#CHECK_LISTEN_VARIABLE}), whose master would move to a {@code listen} it cannot bind. Prints
+ * what {@code herd run} would do.
  */
 final class ConfigCheck {
 
@@ -48,7 +51,14 @@ final class ConfigCheck {
         } catch (IOException e) {
             throw new ConfigException("\"adminSocket\": " + e.getMessage());
         }
-        portInUse("listen", config.listen()).ifPresent(warnings::add);
+        // The running master holds only its own address: the upgraded one would bind a new one beside it.
+        String upgradingFrom = environment.get(HandOver.CHECK_LISTEN_VARIABLE);
+        Optional<String> listenInUse = portInUse("listen", config.listen());
+        if (upgradingFrom != null && !upgradingFrom.equals(config.listen().toString()) && listenInUse.isPresent()) {
+            throw new ConfigException(listenInUse.get() + "; an upgrade would move the workers there from "
+                    + upgradingFrom);
+        }
+        listenInUse.ifPresent(warnings::add);
         if (config.metricsListen().isPresent()) {
             portInUse("metricsListen", config.metricsListen().get()).ifPresent(warnings::add);
         }

@@ -17,21 +17,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * What a master hands to the master it re-executes into (herd upgrade, see docs/upgrade.md): the listening socket,
  * the lifeline pipe, the workers with the master's ends of their notify and output channels, the directory of their
- * counters files and notify sockets, and the admin socket and pid file the old master had. Every descriptor here
+ * counters files and notify sockets, the admin socket (its path, and its listening socket, which waits with what
+ * is queued in it for the new master to accept) and pid file the old master had. Every descriptor here
  * survives the exec (it is cleared of close-on-exec just before); everything else is closed by it. Written as JSON
  * into a memory file whose descriptor the new master finds in {@link #VARIABLE}; bounded to {@link #MAX_BYTES}.
  *
- * @param upgrades how many hand-overs this process has been through, this one included
+ * @param upgrades         how many hand-overs this process has been through, this one included
+ * @param adminListenerFd the admin socket's listening descriptor; empty if the old master could not find it, or
+ *                        was a herd that did not hand it over (then the new master binds the path afresh)
  */
 public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int lifelineWriteFd, Path workerDirectory,
-                       Path adminSocket, Optional<Path> pidFile, List<Worker> workers) {
+                       Path adminSocket, OptionalInt adminListenerFd, Optional<Path> pidFile, List<Worker> workers) {
 
     /** The environment variable that names the memory file's descriptor in the new master. */
     public static final String VARIABLE = "HERD_HANDOVER_FD";
+    /**
+     * Set for an upgrade's check ({@code herd run --check} of the new install): the listen address the running
+     * master holds, as configured. A new {@code listen} in use then refuses the upgrade before the exec.
+     */
+    public static final String CHECK_LISTEN_VARIABLE = "HERD_UPGRADE_LISTEN";
     /** About 200 bytes a worker: room for the 1024 workers a master may have, many times over. */
     static final int MAX_BYTES = 1 << 20;
     private static final int FORMAT = 1;
@@ -59,6 +68,7 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
     /** Every descriptor the exec must keep. */
     public List<Integer> descriptors() {
         List<Integer> fds = new ArrayList<>(List.of(socket.fd(), lifelineReadFd, lifelineWriteFd));
+        adminListenerFd.ifPresent(fds::add);
         for (Worker worker : workers) {
             WorkerChannels c = worker.channels();
             fds.addAll(List.of(c.notifySocketFd(), c.notifyPipeFd(), c.stdoutFd(), c.stderrFd()));
@@ -73,6 +83,7 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
                 .put("fromSystemd", socket.fromSystemd());
         root.put("lifelineReadFd", lifelineReadFd).put("lifelineWriteFd", lifelineWriteFd)
                 .put("workerDirectory", workerDirectory.toString()).put("adminSocket", adminSocket.toString())
+                .put("adminListenerFd", adminListenerFd.isPresent() ? adminListenerFd.getAsInt() : null)
                 .put("pidFile", pidFile.map(Path::toString).orElse(null));
         ArrayNode list = root.putArray("workers");
         for (Worker worker : workers) {
@@ -113,6 +124,8 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
                     socket.path("fromSystemd").asBoolean()),
                     root.path("lifelineReadFd").asInt(), root.path("lifelineWriteFd").asInt(),
                     Path.of(root.path("workerDirectory").asText()), Path.of(root.path("adminSocket").asText()),
+                    root.path("adminListenerFd").isInt() ? OptionalInt.of(root.path("adminListenerFd").asInt())
+                            : OptionalInt.empty(),
                     root.path("pidFile").isTextual() ? Optional.of(Path.of(root.path("pidFile").asText()))
                             : Optional.empty(), workers);
         } catch (RuntimeException e) { // InvalidValueException among them

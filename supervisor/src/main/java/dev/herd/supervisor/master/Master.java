@@ -100,12 +100,10 @@ public final class Master {
         os.becomeChildSubreaper();
 
         // The admin socket first: a second master on the same socket stops here, before touching the port.
+        // After an upgrade, the old master's listener: what queued in it during the exec is answered.
         Optional<GroupPrincipal> adminGroup = lookUpGroup(config.adminGroup());
-        if (handOver.isPresent()) {
-            HandOvers.removeAdminSocketOf(handOver.get()); // ours: the exec closed its listener, nobody answers
-        }
-        try (AdminServer admin = AdminServer.open(AdminPaths.resolve(config.adminSocket(), environment),
-                adminGroup, AdminPaths.effectiveUid(), (request, reply) ->
+        try (AdminServer admin = HandOvers.openAdmin(os, handOver, AdminPaths.resolve(config.adminSocket(),
+                environment), adminGroup, AdminPaths.effectiveUid(), (request, reply) ->
                         events.add(new MasterEvent.AdminRequested(request, reply)))) {
             Optional<SocketActivation.Adopted> fromSystemd = handOver.isPresent() ? Optional.empty()
                     : SocketActivation.adopt(os, environment);
@@ -153,17 +151,25 @@ public final class Master {
                         Master::besideTheLoop, apply -> events.add(new MasterEvent.WorkDone(apply)));
                 Upgrader upgrader = new Upgrader(os, loop.forUpgrades(reload, (upgrades, workers) -> HandOvers.assemble(
                         upgrades, workers, socket, lifeline.readFd(), lifeline.writeFd(), launcher, admin.path(),
-                        reload.config().pidFile())),
-                        () -> MasterCommand.current(environment), environment,
+                        HandOvers.adminListenerOf(os, admin.path()), reload.config().pidFile())),
+                        adminPause(admin), () -> MasterCommand.current(environment), environment,
+                        () -> socket.fromSystemd() ? Optional.empty() : Optional.of(socket.configured()),
                         handOver.map(HandOver::upgrades).orElse(0), task -> besideTheLoop(task, "herd-upgrade"),
                         apply -> events.add(new MasterEvent.WorkDone(apply)));
                 loop.setCommands(new CommandExecutor(loop, reload, new StatusReport(loop, socketView(socket),
-                        () -> reload.config().source(), upgrader::view), upgrader));
+                        () -> reload.config().source(), upgrader::view, Optional.of(admin.path())), upgrader));
                 // Before an install can rewrite herd's jars under this master: see UpgradePreloader.
                 UpgradePreloader.startBesideTheLoop();
                 if (handOver.isPresent()) {
                     HandOvers.watchChannels(handOver.get(), launcher);
-                    upgrader.replacing(loop.adopt(handOver.get().workers()));
+                    CompletableFuture<RestartDriver.Outcome> replaced = loop.adopt(handOver.get().workers());
+                    // A changed listen: the old socket is closed once the old workers have moved over (reload's way);
+                    // a moved admin socket: the old path answers until then.
+                    replaced.thenAccept(outcome -> {
+                        socket.moveDone(outcome.failure().isEmpty());
+                        HandOvers.retireOldAdminSocket(handOver.get(), admin);
+                    });
+                    upgrader.replacing(replaced);
                 }
                 try (MetricsServer metrics = startMetrics(config.metricsListen(), events)) {
                     if (metrics != null) {
@@ -176,6 +182,21 @@ public final class Master {
                 }
             }
         }
+    }
+
+    /** The admin server's part in an upgrade's hand-over. */
+    private static Upgrader.AdminPause adminPause(AdminServer admin) {
+        return new Upgrader.AdminPause() {
+            @Override
+            public CompletableFuture<Void> pause() {
+                return admin.pauseForHandOver();
+            }
+
+            @Override
+            public void resume() {
+                admin.resumeAfterHandOver();
+            }
+        };
     }
 
     /** A reload's slow half (see {@link Reloader}) on a thread of its own: the loop never waits for it. */

@@ -33,13 +33,21 @@ final class StatusReport {
     private final Socket socket;
     private final Supplier<Optional<Path>> configFile;
     private final Supplier<StatusSnapshot.Upgrade> upgrade;
+    private final Optional<Path> adminSocket;
 
     StatusReport(MasterLoop loop, Socket socket, Supplier<Optional<Path>> configFile,
                  Supplier<StatusSnapshot.Upgrade> upgrade) {
+        this(loop, socket, configFile, upgrade, Optional.empty());
+    }
+
+    /** @param adminSocket where the admin socket is (an upgrade may move it: its client follows) */
+    StatusReport(MasterLoop loop, Socket socket, Supplier<Optional<Path>> configFile,
+                 Supplier<StatusSnapshot.Upgrade> upgrade, Optional<Path> adminSocket) {
         this.loop = loop;
         this.socket = socket;
         this.configFile = configFile;
         this.upgrade = upgrade;
+        this.adminSocket = adminSocket;
     }
 
     StatusSnapshot take() {
@@ -79,7 +87,7 @@ final class StatusReport {
         return new StatusSnapshot(info.pid(), info.version(), info.startedAt(),
                 TimeUnit.NANOSECONDS.toMillis(now - info.startedAtNanos()), socket.address(),
                 configFile.get().map(Path::toString), loop.desiredWorkers(), loop.readyWorkers(), loop.summary(),
-                loop.stopping(), queue, rows, upgrade.get());
+                loop.stopping(), queue, rows, upgrade.get(), adminSocket.map(Path::toString));
     }
 
     private WorkerRow row(WorkerHandle worker, boolean firstOfSlot, boolean backoff, SlotFacts facts, long now,

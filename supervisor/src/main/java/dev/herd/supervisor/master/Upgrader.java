@@ -1,5 +1,6 @@
 package dev.herd.supervisor.master;
 
+import dev.herd.config.ListenAddress;
 import dev.herd.log.Log;
 import dev.herd.supervisor.admin.AdminException;
 import dev.herd.supervisor.admin.AdminReply;
@@ -19,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * {@code herd upgrade}: the master re-executes itself into the herd installed now, keeping its pid (systemd's
@@ -69,10 +71,35 @@ final class Upgrader {
         HandOver handOver(int upgrades);
     }
 
+    /**
+     * The admin socket's part (AdminServer's {@code pauseForHandOver}): before the exec it stops accepting, so that
+     * clients wait in its backlog for the new master, and settles what is in progress; if the exec does not
+     * happen, it accepts again.
+     */
+    interface AdminPause {
+        /** An admin socket with nothing to settle (a test's). */
+        AdminPause NONE = new AdminPause() {
+            @Override
+            public CompletableFuture<Void> pause() {
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public void resume() {
+            }
+        };
+
+        CompletableFuture<Void> pause();
+
+        void resume();
+    }
+
     private final Os os;
     private final Master master;
+    private final AdminPause admin;
     private final MasterCommand.Source command;
     private final Map<String, String> environment;
+    private final Supplier<Optional<ListenAddress>> listening;
     private final Consumer<Runnable> besideTheLoop;
     private final Consumer<Runnable> toLoop;
     private final int upgrades;
@@ -80,18 +107,24 @@ final class Upgrader {
     private Optional<String> lastFailure = Optional.empty();
 
     /**
+     * @param admin         the admin socket, paused just before the exec
      * @param command       how to start the herd installed now (see {@link MasterCommand#current})
      * @param environment   the master's environment at its start
+     * @param listening     the listen address the master holds now, as configured (empty: systemd's socket),
+     *                      for the check: a new one in use refuses the upgrade
      * @param upgrades      how many upgrades this process went through (0, or the hand-over's count)
      * @param besideTheLoop runs the check on a thread of its own
      * @param toLoop        runs its outcome on the master thread
      */
-    Upgrader(Os os, Master master, MasterCommand.Source command, Map<String, String> environment, int upgrades,
-             Consumer<Runnable> besideTheLoop, Consumer<Runnable> toLoop) {
+    Upgrader(Os os, Master master, AdminPause admin, MasterCommand.Source command, Map<String, String> environment,
+             Supplier<Optional<ListenAddress>> listening, int upgrades, Consumer<Runnable> besideTheLoop,
+             Consumer<Runnable> toLoop) {
         this.os = os;
         this.master = master;
+        this.admin = admin;
         this.command = command;
         this.environment = Map.copyOf(environment);
+        this.listening = listening;
         this.upgrades = upgrades;
         this.besideTheLoop = besideTheLoop;
         this.toLoop = toLoop;
@@ -135,6 +168,8 @@ final class Upgrader {
         Log.info("upgrade: checking the herd installed now: %s", String.join(" ", next.check()));
         CompletableFuture<AdminReply> reply = new CompletableFuture<>();
         Map<String, String> checkEnvironment = nextEnvironment();
+        listening.get().ifPresent(address -> checkEnvironment.put(HandOver.CHECK_LISTEN_VARIABLE,
+                address.toString()));
         besideTheLoop.accept(() -> {
             Optional<String> refusal;
             try {
@@ -149,12 +184,25 @@ final class Upgrader {
         return reply;
     }
 
-    /** On the loop: the check's outcome. Hands over unless it failed or the master began to stop meanwhile. */
+    /**
+     * On the loop: the check's outcome. Unless it failed or the master began to stop meanwhile, the admin socket
+     * pauses (the loop goes on answering what is in progress), then {@link #handOver} runs on the loop.
+     */
     private void checked(MasterCommand command, Optional<String> refusal, CompletableFuture<AdminReply> reply) {
         Optional<String> why = refusal.or(() -> master.stopping() ? Optional.of("the master is stopping")
                 : Optional.empty());
         if (why.isPresent()) {
             fail(why.get(), reply);
+            return;
+        }
+        admin.pause().thenRun(() -> toLoop.accept(() -> handOver(command, reply)));
+    }
+
+    /** On the loop, the admin socket paused: writes the hand-over and execs, unless the master began to stop. */
+    private void handOver(MasterCommand command, CompletableFuture<AdminReply> reply) {
+        if (master.stopping()) {
+            admin.resume();
+            fail("the master is stopping", reply);
             return;
         }
         HandOver handOver;
@@ -163,6 +211,7 @@ final class Upgrader {
             handOver = master.handOver(upgrades + 1);
             memoryFile = os.memoryFile("herd-handover", handOver.toJson());
         } catch (OsException | RuntimeException e) {
+            admin.resume();
             fail("writing the hand-over: " + e.getMessage(), reply);
             return;
         }
@@ -178,6 +227,7 @@ final class Upgrader {
             os.execKeeping(command.argv(), next, keep); // returns only by throwing
         } catch (OsException e) {
             closeQuietly(memoryFile);
+            admin.resume();
             fail("exec of the new herd failed: " + e.getMessage(), reply);
         }
     }

@@ -29,6 +29,8 @@ public interface LibC {
 
     int getsockname(int fd, @Out Pointer address, int[] length);
 
+    int dup2(int from, int to);
+
     int getsockopt(int fd, int level, int option, @Out int[] value, int[] length);
 
     int getsockopt(int fd, int level, int option, @Out byte[] value, int[] length);

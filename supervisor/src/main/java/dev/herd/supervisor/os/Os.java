@@ -103,6 +103,19 @@ public interface Os {
     /** Whether a descriptor the master was handed is a listening TCP socket, and its address. */
     InheritedSocket inspectSocket(int fd) throws OsException;
 
+    /**
+     * The descriptor of this process's listening Unix stream socket bound to {@code path} (as given to bind), found
+     * among /proc/self/fd by getsockname: a socket the JDK opened (the admin socket) does not tell its number.
+     * Empty if there is none.
+     */
+    Optional<Integer> findUnixListener(Path path) throws OsException;
+
+    /**
+     * dup2(2): makes {@code to} refer to what {@code from} refers to, closing what {@code to} referred to before;
+     * {@code to} is not close-on-exec afterwards.
+     */
+    void dup2(int from, int to) throws OsException;
+
     /** The accept queue of a listening TCP socket, from TCP_INFO. */
     ListenQueue listenQueue(int fd) throws OsException;
 

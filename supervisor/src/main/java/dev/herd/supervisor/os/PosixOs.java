@@ -487,6 +487,45 @@ public final class PosixOs implements Os {
     }
 
     @Override
+    public Optional<Integer> findUnixListener(Path path) throws OsException {
+        String wanted = path.toString();
+        List<Integer> sockets = new ArrayList<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().startsWith("socket:")) {
+                        sockets.add(Integer.parseInt(fd.getFileName().toString()));
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // the listing's own descriptor, or one another thread closed: not ours to find
+                }
+            }
+        } catch (IOException e) {
+            throw new OsException("listing /proc/self/fd", 0, String.valueOf(e.getMessage()));
+        }
+        for (int fd : sockets) {
+            Pointer sockaddr = Memory.allocateDirect(runtime, 2 + SocketAddresses.UNIX_PATH_BYTES, true);
+            int[] length = {2 + SocketAddresses.UNIX_PATH_BYTES};
+            int[] value = new int[1];
+            int[] valueLength = {4};
+            // A descriptor closed since the listing fails here: skipped like any socket that is not the one.
+            if (libc.getsockname(fd, sockaddr, length) == 0
+                    && SocketAddresses.decodeUnixPath(sockaddr, length[0]).filter(wanted::equals).isPresent()
+                    && libc.getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, value, valueLength) == 0 && value[0] != 0) {
+                return Optional.of(fd);
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public void dup2(int from, int to) throws OsException {
+        if (libc.dup2(from, to) != to) {
+            throw failure("dup2(" + from + ", " + to + ")", errno());
+        }
+    }
+
+    @Override
     public ListenQueue listenQueue(int fd) throws OsException {
         byte[] info = new byte[TCP_INFO_BYTES];
         int[] length = {TCP_INFO_BYTES};

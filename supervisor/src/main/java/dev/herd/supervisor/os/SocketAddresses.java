@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
@@ -75,6 +76,23 @@ final class SocketAddresses {
         sun.putShort(0, (short) AF_UNIX);
         sun.put(isAbstract ? 3 : 2, name, 0, name.length);
         return sun;
+    }
+
+    /**
+     * The path of a sockaddr_un that getsockname filled in ({@code length} bytes of it), or empty for an unnamed or
+     * abstract address.
+     */
+    static Optional<String> decodeUnixPath(Pointer sockaddr, int length) {
+        if (sockaddr.getShort(0) != AF_UNIX || length <= 2 || sockaddr.getByte(2) == 0) {
+            return Optional.empty();
+        }
+        byte[] path = new byte[length - 2];
+        sockaddr.get(2, path, 0, path.length);
+        int end = 0;
+        while (end < path.length && path[end] != 0) {
+            end++;
+        }
+        return Optional.of(new String(path, 0, end, StandardCharsets.UTF_8));
     }
 
     private static void putPort(Pointer sockaddr, int port) {

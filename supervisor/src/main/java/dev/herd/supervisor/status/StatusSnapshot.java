@@ -21,14 +21,24 @@ import java.util.Optional;
  * @param listenQueue    connections waiting in the shared socket's accept queue, and its limit (the backlog)
  * @param workers        one row per worker process, and one per slot that has none (waiting, backing off)
  * @param upgrade        the upgrades in place this process went through, and how the last one stands
+ * @param adminSocket    the path of the admin socket the master answers on, if the snapshot says
  */
 public record StatusSnapshot(int pid, String version, Instant startedAt, long uptimeMillis, String listen,
                              Optional<String> configFile, int desiredWorkers, int readyWorkers, String summary,
                              boolean stopping, Optional<ListenQueueLength> listenQueue, List<WorkerRow> workers,
-                             Upgrade upgrade) {
+                             Upgrade upgrade, Optional<String> adminSocket) {
 
     public StatusSnapshot {
         workers = List.copyOf(workers);
+    }
+
+    /** A snapshot that does not say where its admin socket is. */
+    public StatusSnapshot(int pid, String version, Instant startedAt, long uptimeMillis, String listen,
+                          Optional<String> configFile, int desiredWorkers, int readyWorkers, String summary,
+                          boolean stopping, Optional<ListenQueueLength> listenQueue, List<WorkerRow> workers,
+                          Upgrade upgrade) {
+        this(pid, version, startedAt, uptimeMillis, listen, configFile, desiredWorkers, readyWorkers, summary,
+                stopping, listenQueue, workers, upgrade, Optional.empty());
     }
 
     /** A snapshot of a master that was never upgraded in place. */

@@ -335,6 +335,108 @@ class AdminServerTest {
         server = null;
     }
 
+    // ---- an upgrade's hand-over ---------------------------------------------------------------------------------
+
+    @Test
+    void pausedForAHandOverItAnswersWhatIsInProgressKeepsNewcomersQueuedAndLeavesTheUpgradeToTheExec()
+            throws Exception {
+        start(AdminServer.Timeouts.DEFAULT);
+        Client upgrading = connect();
+        upgrading.send("{\"command\":\"upgrade\"}\n");
+        Pending upgrade = next();
+        Client inProgress = connect();
+        inProgress.send("{\"command\":\"version\"}\n");
+        Pending version = next();
+        Client answered = connect();
+        assertEquals(true, answered.request("{\"command\":\"ping\"}").path("pong").asBoolean());
+
+        CompletableFuture<Void> settled = server.pauseForHandOver();
+        Client newcomer = connect(); // the backlog takes it; nobody accepts it now
+        newcomer.send("{\"command\":\"ping\"}\n");
+
+        assertFalse(settled.isDone(), "a request is in progress");
+        version.reply().complete(new AdminReply.VersionInfo("1.2.3", "17"));
+        assertEquals("1.2.3", inProgress.reply().path("version").asText());
+        settled.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        JsonNode told = answered.reply();
+        assertEquals("upgrading", told.path("error").path("code").asText(), told.toString());
+        assertTrue(answered.closedWithin(DEADLINE), "an answered connection is closed before the exec");
+        assertTrue(inProgress.closedWithin(DEADLINE));
+        assertNull(upgrading.replyIfThere(), "the upgrade's own connection is left to the exec");
+        assertFalse(upgrading.endOfStream());
+        assertNull(newcomer.replyIfThere());
+        assertEquals(List.of(AdminCommand.UPGRADE, AdminCommand.VERSION, AdminCommand.PING), seen,
+                "nothing accepted after the pause reached the master");
+
+        // The exec failed: the old master goes on, and answers what waited meanwhile.
+        server.resumeAfterHandOver();
+        assertEquals(true, newcomer.reply().path("pong").asBoolean());
+        upgrade.reply().complete(new AdminException(AdminException.UPGRADE_FAILED, "exec failed").toReply());
+        assertEquals("upgrade_failed", upgrading.reply().path("error").path("code").asText());
+    }
+
+    @Test
+    void aConnectionWhoseFirstRequestIsStillOnItsWayIsWaitedForAndAnswered() throws Exception {
+        start(AdminServer.Timeouts.DEFAULT);
+        Client silent = connect();
+        // The backlog is first in, first out: once a later connection is answered, the silent one was accepted.
+        assertEquals(true, connect().request("{\"command\":\"ping\"}").path("pong").asBoolean());
+
+        CompletableFuture<Void> settled = server.pauseForHandOver();
+        silent.send("{\"command\":\"ping\"}\n");
+
+        assertEquals(true, silent.reply().path("pong").asBoolean(), "its first request is answered");
+        settled.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        assertTrue(silent.closedWithin(DEADLINE));
+        server.resumeAfterHandOver();
+        assertEquals(true, connect().request("{\"command\":\"ping\"}").path("pong").asBoolean());
+    }
+
+    @Test
+    void aHandedOverListenerIsServedWithTheConnectionsWaitingInItsBacklog() throws Exception {
+        socket = parent.resolve("admin").resolve("herd.sock");
+        Files.createDirectories(socket.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        java.nio.channels.ServerSocketChannel handed = java.nio.channels.ServerSocketChannel.open(
+                StandardProtocolFamily.UNIX);
+        handed.bind(UnixDomainSocketAddress.of(socket), 16);
+        Client waiting = connect();
+        waiting.send("{\"command\":\"ping\"}\n");
+
+        server = AdminServer.takeOver(handed, socket, Optional.empty(), AdminPaths.effectiveUid(),
+                (request, reply) -> reply.complete(new AdminReply.Pong()));
+
+        assertEquals(true, waiting.reply().path("pong").asBoolean());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)));
+        assertEquals(true, connect().request("{\"command\":\"ping\"}").path("pong").asBoolean());
+    }
+
+    @Test
+    void aMovedSocketsOldListenerIsServedWithWhatWaitedInItUntilItIsRetiredThenItsFileIsGone() throws Exception {
+        start(AdminServer.Timeouts.DEFAULT);
+        Path oldSocket = parent.resolve("admin").resolve("old.sock");
+        java.nio.channels.ServerSocketChannel old = java.nio.channels.ServerSocketChannel.open(
+                StandardProtocolFamily.UNIX);
+        old.bind(UnixDomainSocketAddress.of(oldSocket), 16);
+        Client waiting = new Client(oldSocket);
+        clients.add(waiting);
+        waiting.send("{\"command\":\"ping\"}\n");
+
+        server.alsoServe(old, oldSocket);
+
+        assertEquals(true, waiting.reply().path("pong").asBoolean(), "what waited in it");
+        Client later = new Client(oldSocket);
+        clients.add(later);
+        assertEquals(true, later.request("{\"command\":\"ping\"}").path("pong").asBoolean(), "served until retired");
+
+        server.retireOldSocket(oldSocket);
+
+        assertFalse(Files.exists(oldSocket, java.nio.file.LinkOption.NOFOLLOW_LINKS), "removed at once");
+        await("the old listener to be closed", () -> !old.isOpen());
+        assertEquals(true, connect().request("{\"command\":\"ping\"}").path("pong").asBoolean(), "the new path");
+    }
+
     // ---- fixture ------------------------------------------------------------------------------------------------
 
     private void start(AdminServer.Timeouts timeouts) throws IOException {

@@ -284,6 +284,16 @@ final class FakeOs implements Os {
     }
 
     @Override
+    public Optional<Integer> findUnixListener(Path path) {
+        throw notFaked();
+    }
+
+    @Override
+    public void dup2(int from, int to) {
+        throw notFaked();
+    }
+
+    @Override
     public ListenQueue listenQueue(int fd) {
         throw notFaked();
     }

@@ -57,6 +57,25 @@ class UpgraderTest {
     private Reloader reloader;
     private Upgrader upgrader;
     private MasterCommand command = new MasterCommand(List.of("/bin/true", "run"));
+    private final PausingAdmin admin = new PausingAdmin();
+
+    /** The admin socket's part: pauses settle when the test says (at once unless it holds them), resumes count. */
+    private static final class PausingAdmin implements Upgrader.AdminPause {
+        boolean hold;
+        CompletableFuture<Void> paused;
+        int resumed;
+
+        @Override
+        public CompletableFuture<Void> pause() {
+            paused = hold ? new CompletableFuture<>() : CompletableFuture.completedFuture(null);
+            return paused;
+        }
+
+        @Override
+        public void resume() {
+            resumed++;
+        }
+    }
 
     @BeforeEach
     void startTwoReadyWorkers() throws Exception {
@@ -65,8 +84,9 @@ class UpgraderTest {
                 new MasterInfo(FakeOs.MASTER_PID, "0.1.0-test", Instant.parse("2026-12-07T00:00:00Z"), nowNanos));
         reloader = new Reloader(loop.forReloads(), loop.restarts, config, () -> { }, () -> config, null,
                 next -> () -> { }, null, Runnable::run, Runnable::run);
-        upgrader = new Upgrader(os, loop.forUpgrades(reloader, this::handOver), () -> command,
-                Map.of("PATH", "/usr/bin:/bin", "LISTEN_FDS", "1", "LISTEN_PID", "42"), 0, beside::add,
+        upgrader = new Upgrader(os, loop.forUpgrades(reloader, this::handOver), admin, () -> command,
+                Map.of("PATH", "/usr/bin:/bin", "LISTEN_FDS", "1", "LISTEN_PID", "42"),
+                () -> Optional.of(new ListenAddress("127.0.0.1", 9876)), 0, beside::add,
                 apply -> events.add(new MasterEvent.WorkDone(apply)));
         loop.setCommands(new CommandExecutor(loop, reloader, new StatusReport(loop, socket(), Optional::empty,
                 upgrader::view), upgrader));
@@ -78,9 +98,9 @@ class UpgraderTest {
     static Upgrader unused(FakeOs os, MasterLoop loop, Reloader reloader) {
         return new Upgrader(os, loop.forUpgrades(reloader, (upgrades, workers) -> {
             throw new AssertionError("no upgrade expected");
-        }), () -> {
+        }), Upgrader.AdminPause.NONE, () -> {
             throw new AssertionError("no upgrade expected");
-        }, Map.of(), 0, task -> {
+        }, Map.of(), Optional::empty, 0, task -> {
             throw new AssertionError("no upgrade expected");
         }, Runnable::run);
     }
@@ -101,6 +121,18 @@ class UpgraderTest {
         assertEquals(null, os.execArgv, "no exec after a failed check");
         assertEquals(before, pids());
         assertEquals("failed", status().upgrade().phase());
+        log.expect(Log.Level.ERROR, "upgrade refused: the new herd's check exited 78");
+    }
+
+    @Test
+    void theCheckIsToldTheListenAddressTheMasterHolds() {
+        command = new MasterCommand(List.of("/bin/sh", "-c", "echo \"holds $HERD_UPGRADE_LISTEN\"; exit 78", "sh"));
+
+        CompletableFuture<AdminReply> reply = request("upgrade");
+        runBeside();
+
+        assertEquals(new AdminReply.Failed(AdminException.UPGRADE_FAILED, "the new herd's check exited 78: holds "
+                + "127.0.0.1:9876", java.util.OptionalInt.empty()), reply.getNow(null));
         log.expect(Log.Level.ERROR, "upgrade refused: the new herd's check exited 78");
     }
 
@@ -154,7 +186,41 @@ class UpgraderTest {
         assertEquals(new AdminReply.Failed(AdminException.UPGRADE_FAILED, "exec of the new herd failed: execve("
                 + "/bin/true): No such file or directory", java.util.OptionalInt.empty()), reply.getNow(null));
         assertTrue(request("ping").getNow(null) instanceof AdminReply.Pong);
+        assertEquals(1, admin.resumed, "the admin socket accepts again");
         log.expect(Log.Level.ERROR, "upgrade refused: exec of the new herd failed");
+    }
+
+    @Test
+    void theAdminSocketSettlesBeforeTheExecAndAStopMeanwhileEndsTheUpgradeWithoutOne() {
+        admin.hold = true;
+        CompletableFuture<AdminReply> upgrade = request("upgrade");
+        runBeside(); // the check passed: the admin socket pauses, the loop goes on answering
+
+        assertEquals(null, os.execArgv, "no exec before the admin socket settled");
+        assertTrue(request("ping").getNow(null) instanceof AdminReply.Pong, "what is in progress is answered");
+        assertTrue(request("stop").getNow(null) instanceof AdminReply.Stopping);
+        admin.paused.complete(null);
+        for (MasterEvent event; (event = events.poll()) != null; ) {
+            loop.runOnce(event);
+        }
+
+        assertEquals(null, os.execArgv, "a stopping master does not hand over");
+        assertEquals(1, admin.resumed, "the admin socket accepts again");
+        assertEquals(new AdminReply.Failed(AdminException.UPGRADE_FAILED, "the master is stopping",
+                java.util.OptionalInt.empty()), upgrade.getNow(null));
+        log.expect(Log.Level.ERROR, "upgrade refused: the master is stopping");
+    }
+
+    @Test
+    void aHandOverFromAHerdThatKeptItsAdminListenerReadsWithoutOne() throws Exception {
+        HandOver written = handOver(1, loop.pool.all().stream().toList());
+        String json = new String(written.toJson(), StandardCharsets.UTF_8).replace("\"adminListenerFd\":8,", "");
+
+        HandOver read = HandOver.fromJson(json.getBytes(StandardCharsets.UTF_8));
+
+        assertEquals(java.util.OptionalInt.empty(), read.adminListenerFd());
+        assertFalse(read.descriptors().contains(8));
+        assertTrue(written.descriptors().contains(8), "the admin listener is kept across the exec");
     }
 
     @Test
@@ -212,7 +278,7 @@ class UpgraderTest {
                 w.state() == WorkerState.READY)).toList();
         return new HandOver(upgrades, new HandOver.Socket(5, new ListenAddress("127.0.0.1", 0),
                 new ListenAddress("127.0.0.1", 40123), 511, false), 6, 7, Path.of("/tmp/herd-x"),
-                Path.of("/run/herd/admin.sock"), Optional.empty(), handed);
+                Path.of("/run/herd/admin.sock"), java.util.OptionalInt.of(8), Optional.empty(), handed);
     }
 
     private static SupervisionPolicy policy() {
@@ -234,11 +300,13 @@ class UpgraderTest {
         };
     }
 
-    /** The check (a real process), then its outcome on the loop. */
+    /** The check (a real process), then its outcome on the loop, and what follows from it there. */
     private void runBeside() {
         List.copyOf(beside).forEach(Runnable::run);
         beside.clear();
-        loop.runOnce(events.poll());
+        for (MasterEvent event; (event = events.poll()) != null; ) {
+            loop.runOnce(event);
+        }
     }
 
     private StatusSnapshot status() {

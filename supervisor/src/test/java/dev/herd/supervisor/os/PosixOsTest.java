@@ -51,6 +51,37 @@ class PosixOsTest {
         }
     }
 
+    // ---- the admin socket's hand-over ------------------------------------------------------------------------
+
+    @Test
+    void aListeningUnixSocketIsFoundByItsPathAndADup2OntoAChannelsDescriptorMakesTheChannelAcceptFromIt()
+            throws Exception {
+        Path handedPath = directory.resolve("handed.sock");
+        Path ownPath = directory.resolve("own.sock");
+        try (java.nio.channels.ServerSocketChannel handed = java.nio.channels.ServerSocketChannel.open(
+                java.net.StandardProtocolFamily.UNIX);
+             java.nio.channels.ServerSocketChannel own = java.nio.channels.ServerSocketChannel.open(
+                     java.net.StandardProtocolFamily.UNIX);
+             java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open(
+                     java.net.StandardProtocolFamily.UNIX)) {
+            handed.bind(java.net.UnixDomainSocketAddress.of(handedPath), 4);
+            own.bind(java.net.UnixDomainSocketAddress.of(ownPath), 4);
+            client.connect(java.net.UnixDomainSocketAddress.of(handedPath)); // a connected socket there: not it
+
+            int handedFd = os.findUnixListener(handedPath).orElseThrow();
+            int ownFd = os.findUnixListener(ownPath).orElseThrow();
+            assertTrue(handedFd != ownFd);
+            assertEquals(Optional.empty(), os.findUnixListener(directory.resolve("none.sock")));
+
+            os.dup2(handedFd, ownFd);
+            try (java.nio.channels.SocketChannel waiting = java.nio.channels.SocketChannel.open(
+                    java.net.UnixDomainSocketAddress.of(handedPath));
+                 java.nio.channels.SocketChannel accepted = own.accept()) {
+                assertTrue(accepted.isConnected(), "the channel accepts what connects to the handed socket's path");
+            }
+        }
+    }
+
     // ---- datagrams ----------------------------------------------------------------------------------------------
 
     @Test
