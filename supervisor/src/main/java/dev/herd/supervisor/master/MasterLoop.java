@@ -414,6 +414,7 @@ public final class MasterLoop {
      * draining, a spare) is told to drain now. Returns that rolling restart's outcome.
      */
     CompletableFuture<RestartDriver.Outcome> adopt(List<HandOver.Worker> workers) {
+        service.upgradedInPlace();
         List<Integer> slots = new java.util.ArrayList<>();
         for (HandOver.Worker adopted : workers) {
             WorkerHandle worker = pool.adopt(adopted, policy, now());
@@ -449,6 +450,17 @@ public final class MasterLoop {
                     return Optional.of("a class-data training run is in progress");
                 }
                 return Optional.empty();
+            }
+
+            @Override
+            public void handingOver(int upgrade) {
+                service.handingOver(now(), "upgrade " + upgrade + ": the new herd starts in this process (pid "
+                        + os.pid() + ")");
+            }
+
+            @Override
+            public void handOverFailed() {
+                service.reloadDone();
             }
 
             @Override

@@ -9,9 +9,13 @@ import java.util.function.Supplier;
 
 /**
  * What the master tells its service manager, decided on the loop's thread: READY=1 once every first worker is
- * ready and again when a reload ends, RELOADING=1 when one begins, STATUS= whenever the summary changes, STOPPING=1,
- * and WATCHDOG=1 on time. The pings come from the loop itself, so a loop that stops turning stops them and systemd
- * notices.
+ * ready and again when a reload or an upgrade ends, RELOADING=1 when one begins, STATUS= whenever the summary
+ * changes, STOPPING=1, and WATCHDOG=1 on time. The pings come from the loop itself, so a loop that stops turning
+ * stops them and systemd notices.
+ *
+ * <p>To systemd an upgrade is a reload of the same process: the master before the exec sends RELOADING=1 (see
+ * {@link #handingOver}), and the master after it sends READY=1 once it has replaced the old workers (see
+ * {@link #upgradedInPlace}). The pid stays, so MAINPID= is never sent.
  */
 final class ServiceReporter {
 
@@ -53,10 +57,36 @@ final class ServiceReporter {
         notifier.reloading(nowNanos / 1000);
     }
 
-    /** READY=1 after a reload, whether it succeeded or not: the old workers keep serving either way. */
+    /**
+     * READY=1 after a reload or an upgrade, whether it succeeded or not (or an upgrade's exec failed): the old
+     * workers keep serving either way.
+     */
     void reloadDone() {
         announcedStatus = summary.get();
         notifier.ready(announcedStatus);
+    }
+
+    /**
+     * Just before an upgrade's exec: RELOADING=1 (systemd shows the unit "reloading" until the new master's READY=1),
+     * what is going on, and a watchdog ping, so that the new program has a whole WatchdogSec to start and ping.
+     */
+    void handingOver(long nowNanos, String status) {
+        notifier.reloading(nowNanos / 1000);
+        announcedStatus = status;
+        notifier.status(status);
+        if (notifier.watchdogInterval().isPresent()) {
+            notifier.watchdog();
+            nextWatchdogNanos = nowNanos + notifier.watchdogInterval().get().toNanos();
+        }
+    }
+
+    /**
+     * In a master an upgrade exec'ed into: systemd heard READY=1 from this process before the exec and waits for
+     * the one that ends the upgrade (when the old workers are replaced, see {@link RestartDriver}), not for the
+     * first workers' READY=1 of a master that starts.
+     */
+    void upgradedInPlace() {
+        announcedReady = true;
     }
 
     void stopping() {

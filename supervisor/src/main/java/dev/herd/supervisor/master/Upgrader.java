@@ -67,6 +67,12 @@ final class Upgrader {
 
         /** The hand-over of this master's socket, lifeline and workers, numbered {@code upgrades}. */
         HandOver handOver(int upgrades);
+
+        /** Just before the exec: tells the service manager that upgrade {@code upgrade} begins (RELOADING=1). */
+        void handingOver(int upgrade);
+
+        /** The exec failed after {@link #handingOver}: the service manager hears that this master goes on. */
+        void handOverFailed();
     }
 
     private final Os os;
@@ -174,11 +180,13 @@ final class Upgrader {
                 upgrades + 1, handOver.workers().size(), handOver.workers().size() == 1 ? "worker" : "workers");
         // A bounded wait on the log's reader, once per upgrade: lines lost at the exec would hide what happened.
         Log.drain(LOG_DRAIN_MILLIS);
+        master.handingOver(upgrades + 1); // last: its watchdog ping gives the new program a whole period
         try {
             os.execKeeping(command.argv(), next, keep); // returns only by throwing
         } catch (OsException e) {
             closeQuietly(memoryFile);
             fail("exec of the new herd failed: " + e.getMessage(), reply);
+            master.handOverFailed();
         }
     }
 

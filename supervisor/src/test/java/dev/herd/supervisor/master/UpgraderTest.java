@@ -57,11 +57,13 @@ class UpgraderTest {
     private Reloader reloader;
     private Upgrader upgrader;
     private MasterCommand command = new MasterCommand(List.of("/bin/true", "run"));
+    /** What systemd would hear from the master (see {@link #systemd}). */
+    private final List<String> told = new ArrayList<>();
 
     @BeforeEach
     void startTwoReadyWorkers() throws Exception {
         HerdConfig config = ConfigBuilder.defaults().set(ConfigKeys.WORKERS, 2).build();
-        loop = new MasterLoop(os, spawner, ServiceNotifier.NONE, 2, policy(), events, () -> nowNanos,
+        loop = new MasterLoop(os, spawner, systemd(told), 2, policy(), events, () -> nowNanos,
                 new MasterInfo(FakeOs.MASTER_PID, "0.1.0-test", Instant.parse("2026-12-07T00:00:00Z"), nowNanos));
         reloader = new Reloader(loop.forReloads(), loop.restarts, config, () -> { }, () -> config, null,
                 next -> () -> { }, null, Runnable::run, Runnable::run);
@@ -72,6 +74,7 @@ class UpgraderTest {
                 upgrader::view), upgrader));
         loop.runOnce(null);
         readyAllStarting();
+        told.clear(); // the first READY=1
     }
 
     /** An upgrader for tests of other commands: any upgrade it is asked for fails the test. */
@@ -101,6 +104,7 @@ class UpgraderTest {
         assertEquals(null, os.execArgv, "no exec after a failed check");
         assertEquals(before, pids());
         assertEquals("failed", status().upgrade().phase());
+        assertEquals(List.of(), told, "a refused upgrade is no reload to systemd, as a reload of a bad file is none");
         log.expect(Log.Level.ERROR, "upgrade refused: the new herd's check exited 78");
     }
 
@@ -137,6 +141,7 @@ class UpgraderTest {
     @Test
     void aCheckedUpgradeExecsTheNewHerdKeepingTheHandOverAndAFailedExecKeepsServing() throws Exception {
         CompletableFuture<AdminReply> reply = request("upgrade");
+        nowNanos += TimeUnit.SECONDS.toNanos(2);
         runBeside(); // /bin/true run --check: exits 0
 
         assertEquals(List.of("/bin/true", "run"), os.execArgv);
@@ -154,6 +159,11 @@ class UpgraderTest {
         assertEquals(new AdminReply.Failed(AdminException.UPGRADE_FAILED, "exec of the new herd failed: execve("
                 + "/bin/true): No such file or directory", java.util.OptionalInt.empty()), reply.getNow(null));
         assertTrue(request("ping").getNow(null) instanceof AdminReply.Pong);
+        // To systemd the upgrade is a reload of the same pid: RELOADING=1 just before the exec, with a watchdog ping
+        // so that the new program has a whole period; after a failed exec READY=1 says this master goes on.
+        assertEquals(List.of("RELOADING=1 MONOTONIC_USEC=" + nowNanos / 1000,
+                "STATUS=upgrade 1: the new herd starts in this process (pid " + FakeOs.MASTER_PID + ")", "WATCHDOG=1",
+                "READY=1 STATUS=2/2 workers ready, 0 restarts"), told);
         log.expect(Log.Level.ERROR, "upgrade refused: exec of the new herd failed");
     }
 
@@ -167,7 +177,8 @@ class UpgraderTest {
     @Test
     void theUpgradedMasterReplacesTheAdoptedWorkersOneByOneAndStopsTheRestAtOnce() {
         FakeOs os = new FakeOs(); // the process after its exec: the workers above are this test's only
-        MasterLoop upgraded = new MasterLoop(os, new FakeSpawner(os), ServiceNotifier.NONE, 2, policy(), events,
+        List<String> toldAfter = new ArrayList<>();
+        MasterLoop upgraded = new MasterLoop(os, new FakeSpawner(os), systemd(toldAfter), 2, policy(), events,
                 () -> nowNanos,
                 new MasterInfo(FakeOs.MASTER_PID, "0.2.0-test", Instant.parse("2026-12-07T01:00:00Z"), nowNanos));
         List<Integer> old = List.of(7001, 7002, 7003);
@@ -183,6 +194,8 @@ class UpgraderTest {
         assertEquals(1, starting.size(), "one slot at a time");
         assertTrue(starting.get(0).serial() > 13, "serials go on above the adopted ones");
         assertFalse(os.terminated().contains(7001), "the old worker serves until its replacement is ready");
+        assertFalse(toldAfter.stream().anyMatch(m -> m.startsWith("READY=1")),
+                "systemd keeps the unit reloading until the old workers are replaced: " + toldAfter);
 
         for (int turn = 0; turn < 10 && !outcome.isDone(); turn++) {
             upgraded.runOnce(null);
@@ -195,10 +208,43 @@ class UpgraderTest {
         }
 
         assertEquals(new RestartDriver.Outcome(2, Optional.empty()), outcome.getNow(null));
+        assertEquals(List.of("READY=1 STATUS=2/2 workers ready, 0 restarts"),
+                toldAfter.stream().filter(m -> m.startsWith("READY=1") || m.startsWith("RELOADING=1")).toList(),
+                "one READY=1, once the replacement is done; no RELOADING=1 (the master before the exec sent it)");
         assertTrue(os.terminated().containsAll(old), "every old worker told to drain: " + os.terminated());
         upgraded.runOnce(new MasterEvent.ChildStateChanged());
         old.forEach(pid -> assertTrue(os.reaped(pid), "old worker " + pid + " reaped"));
         assertEquals(2, upgraded.readyWorkers());
+    }
+
+    /** A service manager that watches the master (WATCHDOG_USEC) and notes what it is told, as sd_notify lines. */
+    private static ServiceNotifier systemd(List<String> told) {
+        return new ServiceNotifier() {
+            @Override
+            public void ready(String status) {
+                told.add("READY=1 STATUS=" + status);
+            }
+
+            @Override
+            public void reloading(long monotonicMicros) {
+                told.add("RELOADING=1 MONOTONIC_USEC=" + monotonicMicros);
+            }
+
+            @Override
+            public void status(String status) {
+                told.add("STATUS=" + status);
+            }
+
+            @Override
+            public void watchdog() {
+                told.add("WATCHDOG=1");
+            }
+
+            @Override
+            public Optional<Duration> watchdogInterval() {
+                return Optional.of(Duration.ofSeconds(15));
+            }
+        };
     }
 
     private static HandOver.Worker adopted(int slot, int serial, int pid, boolean ready) {
