@@ -435,7 +435,8 @@ public final class MasterLoop {
         return new Upgrader.Master() {
             @Override
             public boolean stopping() {
-                return MasterLoop.this.stopping();
+                // A stop still queued would be lost with the exec: it goes first, and the upgrade is refused.
+                return MasterLoop.this.stopping() || events.stream().anyMatch(MasterLoop::asksToStop);
             }
 
             @Override
@@ -472,6 +473,13 @@ public final class MasterLoop {
         };
     }
 
+    private static boolean asksToStop(MasterEvent event) {
+        return event instanceof MasterEvent.SignalReceived received
+                && (received.signal() == Signal.TERM || received.signal() == Signal.INT)
+                || event instanceof MasterEvent.AdminRequested requested
+                && requested.request().command() == dev.herd.supervisor.admin.AdminCommand.STOP;
+    }
+
     /** What the master holds besides the workers, for a hand-over: see {@link #forUpgrades}. */
     interface HandOverParts {
         HandOver handOver(int upgrades, List<WorkerHandle> workers);
@@ -487,7 +495,8 @@ public final class MasterLoop {
 
             @Override
             public boolean stopping() {
-                return MasterLoop.this.stopping();
+                // A stop still queued would be lost with the exec: it goes first, and the upgrade is refused.
+                return MasterLoop.this.stopping() || events.stream().anyMatch(MasterLoop::asksToStop);
             }
 
             @Override

@@ -60,6 +60,7 @@ final class Upgrader {
 
     /** What an upgrade needs of the master: whether it may begin, and the hand-over as things are now. */
     interface Master {
+        /** Whether the master stops, or a stop waits in its queue (the exec would lose it). */
         boolean stopping();
 
         /** Work an upgrade must not interrupt (a rolling restart, a reload, a class-data training run), if any. */
@@ -180,6 +181,11 @@ final class Upgrader {
                 upgrades + 1, handOver.workers().size(), handOver.workers().size() == 1 ? "worker" : "workers");
         // A bounded wait on the log's reader, once per upgrade: lines lost at the exec would hide what happened.
         Log.drain(LOG_DRAIN_MILLIS);
+        if (master.stopping()) { // a SIGTERM during the drain: the exec would lose it
+            closeQuietly(memoryFile);
+            fail("the master is stopping", reply);
+            return;
+        }
         master.handingOver(upgrades + 1); // last: its watchdog ping gives the new program a whole period
         try {
             os.execKeeping(command.argv(), next, keep); // returns only by throwing

@@ -128,6 +128,24 @@ class UpgraderTest {
     }
 
     @Test
+    void aSigtermQueuedWhileTheHandOverIsWrittenRefusesTheExecAndStopsTheMaster() {
+        CompletableFuture<AdminReply> upgrade = request("upgrade");
+        List.copyOf(beside).forEach(Runnable::run); // the check passed: its outcome waits in the queue
+        beside.clear();
+        // Behind it a SIGTERM, which the exec would lose.
+        events.add(new MasterEvent.SignalReceived(dev.herd.supervisor.os.Signal.TERM));
+
+        loop.runOnce(events.poll());
+
+        assertEquals(null, os.execArgv, "no exec with a stop waiting");
+        assertEquals(new AdminReply.Failed(AdminException.UPGRADE_FAILED, "the master is stopping",
+                java.util.OptionalInt.empty()), upgrade.getNow(null));
+        assertTrue(os.terminated().containsAll(pids()), "the SIGTERM went on to stop the workers: " + os.terminated());
+        assertEquals(List.of(), told.stream().filter(m -> m.startsWith("RELOADING=1")).toList());
+        log.expect(Log.Level.ERROR, "upgrade refused: the master is stopping");
+    }
+
+    @Test
     void anUpgradeDuringARollingRestartIsRefusedAtOnce() {
         request("restart");
 
