@@ -2,7 +2,8 @@
 # herd's container image and Kubernetes manifests, verified with podman: builds the image from
 # deploy/container/Containerfile (herd's distribution archive and the example app, docs/example-app) on a local
 # Debian 12 base (no registry is reachable), runs it (herd is PID 1, as a non-root user, mapping the class-data
-# archive the build made; SIGTERM stops it with exit 0), then plays deploy/kubernetes/herd.yaml with
+# archive the build made; `herd upgrade` under load keeps the same PID 1, which still reaps orphans; SIGTERM stops it
+# with exit 0), then plays deploy/kubernetes/herd.yaml with
 # `podman kube play` and checks the probes, serving, a worker's crash, a reload under keep-alive load and a stop
 # with requests in flight.
 #

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # herd under the real systemd: boots systemd 252 (Debian 12) as PID 1 of a systemd-nspawn container, installs
 # herd from the distribution archive exactly as the README's "Install" section says (its commands are read from
-# the README and run as they are), and checks socket activation, readiness, reload, the watchdog, the journal and
-# stop against what systemd itself reports; then two instances of herd@.service side by side (each on its own port
+# the README and run as they are), and checks socket activation, readiness, reload, `herd upgrade` (under echo
+# clients and a 5 s watchdog: same main pid, reloading meanwhile, no restart; a refused one), the watchdog, the
+# journal and stop against what systemd itself reports; then two instances of herd@.service side by side (each on its own port
 # and admin socket, reached with herd -i NAME, reloaded and stopped alone).
 #
 # Usage (as root): systemd/test-under-systemd.sh [--keep]

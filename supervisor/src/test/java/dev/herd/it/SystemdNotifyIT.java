@@ -59,9 +59,10 @@ class SystemdNotifyIT {
             reader.start();
         }
 
-        /** Everything but watchdog pings and plain status updates: the state changes systemd acts on. */
+        /** Everything but the watchdog's pings and timeouts and plain status updates: the state changes. */
         List<String> stateChanges() {
-            return messages.stream().filter(m -> !m.equals("WATCHDOG=1") && !m.startsWith("STATUS=")).toList();
+            return messages.stream().filter(m -> !m.equals("WATCHDOG=1") && !m.startsWith("STATUS=")
+                    && !m.startsWith("WATCHDOG_USEC=")).toList();
         }
 
         /** The messages from the first one that starts with {@code prefix} on (empty if none did). */
@@ -172,11 +173,13 @@ class SystemdNotifyIT {
 
             List<String> fromExec = systemd.from("RELOADING=1");
             assertEquals(List.of("STATUS=upgrade 1: the new herd starts in this process (pid " + herd.pid() + ")",
-                    "WATCHDOG=1"), fromExec.subList(1, 3), "a ping just before the exec: " + fromExec);
-            List<String> afterExec = fromExec.subList(3, fromExec.size());
-            assertTrue(afterExec.indexOf("WATCHDOG=1") >= 0
-                    && afterExec.indexOf("WATCHDOG=1") < afterExec.indexOf(changes.get(2)),
+                    "WATCHDOG_USEC=60000000", "WATCHDOG=1"), fromExec.subList(1, 4),
+                    "a ping just before the exec, with a minute for the new program's start: " + fromExec);
+            List<String> afterExec = fromExec.subList(4, fromExec.size());
+            int ping = afterExec.indexOf("WATCHDOG=1");
+            assertTrue(ping >= 0 && ping < afterExec.indexOf(changes.get(2)),
                     "the new program pings before the upgrade ends: " + fromExec);
+            assertEquals("WATCHDOG_USEC=10000000", afterExec.get(ping + 1), "and puts the unit's timeout back");
             System.out.printf("from the watchdog ping before the exec to the new program's first: %d ms%n",
                     systemd.pingGapAfterMillis("RELOADING=1"));
 

@@ -1,23 +1,20 @@
 package dev.herd.supervisor.master;
 
 import dev.herd.supervisor.os.Signal;
-import java.util.ArrayDeque;
 import java.util.Map;
-import java.util.Queue;
 import java.util.function.Consumer;
 
 /**
  * SIGTERM and SIGINT in a master that an upgrade exec'ed into, from the first line of {@code main} until
  * {@link SignalForwarder} takes over: half a second or more (the command line, the configuration, jnr's start).
  * Without this the JVM's own handler ends the process at once (exit 143), and the adopted workers leave through
- * their lifeline instead of draining. Caught here, a stop reaches the master's loop, which stops gracefully.
+ * their lifeline instead of draining. Caught here, a stop reaches the master's loop, which stops gracefully; a
+ * second one before that ends the process as the JVM would have.
  */
 public final class EarlySignals {
 
-    /** Caught before the master's loop had a queue; handed to it by {@link #forwardTo}. */
-    private static final Queue<Signal> CAUGHT = new ArrayDeque<>();
-    /** More than a few is the same stop again. */
-    private static final int MAX_CAUGHT = 8;
+    /** A stop caught before the master's loop had a queue; handed to it by {@link #forwardTo}. */
+    private static Signal pending;
     private static Consumer<Signal> forward;
 
     private EarlySignals() {
@@ -34,24 +31,27 @@ public final class EarlySignals {
     }
 
     /**
-     * Called once {@link SignalForwarder} has installed its own handlers: what was caught goes to {@code events}
-     * now, in order, and so does whatever a handler of this class still delivers (the JVM runs each handler on a
-     * thread of its own, which may start after the handler was replaced).
+     * Called once {@link SignalForwarder} has installed its own handlers: a stop caught goes to {@code events}
+     * now, and so does whatever a handler of this class still delivers (the JVM runs each handler on a thread of
+     * its own, which may start after the handler was replaced).
      */
     static synchronized void forwardTo(Consumer<Signal> events) {
         forward = events;
-        while (!CAUGHT.isEmpty()) {
-            events.accept(CAUGHT.poll());
+        if (pending != null) {
+            events.accept(pending);
+            pending = null;
         }
     }
 
     private static synchronized void caught(Signal signal) {
         if (forward != null) {
             forward.accept(signal);
+        } else if (pending != null) {
+            // Asked twice before the master could act on it (a start stuck on a file, say): what the JVM would
+            // have done at the first one.
+            System.exit(128 + signal.number());
         } else {
-            if (CAUGHT.size() < MAX_CAUGHT) {
-                CAUGHT.add(signal);
-            }
+            pending = signal;
         }
     }
 }

@@ -19,11 +19,19 @@ import java.util.function.Supplier;
  */
 final class ServiceReporter {
 
+    /**
+     * The watchdog's timeout at least, from an upgrade's exec until the new master's first ping: a JVM's start takes
+     * seconds on a loaded machine (6.5 s from the exec to the first ping was seen at a load of 16 on 2 cores).
+     */
+    static final Duration EXEC_WATCHDOG_TIMEOUT = Duration.ofSeconds(60);
+
     private final ServiceNotifier notifier;
     private final Supplier<String> summary;
     private boolean announcedReady;
     private String announcedStatus = "";
     private long nextWatchdogNanos;
+    /** The watchdog's timeout was lengthened for an exec (this one's, or a failed one): the next ping restores it. */
+    private boolean watchdogLengthened;
 
     ServiceReporter(ServiceNotifier notifier, Supplier<String> summary, long nowNanos) {
         this.notifier = notifier;
@@ -49,6 +57,11 @@ final class ServiceReporter {
         if (interval.isPresent() && nowNanos - nextWatchdogNanos >= 0) {
             notifier.watchdog();
             nextWatchdogNanos = nowNanos + interval.get().toNanos();
+            Duration timeout = interval.get().multipliedBy(2); // the unit's WatchdogSec=
+            if (watchdogLengthened && timeout.compareTo(EXEC_WATCHDOG_TIMEOUT) < 0) {
+                notifier.watchdogTimeout(timeout);
+            }
+            watchdogLengthened = false;
         }
     }
 
@@ -68,15 +81,22 @@ final class ServiceReporter {
 
     /**
      * Just before an upgrade's exec: RELOADING=1 (systemd shows the unit "reloading" until the new master's READY=1),
-     * what is going on, and a watchdog ping, so that the new program has a whole WatchdogSec to start and ping.
+     * what is going on, and a watchdog ping with a timeout of {@link #EXEC_WATCHDOG_TIMEOUT} at least, so that the
+     * new program has that long to start and ping (it puts the unit's timeout back then, see
+     * {@link #upgradedInPlace}). A failed exec puts it back at the next ping too.
      */
     void handingOver(long nowNanos, String status) {
         notifier.reloading(nowNanos / 1000);
         announcedStatus = status;
         notifier.status(status);
-        if (notifier.watchdogInterval().isPresent()) {
+        Optional<Duration> interval = notifier.watchdogInterval();
+        if (interval.isPresent()) {
+            if (interval.get().multipliedBy(2).compareTo(EXEC_WATCHDOG_TIMEOUT) < 0) {
+                notifier.watchdogTimeout(EXEC_WATCHDOG_TIMEOUT);
+                watchdogLengthened = true;
+            }
             notifier.watchdog();
-            nextWatchdogNanos = nowNanos + notifier.watchdogInterval().get().toNanos();
+            nextWatchdogNanos = nowNanos + interval.get().toNanos();
         }
     }
 
@@ -87,6 +107,7 @@ final class ServiceReporter {
      */
     void upgradedInPlace() {
         announcedReady = true;
+        watchdogLengthened = true;
     }
 
     void stopping() {

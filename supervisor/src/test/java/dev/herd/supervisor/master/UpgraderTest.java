@@ -178,10 +178,14 @@ class UpgraderTest {
                 + "/bin/true): No such file or directory", java.util.OptionalInt.empty()), reply.getNow(null));
         assertTrue(request("ping").getNow(null) instanceof AdminReply.Pong);
         // To systemd the upgrade is a reload of the same pid: RELOADING=1 just before the exec, with a watchdog ping
-        // so that the new program has a whole period; after a failed exec READY=1 says this master goes on.
+        // and a timeout of a minute for the new program's start; after a failed exec READY=1 says this master goes
+        // on, and its next ping puts the unit's 30 s back.
         assertEquals(List.of("RELOADING=1 MONOTONIC_USEC=" + nowNanos / 1000,
-                "STATUS=upgrade 1: the new herd starts in this process (pid " + FakeOs.MASTER_PID + ")", "WATCHDOG=1",
-                "READY=1 STATUS=2/2 workers ready, 0 restarts"), told);
+                "STATUS=upgrade 1: the new herd starts in this process (pid " + FakeOs.MASTER_PID + ")",
+                "WATCHDOG_USEC=60000000", "WATCHDOG=1", "READY=1 STATUS=2/2 workers ready, 0 restarts"), told);
+        nowNanos += TimeUnit.SECONDS.toNanos(15);
+        loop.runOnce(null);
+        assertEquals(List.of("WATCHDOG=1", "WATCHDOG_USEC=30000000"), told.subList(5, told.size()));
         log.expect(Log.Level.ERROR, "upgrade refused: exec of the new herd failed");
     }
 
@@ -214,6 +218,8 @@ class UpgraderTest {
         assertFalse(os.terminated().contains(7001), "the old worker serves until its replacement is ready");
         assertFalse(toldAfter.stream().anyMatch(m -> m.startsWith("READY=1")),
                 "systemd keeps the unit reloading until the old workers are replaced: " + toldAfter);
+        assertEquals(List.of("WATCHDOG=1", "WATCHDOG_USEC=30000000"), toldAfter.stream()
+                .filter(m -> m.startsWith("WATCHDOG")).toList(), "the first ping puts the unit's timeout back");
 
         for (int turn = 0; turn < 10 && !outcome.isDone(); turn++) {
             upgraded.runOnce(null);
@@ -256,6 +262,11 @@ class UpgraderTest {
             @Override
             public void watchdog() {
                 told.add("WATCHDOG=1");
+            }
+
+            @Override
+            public void watchdogTimeout(Duration timeout) {
+                told.add("WATCHDOG_USEC=" + timeout.toNanos() / 1000);
             }
 
             @Override
