@@ -430,7 +430,7 @@ check_upgrade() {
     (
         last=""
         while [[ ! -e "$run/states.stop" ]]; do
-            now=$(in_ct systemctl show -p MainPID,ActiveState,SubState herd | sort | tr '\n' ' ')
+            now=$(in_ct systemctl show -p MainPID,ActiveState,SubState,WatchdogUSec herd | sort | tr '\n' ' ')
             [[ "$now" == "$last" ]] || echo "$now"
             last=$now
         done
@@ -458,6 +458,9 @@ check_upgrade() {
     [[ "$(show herd MainPID)" == "$master" && "$(show herd ActiveState)/$(show herd SubState)" == active/running &&
         "$(show herd NRestarts)" == "$restarts" ]] || { echo "not the same active, running main process"; return 1; }
     grep -q 'ActiveState=reloading' "$run/states" || { echo "systemd never showed the unit reloading"; return 1; }
+    # The master lengthens the watchdog for the new JVM's start (WATCHDOG_USEC=), the new master puts it back.
+    grep -q 'WatchdogUSec=1min' "$run/states" && [[ "$(show herd WatchdogUSec)" == 5s ]] ||
+        { echo "the watchdog's timeout was not a minute during the exec and 5s after"; return 1; }
     ! grep -qv "MainPID=$master " "$run/states" || { echo "systemd's MainPID changed meanwhile"; return 1; }
     for pid in $before; do
         [[ " $after " != *" $pid "* ]] || { echo "worker $pid was not replaced"; return 1; }
@@ -474,7 +477,8 @@ check_upgrade() {
     [[ "$(in_ct cat "/proc/$master/comm")" == java ]]
 }
 check "herd upgrade under systemd: exit 0, the same MainPID active/running (reloading meanwhile), NRestarts \
-unchanged, no watchdog timeout, every echo client served, new workers, one master in the cgroup" check_upgrade
+unchanged, the watchdog a minute for the exec then 5s again, every echo client served, new workers, one master in \
+the cgroup" check_upgrade
 
 say "      systemctl status herd after the upgrade (on a 160-column terminal):"
 in_ct script -qc 'stty cols 160; systemctl status --no-pager --lines=0 herd' /dev/null </dev/null | tr -d '\r' |

@@ -186,7 +186,7 @@ final class Upgrader {
             fail("the master is stopping", reply);
             return;
         }
-        master.handingOver(upgrades + 1); // last: its watchdog ping gives the new program a whole period
+        master.handingOver(upgrades + 1); // last: its watchdog ping starts the new program's time to start
         try {
             os.execKeeping(command.argv(), next, keep); // returns only by throwing
         } catch (OsException e) {
