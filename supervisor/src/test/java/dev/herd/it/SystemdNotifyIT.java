@@ -31,6 +31,8 @@ class SystemdNotifyIT {
     /** The datagrams systemd would read, in order. */
     private static final class FakeSystemd implements AutoCloseable {
         private final UnixDatagramChannel channel = UnixDatagramChannel.open();
+        /** Its NOTIFY_SOCKET. */
+        private final Path path;
         private final List<String> messages = new CopyOnWriteArrayList<>();
         /** When each of {@link #messages} came in (System.nanoTime), in the same order. */
         private final List<Long> receivedNanos = new CopyOnWriteArrayList<>();
@@ -38,6 +40,7 @@ class SystemdNotifyIT {
         private final Thread reader;
 
         FakeSystemd(Path path) throws IOException {
+            this.path = path;
             channel.bind(new UnixSocketAddress(path.toFile()));
             channel.setOption(UnixSocketOptions.SO_RCVTIMEO, 200);
             reader = new Thread(() -> {
@@ -105,14 +108,18 @@ class SystemdNotifyIT {
         }
     }
 
+    /** {@code herd run} with 2 workers, as systemd would start it: NOTIFY_SOCKET and WATCHDOG_USEC set. */
+    private static HerdProcess startUnder(FakeSystemd systemd, String watchdogMicros, Path adminSocket) {
+        return HerdProcess.start(List.of("run", "--listen", "127.0.0.1:0", "--workers", "2", "--admin-socket",
+                adminSocket.toString()), Map.of("NOTIFY_SOCKET", systemd.path.toString(), "WATCHDOG_USEC",
+                watchdogMicros));
+    }
+
     @Test
     void theMasterTellsSystemdReadyReloadingReadyStoppingAndPingsTheWatchdog() throws Exception {
-        Path notifySocket = dir.resolve("notify.sock");
         Path adminSocket = dir.resolve("run/herd.sock");
-        try (FakeSystemd systemd = new FakeSystemd(notifySocket);
-             HerdProcess herd = HerdProcess.start(List.of("run", "--listen", "127.0.0.1:0", "--workers", "2",
-                     "--admin-socket", adminSocket.toString()),
-                     Map.of("NOTIFY_SOCKET", notifySocket.toString(), "WATCHDOG_USEC", "1000000"))) {
+        try (FakeSystemd systemd = new FakeSystemd(dir.resolve("notify.sock"));
+             HerdProcess herd = startUnder(systemd, "1000000", adminSocket)) {
             Poll.until(START, "READY=1", () -> !systemd.stateChanges().isEmpty());
             assertEquals(List.of("READY=1\nSTATUS=2/2 workers ready, 0 restarts"), systemd.stateChanges());
 
@@ -147,12 +154,9 @@ class SystemdNotifyIT {
      */
     @Test
     void toSystemdAnUpgradeIsAReloadOfTheSamePidAndTheWatchdogIsPingedAcrossTheExec() throws Exception {
-        Path notifySocket = dir.resolve("notify.sock");
         Path adminSocket = dir.resolve("run/herd.sock");
-        try (FakeSystemd systemd = new FakeSystemd(notifySocket);
-             HerdProcess herd = HerdProcess.start(List.of("run", "--listen", "127.0.0.1:0", "--workers", "2",
-                     "--admin-socket", adminSocket.toString()),
-                     Map.of("NOTIFY_SOCKET", notifySocket.toString(), "WATCHDOG_USEC", "10000000"))) {
+        try (FakeSystemd systemd = new FakeSystemd(dir.resolve("notify.sock"));
+             HerdProcess herd = startUnder(systemd, "10000000", adminSocket)) {
             Poll.until(START, "READY=1", () -> !systemd.stateChanges().isEmpty());
 
             long beforeUpgrade = System.nanoTime() / 1000;

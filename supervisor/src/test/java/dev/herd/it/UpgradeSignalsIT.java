@@ -1,6 +1,7 @@
 package dev.herd.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -55,20 +56,19 @@ class UpgradeSignalsIT {
             CompletableFuture<Cli.Result> upgrade = CompletableFuture.supplyAsync(this::upgrade);
             Map<String, String> window = awaitTheWindow();
 
-            long ignored = Long.parseLong(window.get("SigIgn"), 16);
+            long ignored = Long.parseUnsignedLong(window.get("SigIgn"), 16);
             for (String signal : List.of("HUP", "USR1", "QUIT", "TTIN", "TTOU")) {
                 assertTrue(isSet(ignored, signal), "SIG" + signal + " ignored across the exec: " + window);
             }
             for (String signal : List.of("TERM", "INT")) {
-                assertTrue(!isSet(ignored, signal), "SIG" + signal + " keeps its default action: " + window);
+                assertFalse(isSet(ignored, signal), "SIG" + signal + " keeps its default action: " + window);
             }
-            assertEquals(0, Long.parseLong(window.get("SigBlk"), 16), "nothing blocked: " + window);
             for (String signal : List.of("HUP", "USR1", "QUIT", "TTIN", "TTOU")) {
                 herd.signal(signal);
             }
             String state = ProcFs.state(master).orElse("gone");
-            assertTrue(state.equals("S") || state.equals("R"), "the process in the window neither ended nor stopped: "
-                    + state);
+            assertFalse(Set.of("T", "t", "Z", "X", "gone").contains(state),
+                    "the process in the window neither ended nor stopped: " + state);
             Files.createFile(dir.resolve("go"));
 
             Cli.Result done = upgrade.get();
@@ -79,9 +79,9 @@ class UpgradeSignalsIT {
             old.forEach(pid -> assertTrue(ProcFs.exited(pid), "old worker " + pid + " left behind"));
             assertEquals(Set.copyOf(now), Set.copyOf(ProcFs.children(master)), "no zombie, nothing else");
             assertEquals(2, admin.status().path("desiredWorkers").asInt(), "TTIN and TTOU changed nothing");
-            long ignoredNow = Long.parseLong(status(master).get("SigIgn"), 16);
+            long ignoredNow = Long.parseUnsignedLong(status(master).get("SigIgn"), 16);
             for (String signal : List.of("HUP", "USR1", "QUIT", "TTIN", "TTOU")) {
-                assertTrue(!isSet(ignoredNow, signal), "the new master handles SIG" + signal + " again");
+                assertFalse(isSet(ignoredNow, signal), "the new master handles SIG" + signal + " again");
             }
 
             herd.signal("TERM");
@@ -122,7 +122,7 @@ class UpgradeSignalsIT {
         Path script = dir.resolve("herd.window");
         Files.writeString(script, "#!/bin/sh\n"
                 + "if [ -n \"$HERD_HANDOVER_FD\" ]; then\n"
-                + "    grep '^Sig' /proc/$$/status >'" + dir.resolve("window.tmp") + "'\n"
+                + "    grep '^SigIgn' /proc/$$/status >'" + dir.resolve("window.tmp") + "'\n"
                 + "    mv '" + dir.resolve("window.tmp") + "' '" + dir.resolve("window") + "'\n"
                 + "    tries=0\n"
                 + "    while [ ! -e '" + dir.resolve("go") + "' ] && [ $tries -lt 1200 ]; do\n"
