@@ -495,8 +495,7 @@ public final class MasterLoop {
 
             @Override
             public boolean stopping() {
-                // A stop still queued would be lost with the exec: it goes first, and the upgrade is refused.
-                return MasterLoop.this.stopping() || events.stream().anyMatch(MasterLoop::asksToStop);
+                return MasterLoop.this.stopping();
             }
 
             @Override
