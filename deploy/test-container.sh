@@ -2,7 +2,8 @@
 # herd's container image and Kubernetes manifests, verified with podman: builds the image from
 # deploy/container/Containerfile (herd's distribution archive and the example app, docs/example-app) on a local
 # Debian 12 base (no registry is reachable), runs it (herd is PID 1, as a non-root user, mapping the class-data
-# archive the build made; SIGTERM stops it with exit 0), then plays deploy/kubernetes/herd.yaml with
+# archive the build made; `herd upgrade` under load keeps the same PID 1, which still reaps orphans; SIGTERM stops it
+# with exit 0), then plays deploy/kubernetes/herd.yaml with
 # `podman kube play` and checks the probes, serving, a worker's crash, a reload under keep-alive load and a stop
 # with requests in flight.
 #
@@ -210,13 +211,53 @@ check_pid1() {
 }
 check "podman run: herd is PID 1 as user herd (uid 10001), maps the class-data archive of the build, serves" check_pid1
 
+# herd upgrade with herd as PID 1: the re-executed master stays PID 1 (the same process: its start time in
+# /proc/1/stat does not change), serves throughout, and still reaps the container's orphans.
+plain_workers() { pm exec "$plain" ps -o pid= --ppid 1 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'; }
+check_pid1_upgrade() {
+    local started before after rc lrc out orphan
+    started=$(pm exec "$plain" cut -d' ' -f22 /proc/1/stat)
+    before=$(plain_workers)
+    HERD_TEST_LOAD_STARTED=$run/upgrade-load.started \
+        /usr/bin/python3 "$home/deploy/container/test-client.py" load "http://127.0.0.1:$http_port/" 4 120 \
+        >"$run/upgrade-load.out" 2>&1 &
+    local load=$!
+    poll 30 test -s "$run/upgrade-load.started"
+    out=$(pm exec "$plain" /opt/herd/bin/herd upgrade 2>&1)
+    rc=$?
+    kill -TERM "$load"
+    wait "$load"
+    lrc=$?
+    after=$(plain_workers)
+    echo "podman exec $plain herd upgrade: exit $rc: $(tr '\n' ' ' <<<"$out")"
+    cat "$run/upgrade-load.out"
+    echo "PID 1: $(pm exec "$plain" ps -o pid=,user=,comm= -p 1), started at tick $(pm exec "$plain" cut -d' ' -f22 /proc/1/stat)" \
+        "(before: $started); workers before: $before; after: $after"
+    pm logs "$plain" 2>&1 | grep -E 'master\[1\] (upgrade|listening on .*handed over)' | indent
+    ((rc == 0 && lrc == 0)) || return 1
+    [[ "$(pm exec "$plain" cut -d' ' -f22 /proc/1/stat)" == "$started" && "$(pm exec "$plain" cat /proc/1/comm)" == java ]] ||
+        { echo "PID 1 is not the same herd master"; return 1; }
+    for pid in $before; do [[ " $after " != *" $pid "* ]] || { echo "worker $pid was not replaced"; return 1; }; done
+    # An orphan, as ContainerIT makes one: its parent (the exec'ed shell) exits first, so it is re-parented to PID 1,
+    # which must reap it (nobody else would) once it exits.
+    orphan=$(pm exec "$plain" sh -c 'sh -c "sleep 0.5; exit 7" >/dev/null 2>&1 & echo $!')
+    reaped() { pm logs "$plain" 2>&1 | grep -q "master\[1\] reaped orphan process $orphan: "; }
+    poll 30 reaped || { echo "orphan $orphan was not reaped by PID 1"; return 1; }
+    echo "$(pm logs "$plain" 2>&1 | grep -o "master\[1\] reaped orphan process $orphan: .*")"
+    echo "zombies under PID 1: $(pm exec "$plain" ps -o pid=,stat= --ppid 1 | awk '$2 ~ /Z/' | wc -l)"
+    [[ -z "$(pm exec "$plain" ps -o pid=,stat= --ppid 1 | awk '$2 ~ /Z/')" ]] &&
+        pm logs "$plain" 2>&1 | grep -q "master\[1\] reaped orphan process $orphan: exit 7"
+}
+check "podman exec herd upgrade under keep-alive load: PID 1 is the same herd (same start time), nothing lost, new \
+workers; then PID 1 still reaps an orphan" check_pid1_upgrade
+
 check_plain_stop() {
     pm stop -t "$stop_seconds" "$plain" >/dev/null || return 1
     echo "podman stop: exit code $(pm inspect -f '{{.State.ExitCode}}' "$plain")"
     pm logs "$plain" 2>&1 | grep -E 'master\[1\] (stopping|stopped|all)|exited: exit' | indent
     [[ "$(pm inspect -f '{{.State.ExitCode}}' "$plain")" == 0 ]] && pm logs "$plain" 2>&1 | grep -q 'master\[1\] stopped'
 }
-check "podman stop (SIGTERM): herd drains and exits 0" check_plain_stop
+check "podman stop (SIGTERM) after the upgrade: herd drains and exits 0" check_plain_stop
 pm rm -f "$plain" >/dev/null && plain=""
 
 # 2. The Kubernetes manifests, played by podman

@@ -6,6 +6,11 @@ Usage: python3 test-under-systemd.py COMMAND [ARGS...]
   echo TIMEOUT [TITLE...]    the original socket example's client: writes each title without a newline to
                              127.0.0.1:9876 and reads its echo; exit 1 if one differs or does not come in time
   echo-at PORT TIMEOUT       the same on 127.0.0.1:PORT (an instance of herd@.service)
+  echo-loop SECONDS STARTED STOP
+                             echo clients one after another, each with one title on a new connection to
+                             127.0.0.1:9876 (a drain closes a connection idle between two titles), until
+                             the file STOP exists or SECONDS pass; creates the file STARTED after the first echo;
+                             prints how many were served and failed; exit 1 if one failed or none was served
   listening PORT             exit 0 if a TCP socket listens on PORT
   worker-pids [SOCKET]       the pids of herd's ready workers, by slot (from the admin socket, /run/herd/herd.sock
                              unless SOCKET is given)
@@ -19,6 +24,7 @@ systemd 252's journalctl skips an entry when --after-cursor is combined with a m
 #30288, fixed in 255), so entries after a cursor are read without matches and filtered here.
 """
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -46,6 +52,32 @@ def echo(timeout, *titles, port=9876):
             if received != sent:
                 return 1
     return 0
+
+
+def echo_loop(seconds, started, stop):
+    deadline = time.monotonic() + float(seconds)
+    served = failed = 0
+    while time.monotonic() < deadline and not os.path.exists(stop):
+        try:
+            with socket.create_connection(("127.0.0.1", 9876), timeout=10) as conn:
+                sent = TITLES[(served + failed) % len(TITLES)].encode()
+                conn.sendall(sent)
+                received = b""
+                while len(received) < len(sent):
+                    chunk = conn.recv(len(sent) - len(received))
+                    if not chunk:
+                        raise OSError(f"the connection closed after {received!r}")
+                    received += chunk
+                if received != sent:
+                    raise OSError(f"sent {sent!r}, received {received!r}")
+            served += 1
+            if served == 1:
+                open(started, "w").close()
+        except OSError as e:
+            failed += 1
+            print(f"echo-loop: client {served + failed}: {e}")
+    print(f"echo-loop: {served} clients served, {failed} failed")
+    return 0 if served and not failed else 1
 
 
 def echo_at(port, timeout):
@@ -136,7 +168,7 @@ def timed(*command):
     return code
 
 
-COMMANDS = {"echo": echo, "echo-at": echo_at, "listening": listening, "worker-pids": worker_pids, "ready": ready, "cursor": cursor,
+COMMANDS = {"echo": echo, "echo-loop": echo_loop, "echo-at": echo_at, "listening": listening, "worker-pids": worker_pids, "ready": ready, "cursor": cursor,
             "journal": journal, "logged-at": logged_at, "timed": timed}
 
 if __name__ == "__main__":

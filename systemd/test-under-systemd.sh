@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # herd under the real systemd: boots systemd 252 (Debian 12) as PID 1 of a systemd-nspawn container, installs
 # herd from the distribution archive exactly as the README's "Install" section says (its commands are read from
-# the README and run as they are), and checks socket activation, readiness, reload, the watchdog, the journal and
-# stop against what systemd itself reports; then two instances of herd@.service side by side (each on its own port
+# the README and run as they are), and checks socket activation, readiness, reload, `herd upgrade` (under echo
+# clients and a 5 s watchdog: same main pid, reloading meanwhile, no restart; a refused one), the watchdog, the
+# journal and stop against what systemd itself reports; then two instances of herd@.service side by side (each on its own port
 # and admin socket, reached with herd -i NAME, reloaded and stopped alone).
 #
 # Usage (as root): systemd/test-under-systemd.sh [--keep]
@@ -389,6 +390,124 @@ check_worker_crash() {
 }
 check "a worker's crash (kill -9) shows in journalctl -p warning -u herd" check_worker_crash
 
+check_stop() {
+    local left
+    in_ct systemctl stop herd || return 1
+    echo "herd.service $(in_ct systemctl is-active herd); herd.socket $(in_ct systemctl is-active herd.socket)"
+    left=$(in_ct ps -o pid=,cmd= -u herd)
+    [[ -z "$left" ]] || { echo "left behind:"; echo "$left"; return 1; }
+    echo "no process of user herd"
+    [[ "$(in_ct systemctl is-active herd.socket)" == active ]] && in_ct python3 /root/herd-test.py listening 9876
+}
+# herd upgrade under the service: the master re-executes itself (same pid), under a 5 s watchdog, with echo
+# clients coming all along; then a reload, an upgrade that the new herd refuses, and a stop.
+herd_admin() { in_ct /usr/local/bin/herd "$@" --admin-socket /run/herd/herd.sock; }
+# The processes in herd.service's cgroup (the name=systemd hierarchy of hybrid cgroups, or the unified one).
+unit_processes() {
+    local group
+    group=$(show herd ControlGroup)
+    in_ct sh -c "cat /sys/fs/cgroup/systemd$group/cgroup.procs 2>/dev/null || cat /sys/fs/cgroup$group/cgroup.procs" |
+        sort -n | tr '\n' ' ' | sed 's/ $//'
+}
+say "upgrade: herd upgrade under herd.service, restarted under WatchdogSec=5s (a drop-in): a ping every 2.5 s"
+in_ct sh -c 'mkdir -p /etc/systemd/system/herd.service.d &&
+    printf "[Service]\nWatchdogSec=5s\n" >/etc/systemd/system/herd.service.d/watchdog.conf &&
+    systemctl daemon-reload && systemctl restart herd' || die "cannot restart herd under WatchdogSec=5s"
+poll 120 herd_ready || die "herd was not ready after its restart under WatchdogSec=5s"
+
+check_upgrade() {
+    local master restarts before after timing rc start end lrc mark expected pid
+    master=$(show herd MainPID)
+    restarts=$(show herd NRestarts)
+    before=$(worker_pids)
+    echo "before: MainPID=$master NRestarts=$restarts WatchdogUSec=$(show herd WatchdogUSec); workers $before"
+    in_ct rm -f /root/load-started /root/load-stop
+    in_ct python3 /root/herd-test.py echo-loop 300 /root/load-started /root/load-stop >"$run/load.out" 2>&1 &
+    local load=$!
+    poll 60 in_ct test -e /root/load-started || { echo "the echo clients were not served"; cat "$run/load.out"; return 1; }
+    # What systemd shows while it goes on, each change once (a sample every few tens of milliseconds).
+    rm -f "$run/states.stop"
+    (
+        last=""
+        while [[ ! -e "$run/states.stop" ]]; do
+            now=$(in_ct systemctl show -p MainPID,ActiveState,SubState,WatchdogUSec herd | sort | tr '\n' ' ')
+            [[ "$now" == "$last" ]] || echo "$now"
+            last=$now
+        done
+    ) >"$run/states" &
+    local sampler=$!
+    mark=$(cursor)
+    timing=$(in_ct python3 /root/herd-test.py timed /usr/local/bin/herd upgrade --admin-socket /run/herd/herd.sock 2>&1)
+    rc=$?
+    touch "$run/states.stop"
+    wait "$sampler"
+    in_ct touch /root/load-stop
+    wait "$load"
+    lrc=$?
+    read -r start end <<<"$(tail -n 1 <<<"$timing")"
+    after=$(worker_pids)
+    echo "herd upgrade: exit $rc after $(((end - start) / 1000)) ms: $(sed '$d' <<<"$timing")"
+    echo "what systemd showed meanwhile:"
+    indent <"$run/states"
+    echo "after: MainPID=$(show herd MainPID) $(show herd ActiveState)/$(show herd SubState)" \
+        "NRestarts=$(show herd NRestarts); workers $after"
+    echo "StatusText: $(show herd StatusText)"
+    cat "$run/load.out"
+    journal "$mark" | grep -E 'upgrade|handed over|Watchdog|Main process' | indent
+    ((rc == 0 && lrc == 0)) || return 1
+    [[ "$(show herd MainPID)" == "$master" && "$(show herd ActiveState)/$(show herd SubState)" == active/running &&
+        "$(show herd NRestarts)" == "$restarts" ]] || { echo "not the same active, running main process"; return 1; }
+    grep -q 'ActiveState=reloading' "$run/states" || { echo "systemd never showed the unit reloading"; return 1; }
+    # The master lengthens the watchdog for the new JVM's start (WATCHDOG_USEC=), the new master puts it back.
+    grep -q 'WatchdogUSec=1min' "$run/states" && [[ "$(show herd WatchdogUSec)" == 5s ]] ||
+        { echo "the watchdog's timeout was not a minute during the exec and 5s after"; return 1; }
+    ! grep -qv "MainPID=$master " "$run/states" || { echo "systemd's MainPID changed meanwhile"; return 1; }
+    for pid in $before; do
+        [[ " $after " != *" $pid "* ]] || { echo "worker $pid was not replaced"; return 1; }
+    done
+    [[ "$(journal "$mark")" != *"Watchdog timeout"* ]] || return 1
+    # Exactly one master (this java) in the unit's cgroup, and its new workers: no old worker, no launcher, no check.
+    expected=$(printf '%s\n' "$master" $after | sort -n | tr '\n' ' ' | sed 's/ $//')
+    same_processes() { [[ "$(unit_processes)" == "$expected" ]]; }
+    poll 60 same_processes || { echo "herd.service's cgroup holds $(unit_processes), not $expected"; return 1; }
+    echo "herd.service's cgroup: $(unit_processes) (the master $master, $(in_ct cat "/proc/$master/comm"), and its workers)"
+    for pid in $after; do
+        [[ "$(in_ct ps -o ppid= -p "$pid" | tr -d ' ')" == "$master" ]] || { echo "$pid is not the master's child"; return 1; }
+    done
+    [[ "$(in_ct cat "/proc/$master/comm")" == java ]]
+}
+check "herd upgrade under systemd: exit 0, the same MainPID active/running (reloading meanwhile), NRestarts \
+unchanged, the watchdog a minute for the exec then 5s again, every echo client served, new workers, one master in \
+the cgroup" check_upgrade
+
+say "      systemctl status herd after the upgrade (on a 160-column terminal):"
+in_ct script -qc 'stty cols 160; systemctl status --no-pager --lines=0 herd' /dev/null </dev/null | tr -d '\r' |
+    sed 's/^/        /'
+
+check "systemctl reload after the upgrade still waits for the rolling reload" check_reload
+
+check_refused_upgrade() {
+    local before after master out rc
+    master=$(show herd MainPID)
+    before=$(worker_pids)
+    in_ct cp /etc/herd/herd.json /root/herd.json.good
+    in_ct sh -c 'printf "{\n  \"workers\": -3\n}\n" >/etc/herd/herd.json'
+    out=$(herd_admin upgrade 2>&1)
+    rc=$?
+    in_ct cp /root/herd.json.good /etc/herd/herd.json
+    after=$(worker_pids)
+    echo "herd upgrade with a broken herd.json: exit $rc: $out"
+    echo "MainPID $master -> $(show herd MainPID), herd.service $(show herd ActiveState)/$(show herd SubState);" \
+        "workers before: $before; after: $after"
+    ((rc == 1)) && [[ "$out" == *"herd.json"*"(upgrade_failed)"* && "$(wc -l <<<"$out")" == 1 ]] &&
+        [[ "$(show herd MainPID)" == "$master" && "$(show herd ActiveState)" == active && "$before" == "$after" ]] &&
+        echo_client 30
+}
+check "an upgrade the new herd refuses (a broken herd.json) exits 1 with the reason; the same master and workers serve" \
+    check_refused_upgrade
+
+check "systemctl stop after the upgrade leaves no process of user herd; herd.socket keeps listening" check_stop
+
 check_watchdog() {
     local master restarts mark stopped_at
     in_ct mkdir -p /etc/systemd/system/herd.service.d
@@ -420,15 +539,6 @@ check_watchdog() {
 }
 check "the watchdog (WatchdogSec=5s in a drop-in) restarts a SIGSTOPped master" check_watchdog
 
-check_stop() {
-    local left
-    in_ct systemctl stop herd || return 1
-    echo "herd.service $(in_ct systemctl is-active herd); herd.socket $(in_ct systemctl is-active herd.socket)"
-    left=$(in_ct ps -o pid=,cmd= -u herd)
-    [[ -z "$left" ]] || { echo "left behind:"; echo "$left"; return 1; }
-    echo "no process of user herd"
-    [[ "$(in_ct systemctl is-active herd.socket)" == active ]] && in_ct python3 /root/herd-test.py listening 9876
-}
 check "systemctl stop leaves no process of user herd; herd.socket keeps listening" check_stop
 
 check_reactivation() {

@@ -55,6 +55,23 @@ class RunCheckIT {
                 "--log-file", none.resolve("herd.log").toString());
     }
 
+    /** The JVM's classpath wildcard (DIR/*, as the container image's herd.json has it): the directory must exist. */
+    @Test
+    void aClasspathWildcardIsCheckedAsItsDirectory() throws Exception {
+        Path lib = Files.createDirectory(dir.resolve("lib"));
+        Path config = Files.writeString(dir.resolve("herd.json"), "{\"worker\": {\"mainClass\": \"app.Main\", "
+                + "\"classpath\": [\"" + lib + "/*\"]}}");
+
+        Cli.Result result = Cli.herd("run", "--check", "--listen", "127.0.0.1:0", "--admin-socket",
+                dir.resolve("herd.sock").toString(), "-c", config.toString());
+
+        assertEquals(0, result.exitCode(), result.toString());
+        assertCheckFails("\"worker.classpath\": " + dir.resolve("none") + "/* does not exist (no directory "
+                + dir.resolve("none") + ")", "-c", Files.writeString(dir.resolve("none.json"),
+                "{\"worker\": {\"mainClass\": \"app.Main\", \"classpath\": [\"" + dir.resolve("none") + "/*\"]}}")
+                .toString());
+    }
+
     @Test
     void aListenPortInUseIsAWarningSinceARunningHerdHoldsIt() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

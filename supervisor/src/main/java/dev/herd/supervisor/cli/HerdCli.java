@@ -2,6 +2,7 @@ package dev.herd.supervisor.cli;
 
 import dev.herd.config.ConfigException;
 import dev.herd.supervisor.admin.AdminCommand;
+import dev.herd.supervisor.master.EarlySignals;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -56,6 +57,8 @@ public final class HerdCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // First: from an upgrade's exec until the master's own handlers, a SIGTERM would end it at once.
+        EarlySignals.catchStopsIfUpgraded(System.getenv());
         Optional<PlainRequest> plain = PlainRequest.parse(args);
         System.exit(plain.isPresent() ? plain.get().run() : commandLine(args.length > 0 ? args[0] : "").execute(args));
     }

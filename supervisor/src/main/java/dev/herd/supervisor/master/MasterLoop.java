@@ -414,6 +414,7 @@ public final class MasterLoop {
      * draining, a spare) is told to drain now. Returns that rolling restart's outcome.
      */
     CompletableFuture<RestartDriver.Outcome> adopt(List<HandOver.Worker> workers) {
+        service.upgradedInPlace();
         List<Integer> slots = new java.util.ArrayList<>();
         for (HandOver.Worker adopted : workers) {
             WorkerHandle worker = pool.adopt(adopted, policy, now());
@@ -434,7 +435,8 @@ public final class MasterLoop {
         return new Upgrader.Master() {
             @Override
             public boolean stopping() {
-                return MasterLoop.this.stopping();
+                // A stop still queued would be lost with the exec: it goes first, and the upgrade is refused.
+                return MasterLoop.this.stopping() || events.stream().anyMatch(MasterLoop::asksToStop);
             }
 
             @Override
@@ -452,12 +454,30 @@ public final class MasterLoop {
             }
 
             @Override
+            public void handingOver(int upgrade) {
+                service.handingOver(now(), "upgrade " + upgrade + ": the new herd starts in this process (pid "
+                        + os.pid() + ")");
+            }
+
+            @Override
+            public void handOverFailed() {
+                service.reloadDone();
+            }
+
+            @Override
             public HandOver handOver(int upgrades) {
                 List<WorkerHandle> workers = pool.all().stream()
                         .sorted(java.util.Comparator.comparingInt(WorkerHandle::serial)).toList();
                 return parts.handOver(upgrades, workers);
             }
         };
+    }
+
+    private static boolean asksToStop(MasterEvent event) {
+        return event instanceof MasterEvent.SignalReceived received
+                && (received.signal() == Signal.TERM || received.signal() == Signal.INT)
+                || event instanceof MasterEvent.AdminRequested requested
+                && requested.request().command() == dev.herd.supervisor.admin.AdminCommand.STOP;
     }
 
     /** What the master holds besides the workers, for a hand-over: see {@link #forUpgrades}. */

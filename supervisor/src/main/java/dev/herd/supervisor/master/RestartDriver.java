@@ -42,6 +42,8 @@ final class RestartDriver {
     private WorkerHandle successor;
     private int replaced;
     private boolean reload;
+    /** Whether this restart replaces the workers an upgrade adopted: systemd waits for its end's READY=1. */
+    private boolean upgrade;
     private boolean active;
 
     RestartDriver(ServiceReporter service, LongSupplier clock) {
@@ -72,6 +74,9 @@ final class RestartDriver {
             reload = true;
             reloadStartedNanos = nowNanos;
             service.reloading(nowNanos);
+        }
+        if (reason == RestartReason.UPGRADE) {
+            upgrade = true; // RELOADING=1 was sent by the master before the exec (ServiceReporter.handingOver)
         }
         CompletableFuture<Outcome> outcome = join();
         slots.forEach(slot -> add(new Step(slot, replaceBefore, reason)));
@@ -228,6 +233,7 @@ final class RestartDriver {
     void finish(Optional<String> failure) {
         Outcome outcome = new Outcome(replaced, failure);
         boolean wasReload = reload;
+        boolean wasUpgrade = upgrade;
         if (failure.isPresent()) {
             Log.error("rolling restart stopped after %d replaced: %s; %s", replaced, failure.get(),
                     steps.size() == 1 ? "1 slot keeps its worker" : steps.size() + " slots keep their workers");
@@ -242,6 +248,7 @@ final class RestartDriver {
         successor = null;
         replaced = 0;
         reload = false;
+        upgrade = false;
         active = false;
         for (Consumer<Outcome> action : actions) {
             try {
@@ -251,8 +258,10 @@ final class RestartDriver {
             }
         }
         done.forEach(waiter -> waiter.complete(outcome));
-        if (wasReload) {
+        if (wasReload || wasUpgrade) {
             service.reloadDone();
+        }
+        if (wasReload) {
             reloadTimes.accept(Duration.ofNanos(clock.getAsLong() - reloadStartedNanos));
         }
     }

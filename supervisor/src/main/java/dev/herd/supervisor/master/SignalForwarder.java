@@ -30,5 +30,7 @@ final class SignalForwarder {
                     received -> events.offer(new MasterEvent.SignalReceived(signal)));
         }
         sun.misc.Signal.handle(new sun.misc.Signal("CHLD"), received -> events.offer(new MasterEvent.ChildStateChanged()));
+        // A stop that came between an upgrade's exec and now (see EarlySignals).
+        EarlySignals.forwardTo(signal -> events.offer(new MasterEvent.SignalReceived(signal)));
     }
 }

@@ -62,6 +62,7 @@ final class Upgrader {
 
     /** What an upgrade needs of the master: whether it may begin, and the hand-over as things are now. */
     interface Master {
+        /** Whether the master stops, or a stop waits in its queue (the exec would lose it). */
         boolean stopping();
 
         /** Work an upgrade must not interrupt (a rolling restart, a reload, a class-data training run), if any. */
@@ -69,6 +70,12 @@ final class Upgrader {
 
         /** The hand-over of this master's socket, lifeline and workers, numbered {@code upgrades}. */
         HandOver handOver(int upgrades);
+
+        /** Just before the exec: tells the service manager that upgrade {@code upgrade} begins (RELOADING=1). */
+        void handingOver(int upgrade);
+
+        /** The exec failed after {@link #handingOver}: the service manager hears that this master goes on. */
+        void handOverFailed();
     }
 
     /**
@@ -223,12 +230,19 @@ final class Upgrader {
                 upgrades + 1, handOver.workers().size(), handOver.workers().size() == 1 ? "worker" : "workers");
         // A bounded wait on the log's reader, once per upgrade: lines lost at the exec would hide what happened.
         Log.drain(LOG_DRAIN_MILLIS);
+        if (master.stopping()) { // a SIGTERM during the drain: the exec would lose it
+            closeQuietly(memoryFile);
+            fail("the master is stopping", reply);
+            return;
+        }
+        master.handingOver(upgrades + 1); // last: its watchdog ping starts the new program's time to start
         try {
             os.execKeeping(command.argv(), next, keep); // returns only by throwing
         } catch (OsException e) {
             closeQuietly(memoryFile);
             admin.resume();
             fail("exec of the new herd failed: " + e.getMessage(), reply);
+            master.handOverFailed();
         }
     }
 

@@ -33,6 +33,10 @@ public interface ServiceNotifier {
     default void watchdog() {
     }
 
+    /** WATCHDOG_USEC=: the watchdog's timeout from now on, until the service restarts or it is set again. */
+    default void watchdogTimeout(Duration timeout) {
+    }
+
     /** How often the loop must call {@link #watchdog()}, when the service manager watches it. */
     default Optional<Duration> watchdogInterval() {
         return Optional.empty();

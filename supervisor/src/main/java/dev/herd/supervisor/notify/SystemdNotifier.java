@@ -84,6 +84,11 @@ public final class SystemdNotifier implements ServiceNotifier {
     }
 
     @Override
+    public void watchdogTimeout(Duration timeout) {
+        send("WATCHDOG_USEC=" + timeout.toNanos() / 1000);
+    }
+
+    @Override
     public Optional<Duration> watchdogInterval() {
         return watchdogInterval;
     }

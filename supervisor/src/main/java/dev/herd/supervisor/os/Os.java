@@ -179,8 +179,10 @@ public interface Os {
      * Replaces this process's program with {@code argv} (execve), keeping its pid, its children and exactly the
      * descriptors in {@code keep}: every other descriptor from 3 up is closed by the exec (the JDK's own are not
      * close-on-exec), and the calling thread's signal mask is emptied first (it survives the exec, and the JVM's
-     * main thread would start with SIGQUIT blocked). Returns only by throwing, with every descriptor of
-     * {@code keep} close-on-exec again and the mask restored: the caller goes on as if nothing happened.
+     * main thread would start with SIGQUIT blocked), and HUP, USR1, QUIT, TTIN and TTOU are ignored across the exec
+     * (their default action would end or stop the process before the new program handles them). Returns only by
+     * throwing, with every descriptor of {@code keep} close-on-exec again, the mask and the handlers restored: the
+     * caller goes on as if nothing happened.
      */
     void execKeeping(List<String> argv, Map<String, String> environment, List<Integer> keep) throws OsException;
 

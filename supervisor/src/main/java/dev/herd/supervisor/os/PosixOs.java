@@ -705,10 +705,13 @@ public final class PosixOs implements Os {
                 }
             }
             check("pthread_sigmask(SIG_SETMASK, {})", libc.pthread_sigmask(SIG_SETMASK, emptySet, previousMask));
+            Map<Signal, Pointer> handlers = new java.util.EnumMap<>(Signal.class);
             try {
+                ignoreAcrossExec(handlers);
                 libc.execve(argv.get(0), argvArray, envp); // returns only on failure
                 throw failure("execve(" + argv.get(0) + ")", errno());
             } finally {
+                handlers.forEach((signal, handler) -> libc.sigaction(signal.number(), handler, null));
                 libc.pthread_sigmask(SIG_SETMASK, previousMask, null);
             }
         } finally {
@@ -716,6 +719,28 @@ public final class PosixOs implements Os {
                 posix.fcntl(fd, Fcntl.F_SETFD, FD_CLOEXEC);
             }
             Reference.reachabilityFence(keepAlive);
+        }
+    }
+
+    /**
+     * From the exec until the new program has installed its handlers (bash, then a JVM's start: a second or so) a
+     * signal finds its default action, and a handler cannot be carried across an exec (blocking does not help
+     * either: HotSpot unblocks HUP, INT and TERM in every thread before it installs their handlers). HUP, USR1 and
+     * QUIT would end the process, TTIN and TTOU stop it: ignored, which does survive the exec, they are lost
+     * instead. Nothing is missed by that: the new master reads its configuration and opens its log file at start.
+     * The new JVM installs its handlers over an ignored USR1, TTIN, TTOU and QUIT; herd resets HUP first (see
+     * SignalForwarder). TERM and INT keep their default: a stop asked for in that window ends the process (the
+     * workers follow through their lifeline). Each handler replaced is put in {@code replaced}.
+     */
+    private void ignoreAcrossExec(Map<Signal, Pointer> replaced) throws OsException {
+        for (Signal signal : new Signal[] {Signal.HUP, Signal.USR1, Signal.QUIT, Signal.TTIN, Signal.TTOU}) {
+            Pointer ignore = Memory.allocateDirect(runtime, SIGACTION_BYTES, true);
+            ignore.putAddress(0, SIG_IGN);
+            Pointer previous = Memory.allocateDirect(runtime, SIGACTION_BYTES, true);
+            if (libc.sigaction(signal.number(), ignore, previous) != 0) {
+                throw failure("sigaction(SIG" + signal + ", SIG_IGN)", errno());
+            }
+            replaced.put(signal, previous);
         }
     }
 

@@ -268,8 +268,12 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
             }
             case MAIN_CLASS -> {
                 for (String entry : worker.classpath()) {
-                    if (!Files.exists(Path.of(entry))) {
-                        throw new ConfigException("\"worker.classpath\": " + entry + " does not exist");
+                    // DIR/* is the JVM's classpath wildcard, every jar in DIR: the directory must exist.
+                    boolean wildcard = entry.equals("*") || entry.endsWith("/*");
+                    Path path = wildcard ? Path.of(entry.substring(0, entry.length() - 1)) : Path.of(entry);
+                    if (wildcard ? !Files.isDirectory(path) : !Files.exists(path)) {
+                        throw new ConfigException("\"worker.classpath\": " + entry + " does not exist"
+                                + (wildcard ? " (no directory " + path + ")" : ""));
                     }
                 }
                 return "main class " + worker.mainClass().orElseThrow() + " on " + runs;

@@ -76,11 +76,13 @@ class UpgraderTest {
             resumed++;
         }
     }
+    /** What systemd would hear from the master (see {@link #systemd}). */
+    private final List<String> told = new ArrayList<>();
 
     @BeforeEach
     void startTwoReadyWorkers() throws Exception {
         HerdConfig config = ConfigBuilder.defaults().set(ConfigKeys.WORKERS, 2).build();
-        loop = new MasterLoop(os, spawner, ServiceNotifier.NONE, 2, policy(), events, () -> nowNanos,
+        loop = new MasterLoop(os, spawner, systemd(told), 2, policy(), events, () -> nowNanos,
                 new MasterInfo(FakeOs.MASTER_PID, "0.1.0-test", Instant.parse("2026-12-07T00:00:00Z"), nowNanos));
         reloader = new Reloader(loop.forReloads(), loop.restarts, config, () -> { }, () -> config, null,
                 next -> () -> { }, null, Runnable::run, Runnable::run);
@@ -92,6 +94,7 @@ class UpgraderTest {
                 upgrader::view), upgrader));
         loop.runOnce(null);
         readyAllStarting();
+        told.clear(); // the first READY=1
     }
 
     /** An upgrader for tests of other commands: any upgrade it is asked for fails the test. */
@@ -121,6 +124,7 @@ class UpgraderTest {
         assertEquals(null, os.execArgv, "no exec after a failed check");
         assertEquals(before, pids());
         assertEquals("failed", status().upgrade().phase());
+        assertEquals(List.of(), told, "a refused upgrade is no reload to systemd, as a reload of a bad file is none");
         log.expect(Log.Level.ERROR, "upgrade refused: the new herd's check exited 78");
     }
 
@@ -156,6 +160,24 @@ class UpgraderTest {
     }
 
     @Test
+    void aSigtermQueuedWhileTheHandOverIsWrittenRefusesTheExecAndStopsTheMaster() {
+        CompletableFuture<AdminReply> upgrade = request("upgrade");
+        List.copyOf(beside).forEach(Runnable::run); // the check passed: its outcome waits in the queue
+        beside.clear();
+        // Behind it a SIGTERM, which the exec would lose.
+        events.add(new MasterEvent.SignalReceived(dev.herd.supervisor.os.Signal.TERM));
+
+        loop.runOnce(events.poll());
+
+        assertEquals(null, os.execArgv, "no exec with a stop waiting");
+        assertEquals(new AdminReply.Failed(AdminException.UPGRADE_FAILED, "the master is stopping",
+                java.util.OptionalInt.empty()), upgrade.getNow(null));
+        assertTrue(os.terminated().containsAll(pids()), "the SIGTERM went on to stop the workers: " + os.terminated());
+        assertEquals(List.of(), told.stream().filter(m -> m.startsWith("RELOADING=1")).toList());
+        log.expect(Log.Level.ERROR, "upgrade refused: the master is stopping");
+    }
+
+    @Test
     void anUpgradeDuringARollingRestartIsRefusedAtOnce() {
         request("restart");
 
@@ -169,6 +191,7 @@ class UpgraderTest {
     @Test
     void aCheckedUpgradeExecsTheNewHerdKeepingTheHandOverAndAFailedExecKeepsServing() throws Exception {
         CompletableFuture<AdminReply> reply = request("upgrade");
+        nowNanos += TimeUnit.SECONDS.toNanos(2);
         runBeside(); // /bin/true run --check: exits 0
 
         assertEquals(List.of("/bin/true", "run"), os.execArgv);
@@ -187,6 +210,15 @@ class UpgraderTest {
                 + "/bin/true): No such file or directory", java.util.OptionalInt.empty()), reply.getNow(null));
         assertTrue(request("ping").getNow(null) instanceof AdminReply.Pong);
         assertEquals(1, admin.resumed, "the admin socket accepts again");
+        // To systemd the upgrade is a reload of the same pid: RELOADING=1 just before the exec, with a watchdog ping
+        // and a timeout of a minute for the new program's start; after a failed exec READY=1 says this master goes
+        // on, and its next ping puts the unit's 30 s back.
+        assertEquals(List.of("RELOADING=1 MONOTONIC_USEC=" + nowNanos / 1000,
+                "STATUS=upgrade 1: the new herd starts in this process (pid " + FakeOs.MASTER_PID + ")",
+                "WATCHDOG_USEC=60000000", "WATCHDOG=1", "READY=1 STATUS=2/2 workers ready, 0 restarts"), told);
+        nowNanos += TimeUnit.SECONDS.toNanos(15);
+        loop.runOnce(null);
+        assertEquals(List.of("WATCHDOG=1", "WATCHDOG_USEC=30000000"), told.subList(5, told.size()));
         log.expect(Log.Level.ERROR, "upgrade refused: exec of the new herd failed");
     }
 
@@ -233,7 +265,8 @@ class UpgraderTest {
     @Test
     void theUpgradedMasterReplacesTheAdoptedWorkersOneByOneAndStopsTheRestAtOnce() {
         FakeOs os = new FakeOs(); // the process after its exec: the workers above are this test's only
-        MasterLoop upgraded = new MasterLoop(os, new FakeSpawner(os), ServiceNotifier.NONE, 2, policy(), events,
+        List<String> toldAfter = new ArrayList<>();
+        MasterLoop upgraded = new MasterLoop(os, new FakeSpawner(os), systemd(toldAfter), 2, policy(), events,
                 () -> nowNanos,
                 new MasterInfo(FakeOs.MASTER_PID, "0.2.0-test", Instant.parse("2026-12-07T01:00:00Z"), nowNanos));
         List<Integer> old = List.of(7001, 7002, 7003);
@@ -249,6 +282,10 @@ class UpgraderTest {
         assertEquals(1, starting.size(), "one slot at a time");
         assertTrue(starting.get(0).serial() > 13, "serials go on above the adopted ones");
         assertFalse(os.terminated().contains(7001), "the old worker serves until its replacement is ready");
+        assertFalse(toldAfter.stream().anyMatch(m -> m.startsWith("READY=1")),
+                "systemd keeps the unit reloading until the old workers are replaced: " + toldAfter);
+        assertEquals(List.of("WATCHDOG=1", "WATCHDOG_USEC=30000000"), toldAfter.stream()
+                .filter(m -> m.startsWith("WATCHDOG")).toList(), "the first ping puts the unit's timeout back");
 
         for (int turn = 0; turn < 10 && !outcome.isDone(); turn++) {
             upgraded.runOnce(null);
@@ -261,10 +298,48 @@ class UpgraderTest {
         }
 
         assertEquals(new RestartDriver.Outcome(2, Optional.empty()), outcome.getNow(null));
+        assertEquals(List.of("READY=1 STATUS=2/2 workers ready, 0 restarts"),
+                toldAfter.stream().filter(m -> m.startsWith("READY=1") || m.startsWith("RELOADING=1")).toList(),
+                "one READY=1, once the replacement is done; no RELOADING=1 (the master before the exec sent it)");
         assertTrue(os.terminated().containsAll(old), "every old worker told to drain: " + os.terminated());
         upgraded.runOnce(new MasterEvent.ChildStateChanged());
         old.forEach(pid -> assertTrue(os.reaped(pid), "old worker " + pid + " reaped"));
         assertEquals(2, upgraded.readyWorkers());
+    }
+
+    /** A service manager that watches the master (WATCHDOG_USEC) and notes what it is told, as sd_notify lines. */
+    private static ServiceNotifier systemd(List<String> told) {
+        return new ServiceNotifier() {
+            @Override
+            public void ready(String status) {
+                told.add("READY=1 STATUS=" + status);
+            }
+
+            @Override
+            public void reloading(long monotonicMicros) {
+                told.add("RELOADING=1 MONOTONIC_USEC=" + monotonicMicros);
+            }
+
+            @Override
+            public void status(String status) {
+                told.add("STATUS=" + status);
+            }
+
+            @Override
+            public void watchdog() {
+                told.add("WATCHDOG=1");
+            }
+
+            @Override
+            public void watchdogTimeout(Duration timeout) {
+                told.add("WATCHDOG_USEC=" + timeout.toNanos() / 1000);
+            }
+
+            @Override
+            public Optional<Duration> watchdogInterval() {
+                return Optional.of(Duration.ofSeconds(15));
+            }
+        };
     }
 
     private static HandOver.Worker adopted(int slot, int serial, int pid, boolean ready) {
