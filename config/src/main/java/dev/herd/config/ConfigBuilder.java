@@ -44,6 +44,17 @@ public final class ConfigBuilder {
         return builder;
     }
 
+    /**
+     * As {@link #fromFile(Path)}, from {@code content} read from {@code file} earlier (an upgrade's snapshot of it):
+     * errors name the file and its lines.
+     */
+    public static ConfigBuilder fromFile(Path file, byte[] content) throws ConfigException {
+        ConfigBuilder builder = new ConfigBuilder();
+        ConfigFileReader.readInto(file, content, builder);
+        builder.source = Optional.of(file);
+        return builder;
+    }
+
     /** Sets a value from code, checked with the key's rules. */
     public <T> ConfigBuilder set(ConfigKey<T> key, T value) {
         put(key, key.type().check(Objects.requireNonNull(value, key.name())));

@@ -56,7 +56,15 @@ final class ConfigFileReader {
     }
 
     static void readInto(Path file, ConfigBuilder builder) throws ConfigException {
-        byte[] json = readBytes(file);
+        readInto(file, readBytes(file), builder);
+    }
+
+    /** {@code json} read from {@code file} earlier; errors name the file. */
+    static void readInto(Path file, byte[] json, ConfigBuilder builder) throws ConfigException {
+        if (json.length > ConfigLoader.MAX_FILE_BYTES) {
+            throw ConfigException.inFile(file, 0, "larger than " + (ConfigLoader.MAX_FILE_BYTES >> 20)
+                    + " MiB: not a config file");
+        }
         checkUtf8(file, json);
         try (JsonParser parser = MAPPER.createParser(json)) {
             ConfigFileReader reader = new ConfigFileReader(file, parser, builder);

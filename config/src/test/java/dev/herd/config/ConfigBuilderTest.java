@@ -80,6 +80,22 @@ class ConfigBuilderTest {
     }
 
     @Test
+    void aSnapshotOfTheFileIsReadInsteadOfTheFileAndItsErrorsNameTheFile(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("herd.json"), "{\"workers\": \"many\"}");
+
+        HerdConfig config = ConfigBuilder.fromFile(file, "{\"workers\": 3}".getBytes(
+                java.nio.charset.StandardCharsets.UTF_8)).build();
+
+        assertEquals(3, config.workers());
+        assertEquals(Optional.of(file), config.source(), "reloads read the file");
+        ConfigException broken = assertThrows(ConfigException.class, () -> ConfigBuilder.fromFile(file,
+                "{\n\"workers\": 0}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertTrue(broken.getMessage().startsWith(file + ":2:"), broken.getMessage());
+        assertThrows(ConfigException.class, () -> ConfigBuilder.fromFile(file,
+                new byte[ConfigLoader.MAX_FILE_BYTES + 1]));
+    }
+
+    @Test
     void workerSettersSetOnePartEach() throws Exception {
         HerdConfig config = ConfigBuilder.defaults()
                 .set(ConfigKeys.WORKER_JVM_OPTIONS, List.of("-Xmx8m"))

@@ -37,6 +37,10 @@ final class ConfigCheck {
 
     /** Exit 0 with a summary, or throws the first error (exit 78, as {@code herd run} would). */
     static int run(HerdConfig config, Map<String, String> environment, PrintWriter out) throws ConfigException {
+        Optional<String> cannotTakeOver = HandOver.unreadableFormat(environment);
+        if (cannotTakeOver.isPresent()) {
+            throw new ConfigException(cannotTakeOver.get());
+        }
         List<String> warnings = new ArrayList<>();
         Master.lookUpGroup(config.adminGroup());
         String workers = WorkerLauncher.checkStartable(new PosixOs(), config);

@@ -7,10 +7,12 @@ import dev.herd.config.ConfigKeys;
 import dev.herd.config.ConfigValues;
 import dev.herd.config.HerdConfig;
 import dev.herd.config.InvalidValueException;
+import dev.herd.supervisor.master.ConfigSnapshot;
 import dev.herd.supervisor.master.Master;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -56,11 +58,12 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws ConfigException, java.io.IOException, InterruptedException {
         Map<ConfigKey<?>, String> flags = flagValues();
-        HerdConfig config = effectiveConfig(flags);
+        // In an upgrade's check and in the master it exec'ed: the config file as that upgrade read it, once.
+        HerdConfig config = effectiveConfig(flags, ConfigSnapshot.read(System.getenv()));
         if (check) {
             return ConfigCheck.run(config, System.getenv(), spec.commandLine().getOut());
         }
-        return new Master(config, () -> effectiveConfig(flags), HerdVersion.current()).run();
+        return new Master(config, () -> effectiveConfig(flags, Optional.empty()), HerdVersion.current()).run();
     }
 
     /** The flags given on the command line, by key, as typed. */
@@ -74,11 +77,15 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * The config file as it is now, overlaid with the flags: at start, and again for every reload. A bad flag
-     * value is a usage error (it cannot appear at a reload: the same text passed at start).
+     * The config file as it is now (or its content as an upgrade read it), overlaid with the flags: at start, and
+     * again for every reload. A bad flag value is a usage error (it cannot appear at a reload: the same text passed
+     * at start).
      */
-    private HerdConfig effectiveConfig(Map<ConfigKey<?>, String> flags) throws ConfigException {
-        ConfigBuilder builder = configFile == null ? ConfigBuilder.defaults() : ConfigBuilder.fromFile(configFile);
+    private HerdConfig effectiveConfig(Map<ConfigKey<?>, String> flags, Optional<byte[]> snapshot)
+            throws ConfigException {
+        ConfigBuilder builder = configFile == null ? ConfigBuilder.defaults()
+                : snapshot.isPresent() ? ConfigBuilder.fromFile(configFile, snapshot.get())
+                : ConfigBuilder.fromFile(configFile);
         flags.forEach((key, text) -> {
             try {
                 builder.setText(key, text);

@@ -41,9 +41,15 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
      * master holds, as configured. A new {@code listen} in use then refuses the upgrade before the exec.
      */
     public static final String CHECK_LISTEN_VARIABLE = "HERD_UPGRADE_LISTEN";
+    /**
+     * Set for an upgrade's check: the hand-over format the running master writes. A new herd that reads another
+     * fails the check, before the exec, instead of failing to start after it.
+     */
+    public static final String CHECK_FORMAT_VARIABLE = "HERD_UPGRADE_HANDOVER_FORMAT";
     /** About 200 bytes a worker: room for the 1024 workers a master may have, many times over. */
     static final int MAX_BYTES = 1 << 20;
-    private static final int FORMAT = 1;
+    /** The hand-over's format: raised whenever a field's meaning changes or a field a new master needs is added. */
+    static final int FORMAT = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public HandOver {
@@ -63,6 +69,19 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
      * @param ready whether it was ready in a slot; any other (starting, draining, a spare) is told to stop
      */
     public record Worker(int slot, int serial, int pid, boolean jvm, boolean ready, WorkerChannels channels) {
+    }
+
+    /**
+     * In an upgrade's check: why this herd could not take over from the running master ({@link
+     * #CHECK_FORMAT_VARIABLE}), if so.
+     */
+    public static Optional<String> unreadableFormat(Map<String, String> environment) {
+        String format = environment.get(CHECK_FORMAT_VARIABLE);
+        if (format == null || format.equals(Integer.toString(FORMAT))) {
+            return Optional.empty();
+        }
+        return Optional.of("the running master hands over in format " + format + ", this herd reads format "
+                + FORMAT + ": upgrade by a stop and a start");
     }
 
     /** Every descriptor the exec must keep. */

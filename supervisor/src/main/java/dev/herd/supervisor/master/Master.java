@@ -92,6 +92,7 @@ public final class Master {
         os.ensureStandardDescriptors();
         // A master that an upgrade exec'ed into: the old master's socket, lifeline and workers (see Upgrader).
         Optional<HandOver> handOver = HandOver.receive(os, environment);
+        ConfigSnapshot.close(os, environment); // read by herd run already
         BlockingQueue<MasterEvent> events = new LinkedBlockingQueue<>();
         SignalForwarder.install(os, events);
         ThreadDeaths threadDeaths = ThreadDeaths.install(events);

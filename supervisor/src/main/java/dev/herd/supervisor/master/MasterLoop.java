@@ -465,6 +465,11 @@ public final class MasterLoop {
             }
 
             @Override
+            public Optional<java.nio.file.Path> configFile() {
+                return reload.config().source();
+            }
+
+            @Override
             public HandOver handOver(int upgrades) {
                 List<WorkerHandle> workers = pool.all().stream()
                         .sorted(java.util.Comparator.comparingInt(WorkerHandle::serial)).toList();

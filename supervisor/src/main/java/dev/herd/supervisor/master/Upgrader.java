@@ -11,12 +11,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -40,7 +42,7 @@ final class Upgrader {
     private static final long LOG_DRAIN_MILLIS = 500;
     /** Variables the new master must not read again: systemd's sockets are handed over as the shared socket. */
     private static final List<String> NOT_PASSED = List.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
-            HandOver.VARIABLE);
+            HandOver.VARIABLE, ConfigSnapshot.VARIABLE, HandOver.CHECK_FORMAT_VARIABLE);
 
     /** Where an upgrade stands, as {@code status} shows it. */
     enum Phase {
@@ -67,6 +69,9 @@ final class Upgrader {
 
         /** Work an upgrade must not interrupt (a rolling restart, a reload, a class-data training run), if any. */
         Optional<String> busyWith();
+
+        /** The config file the master runs with (read again by the upgrade), if it has one. */
+        Optional<Path> configFile();
 
         /** The hand-over of this master's socket, lifeline and workers, numbered {@code upgrades}. */
         HandOver handOver(int upgrades);
@@ -177,16 +182,26 @@ final class Upgrader {
         Map<String, String> checkEnvironment = nextEnvironment();
         listening.get().ifPresent(address -> checkEnvironment.put(HandOver.CHECK_LISTEN_VARIABLE,
                 address.toString()));
+        // The new herd must read the hand-over this one writes, or it could only fail after the exec.
+        checkEnvironment.put(HandOver.CHECK_FORMAT_VARIABLE, Integer.toString(HandOver.FORMAT));
+        Optional<Path> configFile = master.configFile();
         besideTheLoop.accept(() -> {
             Optional<String> refusal;
+            OptionalInt snapshot = OptionalInt.empty();
             try {
-                refusal = check(next.check(), checkEnvironment);
+                if (configFile.isPresent()) {
+                    snapshot = OptionalInt.of(ConfigSnapshot.take(os, configFile.get()));
+                }
+                refusal = check(next.check(), checkEnvironment, snapshot);
+            } catch (IOException e) { // an OsException among them: the memory file
+                refusal = Optional.of(e.getMessage());
             } catch (RuntimeException e) {
                 // The outcome must come back whatever happens: until it does, the master refuses every change.
                 refusal = Optional.of("checking the new herd failed: " + e);
             }
             Optional<String> outcome = refusal;
-            toLoop.accept(() -> checked(next, outcome, reply));
+            OptionalInt checked = snapshot;
+            toLoop.accept(() -> checked(next, checked, outcome, reply));
         });
         return reply;
     }
@@ -195,19 +210,22 @@ final class Upgrader {
      * On the loop: the check's outcome. Unless it failed or the master began to stop meanwhile, the admin socket
      * pauses (the loop goes on answering what is in progress), then {@link #handOver} runs on the loop.
      */
-    private void checked(MasterCommand command, Optional<String> refusal, CompletableFuture<AdminReply> reply) {
+    private void checked(MasterCommand command, OptionalInt snapshot, Optional<String> refusal,
+                         CompletableFuture<AdminReply> reply) {
         Optional<String> why = refusal.or(() -> master.stopping() ? Optional.of("the master is stopping")
                 : Optional.empty());
         if (why.isPresent()) {
+            snapshot.ifPresent(this::closeQuietly);
             fail(why.get(), reply);
             return;
         }
-        admin.pause().thenRun(() -> toLoop.accept(() -> handOver(command, reply)));
+        admin.pause().thenRun(() -> toLoop.accept(() -> handOver(command, snapshot, reply)));
     }
 
     /** On the loop, the admin socket paused: writes the hand-over and execs, unless the master began to stop. */
-    private void handOver(MasterCommand command, CompletableFuture<AdminReply> reply) {
+    private void handOver(MasterCommand command, OptionalInt snapshot, CompletableFuture<AdminReply> reply) {
         if (master.stopping()) {
+            snapshot.ifPresent(this::closeQuietly);
             admin.resume();
             fail("the master is stopping", reply);
             return;
@@ -218,6 +236,7 @@ final class Upgrader {
             handOver = master.handOver(upgrades + 1);
             memoryFile = os.memoryFile("herd-handover", handOver.toJson());
         } catch (OsException | RuntimeException e) {
+            snapshot.ifPresent(this::closeQuietly);
             admin.resume();
             fail("writing the hand-over: " + e.getMessage(), reply);
             return;
@@ -226,12 +245,17 @@ final class Upgrader {
         next.put(HandOver.VARIABLE, Integer.toString(memoryFile));
         List<Integer> keep = new ArrayList<>(handOver.descriptors());
         keep.add(memoryFile);
+        snapshot.ifPresent(fd -> {
+            next.put(ConfigSnapshot.VARIABLE, Integer.toString(fd));
+            keep.add(fd);
+        });
         Log.info("upgrade %d: the new herd checked the configuration; handing over %d %s and the socket",
                 upgrades + 1, handOver.workers().size(), handOver.workers().size() == 1 ? "worker" : "workers");
         // A bounded wait on the log's reader, once per upgrade: lines lost at the exec would hide what happened.
         Log.drain(LOG_DRAIN_MILLIS);
         if (master.stopping()) { // a SIGTERM during the drain: the exec would lose it
             closeQuietly(memoryFile);
+            snapshot.ifPresent(this::closeQuietly);
             fail("the master is stopping", reply);
             return;
         }
@@ -240,6 +264,7 @@ final class Upgrader {
             os.execKeeping(command.argv(), next, keep); // returns only by throwing
         } catch (OsException e) {
             closeQuietly(memoryFile);
+            snapshot.ifPresent(this::closeQuietly);
             admin.resume();
             fail("exec of the new herd failed: " + e.getMessage(), reply);
             master.handOverFailed();
@@ -284,11 +309,17 @@ final class Upgrader {
      * Runs {@code herd run ... --check} of the new install; empty if it exits 0, else why not (its last line of
      * output, or that it did not end in time). Beside the loop: a cold JVM takes a second or more.
      */
-    static Optional<String> check(List<String> argv, Map<String, String> environment) {
+    static Optional<String> check(List<String> argv, Map<String, String> environment, OptionalInt snapshot) {
+        // The config file as read for this upgrade is the check's stdin (see ConfigSnapshot): what it checks is
+        // what the new master will run.
         ProcessBuilder builder = new ProcessBuilder(argv).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                .redirectInput(ProcessBuilder.Redirect.from(snapshot.isPresent()
+                        ? ConfigSnapshot.path(snapshot.getAsInt()).toFile() : new java.io.File("/dev/null")));
         builder.environment().clear();
         builder.environment().putAll(environment);
+        if (snapshot.isPresent()) {
+            builder.environment().put(ConfigSnapshot.VARIABLE, "0");
+        }
         Process process;
         try {
             process = builder.start();

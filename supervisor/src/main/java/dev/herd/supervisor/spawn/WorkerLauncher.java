@@ -55,7 +55,8 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
      * sockets on fds it lacks, and the admin socket is the master's to be controlled through.
      */
     private static final Set<String> MASTER_ONLY_VARIABLES = Set.of("NOTIFY_SOCKET", "LISTEN_PID", "LISTEN_FDS",
-            "LISTEN_FDNAMES", "WATCHDOG_PID", "WATCHDOG_USEC", "HERD_ADMIN_SOCKET", "JOURNAL_STREAM");
+            "LISTEN_FDNAMES", "WATCHDOG_PID", "WATCHDOG_USEC", "HERD_ADMIN_SOCKET", "JOURNAL_STREAM",
+            "HERD_HANDOVER_FD", "HERD_CONFIG_SNAPSHOT_FD"); // an upgrade's, closed in the master: see HandOver
 
     /** util-linux's setpriv: it sets the uid, gid and groups of a worker that runs as another user, then execs it. */
     static final Path SETPRIV = Path.of("/usr/bin/setpriv");
