@@ -424,6 +424,7 @@ public final class MasterLoop {
                 slots.add(worker.slot());
             } // else a ready worker above the wanted count: reconcile drains it, as after a scale-down
         }
+        strays.inheritPreviousProgramsChildren();
         return restarts.restart(slots, pool.nextSerial(), RestartReason.UPGRADE, now());
     }
 

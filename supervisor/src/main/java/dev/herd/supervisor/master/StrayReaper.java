@@ -62,6 +62,11 @@ final class StrayReaper {
     /** Strays and groups that got SIGKILL: to when herd stops waiting for them (a process stuck in the kernel). */
     private final Map<Integer, Long> killedStrays = new HashMap<>();
     private final Map<Integer, Long> killedGroups = new HashMap<>();
+    /**
+     * Children of the program this process ran before an upgrade's exec (in the master's group, none of them a
+     * worker): reaped by pid once they exit, since this JVM did not start them and its own reaper never will.
+     */
+    private final Set<Integer> previousProgram = new HashSet<>();
     /** Ones that outlived SIGKILL by {@link #GRACE_NANOS}: logged once, not waited for. */
     private final Set<Integer> abandoned = new HashSet<>();
     private boolean sweepDue = true;
@@ -76,6 +81,24 @@ final class StrayReaper {
         this.ownGroup = os.processGroup();
         this.pid1 = os.pid() == 1;
         this.ownSession = os.processState(os.pid()).map(Os.ProcessState::session).orElse(-1);
+    }
+
+    /**
+     * In a master an upgrade exec'ed into, before it starts any process: the children it has that are not the
+     * handed-over workers were the previous program's (a command its launcher ran, say), in the master's own
+     * process group. They are reaped when they exit, never signalled.
+     */
+    void inheritPreviousProgramsChildren() {
+        try {
+            for (int pid : os.children()) {
+                if (!pool.isWorker(pid) && !ownChild.test(pid)) {
+                    previousProgram.add(pid);
+                }
+            }
+        } catch (OsException e) {
+            Log.warn("cannot list the children the previous program left: %s", e.getMessage());
+        }
+        sweepDue = true;
     }
 
     /** SIGCHLD: an orphan may have exited; the next sweep looks at once. */
@@ -132,7 +155,7 @@ final class StrayReaper {
             }
             Os.ProcessState child = found.get();
             if (child.exited()) {
-                if (child.processGroup() != ownGroup || pid1) {
+                if (child.processGroup() != ownGroup || pid1 || previousProgram.remove(child.pid())) {
                     reap(child.pid());
                 }
             } else if (isStray(child)) {

@@ -307,6 +307,26 @@ class UpgraderTest {
         assertEquals(2, upgraded.readyWorkers());
     }
 
+    @Test
+    void theUpgradedMasterReapsWhatThePreviousProgramLeftButNotItsOwnJdkChildren() {
+        FakeOs os = new FakeOs(); // the process after its exec
+        MasterLoop upgraded = new MasterLoop(os, new FakeSpawner(os), systemd(new ArrayList<>()), 1, policy(),
+                events, () -> nowNanos,
+                new MasterInfo(FakeOs.MASTER_PID, "0.2.0-test", Instant.parse("2026-12-07T01:00:00Z"), nowNanos));
+        os.started(7001);
+        os.adopt(7100); // in the master's group: a child of the previous program (its launcher's command, say)
+        upgraded.adopt(List.of(adopted(1, 11, 7001, true)));
+        os.adopt(7200); // in the master's group after the adoption: this JVM's own (ProcessBuilder), the JDK's to reap
+
+        os.exit(7100, ExitStatus.decode(0));
+        os.exit(7200, ExitStatus.decode(0));
+        upgraded.runOnce(new MasterEvent.ChildStateChanged());
+
+        assertTrue(os.reaped(7100), "the previous program's child is reaped by pid");
+        assertFalse(os.reaped(7200), "a child of this JVM's own in its group is left to the JDK");
+        assertFalse(os.terminated().contains(7100), "never signalled");
+    }
+
     /** A service manager that watches the master (WATCHDOG_USEC) and notes what it is told, as sd_notify lines. */
     private static ServiceNotifier systemd(List<String> told) {
         return new ServiceNotifier() {
