@@ -50,7 +50,11 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
     static final int MAX_BYTES = 1 << 20;
     /** The hand-over's format: raised whenever a field's meaning changes or a field a new master needs is added. */
     static final int FORMAT = 1;
-    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Made when a hand-over is written or read, not at every master's start ({@link #receive} runs then). */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     public HandOver {
         workers = List.copyOf(workers);
@@ -96,7 +100,7 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
     }
 
     byte[] toJson() {
-        ObjectNode root = JSON.createObjectNode().put("format", FORMAT).put("upgrades", upgrades);
+        ObjectNode root = Json.MAPPER.createObjectNode().put("format", FORMAT).put("upgrades", upgrades);
         root.putObject("socket").put("fd", socket.fd()).put("configured", socket.configured().toString())
                 .put("bound", socket.bound().toString()).put("backlog", socket.backlog())
                 .put("fromSystemd", socket.fromSystemd());
@@ -121,7 +125,7 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
     }
 
     static HandOver fromJson(byte[] bytes) throws IOException {
-        JsonNode root = JSON.readTree(bytes);
+        JsonNode root = Json.MAPPER.readTree(bytes);
         if (root.path("format").asInt() != FORMAT) {
             throw new IOException("hand-over format " + root.path("format") + ", this herd reads " + FORMAT);
         }
