@@ -2,13 +2,13 @@ package dev.herd.supervisor.master;
 
 import dev.herd.config.ConfigLoader;
 import dev.herd.supervisor.os.Os;
-import dev.herd.supervisor.os.OsException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The configuration file as an upgrade read it once, so that what the new install checks is what the new master
@@ -66,25 +66,19 @@ public final class ConfigSnapshot {
      * the start of {@code herd run} (the check's or the new master's).
      */
     public static Optional<byte[]> read(Map<String, String> environment) throws IOException {
-        String fdText = environment.get(VARIABLE);
-        if (fdText == null) {
+        OptionalInt fd = HandOver.descriptorIn(environment, VARIABLE);
+        if (fd.isEmpty()) {
             return Optional.empty();
         }
-        int fd;
-        try {
-            fd = Integer.parseInt(fdText);
-        } catch (NumberFormatException e) {
-            throw new IOException(VARIABLE + "=" + fdText + ": not a descriptor");
-        }
-        Path view = path(fd);
+        Path view = path(fd.getAsInt());
         // /proc/self/fd/N is the kernel's link to this process's own descriptor: followed on purpose.
         if (!Files.isRegularFile(view)) {
-            throw new IOException(VARIABLE + "=" + fdText + ": not a file");
+            throw new IOException(VARIABLE + "=" + fd.getAsInt() + ": not a file");
         }
         try (InputStream in = Files.newInputStream(view)) {
             byte[] content = in.readNBytes(ConfigLoader.MAX_FILE_BYTES + 1);
             if (content.length > ConfigLoader.MAX_FILE_BYTES) {
-                throw new IOException(VARIABLE + "=" + fdText + ": larger than a config file may be");
+                throw new IOException(VARIABLE + "=" + fd.getAsInt() + ": larger than a config file may be");
             }
             return Optional.of(content);
         }
@@ -94,18 +88,10 @@ public final class ConfigSnapshot {
      * In the new master, before it starts anything: closes the snapshot's descriptor, which the exec kept (a worker
      * must not inherit it). Its content was read by then ({@link #read}).
      */
-    static void close(Os os, Map<String, String> environment) throws OsException {
-        String fdText = environment.get(VARIABLE);
-        if (fdText == null) {
-            return;
-        }
-        try {
-            int fd = Integer.parseInt(fdText);
-            if (fd > 2) {
-                os.close(fd);
-            }
-        } catch (NumberFormatException e) {
-            // read() refused it already: herd run stopped before the master began
+    static void close(Os os, Map<String, String> environment) throws IOException {
+        OptionalInt fd = HandOver.descriptorIn(environment, VARIABLE); // read() refused a malformed one already
+        if (fd.isPresent() && fd.getAsInt() > 2) {
+            os.close(fd.getAsInt());
         }
     }
 }

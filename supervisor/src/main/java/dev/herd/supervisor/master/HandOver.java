@@ -88,6 +88,19 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
                 + FORMAT + ": upgrade by a stop and a start");
     }
 
+    /** The descriptor an upgrade passed in {@code variable} ({@link #VARIABLE}, ConfigSnapshot's), if any. */
+    static OptionalInt descriptorIn(Map<String, String> environment, String variable) throws IOException {
+        String text = environment.get(variable);
+        if (text == null) {
+            return OptionalInt.empty();
+        }
+        try {
+            return OptionalInt.of(Integer.parseInt(text));
+        } catch (NumberFormatException e) {
+            throw new IOException(variable + "=" + text + ": not a descriptor");
+        }
+    }
+
     /** Every descriptor the exec must keep. */
     public List<Integer> descriptors() {
         List<Integer> fds = new ArrayList<>(List.of(socket.fd(), lifelineReadFd, lifelineWriteFd));
@@ -161,16 +174,11 @@ public record HandOver(int upgrades, Socket socket, int lifelineReadFd, int life
      * {@link #VARIABLE} names, which is closed then, and every descriptor it lists made close-on-exec again.
      */
     static Optional<HandOver> receive(Os os, Map<String, String> environment) throws IOException, OsException {
-        String fdText = environment.get(VARIABLE);
-        if (fdText == null) {
+        OptionalInt named = descriptorIn(environment, VARIABLE);
+        if (named.isEmpty()) {
             return Optional.empty();
         }
-        int fd;
-        try {
-            fd = Integer.parseInt(fdText);
-        } catch (NumberFormatException e) {
-            throw new IOException(VARIABLE + "=" + fdText + ": not a descriptor");
-        }
+        int fd = named.getAsInt();
         byte[] bytes;
         // /proc/self/fd opens the memory file afresh, at offset 0, whatever the old master's offset was.
         try (InputStream in = Files.newInputStream(Path.of("/proc/self/fd", Integer.toString(fd)))) {

@@ -6,7 +6,6 @@ import dev.herd.supervisor.notify.ServiceNotifier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +21,8 @@ class ServiceReporterTest {
     void aWatchdogShorterThanAMinuteGetsAMinuteForTheExecAndTheNewMastersFirstPingPutsItBack() {
         ServiceReporter before = new ServiceReporter(systemd(Duration.ofSeconds(5)), () -> "2/2", nowNanos);
         before.handingOver(nowNanos, "upgrade 1");
-        assertEquals(List.of("RELOADING=1", "STATUS=upgrade 1", "WATCHDOG_USEC=60000000", "WATCHDOG=1"), told);
+        assertEquals(List.of("RELOADING=1 MONOTONIC_USEC=" + nowNanos / 1000, "STATUS=upgrade 1",
+                "WATCHDOG_USEC=60000000", "WATCHDOG=1"), told);
 
         told.clear();
         ServiceReporter after = new ServiceReporter(systemd(Duration.ofSeconds(5)), () -> "2/2", nowNanos);
@@ -47,38 +47,8 @@ class ServiceReporterTest {
         assertEquals(List.of(), told.stream().filter(m -> m.startsWith("WATCHDOG_USEC=")).toList());
     }
 
-    /** systemd with WatchdogSec={@code timeout}, noting what it is told as sd_notify lines (without values). */
+    /** systemd with WatchdogSec={@code timeout}, noting what it is told as sd_notify lines. */
     private ServiceNotifier systemd(Duration timeout) {
-        return new ServiceNotifier() {
-            @Override
-            public void ready(String status) {
-                told.add("READY=1");
-            }
-
-            @Override
-            public void reloading(long monotonicMicros) {
-                told.add("RELOADING=1");
-            }
-
-            @Override
-            public void status(String status) {
-                told.add("STATUS=" + status);
-            }
-
-            @Override
-            public void watchdog() {
-                told.add("WATCHDOG=1");
-            }
-
-            @Override
-            public void watchdogTimeout(Duration newTimeout) {
-                told.add("WATCHDOG_USEC=" + newTimeout.toNanos() / 1000);
-            }
-
-            @Override
-            public Optional<Duration> watchdogInterval() {
-                return Optional.of(timeout.dividedBy(2));
-            }
-        };
+        return new RecordingServiceNotifier(told, timeout.dividedBy(2));
     }
 }

@@ -327,39 +327,9 @@ class UpgraderTest {
         assertFalse(os.terminated().contains(7100), "never signalled");
     }
 
-    /** A service manager that watches the master (WATCHDOG_USEC) and notes what it is told, as sd_notify lines. */
+    /** A service manager that watches the master (WATCHDOG_USEC=30 s) and notes what it is told. */
     private static ServiceNotifier systemd(List<String> told) {
-        return new ServiceNotifier() {
-            @Override
-            public void ready(String status) {
-                told.add("READY=1 STATUS=" + status);
-            }
-
-            @Override
-            public void reloading(long monotonicMicros) {
-                told.add("RELOADING=1 MONOTONIC_USEC=" + monotonicMicros);
-            }
-
-            @Override
-            public void status(String status) {
-                told.add("STATUS=" + status);
-            }
-
-            @Override
-            public void watchdog() {
-                told.add("WATCHDOG=1");
-            }
-
-            @Override
-            public void watchdogTimeout(Duration timeout) {
-                told.add("WATCHDOG_USEC=" + timeout.toNanos() / 1000);
-            }
-
-            @Override
-            public Optional<Duration> watchdogInterval() {
-                return Optional.of(Duration.ofSeconds(15));
-            }
-        };
+        return new RecordingServiceNotifier(told, Duration.ofSeconds(15));
     }
 
     private static HandOver.Worker adopted(int slot, int serial, int pid, boolean ready) {
