@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -32,14 +30,13 @@ class UpgradeConfigIT {
     Path dir;
 
     private AdminFixture admin;
-    private Path launcher;
+    private LinkedLauncher launcher;
     private Path config;
 
     @BeforeEach
     void linkTheLauncher() throws IOException {
         admin = new AdminFixture(dir);
-        launcher = dir.resolve("herd");
-        Files.createSymbolicLink(launcher, HerdProcess.LAUNCHER);
+        launcher = new LinkedLauncher(dir);
         config = Files.writeString(dir.resolve("herd.json"), GOOD);
     }
 
@@ -106,20 +103,13 @@ class UpgradeConfigIT {
     }
 
     private HerdProcess startThroughTheLink() {
-        return HerdProcess.start(new ProcessBuilder(launcher.toString(), "run", "-c", config.toString(),
+        return HerdProcess.start(new ProcessBuilder(launcher.path().toString(), "run", "-c", config.toString(),
                 "--listen", "127.0.0.1:0", "--admin-socket", admin.socket().toString()).redirectErrorStream(true));
     }
 
     /** Replaces the link by a script that, in the exec only (it has a hand-over), breaks the config file first. */
     private void breakTheConfigInTheExec() throws IOException {
-        Path script = dir.resolve("herd.breaking");
-        Files.writeString(script, "#!/bin/sh\n"
-                + "if [ -n \"$HERD_HANDOVER_FD\" ]; then\n"
-                + "    printf '{\"workers\": \"many\"}' >'" + config + "'\n"
-                + "fi\n"
-                + "exec '" + HerdProcess.LAUNCHER + "' \"$@\"\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.move(script, launcher, StandardCopyOption.REPLACE_EXISTING);
+        launcher.runInTheExec("    printf '{\"workers\": \"many\"}' >'" + config + "'\n");
     }
 
     private Cli.Result upgrade() {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,13 +36,12 @@ class UpgradeSignalsIT {
     Path dir;
 
     private AdminFixture admin;
-    private Path launcher;
+    private LinkedLauncher launcher;
 
     @BeforeEach
     void linkTheLauncher() throws IOException {
         admin = new AdminFixture(dir);
-        launcher = dir.resolve("herd");
-        Files.createSymbolicLink(launcher, HerdProcess.LAUNCHER);
+        launcher = new LinkedLauncher(dir);
     }
 
     @Test
@@ -110,7 +108,7 @@ class UpgradeSignalsIT {
     }
 
     private HerdProcess startThroughTheLink() {
-        return HerdProcess.start(new ProcessBuilder(launcher.toString(), "run", "--listen", "127.0.0.1:0",
+        return HerdProcess.start(new ProcessBuilder(launcher.path().toString(), "run", "--listen", "127.0.0.1:0",
                 "--workers", "2", "--admin-socket", admin.socket().toString()).redirectErrorStream(true));
     }
 
@@ -119,19 +117,12 @@ class UpgradeSignalsIT {
      * writes its signal dispositions and waits for the file {@code go} (at most two minutes) before it execs herd.
      */
     private void holdTheExecInTheWindow() throws IOException {
-        Path script = dir.resolve("herd.window");
-        Files.writeString(script, "#!/bin/sh\n"
-                + "if [ -n \"$HERD_HANDOVER_FD\" ]; then\n"
-                + "    grep '^SigIgn' /proc/$$/status >'" + dir.resolve("window.tmp") + "'\n"
+        launcher.runInTheExec("    grep '^SigIgn' /proc/$$/status >'" + dir.resolve("window.tmp") + "'\n"
                 + "    mv '" + dir.resolve("window.tmp") + "' '" + dir.resolve("window") + "'\n"
                 + "    tries=0\n"
                 + "    while [ ! -e '" + dir.resolve("go") + "' ] && [ $tries -lt 1200 ]; do\n"
                 + "        sleep 0.1; tries=$((tries + 1))\n"
-                + "    done\n"
-                + "fi\n"
-                + "exec '" + HerdProcess.LAUNCHER + "' \"$@\"\n");
-        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.move(script, launcher, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                + "    done\n");
     }
 
     /** The dispositions the script found: the exec has happened, and the process waits in the window. */
