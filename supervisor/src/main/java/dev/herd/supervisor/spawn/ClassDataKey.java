@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
@@ -68,7 +70,7 @@ public record ClassDataKey(int generation, String app, String hex, String proble
             Path modules = javaHome.resolve("lib").resolve("modules");
             update(digest, "modules " + modules.toRealPath() + " " + Files.getLastModifiedTime(modules).toMillis());
             Optional<String> springBoot = Optional.empty();
-            for (Path entry : classpath) {
+            for (Path entry : jarsOf(classpath)) {
                 hashEntry(digest, entry);
                 if (springBoot.isEmpty() && Files.isRegularFile(entry)) {
                     springBoot = springBootVersion(entry);
@@ -96,6 +98,26 @@ public record ClassDataKey(int generation, String app, String hex, String proble
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
+    }
+
+    /**
+     * The classpath as the JVM reads it: {@code DIR/*}, the launcher's wildcard, stands for every jar in DIR (by
+     * name here; a jar added or rebuilt there changes the key).
+     */
+    static List<Path> jarsOf(List<Path> classpath) throws IOException {
+        List<Path> entries = new ArrayList<>();
+        for (Path entry : classpath) {
+            if (entry.getFileName() == null || !entry.getFileName().toString().equals("*")) {
+                entries.add(entry);
+                continue;
+            }
+            Path directory = entry.getParent() == null ? Path.of(".") : entry.getParent();
+            try (Stream<Path> files = Files.list(directory)) {
+                files.filter(file -> file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jar"))
+                        .filter(file -> Files.isRegularFile(file)).sorted().forEach(entries::add);
+            }
+        }
+        return entries;
     }
 
     private static void hashEntry(MessageDigest digest, Path entry) throws IOException {

@@ -90,6 +90,22 @@ class ClassDataStoreTest {
     }
 
     @Test
+    void aClasspathWildcardIsKeyedOnEveryJarInItsDirectory() throws IOException {
+        Path javaHome = Path.of(System.getProperty("java.home"));
+        Path lib = Files.createDirectories(dir.resolve("lib"));
+        Path a = Files.write(lib.resolve("a.jar"), new byte[] {1});
+        Files.write(lib.resolve("notes.txt"), new byte[] {1});
+        Path wildcard = lib.resolve("*");
+        assertEquals(List.of(a), ClassDataKey.jarsOf(List.of(wildcard)));
+        List<String> line = List.of("java", "-cp", wildcard.toString(), "Main");
+        ClassDataKey one = ClassDataKey.compute(1, "app", javaHome, line, List.of(wildcard));
+        assertTrue(one.known(), one.problem());
+        Files.write(lib.resolve("b.jar"), new byte[] {2});
+        assertNotEquals(one.hex(), ClassDataKey.compute(1, "app", javaHome, line, List.of(wildcard)).hex(),
+                "a jar added to the directory is another build");
+    }
+
+    @Test
     void anExtractionIsMadeHerdsAloneRenamedIntoPlaceAndRemovedWithoutFollowingSymlinks() throws IOException {
         ClassDataStore store = ClassDataStore.open(dir.resolve("apps"), uid()).orElseThrow();
         ClassDataKey key = new ClassDataKey(1, "aaaaaaaaaaaa", "1".repeat(64), "").extracted();
