@@ -61,7 +61,8 @@ def start(selector_workers, app="http"):
                       "worker": {"command": ["/usr/bin/python3", script]}})
     elif app == "netty":
         write_config({"workers": n, "worker": {"mainClass": "dev.herd.example.netty.HelloNetty",
-                      "classpath": [netty + "/herd-netty-app-0.1.0.jar", netty + "/lib/*"]}})
+                      "classpath": [netty + "/herd-netty-app-0.1.0.jar", netty + "/lib/*"],
+                      "classData": False}})
     else:
         write_config({"workers": n, "app": app})
     log = open(os.path.join(tmp, "herd.log"), "w+")

@@ -104,7 +104,8 @@ def plain(app):
 def under_herd(app, scratch):
     jar, port_flag, extra, path = APPS[app]
     app_port = free_port()
-    worker = {"jar": os.path.join(HOME, jar), "jvmOptions": [port_flag % app_port]}
+    # No class-data archive on either side (issue 18's comparison): herd trains one by default.
+    worker = {"jar": os.path.join(HOME, jar), "jvmOptions": [port_flag % app_port], "classData": False}
     if "appPort" in extra:
         worker["appPort"] = app_port
     config = os.path.join(scratch, f"{app}.json")

@@ -300,7 +300,15 @@ check_readyz() {
 }
 check "kube play: the pod starts; /readyz turns 200, /livez is 200, the app serves on the published port" check_readyz
 
-worker_pids() { pm exec "$ctr" ps -o pid= --ppid 1 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'; }
+# The workers: herd's children that hold a slot (not the class-data training run, whose slot is "spare").
+worker_pids() {
+    pm exec "$ctr" ps -o pid=,args= --ppid 1 | grep -E -- '-Dherd\.worker\.slot=[0-9]' | awk '{print $1}' |
+        tr -s ' \n' ' ' | sed 's/^ //; s/ $//'
+}
+app_archive() {
+    pm exec "$ctr" sh -c 'ls /var/cache/herd/apps/ 2>/dev/null' | grep -E '^app-.*\.(jsa|aot)$' | head -n 1 |
+        sed 's|^|/var/cache/herd/apps/|'
+}
 check_crash() {
     local before victim
     before=$(worker_pids)
@@ -314,6 +322,15 @@ check_crash() {
     echo "workers now $(worker_pids); $(pm exec "$ctr" /opt/herd/bin/herd status --ready)"
 }
 check "a worker killed with kill -9 inside the pod is replaced" check_crash
+
+check_class_data() {
+    has_archive() { [[ -n "$(app_archive)" ]]; }
+    poll 180 has_archive || { pm logs "$ctr" 2>&1 | grep -i 'class' | tail -n 10; return 1; }
+    pm logs "$ctr" 2>&1 | grep -E 'class-data: trained|classData' | indent
+    echo "the app's archive, in the image's CACHE_DIRECTORY: $(app_archive)"
+}
+check "the app's class data is trained beside the pool into the image's cache directory (on by default)" \
+    check_class_data
 
 check_reload() {
     local before after
@@ -333,6 +350,14 @@ check_reload() {
     cat "$run/load.out"
     ((rc == 0 && lrc == 0)) || return 1
     for pid in $before; do [[ " $after " != *" $pid "* ]] || { echo "worker $pid was not replaced"; return 1; }; done
+    # Started after the training: each new worker maps the app's archive.
+    local archive
+    archive=$(app_archive)
+    [[ -n "$archive" ]] || { echo "no app archive"; return 1; }
+    for pid in $after; do
+        pm exec "$ctr" grep -q -F -- "$archive" "/proc/$pid/maps" || { echo "worker $pid does not map $archive"; return 1; }
+    done
+    echo "every new worker maps $archive"
 }
 export HERD_TEST_LOAD_STARTED=$run/load.started
 check "herd reload inside the pod, under keep-alive load on the published port: nothing lost" check_reload

@@ -183,11 +183,12 @@ public final class ConfigKeys {
                     + "ready at its first accept (see Any JVM server, unchanged); only with `jar` or `mainClass`, not "
                     + "with `spareWorkers`");
 
-    public static final ConfigKey<Boolean> WORKER_CLASS_DATA = key("worker.classData", null, ValueType.bool(), false,
-            "`false`", ConfigKey.OnReload.APPLIED,
+    public static final ConfigKey<Boolean> WORKER_CLASS_DATA = key("worker.classData", null, ValueType.bool(), true,
+            "`true`", ConfigKey.OnReload.APPLIED,
             "train a class-data archive for a `jar` or `mainClass` app once per build, JDK and options, beside the "
                     + "pool, and start every later worker with it (JDK 25: AOT cache; 17: dynamic CDS; a Spring Boot "
-                    + "fat jar is extracted beside it and run extracted; docs/your-app.md, Class data)");
+                    + "fat jar is extracted beside it and run extracted; docs/your-app.md, Class data); `false` "
+                    + "turns it off");
 
     public static final ConfigKey<Optional<Path>> CLASS_DATA_DIRECTORY = key("classDataDirectory", null,
             ValueType.optional(filePath()), Optional.empty(), "`apps` in herd's cache directory",

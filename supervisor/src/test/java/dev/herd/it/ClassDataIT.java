@@ -57,17 +57,23 @@ class ClassDataIT {
         archiveLife(JDK_25, "-XX:AOTCache=");
     }
 
+    /** With neither key in the config: class data is on by default, in the user's cache directory. */
     @Test
     void onJdk17ADynamicArchiveIsTrainedUsedRetrainedWhenCorruptAndReplacedForANewBuild() throws Exception {
-        archiveLife(JDK_17, "-XX:SharedArchiveFile=");
+        archiveLife(JDK_17, "-XX:SharedArchiveFile=", true);
     }
 
     private void archiveLife(Path jdk, String runOption) throws Exception {
+        archiveLife(jdk, runOption, false);
+    }
+
+    private void archiveLife(Path jdk, String runOption, boolean byDefault) throws Exception {
         assumeTrue(Files.isExecutable(jdk.resolve("bin/java")), jdk + " is not installed");
         AdminFixture admin = new AdminFixture(dir);
-        Path cache = dir.resolve("cache");
-        Path config = writeConfig(true, cache, build(1));
-        try (HerdProcess herd = startHerd(admin, jdk, config)) {
+        Path xdgCache = dir.resolve("xdg-cache");
+        Path cache = byDefault ? xdgCache.resolve("herd/apps") : dir.resolve("cache");
+        Path config = configFor(byDefault, cache, build(1));
+        try (HerdProcess herd = startHerd(admin, jdk, config, Map.of("XDG_CACHE_HOME", xdgCache.toString()))) {
             admin.awaitReady(2, START);
             assertRunsAtTheLowestPriority(herd);
             Path archive = awaitTrained(herd, 1);
@@ -96,7 +102,7 @@ class ClassDataIT {
             assertNotEquals(garbage.length, Files.size(archive));
 
             // A new build of the app at reload: a new archive, the old one removed.
-            writeConfig(true, cache, build(2));
+            configFor(byDefault, cache, build(2));
             Cli.Result reload = admin.cli("reload");
             assertEquals(0, reload.exitCode(), reload.toString());
             Path next = awaitTrained(herd, 3);
@@ -111,7 +117,7 @@ class ClassDataIT {
             // reload --train-first: the new build's archive is trained before the rolling restart, so every new
             // worker starts with it (without it, the reload's first worker would start before any training).
             Set<Long> before = admin.awaitReady(2, START);
-            writeConfig(true, cache, build(3));
+            configFor(byDefault, cache, build(3));
             Cli.Result trainFirst = admin.cli("reload", "--train-first");
             assertEquals(0, trainFirst.exitCode(), trainFirst.toString());
             Path third = awaitTrained(herd, 4);
@@ -291,6 +297,76 @@ class ClassDataIT {
         }
     }
 
+    /**
+     * A classpath directory: both JDKs refuse to write an archive then, so herd does not train, says why in one
+     * info line, and the workers run as they would without class data (on by default, it must cost them nothing).
+     */
+    @Test
+    void aClasspathDirectoryIsNotTrainedAndHerdSaysWhyOnce() throws Exception {
+        AdminFixture admin = new AdminFixture(dir);
+        Path classes = Files.createDirectories(dir.resolve("classes"));
+        Files.writeString(classes.resolve("build.txt"), "build 1\n");
+        Path xdgCache = dir.resolve("xdg-cache");
+        Path config = writeDefaultConfig(classes, build(1));
+        try (HerdProcess herd = startHerd(admin, JDK_17, config, Map.of("XDG_CACHE_HOME", xdgCache.toString()))) {
+            admin.awaitReady(2, START);
+            String why = "INFO .*worker.classData: the classpath holds the directory " + Pattern.quote(classes.toString())
+                    + ", and the JDK archives classes from jars only";
+            herd.awaitLine(why, START);
+            for (long pid : restart(admin)) {
+                assertWithoutClassData(pid);
+            }
+            assertEquals(1, herd.lines().stream().filter(line -> Pattern.compile(why).matcher(line).find()).count(),
+                    herd.output());
+            assertFalse(herd.hasLine("class-data \\(pid"), "no training run: " + herd.output());
+            assertFalse(Files.exists(xdgCache.resolve("herd")), "nothing written to the cache");
+            herd.signal("TERM");
+            assertEquals(0, herd.awaitExit(START));
+        }
+    }
+
+    /**
+     * An upgrade does not wait for a training run (an optimisation): the hand-over ends it, and the new herd trains
+     * again once its first worker is ready. Before, the upgrade was refused while the run lasted.
+     */
+    @Test
+    void anUpgradeEndsATrainingRunAndTheNewHerdTrainsAgain() throws Exception {
+        AdminFixture admin = new AdminFixture(dir);
+        Path jar = jarOf(SlowTrainingApp.class);
+        Path config = Files.writeString(dir.resolve("herd.json"), "{\"workers\": 2, \"worker\": {\"mainClass\": \""
+                + SlowTrainingApp.class.getName() + "\", \"args\": [\"echo\"], \"jvmOptions\": "
+                + "[\"-Dherd.test.trainingDelay=600\"], \"classpath\": [\"" + jar + "\"]}}");
+        try (HerdProcess herd = startHerd(admin, JDK_17, config,
+                Map.of("XDG_CACHE_HOME", dir.resolve("xdg-cache").toString()))) {
+            admin.awaitReady(2, START);
+            long first = Long.parseLong(herd.awaitLine("class-data \\(pid (\\d+)\\): training", START).group(1));
+            Cli.Result upgrade = Cli.run(START, HerdProcess.LAUNCHER.toString(), "upgrade", "--admin-socket",
+                    admin.socket().toString());
+            assertEquals(0, upgrade.exitCode(), upgrade + herd.output());
+            herd.awaitLine("class-data \\(pid " + first + "\\): training ended: herd is being upgraded", START);
+            assertTrue(ProcFs.exited(first), "the training run " + first + " was reaped before the exec");
+            long second = Long.parseLong(herd.awaitLine("class-data \\(pid (?!" + first + "\\))(\\d+)\\): training",
+                    START).group(1));
+            assertNotEquals(first, second);
+            herd.signal("TERM");
+            assertEquals(0, herd.awaitExit(START));
+        }
+    }
+
+    /** A jar holding {@code type}'s class file alone (class data archives classes from jars only). */
+    private Path jarOf(Class<?> type) throws Exception {
+        Path jar = dir.resolve(type.getSimpleName() + ".jar");
+        String entry = type.getName().replace('.', '/') + ".class";
+        try (OutputStream file = Files.newOutputStream(jar);
+             JarOutputStream out = new JarOutputStream(file);
+             var in = type.getClassLoader().getResourceAsStream(entry)) {
+            out.putNextEntry(new ZipEntry(entry));
+            in.transferTo(out);
+            out.closeEntry();
+        }
+        return jar;
+    }
+
     private static void assertWithoutClassData(long pid) throws Exception {
         String cmdline = ProcFs.cmdline(pid);
         assertFalse(cmdline.contains("-XX:AOTCache=") || cmdline.contains("-XX:SharedArchiveFile="), cmdline);
@@ -372,9 +448,27 @@ class ClassDataIT {
                 + "\"classpath\": [\"" + jar + "\"], \"classData\": " + classData + "}}");
     }
 
+    /** With class data by default (neither key), or asked for in {@code cache}. */
+    private Path configFor(boolean byDefault, Path cache, Path jar) throws Exception {
+        return byDefault ? writeDefaultConfig(jar) : writeConfig(true, cache, jar);
+    }
+
+    /** The same app with neither class-data key: what a user who never heard of class data writes. */
+    private Path writeDefaultConfig(Path... classpath) throws Exception {
+        String entries = String.join("\", \"", java.util.Arrays.stream(classpath).map(Path::toString).toList());
+        return Files.writeString(dir.resolve("herd.json"), "{\"workers\": 2, \"worker\": {\"mainClass\": "
+                + "\"dev.herd.worker.app.WorkerMain\", \"args\": [\"echo\"], \"classpath\": [\"" + entries + "\"]}}");
+    }
+
     /** A master on {@code jdk}, whose java also runs the workers. */
     private static HerdProcess startHerd(AdminFixture admin, Path jdk, Path config) {
+        return startHerd(admin, jdk, config, Map.of());
+    }
+
+    private static HerdProcess startHerd(AdminFixture admin, Path jdk, Path config, Map<String, String> more) {
+        Map<String, String> environment = new java.util.HashMap<>(more);
+        environment.put("JAVA_HOME", jdk.toString());
         return HerdProcess.start(List.of("run", "--listen", "127.0.0.1:0", "--admin-socket",
-                admin.socket().toString(), "-c", config.toString()), Map.of("JAVA_HOME", jdk.toString()));
+                admin.socket().toString(), "-c", config.toString()), environment);
     }
 }

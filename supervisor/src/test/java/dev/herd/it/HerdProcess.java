@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A real herd master started the way a user starts it ({@code bin/herd run ...}), with its stderr collected line
@@ -33,8 +36,12 @@ final class HerdProcess implements AutoCloseable {
 
     private final Thread reader;
 
-    private HerdProcess(Process process, boolean read) {
+    /** The cache directory this master's app class data goes to, removed at close; empty if the test set one. */
+    private final Optional<Path> cacheHome;
+
+    private HerdProcess(Process process, boolean read, Optional<Path> cacheHome) {
         this.process = process;
+        this.cacheHome = cacheHome;
         this.reader = new Thread(this::collectOutput, "herd-output-" + process.pid());
         reader.setDaemon(true);
         if (read) {
@@ -79,7 +86,16 @@ final class HerdProcess implements AutoCloseable {
 
     private static HerdProcess start(ProcessBuilder builder, boolean read) {
         try {
-            return new HerdProcess(builder.start(), read);
+            // worker.classData is on by default and keeps its archives in ~/.cache/herd: each master gets a cache
+            // of its own, so that no test starts from an archive or an extraction another test left.
+            Map<String, String> environment = builder.environment();
+            Optional<Path> cacheHome = Optional.empty();
+            if (!environment.containsKey("XDG_CACHE_HOME") && !environment.containsKey("CACHE_DIRECTORY")
+                    && !environment.containsKey("HERD_CLASS_DATA_DIR")) {
+                cacheHome = Optional.of(Files.createTempDirectory("herd-it-cache-"));
+                environment.put("XDG_CACHE_HOME", cacheHome.get().toString());
+            }
+            return new HerdProcess(builder.start(), read, cacheHome);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -217,5 +233,14 @@ final class HerdProcess implements AutoCloseable {
         }
         Poll.until(Duration.ofSeconds(10), "every worker of herd " + pid() + " to exit",
                 () -> seenDescendants.keySet().stream().allMatch(ProcFs::exited));
+        cacheHome.ifPresent(HerdProcess::deleteTree);
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -448,9 +448,7 @@ public final class MasterLoop {
                 if (reload.reading()) {
                     return Optional.of("a reload is reading its configuration");
                 }
-                if (spawner.runsOthers()) {
-                    return Optional.of("a class-data training run is in progress");
-                }
+                // Not a class-data training run: the hand-over ends it (an upgrade never waits on an optimisation).
                 return Optional.empty();
             }
 
@@ -472,6 +470,7 @@ public final class MasterLoop {
 
             @Override
             public HandOver handOver(int upgrades) {
+                spawner.endOthersNow("herd is being upgraded; the new herd trains again once a worker is ready");
                 List<WorkerHandle> workers = pool.all().stream()
                         .sorted(java.util.Comparator.comparingInt(WorkerHandle::serial)).toList();
                 return parts.handOver(upgrades, workers);

@@ -106,6 +106,8 @@ final class ClassDataTrainer implements AutoCloseable {
     private int generation;
     /** The master is stopping: a training run killed now is no failure worth a warning. */
     private boolean stopping;
+    /** A training run is being ended for an upgrade ({@link #abandon}): its end is not the build's failure. */
+    private boolean abandoning;
     private Optional<Inputs> inputs = Optional.empty();
     private ClassDataKey key;
     /** The current key's extraction in the store, when its app is a Spring Boot fat jar extracted. */
@@ -448,8 +450,11 @@ final class ClassDataTrainer implements AutoCloseable {
                 directory.removeAllBut(done.key(), keep);
             }
         } catch (IOException e) {
-            failedKeys.add(done.key().hex());
             directory.delete(done.partial());
+            if (abandoning) {
+                return;
+            }
+            failedKeys.add(done.key().hex());
             if (stopping) {
                 Log.info("class-data: training stopped with the master");
                 return;
@@ -459,7 +464,7 @@ final class ClassDataTrainer implements AutoCloseable {
                 whyNone = Optional.of("the training run failed: " + e.getMessage());
             }
         } finally {
-            if (!firstWaiters.isEmpty()) {
+            if (!firstWaiters.isEmpty() && !abandoning) {
                 trainIfNeeded(); // an older build's run has ended: the current one's may start
                 answerFirstWaitersIfDone();
             }
@@ -493,11 +498,34 @@ final class ClassDataTrainer implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends a training run still going, now, for {@code why} (herd is about to re-execute itself, and an upgrade
+     * must not wait on an optimisation): its archive is not written, and the key is not marked failed, so the next
+     * ready worker of the build starts a new run.
+     */
+    void abandon(String why) {
+        if (training == null) {
+            return;
+        }
+        Log.info("class-data (pid %d): training ended: %s", training.pid(), why);
+        answerFirstWaiters(Optional.of("the training run ended: " + why));
+        abandoning = true; // its end is no failure: neither reported nor remembered
+        try {
+            killAndReap();
+        } finally {
+            abandoning = false;
+        }
+    }
+
     /** Kills and reaps a training run still going (bounded: a SIGKILLed process is gone in milliseconds). */
     @Override
     public void close() {
         hasher.shutdownNow();
         extractor.shutdownNow();
+        killAndReap();
+    }
+
+    private void killAndReap() {
         if (training == null) {
             return;
         }

@@ -11,6 +11,7 @@ import dev.herd.worker.WorkerContract;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -222,9 +223,18 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
                 && worker.kind() != WorkerSpec.Kind.MAIN_CLASS)) {
             return Optional.empty();
         }
+        // Both lines are info, not warnings: class data is on by default, and neither is a fault of the config.
         if (identity.isPresent()) {
-            Log.warn("worker.classData: not with worker.user (the archive directory is herd's user's alone); "
+            Log.info("worker.classData: not with worker.user (the archive directory is herd's user's alone); "
                     + "workers run without class data");
+            return Optional.empty();
+        }
+        Optional<String> directoryOnClasspath = nonEmptyDirectory(worker.classpath());
+        if (directoryOnClasspath.isPresent()) {
+            // JDK 17 and 25 alike refuse to write an archive then ("Cannot have non-empty directory in paths").
+            Log.info("worker.classData: the classpath holds the directory %s, and the JDK archives classes from jars "
+                    + "only; workers run without class data (package the classes as a jar to have it)",
+                    directoryOnClasspath.get());
             return Optional.empty();
         }
         // The command line of slot 1, less what differs between slots: the same for every worker.
@@ -243,7 +253,24 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
                 entries, config.readyTimeout(), worker.jar().map(Path::of)));
     }
 
-    /** herd's agent when worker.appPort asks for it, or why it cannot be found. */
+    /** The first entry of a worker.classpath that is a directory holding anything (not {@code DIR/*}). */
+    private static Optional<String> nonEmptyDirectory(List<String> classpath) {
+        for (String entry : classpath) {
+            Path path = Path.of(entry);
+            if (!Files.isDirectory(path)) {
+                continue;
+            }
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(path)) {
+                if (files.iterator().hasNext()) {
+                    return Optional.of(entry);
+                }
+            } catch (IOException e) {
+                return Optional.of(entry); // unreadable: the JVM could not archive it either
+            }
+        }
+        return Optional.empty();
+    }
+
     /**
      * What starting {@code config}'s workers would run into, found without starting anything ({@code herd run
      * --check}): worker.user and worker.group, worker.java, herd's agent for worker.appPort, and the worker's jar,
@@ -496,8 +523,10 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
     }
 
     @Override
-    public boolean runsOthers() {
-        return classData != null && classData.trainerPid().isPresent();
+    public void endOthersNow(String why) {
+        if (classData != null) {
+            classData.abandon(why);
+        }
     }
 
     @Override

@@ -85,9 +85,11 @@ public interface WorkerSpawner {
     default void stopOthers() {
     }
 
-    /** Whether one of the spawner's other processes runs now (an upgrade waits until it has ended). */
-    default boolean runsOthers() {
-        return false;
+    /**
+     * herd is about to re-execute itself ({@code herd upgrade}): end the spawner's other processes now and reap
+     * them, for {@code why}; the new program starts its own when it needs them.
+     */
+    default void endOthersNow(String why) {
     }
 
     /** Whether {@code pid} is a child the spawner started and reaps itself (no worker, no orphan, no stray). */
