@@ -4,8 +4,8 @@
 # Debian 12 base (no registry is reachable), runs it (herd is PID 1, as a non-root user, mapping the class-data
 # archive the build made; `herd upgrade` under load keeps the same PID 1, which still reaps orphans; SIGTERM stops it
 # with exit 0), then plays deploy/kubernetes/herd.yaml with
-# `podman kube play` and checks the probes, serving, a worker's crash, a reload under keep-alive load and a stop
-# with requests in flight.
+# `podman kube play` and checks the probes, serving, the pod's securityContext as herd's process has it, a worker's
+# crash, a reload under keep-alive load and a stop with requests in flight.
 #
 # Usage (as root): deploy/test-container.sh
 # Environment:
@@ -301,6 +301,20 @@ check_readyz() {
         [[ "$(client get "http://127.0.0.1:$http_port/")" == "200 hello from example worker-"* ]]
 }
 check "kube play: the pod starts; /readyz turns 200, /livez is 200, the app serves on the published port" check_readyz
+
+# The manifest's securityContext (Pod Security "restricted"), as the kernel sees herd's process: no_new_privs set
+# (allowPrivilegeEscalation: false), no capability in its bounding or effective set (drop: [ALL]), a seccomp filter
+# (mode 2), uid 10001.
+check_security() {
+    local status
+    status=$(pm exec "$ctr" grep -E '^(Uid|NoNewPrivs|Seccomp|CapEff|CapBnd):' /proc/1/status) || return 1
+    echo "PID 1: $(tr -s '\t\n' '  ' <<<"$status")"
+    grep -qE '^Uid:\s+10001\s' <<<"$status" && grep -qE '^NoNewPrivs:\s+1$' <<<"$status" &&
+        grep -qE '^Seccomp:\s+2$' <<<"$status" && grep -qE '^CapEff:\s+0+$' <<<"$status" &&
+        grep -qE '^CapBnd:\s+0+$' <<<"$status"
+}
+check "the pod's securityContext holds: herd runs as uid 10001 with no_new_privs, no capabilities, a seccomp filter" \
+    check_security
 
 worker_pids() { pm exec "$ctr" ps -o pid= --ppid 1 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'; }
 check_crash() {
