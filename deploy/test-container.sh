@@ -4,8 +4,8 @@
 # Debian 12 base (no registry is reachable), runs it (herd is PID 1, as a non-root user, mapping the class-data
 # archive the build made; `herd upgrade` under load keeps the same PID 1, which still reaps orphans; SIGTERM stops it
 # with exit 0), then plays deploy/kubernetes/herd.yaml with
-# `podman kube play` and checks the probes, serving, a worker's crash, a reload under keep-alive load and a stop
-# with requests in flight.
+# `podman kube play` and checks the probes, serving, the pod's securityContext as herd's process has it, a worker's
+# crash, a reload under keep-alive load and a stop with requests in flight.
 #
 # Usage (as root): deploy/test-container.sh
 # Environment:
@@ -13,7 +13,7 @@
 #                     test's own podman storage, where the base image stays between runs (default /var/cache/herd-test)
 #   HERD_TEST_MIRROR  the Debian mirror for debootstrap (default http://deb.debian.org/debian)
 # Exit status: 0 every check passed, 1 a check or the setup failed, 77 skipped (the reason is printed): not Linux,
-# not root (or root of a user namespace only), or podman, runc or debootstrap missing.
+# not root (or root of a user namespace only), or podman, runc, debootstrap or /usr/bin/python3 missing.
 #
 # podman runs with runc and cgroupfs (crun fails on these hosts' hybrid cgroups) and without default ulimits, from
 # a containers.conf of its own, and on a storage of its own under the cache: the base image (the imported root file
@@ -54,9 +54,11 @@ skip() {
 ((EUID == 0)) || skip "needs root (debootstrap, podman with runc and cgroupfs)"
 [[ "$(awk '{ print $1, $2, $3; exit }' /proc/self/uid_map)" == "0 0 4294967295" ]] ||
     skip "runs in a user namespace (an unprivileged container?): rootful podman needs the host's root"
-for tool in podman runc debootstrap python3; do
+for tool in podman runc debootstrap; do
     command -v "$tool" >/dev/null || skip "$tool not found (Debian: apt-get install podman runc debootstrap)"
 done
+# The test client runs as /usr/bin/python3 (not a python3 first on PATH, such as a pyenv shim).
+[[ -x /usr/bin/python3 ]] || skip "/usr/bin/python3 not found (Debian: apt-get install python3)"
 
 storage=$cache/podman
 runroot=/run/herd-test-podman
@@ -172,7 +174,7 @@ pm build -q --build-arg BASE="$base" -f "$home/deploy/container/Containerfile" -
     >"$run/build.log" 2>&1 || { tail -n 30 "$run/build.log" | indent; die "podman build failed"; }
 say "image: $image built in $((SECONDS - step)) s ($(pm image inspect -f '{{.Size}}' "$image" | awk '{ printf "%d MB", $1 / 1e6 }'))"
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # 0. The files as the docs show them
 check_docs() {
@@ -299,6 +301,20 @@ check_readyz() {
         [[ "$(client get "http://127.0.0.1:$http_port/")" == "200 hello from example worker-"* ]]
 }
 check "kube play: the pod starts; /readyz turns 200, /livez is 200, the app serves on the published port" check_readyz
+
+# The manifest's securityContext (Pod Security "restricted"), as the kernel sees herd's process: no_new_privs set
+# (allowPrivilegeEscalation: false), no capability in its bounding or effective set (drop: [ALL]), a seccomp filter
+# (mode 2), uid 10001.
+check_security() {
+    local status
+    status=$(pm exec "$ctr" grep -E '^(Uid|NoNewPrivs|Seccomp|CapEff|CapBnd):' /proc/1/status) || return 1
+    echo "PID 1: $(tr -s '\t\n' '  ' <<<"$status")"
+    grep -qE '^Uid:\s+10001\s' <<<"$status" && grep -qE '^NoNewPrivs:\s+1$' <<<"$status" &&
+        grep -qE '^Seccomp:\s+2$' <<<"$status" && grep -qE '^CapEff:\s+0+$' <<<"$status" &&
+        grep -qE '^CapBnd:\s+0+$' <<<"$status"
+}
+check "the pod's securityContext holds: herd runs as uid 10001 with no_new_privs, no capabilities, a seccomp filter" \
+    check_security
 
 # The workers: herd's children that hold a slot (not the class-data training run, whose slot is "spare").
 worker_pids() {
