@@ -203,7 +203,7 @@ check_pid1() {
     poll 120 ready "$probe_port" || { pm logs "$plain" | tail -n 20; return 1; }
     echo "podman exec $plain: $(pm exec "$plain" id)"
     echo "PID 1: $(pm exec "$plain" ps -o pid=,user=,comm= -p 1)"
-    echo "workers: $(pm exec "$plain" ps -o pid=,ppid=,user= --ppid 1 | tr -s ' \n' ' ')"
+    echo "PID 1's children (its workers; a class-data training run while one lasts): $(pm exec "$plain" ps -o pid=,ppid=,user= --ppid 1 | tr -s ' \n' ' ')"
     echo "PID 1 maps: $(pm exec "$plain" grep -o '/opt/herd[^ ]*/lib/class-data/[^ ]*' /proc/1/maps | sort -u)"
     echo "$(client get "http://127.0.0.1:$http_port/")"
     pm exec "$plain" grep -q 'lib/class-data/herd-17-.*\.jsa' /proc/1/maps &&

@@ -86,6 +86,11 @@ class ClassDataIT {
                         ProcFs.cmdline(pid));
                 assertTrue(maps(pid).contains(archive.toString()), "pid " + pid + " maps " + archive);
             }
+            // A reload of the same app (its key computed again): the reload's first worker starts with it too.
+            for (long pid : replaceAll(admin, 2, "reload")) {
+                assertTrue(maps(pid).contains(archive.toString()), "pid " + pid + " maps " + archive
+                        + " after a reload of the same app");
+            }
             admin.status().path("workers").forEach(worker ->
                     assertEquals("app", worker.path("classData").asText(), worker.toString()));
 
@@ -379,8 +384,13 @@ class ClassDataIT {
     }
 
     private static Set<Long> restart(AdminFixture admin, int workers) {
+        return replaceAll(admin, workers, "restart");
+    }
+
+    /** {@code herd COMMAND} (restart, reload) replaces every worker: the new workers' pids once all are ready. */
+    private static Set<Long> replaceAll(AdminFixture admin, int workers, String command) {
         Set<Long> before = admin.awaitReady(workers, START);
-        Cli.Result restart = admin.cli("restart");
+        Cli.Result restart = admin.cli(command);
         assertEquals(0, restart.exitCode(), restart.toString());
         Set<Long> after = Poll.until(START, "new workers after " + before, () -> admin.tryStatus()
                 .map(AdminFixture::readyPids)

@@ -106,6 +106,10 @@ final class ClassDataTrainer implements AutoCloseable {
     private int generation;
     /** The master is stopping: a training run killed now is no failure worth a warning. */
     private boolean stopping;
+    /** The current key's jars as they were when its configuration was applied: see {@link #stamp}. */
+    private Optional<List<String>> keyStamp = Optional.empty();
+    /** The same, for the key being computed. */
+    private Optional<List<String>> pendingStamp = Optional.empty();
     /** A training run is being ended for an upgrade ({@link #abandon}): its end is not the build's failure. */
     private boolean abandoning;
     private Optional<Inputs> inputs = Optional.empty();
@@ -144,9 +148,18 @@ final class ClassDataTrainer implements AutoCloseable {
     void configure(Optional<Inputs> next) {
         generation++;
         answerFirstWaiters(Optional.of("a newer configuration came meanwhile"));
+        // The same app, options and JDK as before, and its jars' sizes and times unchanged (a reload that changed
+        // other keys, or none): its archive stays in use while the key is computed again, so that the reload's
+        // first workers start with it too. A jar rewritten in place gets a new key first.
+        Optional<List<String>> stamp = next.flatMap(ClassDataTrainer::stamp);
+        boolean sameApp = next.isPresent() && next.equals(inputs) && key != null && stamp.isPresent()
+                && stamp.equals(keyStamp);
+        pendingStamp = stamp;
         inputs = next;
-        key = null;
-        extraction = Optional.empty();
+        if (!sameApp) {
+            key = null;
+            extraction = Optional.empty();
+        }
         readySeen = false;
         whyNone = next.isEmpty() ? Optional.of("worker.classData is off for these workers") : Optional.empty();
         if (next.isEmpty()) {
@@ -168,6 +181,25 @@ final class ClassDataTrainer implements AutoCloseable {
             Keyed computed = key(forGeneration, in, into, extractor);
             toLoop.accept(() -> keyed(computed));
         });
+    }
+
+    /**
+     * Each jar of the classpath with its inode, size and modification time: read on the loop (a stat per jar), it tells
+     * whether a configuration's jars may be the ones its current key was computed from. Empty if one cannot be read.
+     */
+    private static Optional<List<String>> stamp(Inputs in) {
+        List<String> stamp = new ArrayList<>();
+        try {
+            for (Path jar : ClassDataKey.jarsOf(in.classpath())) {
+                var attributes = Files.readAttributes(jar, java.nio.file.attribute.BasicFileAttributes.class);
+                // The file (a jar renamed over it is another), its size and time to the nanosecond.
+                stamp.add(jar + " " + attributes.fileKey() + " " + attributes.size() + " "
+                        + attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS));
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.of(stamp);
     }
 
     /**
@@ -215,6 +247,7 @@ final class ClassDataTrainer implements AutoCloseable {
             return;
         }
         key = computed.key();
+        keyStamp = pendingStamp;
         String version = key.springBoot().orElse("");
         if (!computed.extractionProblem().isEmpty()) {
             Log.warn("worker.classData: the Spring Boot %s fat jar %s was not extracted (%s); its class data is "
