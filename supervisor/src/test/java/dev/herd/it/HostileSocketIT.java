@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a hostile worker ({@code hostile_socket_worker.py}, a Python worker as issue 19's attack used) must not be
  * able to do to the pool through the shared socket: leave helpers behind that hold the port after it and after
- * herd (item 1; a JVM worker on the worker API stops its own after a SIGKILL of the master), or take the port down for every worker with shutdown(2) of the shared socket (item 4).
+ * herd (item 1; a JVM worker on the worker API stops its own after a SIGKILL of the master), or take the port
+ * down for every worker with shutdown(2) of the shared socket (item 4).
  */
 class HostileSocketIT {
 

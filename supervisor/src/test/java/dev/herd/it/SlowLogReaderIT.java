@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A log reader that stops reading must not stop the master (issue 19, item 3): one worker prints as fast as it
  * can, the master's output pipe is left unread (it fills within a second), and still the quiet workers' heartbeats
  * are read (none is killed as hung), the admin socket answers, {@code /metrics} says {@code herd_up 1}, a SIGKILLed
- * worker is reaped and replaced; once the output is read again, the log says how many lines it dropped, and SIGTERM stops everything with exit 0.
+ * worker is reaped and replaced; once the output is read again, the log says how many lines it dropped, and
+ * SIGTERM stops everything with exit 0.
  */
 class SlowLogReaderIT {
 
