@@ -122,10 +122,11 @@ class HostileSocketIT {
             }
 
             Cli.run(Duration.ofSeconds(10), "kill", "-KILL", Long.toString(herd.pid()));
-            Poll.until(GONE, "the worker and every helper gone after the master's SIGKILL: " + worker + " "
-                    + helpers + "\n" + herd.output(), () -> ProcFs.exited(worker)
-                    && helpers.stream().allMatch(ProcFs::exited));
-            assertTrue(Connections.listening(port).isEmpty(), "something still listens on port " + port);
+            // The port last: a JVM's main thread shows as a zombie while its other threads, which share its
+            // descriptors, are still exiting.
+            Poll.until(GONE, "the worker and every helper gone after the master's SIGKILL, and nothing listening on "
+                    + port + ": " + worker + " " + helpers + "\n" + herd.output(), () -> ProcFs.exited(worker)
+                    && helpers.stream().allMatch(ProcFs::exited) && Connections.listening(port).isEmpty());
             assertTrue(MasterFaultsIT.canBind(port), "port " + port + " cannot be bound after the master's SIGKILL");
         }
     }
