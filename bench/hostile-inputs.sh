@@ -383,7 +383,7 @@ kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 sleep 2   # a worker's lifeline drain; nothing of herd's is left to poll
 row "... the same worker, then SIGKILL of the master (outside systemd)" \
-    "helpers left: $(alive_of $third); the Python worker itself (it does not watch its lifeline, fd 3): $(alive_of "$worker"); port $port: $(listens "$port") (out of herd's reach; systemd's control group or a container's PID namespace covers it: docs/reliability.md, Strays)" \
+    "helpers left: $(alive_of $third); the Python worker itself (it does not watch its lifeline, fd 3): $(alive_of "$worker"); port $port: $(listens "$port") (out of the master's reach, and this worker does not stop them itself; systemd's control group, checked by systemd/test-under-systemd.sh, or a container's PID namespace covers it: docs/reliability.md, Strays)" \
     "out of reach"
 for p in $third $worker; do kill -KILL "$p" 2>/dev/null; done
 
@@ -589,7 +589,7 @@ ready "$sock" 1
 raw_status=$(grep -c $'\x1b' "$S/escapes-status.out")
 raw_log=$(grep -c $'\x1b' "$S/escapes.out")
 row "a worker's \`STATUS=\\x1b]0;owned-title\\x07serving\\rforged\`, printed on its stdout too" \
-    "ESC in \`herd status\`: $raw_status lines, in the master's log: $raw_log lines; status shows \`$(grep -o 'x1b.*forged' "$S/escapes-status.out" | head -n 1)\`" \
+    "ESC in \`herd status\`: $raw_status lines, in the master's log: $raw_log lines; status shows \`$(grep -o '\\x1b.*forged' "$S/escapes-status.out" | head -n 1)\`" \
     "$([[ $raw_status == 0 && $raw_log == 0 ]] && echo yes || echo NO)"
 stop "$pid"
 

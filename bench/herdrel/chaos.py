@@ -16,10 +16,12 @@ connection is explained when a worker was SIGKILLed, by the chaos loop or by the
 respawns; hung workers detected; reloads and their outcome; most zombies at once and the oldest one's age; the
 master's descriptors, threads and RSS at the start (all ready) and at the end (the pool whole again); whether the
 pool became whole after the chaos and how long that took; the stop time. Then the targets: no failure unexplained,
-no zombie older than 1 s, descriptors and threads not grown, the pool whole.
+no zombie older than 1 s, descriptors and threads not grown (but for the Prometheus client's scheduler thread, which
+the first reload starts once per JVM), the pool whole.
 
   bench/chaos.sh [--seconds S] [--apps echo,http,chatty] [--clients N] [--slow-log BYTES]"""
 import argparse
+import collections
 import datetime
 import multiprocessing
 import os
@@ -278,6 +280,13 @@ def one_app(bench, app, seconds, clients, slow_log=None):
         # The output pipes of reaped workers stay open up to 2 s (WorkerIo): let those close before the count.
         time.sleep(3)
         end = common.figures(server.master)
+        grown = collections.Counter(end["thread_names"]) - collections.Counter(start["thread_names"])
+        if grown:
+            print(f"   master threads at the end and not at the start (without the JIT's): "
+                  f"{', '.join(sorted(grown.elements()))}", flush=True)
+        # The Prometheus client's one scheduler thread ("prometheus-metrics-scheduler", 15 characters in comm) is
+        # started by the first observation of the reload-duration histogram, the first reload's, once per JVM.
+        grown_but_once = grown - collections.Counter({"prometheus-metr": 1})
         hang_restarts = restarts_for(metrics_port, "hang")
         all_restarts = restarts_for(metrics_port, None)
         zombies.stop()
@@ -312,7 +321,7 @@ def one_app(bench, app, seconds, clients, slow_log=None):
         "start": start, "end": end, "whole_after": whole_after, "stop_ms": stop_ms,
     }
     result["targets_met"] = (result["unexplained"] == 0 and zombies.oldest <= 1.0 and whole_after is not None
-                             and end["fds"] <= start["fds"] and end["threads_but_jit"] <= start["threads_but_jit"]
+                             and end["fds"] <= start["fds"] and not grown_but_once
                              and (slow_log is None or hang_restarts == 0))
     print(f"   {result}", flush=True)
     return result

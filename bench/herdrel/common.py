@@ -112,14 +112,21 @@ def threads(pid):
 def threads_but_jit(pid):
     """Threads other than the JIT's compiler threads, which HotSpot starts and stops as it needs them
     (UseDynamicNumberOfCompilerThreads): the count a leak would show in."""
-    count = 0
+    return len(thread_names_but_jit(pid))
+
+
+def thread_names_but_jit(pid):
+    """The names (comm, 15 characters at most) of those threads, sorted: what a grown count is made of."""
+    names = []
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                count += 0 if f.read().startswith(("C1 CompilerThre", "C2 CompilerThre")) else 1
+                name = f.read().rstrip("\n")
         except FileNotFoundError:
-            pass
-    return count
+            continue
+        if not name.startswith(("C1 CompilerThre", "C2 CompilerThre")):
+            names.append(name)
+    return sorted(names)
 
 
 def rss_mb(pid):
@@ -150,8 +157,9 @@ def figures(pid, heap=False):
     # The heap first: jcmd's first call starts the JVM's Attach Listener thread, which is the measurement's own and
     # would otherwise show as one thread more from the second row on.
     heap_mb = round(heap_after_gc_mb(pid), 1) if heap else None
-    result = {"fds": descriptors(pid), "threads": threads(pid), "threads_but_jit": threads_but_jit(pid),
-              "rss": round(rss_mb(pid), 1)}
+    names = thread_names_but_jit(pid)
+    result = {"fds": descriptors(pid), "threads": threads(pid), "threads_but_jit": len(names),
+              "thread_names": names, "rss": round(rss_mb(pid), 1)}
     if heap:
         result["heap"] = heap_mb
     return result

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a hostile worker ({@code hostile_socket_worker.py}, a Python worker as issue 19's attack used) must not be
  * able to do to the pool through the shared socket: leave helpers behind that hold the port after it and after
- * herd (item 1), or take the port down for every worker with shutdown(2) of the shared socket (item 4).
+ * herd (item 1; a JVM worker on the worker API stops its own after a SIGKILL of the master), or take the port
+ * down for every worker with shutdown(2) of the shared socket (item 4).
  */
 class HostileSocketIT {
 
@@ -28,6 +29,7 @@ class HostileSocketIT {
     private static final Path WORKER =
             HerdProcess.HOME.resolve("supervisor/src/test/resources/hostile_socket_worker.py");
     private static final String HELPERS = "worker-1\\[(\\d+)\\] helpers: (\\d+) (\\d+) (\\d+) (\\d+)";
+    private static final Path TEST_CLASSES = HerdProcess.HOME.resolve("supervisor/target/test-classes");
 
     @TempDir
     Path dir;
@@ -94,6 +96,38 @@ class HostileSocketIT {
             assertEquals(List.of(), left, "helpers left running after herd stop:\n" + herd.output());
             assertTrue(Connections.listening(port).isEmpty(), "something still listens on port " + port);
             assertTrue(MasterFaultsIT.canBind(port), "port " + port + " cannot be bound after herd stop");
+        }
+    }
+
+    /**
+     * Out of the master's reach, in reach of the worker API: after a SIGKILL of the master, a JVM worker on herd's
+     * worker API drains, stops the helpers it started (SIGTERM, SIGKILL 1 s later to the deaf one) and exits, so
+     * that nothing holds the port even outside systemd. (A {@code worker.command} program must do the same itself.)
+     */
+    @Test
+    void aWorkerOnTheWorkerApiStopsItsHelpersWhenItsMasterIsKilled() throws Exception {
+        AdminFixture admin = new AdminFixture(dir);
+        Path config = Files.writeString(dir.resolve("herd.json"), "{\"workers\": 1, \"worker\": {\"mainClass\": "
+                + "\"dev.herd.it.apps.HelperStartingApp\", \"classpath\": [\"" + TEST_CLASSES + "\"]}}");
+        try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
+            this.herd = herd;
+            int port = herd.port();
+            Matcher started = herd.awaitLine(HELPERS, START);
+            long worker = Long.parseLong(started.group(1));
+            List<Long> helpers = helperPids(started);
+            admin.awaitReady(1, START);
+            String socket = ProcFs.descriptors(worker).get(0);
+            for (long helper : helpers) {
+                assertEquals(socket, ProcFs.descriptors(helper).get(0), "helper " + helper + " holds the socket");
+            }
+
+            Cli.run(Duration.ofSeconds(10), "kill", "-KILL", Long.toString(herd.pid()));
+            // The port last: a JVM's main thread shows as a zombie while its other threads, which share its
+            // descriptors, are still exiting.
+            Poll.until(GONE, "the worker and every helper gone after the master's SIGKILL, and nothing listening on "
+                    + port + ": " + worker + " " + helpers + "\n" + herd.output(), () -> ProcFs.exited(worker)
+                    && helpers.stream().allMatch(ProcFs::exited) && Connections.listening(port).isEmpty());
+            assertTrue(MasterFaultsIT.canBind(port), "port " + port + " cannot be bound after the master's SIGKILL");
         }
     }
 

@@ -82,8 +82,8 @@ class MetricsAbuseIT {
         }
     }
 
-    /** One whole answer to {@code GET /metrics}, read within 3 s, or empty. */
-    private static Optional<String> scrape(int port) {
+    /** One whole answer to {@code GET /metrics}, read within 3 s, or empty (SlowLogReaderIT scrapes with it too). */
+    static Optional<String> scrape(int port) {
         try (Socket client = new Socket()) {
             client.connect(new InetSocketAddress("127.0.0.1", port), 3000);
             client.setSoTimeout(3000);

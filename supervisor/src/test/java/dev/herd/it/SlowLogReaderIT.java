@@ -1,6 +1,7 @@
 package dev.herd.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -15,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A log reader that stops reading must not stop the master (issue 19, item 3): one worker prints as fast as it
  * can, the master's output pipe is left unread (it fills within a second), and still the quiet workers' heartbeats
- * are read (none is killed as hung), the admin socket answers, a SIGKILLed worker is reaped and replaced; once the
- * output is read again, the log says how many lines it dropped, and SIGTERM stops everything with exit 0.
+ * are read (none is killed as hung), the admin socket answers, {@code /metrics} says {@code herd_up 1}, a SIGKILLed
+ * worker is reaped and replaced; once the output is read again, the log says how many lines it dropped, and
+ * SIGTERM stops everything with exit 0.
  */
 class SlowLogReaderIT {
 
@@ -29,11 +31,13 @@ class SlowLogReaderIT {
     Path dir;
 
     @Test
-    void aStalledLogReaderStopsNeitherHeartbeatsNorTheAdminSocketNorReaping() throws Exception {
+    void aStalledLogReaderStopsNeitherHeartbeatsNorTheAdminSocketNorMetricsNorReaping() throws Exception {
         AdminFixture admin = new AdminFixture(dir);
+        // A port of our choosing: the master's "metrics on" line may be stuck behind the stalled output.
+        int metricsPort = Connections.freePort();
         Path config = Files.writeString(dir.resolve("herd.json"), "{\"workers\": 3, \"heartbeatTimeout\": \""
-                + HEARTBEAT_TIMEOUT.toSeconds() + "s\", \"worker\": {\"command\": [\"/usr/bin/python3\", \""
-                + WORKER + "\"]}}");
+                + HEARTBEAT_TIMEOUT.toSeconds() + "s\", \"metricsListen\": \"127.0.0.1:" + metricsPort
+                + "\", \"worker\": {\"command\": [\"/usr/bin/python3\", \"" + WORKER + "\"]}}");
         try (HerdProcess herd = HerdProcess.startUnread(List.of("run", "--listen", "127.0.0.1:0",
                 "--admin-socket", admin.socket().toString(), "-c", config.toString()))) {
             Map<Integer, Long> first = pidsBySlot(Poll.until(START, "3 ready workers", () -> admin.tryStatus()
@@ -45,6 +49,9 @@ class SlowLogReaderIT {
                 JsonNode status = admin.status(); // fails the test if the admin socket does not answer
                 assertEquals(first.get(2), pidsBySlot(status).get(2), "a quiet worker was replaced: " + status);
                 assertEquals(first.get(3), pidsBySlot(status).get(3), "a quiet worker was replaced: " + status);
+                String metrics = MetricsAbuseIT.scrape(metricsPort).orElseThrow(() ->
+                        new AssertionError("/metrics did not answer within 3 s while the log was stalled"));
+                assertTrue(metrics.contains("\nherd_up 1"), "/metrics while the log was stalled:\n" + metrics);
                 Poll.pause();
             }
 

@@ -180,7 +180,8 @@ public final class Herd {
      * (the lifeline pipe on fd 3 reads end of file). {@code STOPPING=1} is sent first; callbacks then run in the
      * order registered, on one thread of their own, and may block until the app has finished its requests. The
      * callback should stop accepting at once, finish the requests in progress, close idle connections, and let
-     * the process exit 0. If the master is gone, the process is halted one second after the drain began.
+     * the process exit 0. If the master is gone, the process is halted one second after the drain began, and on
+     * its way out it stops the processes it started (SIGTERM, SIGKILL a second later), which the master would have.
      *
      * <p>The first call installs a SIGTERM handler (so SIGTERM no longer runs shutdown hooks and exits 143) and,
      * under herd, ignores SIGINT, SIGHUP, SIGTTIN and SIGTTOU, which reach the whole process group but are meant

@@ -7,11 +7,13 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 
 /**
  * Notices the master's death. The master holds the only write end of a pipe whose read end is this worker's
  * fd 3; the kernel closes the write end whenever the master dies, even by SIGKILL, and our read returns EOF at
- * once. The worker then drains and exits, so that no orphan keeps the port.
+ * once. The worker then drains and exits, so that no orphan keeps the port; on its way out it stops the processes
+ * it started ({@link HelperProcesses}), which the master would have stopped had it lived.
  *
  * <p>The read goes through a {@link FileChannel} so that {@link #close()} can wake it: HotSpot's exit waits about
  * 300 ms for threads blocked in a plain native read, which would slow every worker's exit.
@@ -22,9 +24,15 @@ final class Lifeline implements AutoCloseable {
 
     /** Longest time a worker whose master died may take to finish its exchanges before it halts anyway. */
     private static final long ORPHAN_DRAIN_MILLIS = 1000;
+    /** How long the helpers of a worker whose master died get between their SIGTERM and their SIGKILL. */
+    private static final Duration HELPER_GRACE = Duration.ofSeconds(1);
 
     private final FileChannel pipe;
     private final Drain drain;
+    private volatile boolean masterGone;
+    /** Set when the JVM's exit has begun (its shutdown hook runs): then the lifeline has nothing to halt. */
+    private volatile boolean exiting;
+    private boolean helpersStopped; // guarded by this
 
     private Lifeline(FileChannel pipe, Drain drain) {
         this.pipe = pipe;
@@ -54,14 +62,42 @@ final class Lifeline implements AutoCloseable {
         } catch (IOException e) {
             Log.error("lifeline pipe on fd 3 unreadable (%s); treating the master as gone", e.getMessage());
         }
+        masterGone = true;
         drain.begin("master is gone");
         try {
             Thread.sleep(ORPHAN_DRAIN_MILLIS); // a deadline, not synchronisation: the drain normally exits first
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (exiting) {
+            return; // the drain ended in time; the shutdown hook stops the helpers before the JVM exits
+        }
         Log.error("drain after the master's death took longer than %d ms; halting", ORPHAN_DRAIN_MILLIS);
+        stopHelpersOnce();
         Runtime.getRuntime().halt(1);
+    }
+
+    /**
+     * For a shutdown hook: wakes the lifeline's reader and, if the master is gone, stops what this worker started
+     * (while the master lives, that is the master's job, after this worker has exited).
+     */
+    void atExit() {
+        exiting = true;
+        closeQuietly();
+        if (masterGone) {
+            stopHelpersOnce();
+        }
+    }
+
+    /**
+     * Once, from the shutdown hook or before the halt, whichever comes first; the other waits until it is done, so
+     * that a halt never cuts the helpers' grace short.
+     */
+    private synchronized void stopHelpersOnce() {
+        if (!helpersStopped) {
+            helpersStopped = true;
+            HelperProcesses.ofThisWorker().stop(HELPER_GRACE);
+        }
     }
 
     @Override
@@ -69,8 +105,8 @@ final class Lifeline implements AutoCloseable {
         pipe.close();
     }
 
-    /** For a shutdown hook, where nobody could act on the failure any more than log it. */
-    void closeQuietly() {
+    /** At exit, where nobody could act on the failure any more than log it. */
+    private void closeQuietly() {
         try {
             close();
         } catch (IOException e) {

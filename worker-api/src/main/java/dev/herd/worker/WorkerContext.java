@@ -342,9 +342,9 @@ final class WorkerContext {
             ignoreMasterSignals();
             try {
                 Lifeline lifeline = Lifeline.watch(environment.masterPid(), drain);
-                // Closing it wakes the lifeline's reader; HotSpot's exit would otherwise wait for a thread blocked
-                // in a native read.
-                Runtime.getRuntime().addShutdownHook(new Thread(lifeline::closeQuietly, "herd-lifeline-close"));
+                // Closing it wakes the lifeline's reader (HotSpot's exit would otherwise wait for a thread blocked
+                // in a native read); an orphaned worker stops its helpers there.
+                Runtime.getRuntime().addShutdownHook(new Thread(lifeline::atExit, "herd-lifeline-close"));
             } catch (IOException e) {
                 throw new IllegalStateException("HERD_MASTER_PID is set but the lifeline pipe on fd 3 cannot be "
                         + "opened: " + e.getMessage(), e);
