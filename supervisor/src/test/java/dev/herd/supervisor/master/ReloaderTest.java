@@ -128,7 +128,7 @@ class ReloaderTest {
         samples.put("worker.command", List.of("/bin/true"));
         samples.put("worker.java", Optional.of(Path.of("/usr/lib/jvm/java-17-openjdk-amd64/bin/java")));
         samples.put("worker.appPort", Optional.of(8080));
-        samples.put("worker.classData", true);
+        samples.put("worker.classData", false);
         samples.put("classDataDirectory", Optional.of(dir.resolve("class-data")));
         return samples;
     }
