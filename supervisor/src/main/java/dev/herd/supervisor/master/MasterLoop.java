@@ -141,7 +141,7 @@ public final class MasterLoop {
             guarded("checking memory", () -> restarts.recycleWorkersOverMemory(pool, os, desiredWorkers,
                     policy.maxWorkerMemory(), now()));
             guarded("advancing the rolling restart",
-                    () -> restarts.advance(pool, stopper, desiredWorkers, policy, now(), wallNow()));
+                    () -> restarts.advance(pool, stopper, desiredWorkers, maxProcesses(), policy, now(), wallNow()));
             guarded("reconciling", this::reconcile);
         }
         guarded("settling scale requests", () -> capacity.settle(readyWorkers(), desiredWorkers,
@@ -279,7 +279,17 @@ public final class MasterLoop {
     }
 
     private void reconcile() {
-        reconciler.reconcile(desiredWorkers, sparesDisabled ? 0 : desiredSpares, policy, now(), wallNow());
+        reconciler.reconcile(desiredWorkers, wantedSpares(), policy, now(), wallNow());
+    }
+
+    /** The spares to keep warm: none while the app is known to accept before its promotion. */
+    private int wantedSpares() {
+        return sparesDisabled ? 0 : desiredSpares;
+    }
+
+    /** The most processes the pool may run at once now: see {@link WorkerPool#maxProcesses}. */
+    private int maxProcesses() {
+        return WorkerPool.maxProcesses(desiredWorkers, wantedSpares());
     }
 
     /**
@@ -300,8 +310,8 @@ public final class MasterLoop {
             // A free wanted slot is filled when its backoff ends. The bench is never "held" by a warm spare: it
             // wakes the loop only for a spare still to start after its backoff, or the loop would spin.
             boolean waitsToStart = slot.number() == WorkerPool.BENCH
-                    ? pool.spares().size() < (sparesDisabled ? 0 : desiredSpares) && slot.backingOff(now)
-                    : !slot.isHeld() && slot.hasRoom() && slot.number() <= desiredWorkers;
+                    ? pool.spares().size() < wantedSpares() && slot.backingOff(now)
+                    : !slot.isHeld() && pool.canStart(maxProcesses(), 0) && slot.number() <= desiredWorkers;
             if (waitsToStart && state == MasterState.RUNNING) {
                 wait = Math.min(wait, slot.restartNotBeforeNanos() - now);
             }
@@ -540,6 +550,11 @@ public final class MasterLoop {
         @Override
         public void disableSpares() {
             MasterLoop.this.disableSpares();
+        }
+
+        @Override
+        public int maxProcesses() {
+            return MasterLoop.this.maxProcesses();
         }
     }
 }

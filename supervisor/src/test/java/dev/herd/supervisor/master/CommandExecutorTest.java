@@ -230,7 +230,7 @@ class CommandExecutorTest {
         CompletableFuture<AdminReply> waited = request("{\"command\":\"reload\"}");
 
         for (int turn = 0; turn < 10 && !waited.isDone(); turn++) {
-            readyAllStarting();
+            readyAllStartingAndExitAllDraining();
         }
 
         assertEquals(new AdminReply.Reloaded(2, Optional.empty(), OptionalInt.of(2)), waited.getNow(null));
@@ -254,12 +254,12 @@ class CommandExecutorTest {
                 loop.runOnce(events.poll()); // the turn takes every signal queued so far
             }
             if (signal == 25) {
-                readyAllStarting();
+                readyAllStartingAndExitAllDraining();
             }
         }
         assertTrue(events.isEmpty());
         for (int turn = 0; turn < 10 && loop.restarts.active(); turn++) {
-            readyAllStarting();
+            readyAllStartingAndExitAllDraining();
         }
 
         assertEquals(6, spawner.spawned(), "every slot replaced once: " + spawner.attempts());
@@ -357,6 +357,17 @@ class CommandExecutorTest {
                 loop.runOnce(new MasterEvent.WorkerNotified(worker.serial(), List.of(new Notification.Ready())));
             }
         }
+    }
+
+    /**
+     * Every starting worker is ready, and every draining one exits: a rolling restart's next replacement starts
+     * once the one before has left (the pool runs one process more than its workers at most).
+     */
+    private void readyAllStartingAndExitAllDraining() {
+        readyAllStarting();
+        loop.pool.all().stream().filter(worker -> worker.state() == WorkerState.STOPPING)
+                .forEach(worker -> os.exit(worker.pid(), ExitStatus.decode(0)));
+        loop.runOnce(new MasterEvent.ChildStateChanged());
     }
 
     private int pidIn(int slot) {
