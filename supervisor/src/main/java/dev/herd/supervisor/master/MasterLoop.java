@@ -447,7 +447,7 @@ public final class MasterLoop {
             @Override
             public boolean stopping() {
                 // A stop still queued would be lost with the exec: it goes first, and the upgrade is refused.
-                return MasterLoop.this.stopping() || events.stream().anyMatch(MasterLoop::asksToStop);
+                return MasterLoop.this.stopping() || events.stream().anyMatch(StopAsked::by);
             }
 
             @Override
@@ -487,13 +487,6 @@ public final class MasterLoop {
                 return parts.handOver(upgrades, workers);
             }
         };
-    }
-
-    private static boolean asksToStop(MasterEvent event) {
-        return event instanceof MasterEvent.SignalReceived received
-                && (received.signal() == Signal.TERM || received.signal() == Signal.INT)
-                || event instanceof MasterEvent.AdminRequested requested
-                && requested.request().command() == dev.herd.supervisor.admin.AdminCommand.STOP;
     }
 
     /** What the master holds besides the workers, for a hand-over: see {@link #forUpgrades}. */
