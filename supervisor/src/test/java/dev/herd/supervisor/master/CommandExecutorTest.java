@@ -65,12 +65,12 @@ class CommandExecutorTest {
                 Duration.ofSeconds(60), true, 0);
         loop = new MasterLoop(os, spawner, ServiceNotifier.NONE, 2, policy, events, () -> nowNanos,
                 new MasterInfo(FakeOs.MASTER_PID, "0.1.0-test", Instant.parse("2026-11-30T00:00:00Z"), nowNanos));
-        Reloader reloader = new Reloader(loop.forReloads(), loop.restarts, config, () -> { }, () -> {
+        Reloader reloader = new Reloader(loop.forReloads(), config, () -> { }, () -> {
             throw new AssertionError("a configuration without a file is never re-read");
         }, null, next -> () -> appliedToWorkers.add(next), null, task -> {
             throw new AssertionError("a configuration without a file needs nothing done beside the loop");
         }, Runnable::run);
-        StatusReport status = new StatusReport(loop, new StatusReport.Socket() {
+        StatusReport status = loop.statusReport(new StatusReport.Socket() {
             @Override
             public String address() {
                 return "127.0.0.1:9876";
@@ -83,8 +83,10 @@ class CommandExecutorTest {
                 }
                 return new ListenQueue(3, 16);
             }
-        }, () -> reloader.config().source(), () -> dev.herd.supervisor.status.StatusSnapshot.Upgrade.NONE);
-        loop.setCommands(new CommandExecutor(loop, reloader, status, UpgraderTest.unused(os, loop, reloader)));
+        }, () -> reloader.config().source(), () -> dev.herd.supervisor.status.StatusSnapshot.Upgrade.NONE,
+                Optional.empty());
+        loop.setCommands(new CommandExecutor(loop.forCommands(), reloader, status,
+                UpgraderTest.unused(os, loop, reloader)));
         loop.runOnce(null);
         readyAllStarting();
     }

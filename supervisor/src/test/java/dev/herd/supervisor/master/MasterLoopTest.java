@@ -630,7 +630,8 @@ class MasterLoopTest {
     void aCapacityWaitEndsWhenEveryWantedSlotIsReadyAndTheSurplusIsGone() {
         startReadyLoop(2);
         loop.scaleTo(3, "test");
-        CompletableFuture<Optional<String>> wait = loop.capacity.add(loop.desiredWorkers(), nowNanos + Duration.ofSeconds(30).toNanos());
+        CompletableFuture<Optional<String>> wait = loop.forCommands().awaitCapacity(loop.desiredWorkers(),
+                nowNanos + Duration.ofSeconds(30).toNanos());
         turn();
         assertTrue(!wait.isDone(), "slot 3 is only starting");
 
@@ -643,7 +644,8 @@ class MasterLoopTest {
     void aCapacityWaitGivesUpAtItsDeadlineSayingWhatIsMissing() {
         startReadyLoop(1);
         loop.scaleTo(2, "test");
-        CompletableFuture<Optional<String>> wait = loop.capacity.add(loop.desiredWorkers(), nowNanos + Duration.ofSeconds(30).toNanos());
+        CompletableFuture<Optional<String>> wait = loop.forCommands().awaitCapacity(loop.desiredWorkers(),
+                nowNanos + Duration.ofSeconds(30).toNanos());
         turn();
 
         advance(Duration.ofSeconds(30));
@@ -1719,7 +1721,7 @@ class MasterLoopTest {
 
     /** The slot's newest row in a status report. */
     private dev.herd.supervisor.status.WorkerRow statusRow(int slot) {
-        StatusReport report = new StatusReport(loop, new StatusReport.Socket() {
+        StatusReport report = loop.statusReport(new StatusReport.Socket() {
             @Override
             public String address() {
                 return "127.0.0.1:9876";
@@ -1729,7 +1731,7 @@ class MasterLoopTest {
             public dev.herd.supervisor.os.ListenQueue listenQueue() {
                 return new dev.herd.supervisor.os.ListenQueue(0, 16);
             }
-        }, Optional::empty, () -> dev.herd.supervisor.status.StatusSnapshot.Upgrade.NONE);
+        }, Optional::empty, () -> dev.herd.supervisor.status.StatusSnapshot.Upgrade.NONE, Optional.empty());
         List<dev.herd.supervisor.status.WorkerRow> rows = report.take().workers().stream()
                 .filter(row -> row.slot() == slot).toList();
         return rows.get(rows.size() - 1);
