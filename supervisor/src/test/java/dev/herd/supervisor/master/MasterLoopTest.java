@@ -898,20 +898,24 @@ class MasterLoopTest {
     }
 
     @Test
-    void aPoolWithASpareRunsItsWorkersItsSpareAndOneMoreAtMostWhateverTheySay() {
-        startWithWarmSpare(2);
+    void aPoolWithASpareRunsItsWorkersItsSpareAndOneMoreAtMostSoLingeringWorkersHoldBackTheNextSpare() {
+        int sparePid = startWithWarmSpare(2);
         int most = WorkerPool.maxProcesses(2, 1);
-        notify(pidIn(1), "STOPPING=1"); // and lingers; the warm spare takes its slot
-        notify(pidIn(2), "STOPPING=1");
-        for (int round = 0; round < 40; round++) {
-            lingerAfterStopping();
-            loop.pool.spares().stream().filter(w -> w.state() == WorkerState.STARTING)
-                    .forEach(spare -> notify(spare.pid(), "X_HERD_SPARE=1"));
-            advance(Duration.ofMillis(100));
-            turn();
-            assertTrue(running() <= most, "round " + round + ": " + loop.pool.all());
-        }
-        assertEquals(most, running(), "the pool ran full, then waited");
+        int lingering = pidIn(1);
+        notify(lingering, "STOPPING=1"); // and lingers; the warm spare takes its slot
+        notify(pidIn(2), "STOPPING=1"); // lingers too; a new worker takes its slot
+        assertEquals(sparePid, pidIn(1));
+        notify(sparePid, "READY=1");
+        notify(pidIn(2), "READY=1");
+        advance(Duration.ofSeconds(1));
+        turn();
+        assertEquals(List.of(), loop.pool.spares(), "every slot is ready, but the pool is full: no new spare yet");
+        assertEquals(most, running());
+
+        os.exit(lingering, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        assertEquals(WorkerState.STARTING, spare().state(), "the next spare starts once a lingering one has left");
+        assertEquals(most, running());
     }
 
     /** Every starting worker of a wanted slot says READY=1 and STOPPING=1, and lingers: it never exits itself. */
