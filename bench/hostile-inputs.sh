@@ -489,7 +489,8 @@ json.dump({"workers": int(workers), "readyTimeout": "20s", "gracefulTimeout": "5
            "worker": {"command": ["/usr/bin/python3", script, *args]}}, open(file, "w"))
 PY
 }
-children() { pgrep -P "$1" | wc -l; }
+# A master's child processes that still run: a zombie (one killed at its stop deadline, not yet reaped) runs no code
+children() { ps --ppid "$1" -o stat= | grep -cv '^Z'; }
 
 # 14. STOPPING=1 and exit, at once, again and again
 sock=$S/b14/herd.sock
@@ -514,7 +515,7 @@ for _ in $(seq 1 100); do   # 10 s, sampled every 100 ms
 done
 starts=$(grep -c "started worker-" "$S/linger.out")
 row "a worker that sends READY=1, STOPPING=1 and lingers (ignores SIGTERM), 2 workers, gracefulTimeout 5s, for 10 s" \
-    "at most $most worker processes at once; $starts starts" "$([[ $most -le 4 ]] && echo yes || echo NO)"
+    "at most $most worker processes at once; $starts starts" "$([[ $most -le 3 ]] && echo yes || echo NO)"
 stop "$pid"
 
 # 16. herd scale with a hot spare

@@ -10,6 +10,7 @@ import dev.herd.supervisor.metrics.PoolReading;
 import java.util.Map;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
@@ -21,13 +22,50 @@ import java.util.stream.IntStream;
  */
 final class CommandExecutor {
 
-    private final MasterLoop loop;
+    /** What the commands need of the master's state, and nothing more: see {@link MasterLoop#forCommands()}. */
+    interface Master {
+        MasterInfo info();
+
+        long now();
+
+        /** The rules in force (a reload may change them). */
+        SupervisionPolicy policy();
+
+        /** Whether the master's stop has begun: only read-only commands are carried out then. */
+        boolean stopping();
+
+        int desiredWorkers();
+
+        /** Wanted slots with a ready worker. */
+        int readyWorkers();
+
+        /** Sets the wanted worker count, kept within 1..1024; returns the count now wanted. */
+        int scaleTo(int workers, String reason);
+
+        /**
+         * Completes with empty once {@code workers} are ready and no slot above them is left, or with what is
+         * missing at {@code deadlineNanos} or when something else changes the wanted count (see
+         * {@link CapacityWaits}).
+         */
+        CompletableFuture<Optional<String>> awaitCapacity(int workers, long deadlineNanos);
+
+        /** A rolling restart of {@code slots}; completes when the whole restart ends. */
+        CompletableFuture<RestartDriver.Outcome> restart(List<Integer> slots, RestartReason reason);
+
+        /** Begins the graceful stop: every worker drains and is killed after {@code timeout}. */
+        void beginStop(String reason, Duration timeout);
+
+        /** How many workers were replaced or stopped for each reason since the master started. */
+        Map<RestartReason, Long> restartCounts();
+    }
+
+    private final Master master;
     private final Reloader reloader;
     private final StatusReport status;
     private final Upgrader upgrader;
 
-    CommandExecutor(MasterLoop loop, Reloader reloader, StatusReport status, Upgrader upgrader) {
-        this.loop = loop;
+    CommandExecutor(Master master, Reloader reloader, StatusReport status, Upgrader upgrader) {
+        this.master = master;
         this.reloader = reloader;
         this.status = status;
         this.upgrader = upgrader;
@@ -51,7 +89,7 @@ final class CommandExecutor {
     /** A metrics scrape's reading: the status, and the restarts by reason (every reason, zeros included). */
     PoolReading reading() {
         Map<String, Long> restarts = new java.util.LinkedHashMap<>();
-        Map<RestartReason, Long> counted = loop.pool.restartCounts();
+        Map<RestartReason, Long> counted = master.restartCounts();
         for (RestartReason reason : RestartReason.values()) {
             restarts.put(reason.label(), counted.getOrDefault(reason, 0L));
         }
@@ -75,7 +113,7 @@ final class CommandExecutor {
 
     private CompletableFuture<AdminReply> run(AdminRequest request) throws AdminException {
         AdminCommand command = request.command();
-        if (loop.stopping() && !command.readOnly()) {
+        if (master.stopping() && !command.readOnly()) {
             throw new AdminException(AdminException.STOPPING, "the master is stopping");
         }
         // A stop goes through: it ends an upgrade as it ends a reload (the check's outcome then finds it stopping).
@@ -84,7 +122,7 @@ final class CommandExecutor {
         }
         return switch (command) {
             case PING -> done(new AdminReply.Pong());
-            case VERSION -> done(new AdminReply.VersionInfo(loop.info().version(), Runtime.version().toString()));
+            case VERSION -> done(new AdminReply.VersionInfo(master.info().version(), Runtime.version().toString()));
             case STATUS -> done(new AdminReply.Status(status.take()));
             case CONFIG -> done(new AdminReply.ConfigShown(ConfigJson.render(reloader.config())));
             case SCALE -> scale(request);
@@ -96,22 +134,22 @@ final class CommandExecutor {
     }
 
     private CompletableFuture<AdminReply> scale(AdminRequest request) {
-        int previous = loop.desiredWorkers();
-        int target = loop.scaleTo(request.wholeNumber("workers")
+        int previous = master.desiredWorkers();
+        int target = master.scaleTo(request.wholeNumber("workers")
                 .orElseGet(() -> previous + request.wholeNumber("delta").orElseThrow()), "admin scale");
         if (!request.waitForCompletion()) {
             return done(new AdminReply.Scaled(previous, target, OptionalInt.empty()));
         }
-        SupervisionPolicy policy = loop.policy();
+        SupervisionPolicy policy = master.policy();
         Duration limit = policy.readyTimeout().plus(policy.gracefulTimeout()).plusSeconds(5);
-        return loop.capacity.add(target, loop.now() + limit.toNanos()).thenApply(missing -> missing
+        return master.awaitCapacity(target, master.now() + limit.toNanos()).thenApply(missing -> missing
                 .<AdminReply>map(what -> new AdminException(AdminException.NOT_READY, "scaled to " + target
                         + " workers, but " + what).toReply())
-                .orElseGet(() -> new AdminReply.Scaled(previous, target, OptionalInt.of(loop.readyWorkers()))));
+                .orElseGet(() -> new AdminReply.Scaled(previous, target, OptionalInt.of(master.readyWorkers()))));
     }
 
     private CompletableFuture<AdminReply> restart(AdminRequest request) throws AdminException {
-        int desired = loop.desiredWorkers();
+        int desired = master.desiredWorkers();
         List<Integer> slots;
         if (request.wholeNumber("slot").isPresent()) {
             int slot = request.wholeNumber("slot").get();
@@ -123,7 +161,7 @@ final class CommandExecutor {
         } else {
             slots = IntStream.rangeClosed(1, desired).boxed().toList();
         }
-        CompletableFuture<RestartDriver.Outcome> outcome = loop.restart(slots, RestartReason.RESTART);
+        CompletableFuture<RestartDriver.Outcome> outcome = master.restart(slots, RestartReason.RESTART);
         if (!request.waitForCompletion()) {
             return done(new AdminReply.Restarted(slots, OptionalInt.empty()));
         }
@@ -141,7 +179,7 @@ final class CommandExecutor {
         if (started.refusal().isPresent()) {
             return done(new AdminException(AdminException.RELOAD_FAILED, started.refusal().get()).toReply());
         }
-        int workers = loop.desiredWorkers();
+        int workers = master.desiredWorkers();
         if (!request.waitForCompletion()) {
             return done(new AdminReply.Reloaded(workers, started.configFile(), OptionalInt.empty()));
         }
@@ -152,9 +190,9 @@ final class CommandExecutor {
     }
 
     private CompletableFuture<AdminReply> stop(AdminRequest request) {
-        Duration timeout = request.duration("timeout").orElse(loop.policy().gracefulTimeout());
-        loop.beginStop("admin stop", timeout);
-        return done(new AdminReply.Stopping(timeout, loop.info().pid()));
+        Duration timeout = request.duration("timeout").orElse(master.policy().gracefulTimeout());
+        master.beginStop("admin stop", timeout);
+        return done(new AdminReply.Stopping(timeout, master.info().pid()));
     }
 
     private static CompletableFuture<AdminReply> done(AdminReply reply) {

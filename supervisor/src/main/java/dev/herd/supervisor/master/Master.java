@@ -148,8 +148,9 @@ public final class Master {
                 // What a reload applies to the workers must be able to go back to this configuration: its names
                 // are looked up once more here, before the loop runs.
                 Runnable applyConfig = launcher.prepare(config);
-                Reloader reload = new Reloader(loop.forReloads(), loop.restarts, config, applyConfig, reloader, socket, launcher::prepare, files,
-                        Master::besideTheLoop, apply -> events.add(new MasterEvent.WorkDone(apply)));
+                Reloader reload = new Reloader(loop.forReloads(), config, applyConfig, reloader, socket,
+                        launcher::prepare, files, Master::besideTheLoop,
+                        apply -> events.add(new MasterEvent.WorkDone(apply)));
                 Upgrader upgrader = new Upgrader(os, loop.forUpgrades(reload, (upgrades, workers) -> HandOvers.assemble(
                         upgrades, workers, socket, lifeline.readFd(), lifeline.writeFd(), launcher, admin.path(),
                         HandOvers.adminListenerOf(os, admin.path()), reload.config().pidFile())),
@@ -157,7 +158,7 @@ public final class Master {
                         () -> socket.fromSystemd() ? Optional.empty() : Optional.of(socket.configured()),
                         handOver.map(HandOver::upgrades).orElse(0), task -> besideTheLoop(task, "herd-upgrade"),
                         apply -> events.add(new MasterEvent.WorkDone(apply)));
-                loop.setCommands(new CommandExecutor(loop, reload, new StatusReport(loop, socketView(socket),
+                loop.setCommands(new CommandExecutor(loop.forCommands(), reload, loop.statusReport(socketView(socket),
                         () -> reload.config().source(), upgrader::view, Optional.of(admin.path())), upgrader));
                 // Before an install can rewrite herd's jars under this master: see UpgradePreloader.
                 UpgradePreloader.startBesideTheLoop();
@@ -174,7 +175,7 @@ public final class Master {
                 }
                 try (MetricsServer metrics = startMetrics(config.metricsListen(), events)) {
                     if (metrics != null) {
-                        loop.restarts.onReloadTimed(metrics::reloadTook);
+                        loop.timeReloadsWith(metrics::reloadTook);
                     }
                     int exitCode = runGuarded(loop);
                     launcher.awaitOutputs(Duration.ofSeconds(1));

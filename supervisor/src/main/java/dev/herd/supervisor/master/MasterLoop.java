@@ -7,14 +7,21 @@ import dev.herd.supervisor.notify.ServiceNotifier;
 import dev.herd.supervisor.os.Os;
 import dev.herd.supervisor.os.Signal;
 import dev.herd.supervisor.spawn.WorkerSpawner;
+import dev.herd.supervisor.status.StatusSnapshot;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The master's single thread and the only owner of supervisor state. Each turn it handles the queued events, then
@@ -42,15 +49,18 @@ public final class MasterLoop {
     private final WorkerSpawner spawner;
     private final BlockingQueue<MasterEvent> events;
     private final MasterClock clock;
+    /** Read by the tests; the loop's helpers get what they need through the views below. */
     final WorkerPool pool;
+    /** Read by the tests, as {@link #pool}. */
     final RestartDriver restarts;
-    final CapacityWaits capacity = new CapacityWaits();
-    final ServiceReporter service;
+    private final CapacityWaits capacity = new CapacityWaits();
+    private final ServiceReporter service;
     private final Supervisor supervisor;
     private final Reconciler reconciler;
     private final StrayReaper strays;
     private final WorkerStopper stopper;
     private final EventHandler eventHandler = new EventHandler();
+    private final HelpersView helpersView = new HelpersView();
     private CommandExecutor commands;
     /** Restores the shared socket if a worker shut it down: see {@link #watchListener}. */
     private Runnable listenerCheck = () -> { };
@@ -73,7 +83,7 @@ public final class MasterLoop {
         this.service = new ServiceReporter(notifier, this::summary, clock.getAsLong());
         this.restarts = new RestartDriver(this.service, clock);
         this.stopper = new WorkerStopper(pool, clock, policy.gracefulTimeout());
-        this.supervisor = new Supervisor(pool, restarts, stopper, this.clock, new SupervisorView());
+        this.supervisor = new Supervisor(pool, restarts, stopper, this.clock, helpersView);
         this.reconciler = new Reconciler(pool, supervisor, restarts, stopper);
         this.strays = new StrayReaper(os, pool, spawner::isOwnChild);
     }
@@ -141,7 +151,7 @@ public final class MasterLoop {
             guarded("checking memory", () -> restarts.recycleWorkersOverMemory(pool, os, desiredWorkers,
                     policy.maxWorkerMemory(), now()));
             guarded("advancing the rolling restart",
-                    () -> restarts.advance(pool, stopper, desiredWorkers, policy, now(), wallNow()));
+                    () -> restarts.advance(pool, stopper, desiredWorkers, maxProcesses(), policy, now(), wallNow()));
             guarded("reconciling", this::reconcile);
         }
         guarded("settling scale requests", () -> capacity.settle(readyWorkers(), desiredWorkers,
@@ -279,7 +289,17 @@ public final class MasterLoop {
     }
 
     private void reconcile() {
-        reconciler.reconcile(desiredWorkers, sparesDisabled ? 0 : desiredSpares, policy, now(), wallNow());
+        reconciler.reconcile(desiredWorkers, wantedSpares(), policy, now(), wallNow());
+    }
+
+    /** The spares to keep warm: none while the app is known to accept before its promotion. */
+    private int wantedSpares() {
+        return sparesDisabled ? 0 : desiredSpares;
+    }
+
+    /** The most processes the pool may run at once now: see {@link WorkerPool#maxProcesses}. */
+    private int maxProcesses() {
+        return WorkerPool.maxProcesses(desiredWorkers, wantedSpares());
     }
 
     /**
@@ -300,8 +320,8 @@ public final class MasterLoop {
             // A free wanted slot is filled when its backoff ends. The bench is never "held" by a warm spare: it
             // wakes the loop only for a spare still to start after its backoff, or the loop would spin.
             boolean waitsToStart = slot.number() == WorkerPool.BENCH
-                    ? pool.spares().size() < (sparesDisabled ? 0 : desiredSpares) && slot.backingOff(now)
-                    : !slot.isHeld() && slot.hasRoom() && slot.number() <= desiredWorkers;
+                    ? pool.spares().size() < wantedSpares() && slot.backingOff(now)
+                    : !slot.isHeld() && pool.canStart(maxProcesses(), 0) && slot.number() <= desiredWorkers;
             if (waitsToStart && state == MasterState.RUNNING) {
                 wait = Math.min(wait, slot.restartNotBeforeNanos() - now);
             }
@@ -396,10 +416,6 @@ public final class MasterLoop {
         return clock.info();
     }
 
-    Os os() {
-        return os;
-    }
-
     long now() {
         return clock.now();
     }
@@ -415,7 +431,7 @@ public final class MasterLoop {
      */
     CompletableFuture<RestartDriver.Outcome> adopt(List<HandOver.Worker> workers) {
         service.upgradedInPlace();
-        List<Integer> slots = new java.util.ArrayList<>();
+        List<Integer> slots = new ArrayList<>();
         for (HandOver.Worker adopted : workers) {
             WorkerHandle worker = pool.adopt(adopted, policy, now());
             if (!adopted.ready() || worker.onBench()) {
@@ -437,7 +453,7 @@ public final class MasterLoop {
             @Override
             public boolean stopping() {
                 // A stop still queued would be lost with the exec: it goes first, and the upgrade is refused.
-                return MasterLoop.this.stopping() || events.stream().anyMatch(MasterLoop::asksToStop);
+                return MasterLoop.this.stopping() || events.stream().anyMatch(StopAsked::by);
             }
 
             @Override
@@ -464,7 +480,7 @@ public final class MasterLoop {
             }
 
             @Override
-            public Optional<java.nio.file.Path> configFile() {
+            public Optional<Path> configFile() {
                 return reload.config().source();
             }
 
@@ -472,17 +488,10 @@ public final class MasterLoop {
             public HandOver handOver(int upgrades) {
                 spawner.endOthersNow("herd is being upgraded; the new herd trains again once a worker is ready");
                 List<WorkerHandle> workers = pool.all().stream()
-                        .sorted(java.util.Comparator.comparingInt(WorkerHandle::serial)).toList();
+                        .sorted(Comparator.comparingInt(WorkerHandle::serial)).toList();
                 return parts.handOver(upgrades, workers);
             }
         };
-    }
-
-    private static boolean asksToStop(MasterEvent event) {
-        return event instanceof MasterEvent.SignalReceived received
-                && (received.signal() == Signal.TERM || received.signal() == Signal.INT)
-                || event instanceof MasterEvent.AdminRequested requested
-                && requested.request().command() == dev.herd.supervisor.admin.AdminCommand.STOP;
     }
 
     /** What the master holds besides the workers, for a hand-over: see {@link #forUpgrades}. */
@@ -521,11 +530,44 @@ public final class MasterLoop {
             public CompletableFuture<Optional<String>> classDataFirst() {
                 return spawner.classDataFirst();
             }
+
+            @Override
+            public Optional<CompletableFuture<RestartDriver.Outcome>> joinReloadInProgress() {
+                return restarts.isReload() ? Optional.of(restarts.join()) : Optional.empty();
+            }
+
+            @Override
+            public void whenRestartDone(Consumer<RestartDriver.Outcome> action) {
+                restarts.whenDone(action);
+            }
         };
     }
 
-    /** The little the supervisor needs of the loop's state: see {@link Supervisor.Master}. */
-    private final class SupervisorView implements Supervisor.Master {
+    /** Where the duration of each finished reload goes (the metrics' histogram). */
+    void timeReloadsWith(Consumer<Duration> times) {
+        restarts.onReloadTimed(times);
+    }
+
+    /** What the admin commands need of the loop: see {@link CommandExecutor.Master}. */
+    CommandExecutor.Master forCommands() {
+        return helpersView;
+    }
+
+    /**
+     * A status report of this loop's workers and state (see {@link StatusReport}); {@code adminSocket} is where the
+     * admin socket is, when the report should say so.
+     */
+    StatusReport statusReport(StatusReport.Socket socket, Supplier<Optional<Path>> configFile,
+                              Supplier<StatusSnapshot.Upgrade> upgrade, Optional<Path> adminSocket) {
+        return new StatusReport(helpersView, pool, os, socket, configFile, upgrade, adminSocket);
+    }
+
+    /**
+     * What the loop's helpers may ask of it. One object answers them all, but each helper is handed it as its own
+     * narrow interface ({@link Supervisor.Master}, {@link CommandExecutor.Master}, {@link StatusReport.Master}) and
+     * sees nothing else of the loop.
+     */
+    private final class HelpersView implements Supervisor.Master, CommandExecutor.Master, StatusReport.Master {
         @Override
         public SupervisionPolicy policy() {
             return policy;
@@ -539,6 +581,61 @@ public final class MasterLoop {
         @Override
         public void disableSpares() {
             MasterLoop.this.disableSpares();
+        }
+
+        @Override
+        public int maxProcesses() {
+            return MasterLoop.this.maxProcesses();
+        }
+
+        @Override
+        public MasterInfo info() {
+            return MasterLoop.this.info();
+        }
+
+        @Override
+        public long now() {
+            return MasterLoop.this.now();
+        }
+
+        @Override
+        public int desiredWorkers() {
+            return desiredWorkers;
+        }
+
+        @Override
+        public int readyWorkers() {
+            return MasterLoop.this.readyWorkers();
+        }
+
+        @Override
+        public String summary() {
+            return MasterLoop.this.summary();
+        }
+
+        @Override
+        public int scaleTo(int workers, String reason) {
+            return MasterLoop.this.scaleTo(workers, reason);
+        }
+
+        @Override
+        public CompletableFuture<Optional<String>> awaitCapacity(int workers, long deadlineNanos) {
+            return capacity.add(workers, deadlineNanos);
+        }
+
+        @Override
+        public CompletableFuture<RestartDriver.Outcome> restart(List<Integer> slots, RestartReason reason) {
+            return MasterLoop.this.restart(slots, reason);
+        }
+
+        @Override
+        public void beginStop(String reason, Duration timeout) {
+            MasterLoop.this.beginStop(reason, timeout);
+        }
+
+        @Override
+        public Map<RestartReason, Long> restartCounts() {
+            return pool.restartCounts();
         }
     }
 }

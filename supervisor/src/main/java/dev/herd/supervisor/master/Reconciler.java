@@ -8,9 +8,9 @@ import java.util.List;
 
 /**
  * The last step of each loop turn: brings the pool to what is wanted. Every wanted slot that is free and not backing
- * off gets a worker (a warm spare first), the slots above the wanted count are drained, and the bench is kept at
- * the wanted number of spares. Scale, crash recovery and the end of a rolling restart only change what is wanted or
- * free a slot; this is where the pool follows.
+ * off gets a worker (a warm spare first) while the pool has room ({@link WorkerPool#maxProcesses}), the slots above
+ * the wanted count are drained, and the bench is kept at the wanted number of spares. Scale, crash recovery and
+ * the end of a rolling restart only change what is wanted or free a slot; this is where the pool follows.
  */
 final class Reconciler {
 
@@ -27,9 +27,12 @@ final class Reconciler {
     }
 
     void reconcile(int workers, int spares, SupervisionPolicy policy, long now, Instant wallNow) {
+        int maxProcesses = WorkerPool.maxProcesses(workers, spares);
         for (int number = 1; number <= workers; number++) {
             Slot slot = pool.slot(number, now);
-            if (!slot.isHeld() && !slot.backingOff(now) && slot.hasRoom()) {
+            // A full pool starts nothing, whatever its workers say: a slot waits until a process has left (one on
+            // its way out exits, or is sent SIGKILL at its stop deadline).
+            if (!slot.isHeld() && !slot.backingOff(now) && pool.canStart(maxProcesses, 0)) {
                 supervisor.startWorker(slot);
             }
         }
@@ -40,7 +43,7 @@ final class Reconciler {
             }
         }
         pool.dropEmptySlotsAbove(workers);
-        reconcileSpares(workers, spares, policy, now, wallNow);
+        reconcileSpares(workers, spares, maxProcesses, policy, now, wallNow);
     }
 
     /**
@@ -48,19 +51,18 @@ final class Reconciler {
      * CPU from the workers that serve, and a restart retires them anyway. Surplus spares (fewer wanted since) are
      * stopped, the newest first.
      */
-    private void reconcileSpares(int workers, int wanted, SupervisionPolicy policy, long now, Instant wallNow) {
+    private void reconcileSpares(int workers, int wanted, int maxProcesses, SupervisionPolicy policy, long now,
+                                 Instant wallNow) {
         List<WorkerHandle> spares = pool.spares();
         for (int i = spares.size() - 1; i >= wanted; i--) {
             stopper.stopWorker(spares.get(i), RestartReason.SCALE);
         }
-        // The bench is a slot that pool.slot() makes on first use: only when a spare is wanted. Like a slot, it
-        // holds what it wants and at most one process on its way out (see Slot.MAX_PROCESSES).
+        // The bench is a slot that pool.slot() makes on first use: only when a spare is wanted.
         if (spares.size() >= wanted || restarts.active() || !pool.allReady(workers)
                 || pool.slot(WorkerPool.BENCH, now).backingOff(now)) {
             return;
         }
-        int room = wanted + Slot.MAX_PROCESSES - 1 - pool.slot(WorkerPool.BENCH, now).running();
-        for (int i = spares.size(); i < wanted && room-- > 0; i++) {
+        for (int i = spares.size(); i < wanted && pool.hasRoom(maxProcesses); i++) {
             try {
                 pool.spawnSpare(policy, now);
             } catch (OsException e) {

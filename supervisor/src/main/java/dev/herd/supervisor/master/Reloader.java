@@ -63,6 +63,12 @@ final class Reloader {
         /** A rolling restart of every slot that holds a worker now: those workers carry the old configuration. */
         CompletableFuture<RestartDriver.Outcome> restartAll(RestartReason reason);
 
+        /** The outcome of the reload's rolling restart in progress, joined; empty when no reload restarts now. */
+        Optional<CompletableFuture<RestartDriver.Outcome>> joinReloadInProgress();
+
+        /** Runs {@code action} on the loop's thread when the rolling restart in progress ends. */
+        void whenRestartDone(Consumer<RestartDriver.Outcome> action);
+
         /**
          * The class data of the configuration new workers start with, trained now unless it exists: completes on
          * the loop with empty once it exists, or with why there is none (see WorkerSpawner#classDataFirst).
@@ -94,7 +100,6 @@ final class Reloader {
     }
 
     private final Master master;
-    private final RestartDriver restarts;
     private final ConfigReloader source;
     private final SharedSocket socket;
     private final Workers workers;
@@ -116,11 +121,10 @@ final class Reloader {
      * @param beside runs a reload's slow half on a thread of its own
      * @param toLoop hands what that half found back to the loop's thread (an event on its queue)
      */
-    Reloader(Master master, RestartDriver restarts, HerdConfig config, Runnable applyConfigToWorkers,
+    Reloader(Master master, HerdConfig config, Runnable applyConfigToWorkers,
              ConfigReloader source, SharedSocket socket, Workers workers, ProcessFiles files,
              Consumer<Runnable> beside, Consumer<Runnable> toLoop) {
         this.master = master;
-        this.restarts = restarts;
         this.config = config;
         this.applyConfigToWorkers = applyConfigToWorkers;
         this.source = source;
@@ -154,10 +158,11 @@ final class Reloader {
     CompletableFuture<Started> reload(boolean trainFirst) {
         Optional<String> file = config.source().map(Object::toString);
         if (config.source().isEmpty()) {
-            if (restarts.isReload()) {
+            Optional<CompletableFuture<RestartDriver.Outcome>> joined = master.joinReloadInProgress();
+            if (joined.isPresent()) {
                 // The same configuration as the reload in progress, which replaces every worker started before it.
                 Log.info("reload: no config file and a reload in progress; joining it");
-                return CompletableFuture.completedFuture(new Started(Optional.empty(), restarts.join(), file));
+                return CompletableFuture.completedFuture(new Started(Optional.empty(), joined.get(), file));
             }
             Log.info("reload: no config file; restarting every worker with the same configuration");
             return CompletableFuture.completedFuture(new Started(Optional.empty(),
@@ -273,9 +278,11 @@ final class Reloader {
         if (!fixed.isEmpty()) {
             return refused("changing " + String.join(", ", fixed) + " needs a restart of herd itself", file);
         }
-        if (restarts.isReload() && next.equals(config)) {
+        Optional<CompletableFuture<RestartDriver.Outcome>> joined =
+                next.equals(config) ? master.joinReloadInProgress() : Optional.empty();
+        if (joined.isPresent()) {
             Log.info("reload: %s is what the reload in progress applies; joining it", next.source().get());
-            return new Started(Optional.empty(), restarts.join(), file);
+            return new Started(Optional.empty(), joined.get(), file);
         }
         // Validated; now the steps that can still fail, each undone if a later one does: a refused reload
         // changes nothing (not the socket, not the pid file, not the log).
@@ -318,7 +325,7 @@ final class Reloader {
         Log.info("reload: applied %s; replacing workers one after another", next.source().get());
         boolean moved = moving;
         Supplier<CompletableFuture<RestartDriver.Outcome>> roll = () -> {
-            restarts.whenDone(outcome -> {
+            master.whenRestartDone(outcome -> {
                 if (moved) {
                     socket.moveDone(outcome.failure().isEmpty());
                 }

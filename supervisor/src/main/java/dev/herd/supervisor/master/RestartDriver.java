@@ -19,8 +19,10 @@ import java.util.function.LongSupplier;
  * Rolling restarts (admin restart, reload, SIGHUP) and recycling (maxRequests): the slots still to replace, one
  * after another, the replacement starting for the head slot, and whoever waits for the outcome. One slot at a
  * time, and the replacement must be ready before the old worker is told to drain, so the pool never has fewer
- * ready workers than it had. A replacement that dies, is killed or is not ready in time ends the restart; the
- * old workers of the remaining slots then keep serving. Used on the master thread only.
+ * ready workers than it had; the next replacement waits until the pool has room, which with no spares means until
+ * the old worker of the step before has exited (or was sent SIGKILL at its stop deadline). A replacement that
+ * dies, is killed or is not ready in time ends the restart; the old workers of the remaining slots then keep
+ * serving. Used on the master thread only.
  */
 final class RestartDriver {
 
@@ -161,10 +163,12 @@ final class RestartDriver {
 
     /**
      * Moves the restart on: for the head slot, start a replacement next to the old worker; once it is ready, tell
-     * the old one to drain and go on to the next slot.
+     * the old one to drain and go on to the next slot. A replacement starts only while the pool runs fewer than
+     * {@code maxProcesses} ({@link WorkerPool#maxProcesses}), the old worker of the step before still draining
+     * included, and after every wanted slot without a worker has had its start: a hole in the pool matters more.
      */
-    void advance(WorkerPool pool, WorkerStopper stopper, int desired, SupervisionPolicy policy, long nowNanos,
-                 Instant wallNow) {
+    void advance(WorkerPool pool, WorkerStopper stopper, int desired, int maxProcesses, SupervisionPolicy policy,
+                 long nowNanos, Instant wallNow) {
         while (!steps.isEmpty()) {
             Step step = steps.peek();
             Slot slot = pool.slots().get(step.slot());
@@ -185,8 +189,9 @@ final class RestartDriver {
                     successor = fresh.get();
                     continue;
                 }
-                if (slot.backingOff(nowNanos) || !slot.hasRoom()) {
-                    return; // a process on its way out must leave first: the slot holds two at most
+                if (slot.backingOff(nowNanos) || !pool.canStart(maxProcesses - pool.slotsToFill(desired, nowNanos),
+                        step.replaceBefore())) {
+                    return; // the pool is full: a process on its way out must leave first
                 }
                 Log.info("%s %s: starting its replacement first", verb(step.reason()), old.get(0));
                 try {

@@ -12,19 +12,12 @@ import java.util.Optional;
 /**
  * A numbered place for one worker (1..N), which outlives the worker processes that fill it. Usually it holds one
  * process; during a rolling restart it briefly holds two (the old one, still serving, and its starting
- * replacement), and it keeps the processes on their way out until they are reaped. It keeps the books of its
+ * replacement), and it keeps the processes on their way out until they are reaped. How many processes may run
+ * at once is the pool's to bound, not the slot's: see {@link WorkerPool#maxProcesses}. It keeps the books of its
  * failures: how many in a row (which sets the backoff before the next start), how many within the flapping
  * window, how many since a worker of it was last ready, how the last worker ended and why the last one was replaced.
  */
 final class Slot {
-
-    /**
-     * The most processes a wanted slot runs at once: the one that serves it and one on its way out (the old worker
-     * of a rolling restart, draining, or one that announced STOPPING=1 and lingers). A slot that runs this many
-     * starts nothing until one has left, whatever its workers say. A process already sent SIGKILL does not count:
-     * it runs no more code, and its replacement must not wait for its reap.
-     */
-    static final int MAX_PROCESSES = 2;
 
     private final int number;
     private final List<WorkerHandle> workers = new ArrayList<>(2);
@@ -56,16 +49,6 @@ final class Slot {
     /** Whether a process holds the slot (starting or ready), so that it needs no new one. */
     boolean isHeld() {
         return workers.stream().anyMatch(w -> w.state().holdsSlot());
-    }
-
-    /** Whether a new process may join the slot: fewer than {@link #MAX_PROCESSES} run in it. */
-    boolean hasRoom() {
-        return running() < MAX_PROCESSES;
-    }
-
-    /** Its processes that still run code: every one not yet sent SIGKILL. */
-    int running() {
-        return (int) workers.stream().filter(w -> w.state() != WorkerState.KILLED).count();
     }
 
     boolean hasReadyWorker() {

@@ -1,6 +1,7 @@
 package dev.herd.supervisor.master;
 
 import dev.herd.supervisor.os.ListenQueue;
+import dev.herd.supervisor.os.Os;
 import dev.herd.supervisor.os.OsException;
 import dev.herd.supervisor.os.ProcessStats;
 import dev.herd.supervisor.spawn.WorkerSpawner;
@@ -16,34 +17,58 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Takes a {@link StatusSnapshot} of the loop's state, on the loop's thread: one row per worker process (a slot has
+ * Takes a {@link StatusSnapshot} of the master's state, on the loop's thread: one row per worker process (a slot has
  * two during its rolling restart, plus any still on their way out), and one row for a slot with no process
  * (waiting to start, or backing off after failures). Hot spares are rows of slot 0, the bench.
  */
 final class StatusReport {
 
-    /** What the report needs besides the loop: the shared socket's address and accept queue. */
+    /** What the report needs of the master's state besides its workers: see {@link MasterLoop#statusReport}. */
+    interface Master {
+        long now();
+
+        MasterInfo info();
+
+        /** The rules in force: the flapping rule decides which slots show backoff. */
+        SupervisionPolicy policy();
+
+        int desiredWorkers();
+
+        /** Wanted slots with a ready worker. */
+        int readyWorkers();
+
+        /** The one-line summary systemd shows too. */
+        String summary();
+
+        /** Whether the master's stop has begun. */
+        boolean stopping();
+    }
+
+    /** What the report needs besides the master: the shared socket's address and accept queue. */
     interface Socket {
         String address();
 
         ListenQueue listenQueue() throws OsException;
     }
 
-    private final MasterLoop loop;
+    private final Master master;
+    private final WorkerPool pool;
+    private final Os os;
     private final Socket socket;
     private final Supplier<Optional<Path>> configFile;
     private final Supplier<StatusSnapshot.Upgrade> upgrade;
     private final Optional<Path> adminSocket;
 
-    StatusReport(MasterLoop loop, Socket socket, Supplier<Optional<Path>> configFile,
-                 Supplier<StatusSnapshot.Upgrade> upgrade) {
-        this(loop, socket, configFile, upgrade, Optional.empty());
-    }
-
-    /** @param adminSocket where the admin socket is (an upgrade may move it: its client follows) */
-    StatusReport(MasterLoop loop, Socket socket, Supplier<Optional<Path>> configFile,
+    /**
+     * @param pool the workers, read on the loop's thread
+     * @param os where each worker's memory and CPU time are read
+     * @param adminSocket where the admin socket is (an upgrade may move it: its client follows)
+     */
+    StatusReport(Master master, WorkerPool pool, Os os, Socket socket, Supplier<Optional<Path>> configFile,
                  Supplier<StatusSnapshot.Upgrade> upgrade, Optional<Path> adminSocket) {
-        this.loop = loop;
+        this.master = master;
+        this.pool = pool;
+        this.os = os;
         this.socket = socket;
         this.configFile = configFile;
         this.upgrade = upgrade;
@@ -51,11 +76,11 @@ final class StatusReport {
     }
 
     StatusSnapshot take() {
-        long now = loop.now();
-        MasterInfo info = loop.info();
-        SupervisionPolicy policy = loop.policy();
+        long now = master.now();
+        MasterInfo info = master.info();
+        SupervisionPolicy policy = master.policy();
         List<WorkerRow> rows = new ArrayList<>();
-        List<Slot> slots = new ArrayList<>(loop.pool.slots().values());
+        List<Slot> slots = new ArrayList<>(pool.slots().values());
         // The bench (slot 0) last: the wanted slots first, in order, then the spares.
         slots.sort(java.util.Comparator.comparing((Slot slot) -> slot.number() == WorkerPool.BENCH));
         for (Slot slot : slots) {
@@ -86,16 +111,16 @@ final class StatusReport {
         }
         return new StatusSnapshot(info.pid(), info.version(), info.startedAt(),
                 TimeUnit.NANOSECONDS.toMillis(now - info.startedAtNanos()), socket.address(),
-                configFile.get().map(Path::toString), loop.desiredWorkers(), loop.readyWorkers(), loop.summary(),
-                loop.stopping(), queue, rows, upgrade.get(), adminSocket.map(Path::toString));
+                configFile.get().map(Path::toString), master.desiredWorkers(), master.readyWorkers(), master.summary(),
+                master.stopping(), queue, rows, upgrade.get(), adminSocket.map(Path::toString));
     }
 
     private WorkerRow row(WorkerHandle worker, boolean firstOfSlot, boolean backoff, SlotFacts facts, long now,
                           MasterInfo info) {
         // A flapping slot's worker shows backoff until it is ready: it is the one that keeps dying.
         String state = backoff && worker.state() == WorkerState.STARTING ? "backoff" : worker.state().label();
-        WorkerSpawner.Counters counters = loop.pool.counters(worker);
-        Optional<ProcessStats> process = loop.os().processStats(worker.pid());
+        WorkerSpawner.Counters counters = pool.counters(worker);
+        Optional<ProcessStats> process = os.processStats(worker.pid());
         return new WorkerRow(worker.slot(), firstOfSlot, Optional.of(worker.pid()), state,
                 Optional.of(info.wallAt(worker.startedAtNanos())),
                 worker.readyAfterNanos().map(n -> OptionalLong.of(TimeUnit.NANOSECONDS.toMillis(n)))
@@ -107,7 +132,7 @@ final class StatusReport {
                 facts.lastReason, facts.lastAt, facts.bootError,
                 process.map(p -> OptionalLong.of(p.residentBytes())).orElse(OptionalLong.empty()),
                 process.map(p -> OptionalLong.of(p.cpuMillis())).orElse(OptionalLong.empty()),
-                loop.pool.classData(worker));
+                pool.classData(worker));
     }
 
     private record SlotFacts(int restarts, int crashes, Optional<String> lastExit, Optional<String> lastReason,

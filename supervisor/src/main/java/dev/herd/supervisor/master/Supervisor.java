@@ -37,6 +37,9 @@ final class Supervisor {
 
         /** An app that accepts before its promotion cannot have spares: none start until a reload. */
         void disableSpares();
+
+        /** The most processes the pool may run at once now: see {@link WorkerPool#maxProcesses}. */
+        int maxProcesses();
     }
 
     private final WorkerPool pool;
@@ -101,8 +104,7 @@ final class Supervisor {
                 : worker.jvm() && exit.output().outOfMemory() ? RestartReason.OOM : RestartReason.CRASH;
         Duration delay = pool.failed(slot, reason, uptime, now, clock.wallNow(), master.policy().flappingWindow());
         String next = slot.isHeld() ? "another process holds the slot"
-                : (reason == RestartReason.BOOT_FAILURE ? "retrying " : "replacing it ")
-                        + describeDelay(delay, slot.consecutiveFailures());
+                : (reason == RestartReason.BOOT_FAILURE ? "retrying " : "replacing it ") + nextStart(slot, delay);
         switch (reason) {
             case BOOT_FAILURE -> {
                 String why = exit.output().rootCause().orElse("it wrote no error");
@@ -207,8 +209,21 @@ final class Supervisor {
         worker.leftOnItsOwn();
         pool.replaced(slot, RestartReason.EXIT, clock.wallNow());
         Duration delay = slot.leftOnItsOwn(now - worker.startedAtNanos(), now);
-        Log.info("%s is stopping on its own; starting its replacement %s", worker,
-                describeDelay(delay, slot.consecutiveFailures()));
+        Log.info("%s is stopping on its own; starting its replacement %s", worker, nextStart(slot, delay));
+    }
+
+    /**
+     * When the slot's next worker starts: after its backoff {@code delay}, and only once the pool has room (see
+     * {@link WorkerPool#maxProcesses}); a full pool waits for one of its processes to leave.
+     */
+    private String nextStart(Slot slot, Duration delay) {
+        int maxProcesses = master.maxProcesses();
+        if (pool.canStart(maxProcesses, 0)) {
+            return describeDelay(delay, slot.consecutiveFailures());
+        }
+        String once = "once one of the pool's " + pool.running() + " processes has left (it runs " + maxProcesses
+                + " at most)";
+        return delay.isZero() ? once : describeDelay(delay, slot.consecutiveFailures()) + ", " + once;
     }
 
     /**

@@ -83,6 +83,45 @@ final class WorkerPool {
         return bySerial.size();
     }
 
+    /**
+     * The most worker processes the pool runs at once, whatever its workers say: its wanted workers and spares,
+     * and one more, the replacement of one rolling step (or of a worker on its way out). Every process that still
+     * runs code counts, whatever its state: starting, ready, warm on the bench, draining. A process already sent
+     * SIGKILL does not: it runs no more code, and its replacement must not wait for its reap. The master's stop
+     * starts nothing, so the bound never holds it up; adopting the workers of an upgrade starts nothing either.
+     */
+    static int maxProcesses(int workers, int spares) {
+        return workers + spares + 1;
+    }
+
+    /** Its processes that still run code: every one not yet sent SIGKILL (see {@link #maxProcesses}). */
+    int running() {
+        return (int) bySerial.values().stream().filter(w -> w.state() != WorkerState.KILLED).count();
+    }
+
+    /** Whether one more process may start while the pool runs at most {@code maxProcesses}. */
+    boolean hasRoom(int maxProcesses) {
+        return running() < maxProcesses;
+    }
+
+    /**
+     * Whether {@link #startInto} with {@code minSerial} can fill a slot now without the pool running more than
+     * {@code maxProcesses}: a warm spare to promote (no new process), or room for a new one.
+     */
+    boolean canStart(int maxProcesses, int minSerial) {
+        return hasRoom(maxProcesses) || spares().stream()
+                .anyMatch(spare -> spare.state() == WorkerState.SPARE && spare.serial() >= minSerial);
+    }
+
+    /**
+     * Wanted slots (1..{@code desired}) that no process holds and whose backoff is over: each starts a worker as
+     * soon as the pool has room, before a rolling restart's next replacement does.
+     */
+    int slotsToFill(int desired, long nowNanos) {
+        return (int) slots.headMap(desired + 1).values().stream()
+                .filter(slot -> slot.number() != BENCH && !slot.isHeld() && !slot.backingOff(nowNanos)).count();
+    }
+
     /** Wanted slots (1..{@code desired}) with a ready worker. */
     int ready(int desired) {
         return (int) slots.values().stream()

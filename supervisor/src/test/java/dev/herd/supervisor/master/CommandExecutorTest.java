@@ -65,12 +65,12 @@ class CommandExecutorTest {
                 Duration.ofSeconds(60), true, 0);
         loop = new MasterLoop(os, spawner, ServiceNotifier.NONE, 2, policy, events, () -> nowNanos,
                 new MasterInfo(FakeOs.MASTER_PID, "0.1.0-test", Instant.parse("2026-11-30T00:00:00Z"), nowNanos));
-        Reloader reloader = new Reloader(loop.forReloads(), loop.restarts, config, () -> { }, () -> {
+        Reloader reloader = new Reloader(loop.forReloads(), config, () -> { }, () -> {
             throw new AssertionError("a configuration without a file is never re-read");
         }, null, next -> () -> appliedToWorkers.add(next), null, task -> {
             throw new AssertionError("a configuration without a file needs nothing done beside the loop");
         }, Runnable::run);
-        StatusReport status = new StatusReport(loop, new StatusReport.Socket() {
+        StatusReport status = loop.statusReport(new StatusReport.Socket() {
             @Override
             public String address() {
                 return "127.0.0.1:9876";
@@ -83,8 +83,10 @@ class CommandExecutorTest {
                 }
                 return new ListenQueue(3, 16);
             }
-        }, () -> reloader.config().source(), () -> dev.herd.supervisor.status.StatusSnapshot.Upgrade.NONE);
-        loop.setCommands(new CommandExecutor(loop, reloader, status, UpgraderTest.unused(os, loop, reloader)));
+        }, () -> reloader.config().source(), () -> dev.herd.supervisor.status.StatusSnapshot.Upgrade.NONE,
+                Optional.empty());
+        loop.setCommands(new CommandExecutor(loop.forCommands(), reloader, status,
+                UpgraderTest.unused(os, loop, reloader)));
         loop.runOnce(null);
         readyAllStarting();
     }
@@ -230,7 +232,7 @@ class CommandExecutorTest {
         CompletableFuture<AdminReply> waited = request("{\"command\":\"reload\"}");
 
         for (int turn = 0; turn < 10 && !waited.isDone(); turn++) {
-            readyAllStarting();
+            readyAllStartingAndExitAllDraining();
         }
 
         assertEquals(new AdminReply.Reloaded(2, Optional.empty(), OptionalInt.of(2)), waited.getNow(null));
@@ -254,12 +256,12 @@ class CommandExecutorTest {
                 loop.runOnce(events.poll()); // the turn takes every signal queued so far
             }
             if (signal == 25) {
-                readyAllStarting();
+                readyAllStartingAndExitAllDraining();
             }
         }
         assertTrue(events.isEmpty());
         for (int turn = 0; turn < 10 && loop.restarts.active(); turn++) {
-            readyAllStarting();
+            readyAllStartingAndExitAllDraining();
         }
 
         assertEquals(6, spawner.spawned(), "every slot replaced once: " + spawner.attempts());
@@ -357,6 +359,17 @@ class CommandExecutorTest {
                 loop.runOnce(new MasterEvent.WorkerNotified(worker.serial(), List.of(new Notification.Ready())));
             }
         }
+    }
+
+    /**
+     * Every starting worker is ready, and every draining one exits: a rolling restart's next replacement starts
+     * once the one before has left (the pool runs one process more than its workers at most).
+     */
+    private void readyAllStartingAndExitAllDraining() {
+        readyAllStarting();
+        loop.pool.all().stream().filter(worker -> worker.state() == WorkerState.STOPPING)
+                .forEach(worker -> os.exit(worker.pid(), ExitStatus.decode(0)));
+        loop.runOnce(new MasterEvent.ChildStateChanged());
     }
 
     private int pidIn(int slot) {

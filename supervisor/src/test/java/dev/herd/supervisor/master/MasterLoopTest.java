@@ -630,7 +630,8 @@ class MasterLoopTest {
     void aCapacityWaitEndsWhenEveryWantedSlotIsReadyAndTheSurplusIsGone() {
         startReadyLoop(2);
         loop.scaleTo(3, "test");
-        CompletableFuture<Optional<String>> wait = loop.capacity.add(loop.desiredWorkers(), nowNanos + Duration.ofSeconds(30).toNanos());
+        CompletableFuture<Optional<String>> wait = loop.forCommands().awaitCapacity(loop.desiredWorkers(),
+                nowNanos + Duration.ofSeconds(30).toNanos());
         turn();
         assertTrue(!wait.isDone(), "slot 3 is only starting");
 
@@ -643,7 +644,8 @@ class MasterLoopTest {
     void aCapacityWaitGivesUpAtItsDeadlineSayingWhatIsMissing() {
         startReadyLoop(1);
         loop.scaleTo(2, "test");
-        CompletableFuture<Optional<String>> wait = loop.capacity.add(loop.desiredWorkers(), nowNanos + Duration.ofSeconds(30).toNanos());
+        CompletableFuture<Optional<String>> wait = loop.forCommands().awaitCapacity(loop.desiredWorkers(),
+                nowNanos + Duration.ofSeconds(30).toNanos());
         turn();
 
         advance(Duration.ofSeconds(30));
@@ -736,6 +738,13 @@ class MasterLoopTest {
         assertEquals(WorkerState.STOPPING, workerOf(oldFirst).state());
         assertEquals(List.of(new Kill(oldFirst, Signal.TERM)), os.kills());
         assertEquals(WorkerState.READY, workerOf(oldSecond).state(), "slot 2 waits for slot 1's replacement");
+        turn();
+        assertEquals(oldSecond, pidIn(2), "the pool runs one process more than its workers at most: slot 2's "
+                + "replacement waits until the drained one has left");
+        assertEquals(3, running());
+
+        os.exit(oldFirst, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
         assertNotEquals(oldSecond, workerIn(2).pid(), "slot 2's replacement is starting");
         assertTrue(loop.readyWorkers() >= 2);
         assertTrue(outcome.isDone() == false);
@@ -857,29 +866,92 @@ class MasterLoopTest {
     }
 
     @Test
-    void aWorkerThatLingersAfterAnnouncingStoppingLeavesRoomForOneReplacementOnly() {
+    void lingeringStoppingWorkersInTwoSlotsNeverPushThePoolOverItsWorkersAndOne() {
         startLoop(2);
+        int most = WorkerPool.maxProcesses(2, 0);
         for (int round = 0; round < 40; round++) { // 4 s: within the graceful timeout of the first ones
-            for (int slot = 1; slot <= 2; slot++) {
-                WorkerHandle newest = workerIn(slot);
-                if (newest.state() == WorkerState.STARTING) {
-                    notify(newest.pid(), "READY=1");
-                    notify(newest.pid(), "STOPPING=1"); // and lingers: it never exits on its own
-                }
-            }
+            lingerAfterStopping();
             advance(Duration.ofMillis(100));
             turn();
-            assertTrue(running() <= 2 * Slot.MAX_PROCESSES, "round " + round + ": " + loop.pool.all());
+            assertTrue(running() <= most, "round " + round + ": " + loop.pool.all());
         }
-        assertTrue(spawner.spawned() <= 2 * Slot.MAX_PROCESSES, "no start until a lingering one is gone: "
-                + spawner.spawned());
+        assertEquals(most, spawner.spawned(), "no start until a lingering one is gone");
+        assertEquals(most, running());
 
-        advance(GRACEFUL_TIMEOUT); // the first ones are killed at their stop deadline, then reaped
+        advance(GRACEFUL_TIMEOUT); // the first ones are sent SIGKILL at their stop deadline, and reaped
         turn();
-        os.kills().stream().filter(kill -> kill.signal() == Signal.KILL).forEach(kill -> os.exit(kill.pid(), KILLED));
+        reapTheKilled();
+        assertTrue(spawner.spawned() > most, "a pool with room again starts its next worker");
+        for (int round = 0; round < 100; round++) { // 10 s more: the killed ones make room, no more
+            lingerAfterStopping();
+            advance(Duration.ofMillis(100));
+            turn();
+            reapTheKilled();
+            assertTrue(running() <= most, "round " + round + ": " + loop.pool.all());
+        }
+    }
+
+    /** Every worker sent SIGKILL dies of it, and the loop gets the SIGCHLD. */
+    private void reapTheKilled() {
+        loop.pool.all().stream().filter(w -> w.state() == WorkerState.KILLED).forEach(w -> os.exit(w.pid(), KILLED));
         loop.runOnce(new MasterEvent.ChildStateChanged());
-        assertTrue(spawner.spawned() > 2 * Slot.MAX_PROCESSES, "a slot with room again starts its next worker");
-        assertTrue(running() <= 2 * Slot.MAX_PROCESSES, loop.pool.all().toString());
+    }
+
+    @Test
+    void aPoolWithASpareRunsItsWorkersItsSpareAndOneMoreAtMostSoLingeringWorkersHoldBackTheNextSpare() {
+        int sparePid = startWithWarmSpare(2);
+        int most = WorkerPool.maxProcesses(2, 1);
+        int lingering = pidIn(1);
+        notify(lingering, "STOPPING=1"); // and lingers; the warm spare takes its slot
+        notify(pidIn(2), "STOPPING=1"); // lingers too; a new worker takes its slot
+        assertEquals(sparePid, pidIn(1));
+        notify(sparePid, "READY=1");
+        notify(pidIn(2), "READY=1");
+        advance(Duration.ofSeconds(1));
+        turn();
+        assertEquals(List.of(), loop.pool.spares(), "every slot is ready, but the pool is full: no new spare yet");
+        assertEquals(most, running());
+
+        os.exit(lingering, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        assertEquals(WorkerState.STARTING, spare().state(), "the next spare starts once a lingering one has left");
+        assertEquals(most, running());
+    }
+
+    /** Every starting worker of a wanted slot says READY=1 and STOPPING=1, and lingers: it never exits itself. */
+    private void lingerAfterStopping() {
+        for (int slot = 1; slot <= loop.desiredWorkers(); slot++) {
+            if (slots().get(slot).isHeld() && workerIn(slot).state() == WorkerState.STARTING) {
+                int pid = pidIn(slot);
+                notify(pid, "READY=1");
+                notify(pid, "STOPPING=1");
+            }
+        }
+    }
+
+    @Test
+    void aCrashReplacementWaitsWhileOtherSlotsWorkersLingerAndStartsOnceOneHasExited() {
+        startReadyLoop(4);
+        loop.scaleTo(2, "test");
+        turn();
+        int lingering = pidIn(3); // told to drain, it lingers; so does worker-4
+        assertEquals(WorkerState.STOPPING, workerOf(lingering).state());
+        assertEquals(4, running(), "more than a pool of 2 may run, until the surplus has drained");
+
+        crash(2);
+        assertTrue(slots().get(2).isEmpty(), "the pool still runs " + running() + ": no room");
+        assertEquals(4, spawner.spawned());
+        log.expect(Log.Level.WARN, "replacing it once one of the pool's 3 processes has left (it runs 3 at most)");
+        advance(Duration.ofSeconds(1));
+        turn();
+        assertEquals(4, spawner.spawned(), "still no room");
+        assertEquals(TICK, loop.nanosUntilNextDeadline(), "a slot that waits for room does not spin the loop");
+
+        os.exit(lingering, CLEAN_EXIT);
+        loop.runOnce(new MasterEvent.ChildStateChanged());
+        assertEquals(5, spawner.spawned(), "the crashed slot gets the room the lingering worker left");
+        assertEquals(WorkerState.STARTING, workerIn(2).state());
+        assertEquals(3, running());
     }
 
     /** The pool's processes that still run code (not yet sent SIGKILL). */
@@ -1653,7 +1725,7 @@ class MasterLoopTest {
 
     /** The slot's newest row in a status report. */
     private dev.herd.supervisor.status.WorkerRow statusRow(int slot) {
-        StatusReport report = new StatusReport(loop, new StatusReport.Socket() {
+        StatusReport report = loop.statusReport(new StatusReport.Socket() {
             @Override
             public String address() {
                 return "127.0.0.1:9876";
@@ -1663,7 +1735,7 @@ class MasterLoopTest {
             public dev.herd.supervisor.os.ListenQueue listenQueue() {
                 return new dev.herd.supervisor.os.ListenQueue(0, 16);
             }
-        }, Optional::empty, () -> dev.herd.supervisor.status.StatusSnapshot.Upgrade.NONE);
+        }, Optional::empty, () -> dev.herd.supervisor.status.StatusSnapshot.Upgrade.NONE, Optional.empty());
         List<dev.herd.supervisor.status.WorkerRow> rows = report.take().workers().stream()
                 .filter(row -> row.slot() == slot).toList();
         return rows.get(rows.size() - 1);

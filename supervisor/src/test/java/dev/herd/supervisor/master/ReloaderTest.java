@@ -76,7 +76,7 @@ class ReloaderTest {
                 new MasterInfo(FakeOs.MASTER_PID, "test", Instant.parse("2026-12-07T00:00:00Z"), now));
         loop.runOnce(null);
         // Both halves of a reload run on the test's thread, one after the other: a reload ends within reload().
-        reloader = new Reloader(loop.forReloads(), loop.restarts, base, () -> { }, () -> next, socket,
+        reloader = new Reloader(loop.forReloads(), base, () -> { }, () -> next, socket,
                 config -> () -> appliedToWorkers.add(config), files, Runnable::run, Runnable::run);
     }
 

@@ -67,8 +67,14 @@ class RestartDriverTest {
 
         first.ready(nowNanos);
         advance();
-        assertEquals(List.of(new FakeOs.Kill(oldest(1).pid(), Signal.TERM)), os.kills());
-        assertEquals(WorkerState.STARTING, newest(2).state(), "slot 2's turn");
+        int drained = oldest(1).pid();
+        assertEquals(List.of(new FakeOs.Kill(drained, Signal.TERM)), os.kills());
+        assertEquals(WorkerState.READY, newest(2).state(), "the pool runs one process more than its workers at most");
+
+        os.exit(drained, ExitStatus.decode(0));
+        pool.reap();
+        advance();
+        assertEquals(WorkerState.STARTING, newest(2).state(), "slot 2's turn, once the drained one has left");
 
         newest(2).ready(nowNanos);
         advance();
@@ -303,20 +309,20 @@ class RestartDriverTest {
     }
 
     private void advance() {
-        restarts.advance(pool, new WorkerStopper(pool, () -> nowNanos, policy.gracefulTimeout()), desired, policy,
-                nowNanos, Instant.EPOCH.plusNanos(nowNanos));
+        restarts.advance(pool, new WorkerStopper(pool, () -> nowNanos, policy.gracefulTimeout()), desired,
+                WorkerPool.maxProcesses(desired, 0), policy, nowNanos, Instant.EPOCH.plusNanos(nowNanos));
     }
 
     /**
      * Advances, making every replacement ready as it starts, until the restart is over. An old worker still
-     * draining exits once its slot needs the room (a slot runs two processes at most).
+     * draining exits once the pool needs the room (it runs its workers and one replacement at most).
      */
     private void runToTheEnd() {
         for (int turn = 0; turn < 100 && restarts.active(); turn++) {
             advance();
             pool.all().stream().filter(w -> w.state() == WorkerState.STARTING).forEach(w -> w.ready(nowNanos));
-            for (Slot full : pool.slots().values().stream().filter(slot -> !slot.hasRoom()).toList()) {
-                full.workers().stream().filter(w -> w.state() == WorkerState.STOPPING).findFirst()
+            if (!pool.hasRoom(WorkerPool.maxProcesses(desired, 0))) {
+                pool.all().stream().filter(w -> w.state() == WorkerState.STOPPING).findFirst()
                         .ifPresent(drained -> os.exit(drained.pid(), ExitStatus.decode(0)));
             }
             pool.reap();

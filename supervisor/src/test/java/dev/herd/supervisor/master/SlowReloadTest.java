@@ -89,7 +89,7 @@ class SlowReloadTest {
 
     /** The reload's read waits for the test; the reload's thread is a real one, as in the master. */
     private void commandsWithASlowLookup() {
-        Reloader reloader = new Reloader(loop.forReloads(), loop.restarts, base, () -> { }, () -> {
+        Reloader reloader = new Reloader(loop.forReloads(), base, () -> { }, () -> {
             awaitUninterruptibly(lookupAnswers);
             return ConfigBuilder.fromFile(base.source().orElseThrow()).set(ConfigKeys.WORKERS, 2).build();
         }, socket, next -> () -> { }, files, task -> new Thread(task, "test-reload").start(),
@@ -99,7 +99,7 @@ class SlowReloadTest {
 
     /** The reload's slow half is held until the test runs it; the loop's turns are the test's. */
     private Reloader commandsWithAHeldRead() {
-        Reloader reloader = new Reloader(loop.forReloads(), loop.restarts, base, () -> { },
+        Reloader reloader = new Reloader(loop.forReloads(), base, () -> { },
                 () -> ConfigBuilder.fromFile(base.source().orElseThrow()).build(), socket, next -> () -> { }, files,
                 heldBeside::add, apply -> events.add(new MasterEvent.WorkDone(apply)));
         useCommands(reloader);
@@ -107,7 +107,7 @@ class SlowReloadTest {
     }
 
     private void useCommands(Reloader reloader) {
-        loop.setCommands(new CommandExecutor(loop, reloader, new StatusReport(loop, new StatusReport.Socket() {
+        loop.setCommands(new CommandExecutor(loop.forCommands(), reloader, loop.statusReport(new StatusReport.Socket() {
             @Override
             public String address() {
                 return socket.address().toString();
@@ -117,7 +117,8 @@ class SlowReloadTest {
             public ListenQueue listenQueue() {
                 return new ListenQueue(0, 511);
             }
-        }, () -> reloader.config().source(), () -> dev.herd.supervisor.status.StatusSnapshot.Upgrade.NONE),
+        }, () -> reloader.config().source(), () -> dev.herd.supervisor.status.StatusSnapshot.Upgrade.NONE,
+                Optional.empty()),
                 UpgraderTest.unused(os, loop, reloader)));
     }
 

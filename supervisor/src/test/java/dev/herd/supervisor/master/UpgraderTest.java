@@ -84,14 +84,14 @@ class UpgraderTest {
         HerdConfig config = ConfigBuilder.defaults().set(ConfigKeys.WORKERS, 2).build();
         loop = new MasterLoop(os, spawner, systemd(told), 2, policy(), events, () -> nowNanos,
                 new MasterInfo(FakeOs.MASTER_PID, "0.1.0-test", Instant.parse("2026-12-07T00:00:00Z"), nowNanos));
-        reloader = new Reloader(loop.forReloads(), loop.restarts, config, () -> { }, () -> config, null,
+        reloader = new Reloader(loop.forReloads(), config, () -> { }, () -> config, null,
                 next -> () -> { }, null, Runnable::run, Runnable::run);
         upgrader = new Upgrader(os, loop.forUpgrades(reloader, this::handOver), admin, () -> command,
                 Map.of("PATH", "/usr/bin:/bin", "LISTEN_FDS", "1", "LISTEN_PID", "42"),
                 () -> Optional.of(new ListenAddress("127.0.0.1", 9876)), 0, beside::add,
                 apply -> events.add(new MasterEvent.WorkDone(apply)));
-        loop.setCommands(new CommandExecutor(loop, reloader, new StatusReport(loop, socket(), Optional::empty,
-                upgrader::view), upgrader));
+        loop.setCommands(new CommandExecutor(loop.forCommands(), reloader, loop.statusReport(socket(), Optional::empty,
+                upgrader::view, Optional.empty()), upgrader));
         loop.runOnce(null);
         readyAllStarting();
         told.clear(); // the first READY=1
