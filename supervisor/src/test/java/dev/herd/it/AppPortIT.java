@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -77,20 +76,14 @@ class AppPortIT {
                     + "Connection: close"), herd.output());
             Set<Long> replaced = admin.awaitReady(2, START);
             assertTrue(replaced.stream().noneMatch(workers::contains), "every worker was replaced: " + replaced);
-            for (long pid : workers) {
-                assertTrue(herd.hasLine("worker-\\d \\(pid " + pid + "\\) exited 143 after SIGTERM \\(clean stop\\)"),
-                        herd.output());
-            }
-            for (JsonNode worker : admin.status().path("workers")) {
-                assertEquals(0, worker.path("restarts").asInt(), "a clean stop is no restart: " + worker);
-            }
+            CleanStops.awaitEachStoppedCleanly(herd, workers, START);
+            CleanStops.assertNoRestarts(admin);
             assertTrue(Connections.listening(appPort).isEmpty(), "nothing listens on the app's own port " + appPort);
 
             herd.signal("TERM");
             assertEquals(0, herd.awaitExit(START), herd.output());
+            CleanStops.awaitEachStoppedCleanly(herd, replaced, START);
             for (long pid : replaced) {
-                assertTrue(herd.hasLine("worker-\\d \\(pid " + pid + "\\) exited 143 after SIGTERM \\(clean stop\\)"),
-                        herd.output());
                 Poll.until(START, "worker " + pid + " gone", () -> ProcFs.exited(pid));
             }
         }

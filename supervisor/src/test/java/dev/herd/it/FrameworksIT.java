@@ -40,8 +40,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Under herd, with only {@code worker.jar} and {@code worker.appPort} (and {@code worker.java} for Helidon, which
  * needs Java 21+): two workers become ready on their own, they alone hold the socket that listens on herd's port and
  * nothing listens on the app's port, keep-alive clients that never retry see no failed and no non-2xx request
- * through two rolling reloads, and herd's SIGTERM ends it all with exit 0. These cases are skipped by an assumption
- * while herd's key table ({@link ConfigKeys#ALL}) has no {@code worker.appPort} (Helidon's: no {@code worker.java});
+ * through two rolling reloads, each replaced worker stops cleanly (exit 143, or 0, after SIGTERM) and no slot counts
+ * a restart, and herd's SIGTERM ends it all with exit 0, every worker stopping cleanly. These cases are skipped by
+ * an assumption while herd's key table ({@link ConfigKeys#ALL}) has no {@code worker.appPort} (Helidon's: no {@code worker.java});
  * they run once it does.
  *
  * <p>All of it is skipped with {@code -Dherd.frameworks.skip=true}, which also leaves the apps unbuilt (CI's second
@@ -211,9 +212,14 @@ class FrameworksIT {
             Set<Long> replaced = admin.awaitReady(2, START);
             assertTrue(replaced.stream().noneMatch(workers::contains), "every worker was replaced: " + replaced);
             assertOnlyWorkersListen(placed.port(), port, replaced);
+            // The framework's own graceful stop after herd's drain ends in the JVM's 143 (or 0): a clean stop of each
+            // replaced worker, and no slot was restarted.
+            CleanStops.awaitEachStoppedCleanly(herd, workers, START);
+            CleanStops.assertNoRestarts(admin);
 
             herd.signal("TERM");
             assertEquals(0, herd.awaitExit(START), herd.output());
+            CleanStops.awaitEachStoppedCleanly(herd, replaced, START);
             Set<Long> all = new TreeSet<>(workers);
             all.addAll(replaced);
             assertTrue(all.stream().allMatch(ProcFs::exited), "every worker is gone: " + all + "\n" + herd.output());
