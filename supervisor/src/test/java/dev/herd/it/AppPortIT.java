@@ -89,6 +89,52 @@ class AppPortIT {
         }
     }
 
+    /**
+     * An app that serves on {@code System.inheritedChannel()} (herd's socket, fd 0), as Jetty's inheritChannel does,
+     * binds nothing: with the agent (worker.appPort) its first accept there makes it ready, and the drain stops it
+     * accepting and lets its keep-alive clients go as for an adopted bind. The channel's close keeps the worker's log
+     * (the JDK's own points fds 0 to 2 at /dev/null): the drain's and the app's lines after it reach the master.
+     */
+    @Test
+    void anAppOnTheInheritedChannelIsReadyAtItsFirstAcceptAndDrainsThroughReloads() throws Exception {
+        int appPort = freePort();
+        AdminFixture admin = new AdminFixture(dir);
+        try (HerdProcess herd = admin.startHerd("-c", config("dev.herd.it.apps.InheritedChannelApp", appPort, 2)
+                .toString())) {
+            int port = herd.port();
+            Set<Long> workers = admin.awaitReady(2, START);
+            for (long pid : workers) {
+                herd.awaitLine("worker-\\d\\[" + pid + "\\] .*the app serves on herd's shared socket through "
+                        + "System.inheritedChannel\\(\\)", START);
+                herd.awaitLine("worker-\\d\\[" + pid + "\\] .*ready: the app waits for connections on herd's socket",
+                        START);
+            }
+            assertTrue(Connections.listening(appPort).isEmpty(), "nothing listens on the app's own port " + appPort);
+
+            KeepAliveLoad load = KeepAliveLoad.throughReloads(port, "/hello", 2, () -> admin.reload(herd, START),
+                    START, warm -> assertEquals(workers, pidsIn(warm.bodies()), "only the workers serve"));
+            System.out.println("[appPort, inherited channel] keep-alive load through 2 reloads: " + load.summary());
+            assertEquals(0, load.errors(), load.summary());
+            assertEquals(0, load.non2xx(), load.summary());
+            assertTrue(load.reconnects() >= 1, "the drain's responses said Connection: close: " + load.summary());
+            Set<Long> replaced = admin.awaitReady(2, START);
+            assertTrue(replaced.stream().noneMatch(workers::contains), "every worker was replaced: " + replaced);
+            CleanStops.awaitEachStoppedCleanly(herd, workers, START);
+            CleanStops.assertNoRestarts(admin);
+            for (long pid : workers) {
+                herd.awaitLine("worker-\\d\\[" + pid + "\\] .*stopped accepting on herd's socket", START);
+                herd.awaitLine("worker-\\d\\[" + pid + "\\] .*the app's own stop (begins|closes them)", START);
+                herd.awaitLine("worker-\\d\\[" + pid + "\\] .*stopped: the server channel is closed", START);
+            }
+            assertTrue(Connections.listening(appPort).isEmpty(), "nothing listens on the app's own port " + appPort);
+
+            herd.signal("TERM");
+            assertEquals(0, herd.awaitExit(START), herd.output());
+            CleanStops.awaitEachStoppedCleanly(herd, replaced, START);
+            assertFalse(herd.hasLine("Exception"), "no accept() failure reached the app's log:\n" + herd.output());
+        }
+    }
+
     @Test
     void aPlainServerSocketAppServesOnHerdsSocket() throws Exception {
         int appPort = freePort();

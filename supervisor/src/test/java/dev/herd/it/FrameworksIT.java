@@ -42,8 +42,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * nothing listens on the app's port, keep-alive clients that never retry see no failed and no non-2xx request
  * through two rolling reloads, each replaced worker stops cleanly (exit 143, or 0, after SIGTERM) and no slot counts
  * a restart, and herd's SIGTERM ends it all with exit 0, every worker stopping cleanly. These cases are skipped by
- * an assumption while herd's key table ({@link ConfigKeys#ALL}) has no {@code worker.appPort} (Helidon's: no {@code worker.java});
- * they run once it does.
+ * an assumption while herd's key table ({@link ConfigKeys#ALL}) has no {@code worker.appPort} (Helidon's: no
+ * {@code worker.java}); they run once it does.
  *
  * <p>All of it is skipped with {@code -Dherd.frameworks.skip=true}, which also leaves the apps unbuilt (CI's second
  * pass: the apps are built and tested once per CI run).
