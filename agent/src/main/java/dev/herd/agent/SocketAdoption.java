@@ -42,6 +42,8 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
     private boolean draining;
     /** Set when the drain has let the clients go and the app's stop begins; a blocking acceptor waits till then. */
     private volatile boolean appStopBegun;
+    /** The drain's thread, which runs the JVM's exit right after {@link #appStopBegins()}; null before. */
+    private volatile Thread exitThread;
     /** herd's port, once a server socket adopted herd's socket; 0 before. */
     private volatile int herdPort;
     /** The connections' events, handled once the drain begins ({@link ClosingResponses}); null before. */
@@ -203,10 +205,32 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
              left = deadline - System.nanoTime()) {
             LockSupport.parkNanos(this, left);
         }
+        // The JVM's own work around the shutdown hooks (beforeHalt, halt: a class-data archive is written there, for
+        // seconds) is no stop of the app's, and nothing joins this thread then; woken, it would print the failure
+        // that outside herd it never sees, where the JVM ends it blocked in accept().
+        while (jvmHalting() && !Thread.currentThread().isInterrupted()) {
+            LockSupport.parkNanos(this, APP_STOP_POLL_NANOS);
+        }
+    }
+
+    /** Whether the exit the drain began is in the JVM's native steps before or after the shutdown hooks. */
+    private boolean jvmHalting() {
+        Thread exiting = exitThread;
+        if (exiting == null) {
+            return false;
+        }
+        for (StackTraceElement frame : exiting.getStackTrace()) {
+            if (frame.getClassName().equals("java.lang.Shutdown")
+                    && (frame.getMethodName().equals("beforeHalt") || frame.getMethodName().equals("halt0"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The drain has let the clients go: the app's own stop (the JVM's shutdown hooks) begins now. */
     void appStopBegins() {
+        exitThread = Thread.currentThread(); // HerdAgent's drain, which calls System.exit next
         appStopBegun = true; // a parked acceptor sees it within APP_STOP_POLL_NANOS
     }
 

@@ -29,6 +29,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnJre;
+import org.junit.jupiter.api.condition.JRE;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -208,6 +210,7 @@ class AppPortIT {
      * a restart starts map it and still serve on herd's socket, nothing on the app's port.
      */
     @Test
+    @DisabledOnJre(value = JRE.JAVA_25, disabledReason = "it names its JDK itself: CI runs it in its first pass")
     void onJdk25AnAppPortWorkerIsTrainedAndRunsWithItsAotCache() throws Exception {
         Path jdk25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64");
         assumeTrue(Files.isExecutable(jdk25.resolve("bin/java")), jdk25 + " is not installed");
@@ -240,6 +243,9 @@ class AppPortIT {
             }
             awaitAnswersFromEach(port, restarted);
             assertTrue(Connections.listening(appPort).isEmpty(), "nothing listens on the app's own port " + appPort);
+            // The training JVM's exit writes the cache for seconds after the drain closed the socket under the app's
+            // accept(): the app must not see that failure there either.
+            assertFalse(herd.hasLine("class-data\\[\\d+\\] Exception"), herd.output());
 
             herd.signal("TERM");
             assertEquals(0, herd.awaitExit(START), herd.output());
