@@ -24,6 +24,11 @@ final class Hook {
     static final String ACCEPT_FAILED = "acceptFailed";
     /** {target, ops}: a selector is told which events of a server socket channel to report. */
     static final String INTEREST = "interest";
+    /**
+     * {inherited channel}: the channel of {@code System.inheritedChannel()} is closed; a non-null answer: the agent
+     * closed it and kept fds 0 to 2 as they are.
+     */
+    static final String CLOSE_INHERITED = "closeInherited";
     /** {connection, [blocking,] completed}: a read of a connection ends; completed: it brought bytes. */
     static final String READ_END = "readEnd";
     /**

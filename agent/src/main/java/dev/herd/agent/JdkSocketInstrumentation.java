@@ -12,11 +12,12 @@ import java.util.List;
 /**
  * Puts the hook calls ({@link SocketWeaver}) into the JDK's two server socket implementations, once, in premain:
  * {@code sun.nio.ch.ServerSocketChannelImpl} (ServerSocketChannel: Tomcat, Jetty, Netty NIO, Undertow, Vert.x, the
- * JDK's HttpServer) and {@code sun.nio.ch.NioSocketImpl} (java.net.ServerSocket: Helidon 4, plain apps). Their
- * class files are read from the runtime image and installed with {@link Instrumentation#redefineClasses}. No
- * transformer stays registered, so the app's own classes load as they would without the agent, and a later
- * retransformation by another agent starts from the redefined class and keeps the calls. {@code Net.bind},
- * {@code listen} and {@code accept} are native and static: the calls go into the methods that call them.
+ * JDK's HttpServer) and {@code sun.nio.ch.NioSocketImpl} (java.net.ServerSocket: Helidon 4, plain apps), and into
+ * the close of the channel {@code System.inheritedChannel()} returns (Jetty's inheritChannel). Their class files are
+ * read from the runtime image and installed with {@link Instrumentation#redefineClasses}. No transformer stays
+ * registered, so the app's own classes load as they would without the agent, and a later retransformation by
+ * another agent starts from the redefined class and keeps the calls. {@code Net.bind}, {@code listen} and
+ * {@code accept} are native and static: the calls go into the methods that call them.
  */
 final class JdkSocketInstrumentation {
 
@@ -28,6 +29,10 @@ final class JdkSocketInstrumentation {
                     Hook.ACCEPT_FAILED),
             // A selector is told the events to watch: OP_ACCEPT is the server's first wait, without an accept().
             new Weave("translateInterestOps", "(I)I", Hook.INTEREST, OnEntry.NOTIFY, null));
+
+    /** The channel System.inheritedChannel() returns: its close must not send fds 1 and 2, herd's log, to /dev/null. */
+    private static final List<Weave> INHERITED_CHANNEL = List.of(
+            new Weave("implCloseSelectableChannel", "()V", Hook.CLOSE_INHERITED, OnEntry.SKIP_IF_ANSWERED, null));
 
     private static final List<Weave> SOCKET_IMPL = List.of(
             new Weave("bind", "(Ljava/net/InetAddress;I)V", Hook.BIND, OnEntry.SKIP_IF_ANSWERED, Hook.BIND_FAILED),
@@ -51,9 +56,11 @@ final class JdkSocketInstrumentation {
             throws IOException, ClassNotFoundException, UnmodifiableClassException {
         Class<?> channel = sockets.channelClass();
         Class<?> impl = sockets.socketImplClass();
+        Class<?> inherited = sockets.inheritedChannelClass();
         instrumentation.redefineClasses(
                 new ClassDefinition(channel, SocketWeaver.weave(classFile(channel), CHANNEL)),
-                new ClassDefinition(impl, SocketWeaver.weave(classFile(impl), SOCKET_IMPL)));
+                new ClassDefinition(impl, SocketWeaver.weave(classFile(impl), SOCKET_IMPL)),
+                new ClassDefinition(inherited, SocketWeaver.weave(classFile(inherited), INHERITED_CHANNEL)));
     }
 
     /**

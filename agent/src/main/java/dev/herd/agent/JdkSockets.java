@@ -2,6 +2,9 @@ package dev.herd.agent;
 
 import java.io.FileDescriptor;
 import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -25,6 +28,8 @@ final class JdkSockets {
     static final String SOCKET_IMPL_CLASS = "sun.nio.ch.NioSocketImpl";
     /** The SocketChannel of a connection, accepted or not. */
     static final String CONNECTION_CLASS = "sun.nio.ch.SocketChannelImpl";
+    /** What {@code System.inheritedChannel()} returns for a listening socket on fd 0: herd's, in a worker. */
+    static final String INHERITED_CHANNEL_CLASS = "sun.nio.ch.InheritedChannel$InheritedServerSocketChannelImpl";
 
     private final Class<?> channelClass;
     private final Class<?> socketImplClass;
@@ -44,6 +49,9 @@ final class JdkSockets {
     private final Method poll;
     private final int pollOut;
     private final Method implWrite;
+    private final Class<?> inheritedChannelClass;
+    /** ServerSocketChannelImpl's implCloseSelectableChannel, called on an inherited channel without its override. */
+    private final MethodHandle closeAsServerChannel;
 
     private JdkSockets() throws ReflectiveOperationException {
         ClassLoader boot = null;
@@ -72,6 +80,10 @@ final class JdkSockets {
         poll = accessible(net.getDeclaredMethod("poll", FileDescriptor.class, int.class, long.class));
         pollOut = accessible(net.getDeclaredField("POLLOUT")).getShort(null);
         implWrite = accessible(socketImplClass.getDeclaredMethod("write", byte[].class, int.class, int.class));
+        inheritedChannelClass = Class.forName(INHERITED_CHANNEL_CLASS, false, boot);
+        closeAsServerChannel = MethodHandles.privateLookupIn(inheritedChannelClass, MethodHandles.lookup())
+                .findSpecial(channelClass, "implCloseSelectableChannel", MethodType.methodType(void.class),
+                        inheritedChannelClass);
     }
 
     /** @throws IllegalStateException naming what is missing or closed to the agent */
@@ -95,6 +107,36 @@ final class JdkSockets {
 
     Class<?> connectionClass() {
         return connectionClass;
+    }
+
+    Class<?> inheritedChannelClass() {
+        return inheritedChannelClass;
+    }
+
+    /** Whether the channel is the one {@code System.inheritedChannel()} made of fd 0 (a dup of herd's socket). */
+    boolean isInheritedChannel(Object target) {
+        return inheritedChannelClass.isInstance(target);
+    }
+
+    /**
+     * Closes an inherited channel's descriptor as any server socket channel's close does, without what the JDK's
+     * override adds: it points fds 0, 1 and 2 at /dev/null (inetd's convention, where they were the connection),
+     * and in a worker fds 1 and 2 carry its log to the master.
+     */
+    void closeKeepingStandardStreams(Object inheritedChannel) throws IOException {
+        try {
+            closeAsServerChannel.invoke(inheritedChannel);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("implCloseSelectableChannel failed: " + e, e);
+        }
+    }
+
+    /** The local port of a bound server socket channel; -1 if it has none. */
+    static int localPort(Object channel) throws IOException {
+        return ((java.nio.channels.NetworkChannel) channel).getLocalAddress() instanceof InetSocketAddress local
+                ? local.getPort() : -1;
     }
 
     boolean isChannel(Object target) {

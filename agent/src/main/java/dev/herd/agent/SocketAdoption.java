@@ -7,6 +7,8 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
 
@@ -19,6 +21,11 @@ import java.util.function.BiFunction;
  * selector asked to report accepts. On herd's drain, {@link #stopAccepting()} closes it, and a thread that then
  * fails in its accept() waits (2 s at most) instead of seeing an error it never sees outside herd. Other ports are left to the
  * JDK; a failed bind of one is named in one line, since every worker binds it.
+ *
+ * <p>An app may also serve on herd's socket as an inetd-style server does, through {@code System.inheritedChannel()}
+ * (fd 0: Jetty's {@code inheritChannel}, Dropwizard's, Micronaut's fd listener): there is no bind to adopt, but its
+ * first wait on that channel makes the worker ready as well, and the drain closes it too. Its close keeps fds 0 to 2,
+ * where the JDK's own would point them at /dev/null and so end the worker's log.
  */
 final class SocketAdoption implements BiFunction<Object, Object, Object> {
 
@@ -27,12 +34,16 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
     private final Runnable onFirstWait;
     /** The server socket (channel or impl) that holds herd's socket now; replaced only once it is closed. */
     private volatile Object adopted;
+    /** The channel System.inheritedChannel() made of herd's socket, once a thread waited on it; null before. */
+    private volatile Object inherited;
     private volatile boolean ready;
-    /** What {@link #stopAccepting()} closed, so that its accept() failure can be told from the app's own. */
-    private volatile Object closedByDrain;
+    /** What {@link #stopAccepting()} closed, so that their accept() failures can be told from the app's own. */
+    private volatile List<Object> closedByDrain = List.of();
     private boolean draining;
     /** Set when the drain has let the clients go and the app's stop begins; a blocking acceptor waits till then. */
     private volatile boolean appStopBegun;
+    /** The drain's thread, which runs the JVM's exit right after {@link #appStopBegins()}; null before. */
+    private volatile Thread exitThread;
     /** herd's port, once a server socket adopted herd's socket; 0 before. */
     private volatile int herdPort;
     /** The connections' events, handled once the drain begins ({@link ClosingResponses}); null before. */
@@ -67,6 +78,13 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
             case Hook.ACCEPT_FAILED:
                 acceptFailed(args[0]);
                 return null;
+            case Hook.CLOSE_INHERITED:
+                try {
+                    sockets.closeKeepingStandardStreams(args[0]);
+                } catch (IOException e) {
+                    throw sneaky(e);
+                }
+                return Boolean.TRUE;
             case Hook.READ_END:
             case Hook.WRITE:
                 BiFunction<Object, Object, Object> handler = connectionEvents;
@@ -119,8 +137,11 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
 
     /** A thread waits for connections: the first time on herd's socket, the worker is ready. */
     private void waiting(Object target) {
-        if (ready || target != adopted) {
-            return; // the path of every accept once ready: two volatile reads
+        if (ready) {
+            return; // the path of every accept once ready: one volatile read
+        }
+        if (target != adopted && !(sockets.isInheritedChannel(target) && inherit(target))) {
+            return; // another server socket of the app's
         }
         synchronized (this) {
             if (ready) {
@@ -136,6 +157,33 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
     }
 
     /**
+     * The app waits on System.inheritedChannel(), a dup of fd 0, herd's socket: no bind was adopted, and this is the
+     * channel the drain closes. False once the drain began, or if the channel is closed already.
+     */
+    private boolean inherit(Object channel) {
+        int port;
+        try {
+            port = JdkSockets.localPort(channel);
+        } catch (IOException closed) {
+            return false;
+        }
+        synchronized (this) {
+            if (draining) {
+                return false;
+            }
+            if (inherited == channel) {
+                return true;
+            }
+            inherited = channel;
+            if (herdPort == 0) {
+                herdPort = port;
+            }
+        }
+        Log.info("the app serves on herd's shared socket through System.inheritedChannel() (its port %d)", port);
+        return true;
+    }
+
+    /**
      * A thread's accept() failed because the drain closed the socket under it: it waits until the framework's own
      * stop (the shutdown hooks) has told it to end, or {@link #ACCEPT_FAILED_WAIT_NANOS} after that stop began at
      * most, and then sees the failure. A blocking acceptor (Tomcat's, Helidon's, a ServerSocket's) does nothing else,
@@ -145,7 +193,7 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
      * JDK's HttpServer.stop() joins its dispatcher thread, which was parked here.
      */
     private void acceptFailed(Object target) {
-        if (target != closedByDrain) {
+        if (!closedByDrain.contains(target)) {
             return;
         }
         boolean blockingAcceptor = !sockets.isChannel(target) || ((SelectableChannel) target).isBlocking();
@@ -157,10 +205,32 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
              left = deadline - System.nanoTime()) {
             LockSupport.parkNanos(this, left);
         }
+        // The JVM's own work around the shutdown hooks (beforeHalt, halt: a class-data archive is written there, for
+        // seconds) is no stop of the app's, and nothing joins this thread then; woken, it would print the failure
+        // that outside herd it never sees, where the JVM ends it blocked in accept().
+        while (jvmHalting() && !Thread.currentThread().isInterrupted()) {
+            LockSupport.parkNanos(this, APP_STOP_POLL_NANOS);
+        }
+    }
+
+    /** Whether the exit the drain began is in the JVM's native steps before or after the shutdown hooks. */
+    private boolean jvmHalting() {
+        Thread exiting = exitThread;
+        if (exiting == null) {
+            return false;
+        }
+        for (StackTraceElement frame : exiting.getStackTrace()) {
+            if (frame.getClassName().equals("java.lang.Shutdown")
+                    && (frame.getMethodName().equals("beforeHalt") || frame.getMethodName().equals("halt0"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The drain has let the clients go: the app's own stop (the JVM's shutdown hooks) begins now. */
     void appStopBegins() {
+        exitThread = Thread.currentThread(); // HerdAgent's drain, which calls System.exit next
         appStopBegun = true; // a parked acceptor sees it within APP_STOP_POLL_NANOS
     }
 
@@ -171,24 +241,27 @@ final class SocketAdoption implements BiFunction<Object, Object, Object> {
 
     /** herd's drain: this worker takes no more connections; its siblings take what waits in the backlog. */
     void stopAccepting() {
-        Object holder;
+        List<Object> holders = new ArrayList<>(2);
         synchronized (this) {
             draining = true;
-            holder = adopted;
+            for (Object holder : new Object[] {adopted, inherited}) {
+                if (holder != null && sockets.isOpen(holder)) {
+                    holders.add(holder);
+                }
+            }
         }
-        if (holder == null || !sockets.isOpen(holder)) {
-            return;
-        }
-        closedByDrain = holder;
-        try {
-            sockets.close(holder);
-            Log.info("stopped accepting on herd's socket");
-        } catch (IOException | RuntimeException e) {
-            Log.error("cannot stop accepting on herd's socket: %s", e);
+        closedByDrain = List.copyOf(holders);
+        for (Object holder : holders) {
+            try {
+                sockets.close(holder);
+                Log.info("stopped accepting on herd's socket");
+            } catch (IOException | RuntimeException e) {
+                Log.error("cannot stop accepting on herd's socket: %s", e);
+            }
         }
     }
 
-    /** herd's port as the app's server socket holds it; 0 when no server socket has adopted herd's socket. */
+    /** herd's port as the app's server socket holds it; 0 when the app has neither adopted nor inherited it. */
     int herdPort() {
         return herdPort;
     }

@@ -143,12 +143,44 @@ public final class ConfigBuilder {
                         + "used with \"spareWorkers\" above 0: an app that knows nothing of herd accepts as soon as it "
                         + "starts, so it cannot wait as a hot spare");
             }
+            for (String option : worker.jvmOptions()) {
+                if (turnsNettysNativeTransportOn(option)) {
+                    // The agent turns them off; the user's own setting wins there, so it is refused here.
+                    throw KeyConflictException.together("worker.jvmOptions", "worker.appPort", "\"worker.jvmOptions\" "
+                            + "cannot turn Netty's native transport on (" + option + ") with \"worker.appPort\": epoll "
+                            + "and io_uring bind in native code, where herd's agent cannot hand the app herd's socket, "
+                            + "so each worker would bind the port itself; remove the option");
+                }
+            }
         }
         if (config.maxRequestsJitter() > 0 && config.maxRequests() == 0) {
             throw KeyConflictException.needs("maxRequestsJitter", "maxRequests", "above 0");
         }
         return config;
     }
+
+    /**
+     * Whether a JVM option sets {@code io.netty.transport.noNative} to a value Netty reads as false: anything but
+     * empty, {@code true}, {@code yes} or {@code 1} (its SystemPropertyUtil.getBoolean). herd's agent sets it to true
+     * unless the user set it.
+     */
+    static boolean turnsNettysNativeTransportOn(String jvmOption) {
+        String property = "-D" + NETTY_NO_NATIVE;
+        if (!jvmOption.startsWith(property)) {
+            return false;
+        }
+        String rest = jvmOption.substring(property.length());
+        if (rest.isEmpty()) {
+            return false; // -Dio.netty.transport.noNative: empty, which Netty reads as true
+        }
+        if (rest.charAt(0) != '=') {
+            return false; // another property whose name only begins the same
+        }
+        String value = rest.substring(1).trim().toLowerCase(java.util.Locale.ROOT);
+        return !(value.isEmpty() || value.equals("true") || value.equals("yes") || value.equals("1"));
+    }
+
+    private static final String NETTY_NO_NATIVE = "io.netty.transport.noNative";
 
     private static void exclusive(String key, String otherKey, boolean bothSet) {
         if (bothSet) {

@@ -181,7 +181,7 @@ public final class ConfigKeys {
             ValueType.optional(ValueType.wholeNumber(1, 65535)), Optional.empty(), "none", ConfigKey.OnReload.APPLIED,
             "the port your unchanged app binds (`8080`): herd's agent gives that bind herd's socket, and the worker is "
                     + "ready at its first accept (see Any JVM server, unchanged); only with `jar` or `mainClass`, not "
-                    + "with `spareWorkers`");
+                    + "with `spareWorkers`, nor with `jvmOptions` that turn Netty's native transport on");
 
     public static final ConfigKey<Boolean> WORKER_CLASS_DATA = key("worker.classData", null, ValueType.bool(), true,
             "`true`", ConfigKey.OnReload.APPLIED,

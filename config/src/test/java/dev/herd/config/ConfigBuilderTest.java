@@ -155,6 +155,32 @@ class ConfigBuilderTest {
     }
 
     @Test
+    void anAppPortRefusesJvmOptionsThatTurnNettysNativeTransportOn() throws Exception {
+        assertEquals("\"worker.jvmOptions\" cannot turn Netty's native transport on "
+                + "(-Dio.netty.transport.noNative=false) with \"worker.appPort\": epoll and io_uring bind in native "
+                + "code, where herd's agent cannot hand the app herd's socket, so each worker would bind the port "
+                + "itself; remove the option", assertThrows(ConfigException.class, () -> ConfigBuilder.defaults()
+                .set(ConfigKeys.WORKER_JAR, Optional.of("/opt/app/app.jar"))
+                .set(ConfigKeys.WORKER_JVM_OPTIONS, List.of("-Xmx256m", "-Dio.netty.transport.noNative=false"))
+                .set(ConfigKeys.WORKER_APP_PORT, Optional.of(8080)).build()).getMessage());
+        for (String on : List.of("-Dio.netty.transport.noNative=0", "-Dio.netty.transport.noNative=No")) {
+            assertThrows(ConfigException.class, () -> ConfigBuilder.defaults()
+                    .set(ConfigKeys.WORKER_MAIN_CLASS, Optional.of("com.example.Main"))
+                    .set(ConfigKeys.WORKER_JVM_OPTIONS, List.of(on))
+                    .set(ConfigKeys.WORKER_APP_PORT, Optional.of(8080)).build(), on);
+        }
+        // Off as herd's agent has it, another property, or no appPort (the worker binds nothing of herd's): allowed.
+        for (String off : List.of("-Dio.netty.transport.noNative=true", "-Dio.netty.transport.noNative",
+                "-Dio.netty.transport.noNativeX=false")) {
+            ConfigBuilder.defaults().set(ConfigKeys.WORKER_JAR, Optional.of("/opt/app/app.jar"))
+                    .set(ConfigKeys.WORKER_JVM_OPTIONS, List.of(off))
+                    .set(ConfigKeys.WORKER_APP_PORT, Optional.of(8080)).build();
+        }
+        ConfigBuilder.defaults().set(ConfigKeys.WORKER_JAR, Optional.of("/opt/app/app.jar"))
+                .set(ConfigKeys.WORKER_JVM_OPTIONS, List.of("-Dio.netty.transport.noNative=false")).build();
+    }
+
+    @Test
     void flagTextIsParsedWithTheKeysRules() throws Exception {
         HerdConfig config = ConfigBuilder.defaults().setText(ConfigKeys.WORKERS, "3")
                 .setText(ConfigKeys.GRACEFUL_TIMEOUT, "2m").setText(ConfigKeys.LOG_FILE, "/var/log/h.log").build();

@@ -3,12 +3,13 @@ package dev.herd.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -16,11 +17,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledOnJre;
+import org.junit.jupiter.api.condition.JRE;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -77,22 +87,62 @@ class AppPortIT {
                     + "Connection: close"), herd.output());
             Set<Long> replaced = admin.awaitReady(2, START);
             assertTrue(replaced.stream().noneMatch(workers::contains), "every worker was replaced: " + replaced);
-            for (long pid : workers) {
-                assertTrue(herd.hasLine("worker-\\d \\(pid " + pid + "\\) exited 143 after SIGTERM \\(clean stop\\)"),
-                        herd.output());
+            CleanStops.awaitEachStoppedCleanly(herd, workers, START);
+            CleanStops.assertNoRestarts(admin);
+            assertTrue(Connections.listening(appPort).isEmpty(), "nothing listens on the app's own port " + appPort);
+
+            herd.signal("TERM");
+            assertEquals(0, herd.awaitExit(START), herd.output());
+            CleanStops.awaitEachStoppedCleanly(herd, replaced, START);
+            for (long pid : replaced) {
+                Poll.until(START, "worker " + pid + " gone", () -> ProcFs.exited(pid));
             }
-            for (JsonNode worker : admin.status().path("workers")) {
-                assertEquals(0, worker.path("restarts").asInt(), "a clean stop is no restart: " + worker);
+        }
+    }
+
+    /**
+     * An app that serves on {@code System.inheritedChannel()} (herd's socket, fd 0), as Jetty's inheritChannel does,
+     * binds nothing: with the agent (worker.appPort) its first accept there makes it ready, and the drain stops it
+     * accepting and lets its keep-alive clients go as for an adopted bind. The channel's close keeps the worker's log
+     * (the JDK's own points fds 0 to 2 at /dev/null): the drain's and the app's lines after it reach the master.
+     */
+    @Test
+    void anAppOnTheInheritedChannelIsReadyAtItsFirstAcceptAndDrainsThroughReloads() throws Exception {
+        int appPort = freePort();
+        AdminFixture admin = new AdminFixture(dir);
+        try (HerdProcess herd = admin.startHerd("-c", config("dev.herd.it.apps.InheritedChannelApp", appPort, 2)
+                .toString())) {
+            int port = herd.port();
+            Set<Long> workers = admin.awaitReady(2, START);
+            for (long pid : workers) {
+                herd.awaitLine("worker-\\d\\[" + pid + "\\] .*the app serves on herd's shared socket through "
+                        + "System.inheritedChannel\\(\\)", START);
+                herd.awaitLine("worker-\\d\\[" + pid + "\\] .*ready: the app waits for connections on herd's socket",
+                        START);
+            }
+            assertTrue(Connections.listening(appPort).isEmpty(), "nothing listens on the app's own port " + appPort);
+
+            KeepAliveLoad load = KeepAliveLoad.throughReloads(port, "/hello", 2, () -> admin.reload(herd, START),
+                    START, warm -> assertEquals(workers, pidsIn(warm.bodies()), "only the workers serve"));
+            System.out.println("[appPort, inherited channel] keep-alive load through 2 reloads: " + load.summary());
+            assertEquals(0, load.errors(), load.summary());
+            assertEquals(0, load.non2xx(), load.summary());
+            assertTrue(load.reconnects() >= 1, "the drain's responses said Connection: close: " + load.summary());
+            Set<Long> replaced = admin.awaitReady(2, START);
+            assertTrue(replaced.stream().noneMatch(workers::contains), "every worker was replaced: " + replaced);
+            CleanStops.awaitEachStoppedCleanly(herd, workers, START);
+            CleanStops.assertNoRestarts(admin);
+            for (long pid : workers) {
+                herd.awaitLine("worker-\\d\\[" + pid + "\\] .*stopped accepting on herd's socket", START);
+                herd.awaitLine("worker-\\d\\[" + pid + "\\] .*the app's own stop (begins|closes them)", START);
+                herd.awaitLine("worker-\\d\\[" + pid + "\\] .*stopped: the server channel is closed", START);
             }
             assertTrue(Connections.listening(appPort).isEmpty(), "nothing listens on the app's own port " + appPort);
 
             herd.signal("TERM");
             assertEquals(0, herd.awaitExit(START), herd.output());
-            for (long pid : replaced) {
-                assertTrue(herd.hasLine("worker-\\d \\(pid " + pid + "\\) exited 143 after SIGTERM \\(clean stop\\)"),
-                        herd.output());
-                Poll.until(START, "worker " + pid + " gone", () -> ProcFs.exited(pid));
-            }
+            CleanStops.awaitEachStoppedCleanly(herd, replaced, START);
+            assertFalse(herd.hasLine("Exception"), "no accept() failure reached the app's log:\n" + herd.output());
         }
     }
 
@@ -117,6 +167,126 @@ class AppPortIT {
             assertFalse(herd.hasLine("Exception"), "the drain closed the socket under the app's accept() without an "
                     + "error it would not see outside herd:\n" + herd.output());
         }
+    }
+
+    /**
+     * herd's own socket may listen on the app's port itself (issue 18: {@code listen :8080} with {@code appPort 8080}):
+     * the app's bind of that port gets herd's socket, so exactly one socket listens there, herd's, held by the master
+     * and by every worker.
+     */
+    @Test
+    void herdsOwnSocketMayListenOnTheAppPortAndIsTheOnlyOneThere() throws Exception {
+        int port = freePort();
+        AdminFixture admin = new AdminFixture(dir);
+        Path config = config("dev.herd.it.apps.ServerSocketApp", port, 2);
+        try (HerdProcess herd = HerdProcess.start(List.of("run", "--listen", "127.0.0.1:" + port, "--admin-socket",
+                admin.socket().toString(), "-c", config.toString()), Map.of())) {
+            assertEquals(port, herd.port());
+            Set<Long> workers = admin.awaitReady(2, START);
+            for (long pid : workers) {
+                herd.awaitLine("worker-\\d\\[" + pid + "\\] .*the app's bind of port " + port
+                        + " gets herd's shared socket \\(127\\.0\\.0\\.1:" + port + "\\)", START);
+            }
+            Set<String> listening = Connections.listening(port);
+            assertEquals(1, listening.size(), "one socket listens on port " + port + ": " + listening);
+            String herdsSocket = listening.iterator().next();
+            assertTrue(ProcFs.descriptors(herd.process().pid()).containsValue(herdsSocket), "the master holds it");
+            for (long pid : workers) {
+                assertTrue(ProcFs.descriptors(pid).containsValue(herdsSocket),
+                        "worker " + pid + " holds herd's socket " + herdsSocket + ": " + ProcFs.descriptors(pid));
+            }
+            awaitAnswersFromEach(port, workers);
+
+            herd.signal("TERM");
+            assertEquals(0, herd.awaitExit(START), herd.output());
+            CleanStops.awaitEachStoppedCleanly(herd, workers, START);
+            assertEquals(Set.of(), Connections.listening(port), "nothing listens on " + port + " after");
+        }
+    }
+
+    /**
+     * Class data (worker.classData) with the agent, on JDK 25's AOT cache: the archive is trained once the first
+     * worker is ready (the training run's own agent adopts its private socket and makes it ready), and the workers
+     * a restart starts map it and still serve on herd's socket, nothing on the app's port.
+     */
+    @Test
+    @DisabledOnJre(value = JRE.JAVA_25, disabledReason = "it names its JDK itself: CI runs it in its first pass")
+    void onJdk25AnAppPortWorkerIsTrainedAndRunsWithItsAotCache() throws Exception {
+        Path jdk25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64");
+        assumeTrue(Files.isExecutable(jdk25.resolve("bin/java")), jdk25 + " is not installed");
+        int appPort = freePort();
+        Path cache = dir.resolve("cache");
+        Path config = Files.writeString(dir.resolve("herd.json"), "{\"workers\": 2, \"readyTimeout\": \"10m\", "
+                + "\"classDataDirectory\": \"" + cache + "\", \"worker\": {\"mainClass\": "
+                + "\"dev.herd.it.apps.ServerSocketApp\", \"classpath\": [\"" + appJar("ServerSocketApp") + "\"], "
+                + "\"appPort\": " + appPort + ", \"args\": [\"" + appPort + "\"], \"classData\": true}}");
+        AdminFixture admin = new AdminFixture(dir);
+        try (HerdProcess herd = HerdProcess.start(List.of("run", "--listen", "127.0.0.1:0", "--admin-socket",
+                admin.socket().toString(), "-c", config.toString()), Map.of("JAVA_HOME", jdk25.toString()))) {
+            int port = herd.port();
+            Set<Long> first = admin.awaitReady(2, START);
+            Path archive = Path.of(herd.awaitLine("class-data: trained (\\S+) in \\d+ ms", START).group(1));
+            assertEquals(cache, archive.getParent());
+            assertTrue(Files.isRegularFile(archive), archive.toString());
+
+            Cli.Result restart = admin.cli("restart");
+            assertEquals(0, restart.exitCode(), restart + herd.output());
+            Set<Long> restarted = admin.awaitReady(2, START);
+            assertTrue(restarted.stream().noneMatch(first::contains), restarted + " after " + first);
+            for (long pid : restarted) {
+                assertTrue(List.of(ProcFs.cmdline(pid).split(" ")).contains("-XX:AOTCache=" + archive),
+                        ProcFs.cmdline(pid));
+                assertTrue(Files.readString(Path.of("/proc", Long.toString(pid), "maps")).contains(archive.toString()),
+                        "pid " + pid + " maps " + archive + "\n" + herd.output());
+                herd.awaitLine("worker-\\d\\[" + pid + "\\] .*ready: the app waits for connections on herd's socket",
+                        START);
+            }
+            awaitAnswersFromEach(port, restarted);
+            assertTrue(Connections.listening(appPort).isEmpty(), "nothing listens on the app's own port " + appPort);
+            // The training JVM's exit writes the cache for seconds after the drain closed the socket under the app's
+            // accept(): the app must not see that failure there either.
+            assertFalse(herd.hasLine("class-data\\[\\d+\\] Exception"), herd.output());
+
+            herd.signal("TERM");
+            assertEquals(0, herd.awaitExit(START), herd.output());
+        }
+    }
+
+    /** Connects to {@code port} until each of {@code workers} has answered, failing on an answer from another. */
+    private static void awaitAnswersFromEach(int port, Set<Long> workers) {
+        Set<Long> answered = new HashSet<>();
+        Poll.until(START, "each of " + workers + " answers on port " + port, () -> {
+            long pid;
+            try {
+                pid = pidIn(readLine(port));
+            } catch (IOException e) {
+                throw new AssertionError("a connection to port " + port + " failed: " + e, e);
+            }
+            assertTrue(workers.contains(pid), "answered by " + pid + ", not a worker of " + workers);
+            answered.add(pid);
+            return answered.equals(workers) ? Optional.of(true) : Optional.empty();
+        });
+    }
+
+    /**
+     * A jar of one app class of the test's (a class-data archive takes jars only, no directory of classes), made
+     * under the test's directory.
+     */
+    private Path appJar(String simpleName) throws IOException {
+        Path classes = Path.of(TEST_CLASSES, "dev/herd/it/apps");
+        Path jar = dir.resolve(simpleName + ".jar");
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().putValue("Manifest-Version", "1.0");
+        try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest);
+             Stream<Path> entries = Files.list(classes)) {
+            for (Path entry : entries.filter(path -> path.getFileName().toString().startsWith(simpleName))
+                    .sorted().toList()) {
+                out.putNextEntry(new ZipEntry("dev/herd/it/apps/" + entry.getFileName()));
+                out.write(Files.readAllBytes(entry));
+                out.closeEntry();
+            }
+        }
+        return jar;
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -27,6 +28,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -40,9 +42,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Under herd, with only {@code worker.jar} and {@code worker.appPort} (and {@code worker.java} for Helidon, which
  * needs Java 21+): two workers become ready on their own, they alone hold the socket that listens on herd's port and
  * nothing listens on the app's port, keep-alive clients that never retry see no failed and no non-2xx request
- * through two rolling reloads, and herd's SIGTERM ends it all with exit 0. These cases are skipped by an assumption
- * while herd's key table ({@link ConfigKeys#ALL}) has no {@code worker.appPort} (Helidon's: no {@code worker.java});
- * they run once it does.
+ * through two rolling reloads, each replaced worker stops cleanly (exit 143, or 0, after SIGTERM) and no slot counts
+ * a restart, and herd's SIGTERM ends it all with exit 0, every worker stopping cleanly. These cases are skipped by
+ * an assumption while herd's key table ({@link ConfigKeys#ALL}) has no {@code worker.appPort} (Helidon's: no
+ * {@code worker.java}); they run once it does.
+ *
+ * <p>The frameworks' own inherited-socket routes that are a setting (Micronaut's fd 0 listener, Dropwizard's
+ * inheritChannel), in {@code worker.jvmOptions} beside {@code worker.appPort}: the same, the app serving on
+ * {@code System.inheritedChannel()} instead of a bind the agent adopts.
  *
  * <p>All of it is skipped with {@code -Dherd.frameworks.skip=true}, which also leaves the apps unbuilt (CI's second
  * pass: the apps are built and tested once per CI run).
@@ -185,6 +192,37 @@ class FrameworksIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("apps")
     void underHerdTwoWorkersServeOnHerdsSocketThroughTwoReloadsWithoutAFailedRequest(App app) throws Exception {
+        serveUnderHerdThroughTwoReloads(app, List.of());
+    }
+
+    /**
+     * The frameworks' own inherited-socket routes that need no change to the app (docs/your-app.md): with the
+     * framework's setting in {@code worker.jvmOptions}, the app binds nothing and serves on
+     * {@code System.inheritedChannel()}, herd's socket; with {@code worker.appPort} the agent makes each worker ready
+     * at its first accept there and drains it, as for the adopted bind.
+     */
+    @ParameterizedTest(name = "{0} on System.inheritedChannel()")
+    @MethodSource("ownRoutes")
+    void underHerdTheFrameworksOwnInheritedSocketRouteServesThroughTwoReloads(App app, List<String> route)
+            throws Exception {
+        serveUnderHerdThroughTwoReloads(app, route);
+    }
+
+    /** The apps with an inherited-socket route of their own that is a setting, and that setting. */
+    static Stream<Arguments> ownRoutes() {
+        Map<String, List<String>> routes = Map.of(
+                "micronaut-app", List.of("-Dmicronaut.server.netty.listeners.herd.fd=0",
+                        "-Dmicronaut.server.netty.listeners.herd.bind=false"),
+                "dropwizard-app", List.of("-Ddw.server.applicationConnectors[0].inheritChannel=true"));
+        return apps().filter(app -> routes.containsKey(app.name()))
+                .map(app -> Arguments.of(app, routes.get(app.name())));
+    }
+
+    /**
+     * Two workers of {@code app} under herd, with {@code route}'s JVM options on top of the app's (none: the agent
+     * adopts the app's bind; else the app serves on System.inheritedChannel()).
+     */
+    private void serveUnderHerdThroughTwoReloads(App app, List<String> route) throws Exception {
         assumeTrue(herdHasKey("worker.appPort"), "herd has no worker.appPort yet (issue 18: the agent brings it)");
         if (app.needsJava21()) {
             assumeTrue(herdHasKey("worker.java"), "herd has no worker.java yet (issue 18) to run " + app + " on 21+");
@@ -192,11 +230,16 @@ class FrameworksIT {
         Path jar = app.builtJar();
         Placement placed = app.place();
         Path config = dir.resolve("herd.json");
-        Files.writeString(config, herdConfig(app, jar, placed));
+        Files.writeString(config, herdConfig(app, jar, placed, route));
         AdminFixture admin = new AdminFixture(dir);
         try (HerdProcess herd = admin.startHerd("-c", config.toString())) {
             Set<Long> workers = admin.awaitReady(2, START); // ready on their own: these apps never send READY=1
             int port = herd.port();
+            for (long pid : workers) {
+                String how = route.isEmpty() ? "the app's bind of port " + placed.port() + " gets herd's shared socket"
+                        : "the app serves on herd's shared socket through System.inheritedChannel\\(\\)";
+                herd.awaitLine("worker-\\d\\[" + pid + "\\] .*" + how, START);
+            }
             assertOnlyWorkersListen(placed.port(), port, workers);
 
             // Clients that do not retry, as wrk: a reused connection that a stopping worker closes while the next
@@ -211,9 +254,14 @@ class FrameworksIT {
             Set<Long> replaced = admin.awaitReady(2, START);
             assertTrue(replaced.stream().noneMatch(workers::contains), "every worker was replaced: " + replaced);
             assertOnlyWorkersListen(placed.port(), port, replaced);
+            // The framework's own graceful stop after herd's drain ends in the JVM's 143 (or 0): a clean stop of each
+            // replaced worker, and no slot was restarted.
+            CleanStops.awaitEachStoppedCleanly(herd, workers, START);
+            CleanStops.assertNoRestarts(admin);
 
             herd.signal("TERM");
             assertEquals(0, herd.awaitExit(START), herd.output());
+            CleanStops.awaitEachStoppedCleanly(herd, replaced, START);
             Set<Long> all = new TreeSet<>(workers);
             all.addAll(replaced);
             assertTrue(all.stream().allMatch(ProcFs::exited), "every worker is gone: " + all + "\n" + herd.output());
@@ -223,7 +271,7 @@ class FrameworksIT {
     }
 
     /** {@code worker.jar} and {@code worker.appPort}, and what the app's own docs or the user add, nothing else. */
-    private static String herdConfig(App app, Path jar, Placement placed) throws IOException {
+    private static String herdConfig(App app, Path jar, Placement placed, List<String> route) throws IOException {
         ObjectMapper json = new ObjectMapper();
         ObjectNode config = json.createObjectNode().put("workers", 2).put("gracefulTimeout", "60s")
                 .put("readyTimeout", "3m");
@@ -233,6 +281,7 @@ class FrameworksIT {
         }
         List<String> jvmOptions = new ArrayList<>(placed.jvmOptions());
         jvmOptions.addAll(app.jvmOptions());
+        jvmOptions.addAll(route);
         if (!jvmOptions.isEmpty()) {
             jvmOptions.forEach(worker.putArray("jvmOptions")::add);
         }

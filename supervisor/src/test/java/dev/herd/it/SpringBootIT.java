@@ -46,14 +46,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SpringBootIT {
 
     /**
-     * The apps CI runs on both its JDKs (17, then 25): Tomcat on each Boot line, and Boot 4.1, the current line, on
-     * each server. The starter's code for each server is the same source on both lines (spring-boot-shared/).
+     * The apps this test runs on every JDK: Boot 4.1, the current line, on Tomcat and on WebFlux. The starter's code
+     * for each server is the same source on both lines (spring-boot-shared/). CI runs this test once, on JDK 17: its
+     * JDK 25 pass (.ci/run) runs only the tests whose outcome depends on the JDK that runs herd, so these run on
+     * JDK 25 only when a developer runs the test there.
      */
     private static final List<String> EVERY_JDK = List.of("spring-boot4-app", "spring-boot4-webflux-app");
     /**
-     * The apps CI's JDK 25 pass skips (issue 18: framework tests on one JDK; CI's time): Boot 3.5, whose support
-     * has ended, Boot 4.1 on Jetty (JDK 25 meets the starter's servlet code through 4.1's Tomcat, its own event
-     * loops through WebFlux), and Boot 4.0, the same starter as 4.1 on an older Boot.
+     * The apps a run on JDK 25 skips (issue 18: framework tests on one JDK): Boot 3.5, whose support has ended,
+     * Boot 4.1 on Jetty (JDK 25 meets the starter's servlet code through 4.1's Tomcat, its own event loops through
+     * WebFlux), and Boot 4.0, the same starter as 4.1 on an older Boot.
      */
     private static final List<String> FIRST_JDK_ONLY = List.of("spring-boot-app", "spring-webflux-app",
             "spring-jetty-app", "spring-boot4-jetty-app", "spring-boot40-app");
@@ -70,7 +72,7 @@ class SpringBootIT {
         return jar;
     }
 
-    /** The apps with their line's starter that this JDK runs; CI's second pass is JDK 25. */
+    /** The apps with their line's starter that this JDK runs. */
     static Stream<String> appsWithTheirStarter() {
         return Runtime.version().feature() >= 25 ? EVERY_JDK.stream()
                 : Stream.concat(EVERY_JDK.stream(), FIRST_JDK_ONLY.stream());
@@ -197,10 +199,10 @@ class SpringBootIT {
     /**
      * The starter of the wrong Boot line stops the worker before Spring builds its context, with one line that herd
      * shows as the reason it cannot boot, and the slot backs off. The line's text and the backoff are the master's
-     * and Spring's, not the JDK's: CI's JDK 25 pass skips it.
+     * and Spring's, not the JDK's: a run on JDK 25 skips it.
      */
     @Test
-    @DisabledOnJre(value = JRE.JAVA_25, disabledReason = "the same on every JDK: CI runs it on its first one")
+    @DisabledOnJre(value = JRE.JAVA_25, disabledReason = "the same on every JDK: CI runs it on JDK 17")
     void aBoot4AppWithBoot35sStarterStopsAtOnceWithOneLineNamingTheStarterToUse() throws Exception {
         String clearLine = "Error: herd-spring-boot-starter supports Spring Boot 3.5; this app runs Spring Boot 4.1.2:"
                 + " use herd-spring-boot4-starter instead";
