@@ -70,6 +70,24 @@ final class ClassDataExtractor {
             return new Result(Optional.empty(), "reading the extraction's output: " + e.getMessage());
         } finally {
             process.destroyForcibly(); // no-op once it has exited; kills it on a timeout or an interrupt
+            awaitExit(process);
+        }
+    }
+
+    /**
+     * Waits (2 s at most) until the extractor has exited, also when this thread was interrupted: the caller removes
+     * its directory next, and a JVM still writing into it would make that fail.
+     */
+    private static void awaitExit(Process process) {
+        boolean interrupted = Thread.interrupted(); // cleared for the wait, set again after it
+        try {
+            process.waitFor(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            interrupted = true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -220,19 +220,29 @@ final class ClassDataTrainer implements AutoCloseable {
         store.removeLeftExtractions(computed);
         Path under = store.extracting(extractedKey, forGeneration);
         try {
-            ClassDataExtractor.Result result = extractor.submit(() -> ClassDataExtractor.extract(
-                    in.javaHome().resolve("bin/java"), in.jar().get(), under)).get();
+            ClassDataExtractor.Result result = extractor.submit(() -> {
+                // What a failed or interrupted extraction wrote is removed here, on the extraction's own thread,
+                // once its JVM has exited (extract waits for that): never while it may still write.
+                boolean extracted = false;
+                try {
+                    ClassDataExtractor.Result outcome = ClassDataExtractor.extract(
+                            in.javaHome().resolve("bin/java"), in.jar().get(), under);
+                    extracted = outcome.extracted().isPresent();
+                    return outcome;
+                } finally {
+                    if (!extracted) {
+                        store.deleteTree(under);
+                    }
+                }
+            }).get();
             if (result.extracted().isEmpty()) {
-                store.deleteTree(under);
                 return new Keyed(computed, Optional.empty(), result.problem());
             }
             return new Keyed(extractedKey, result.extracted(), "");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the master is closing: nothing will read the result
-            store.deleteTree(under);
             return new Keyed(computed, Optional.empty(), "interrupted");
         } catch (ExecutionException e) {
-            store.deleteTree(under);
             return new Keyed(computed, Optional.empty(), String.valueOf(e.getCause()));
         }
     }
