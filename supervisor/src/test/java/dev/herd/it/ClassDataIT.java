@@ -315,8 +315,8 @@ class ClassDataIT {
         Path config = writeDefaultConfig(classes, build(1));
         try (HerdProcess herd = startHerd(admin, JDK_17, config, Map.of("XDG_CACHE_HOME", xdgCache.toString()))) {
             admin.awaitReady(2, START);
-            String why = "INFO .*worker.classData: the classpath holds the directory " + Pattern.quote(classes.toString())
-                    + ", and the JDK archives classes from jars only";
+            String why = "INFO .*worker.classData: the classpath holds the directory "
+                    + Pattern.quote(classes.toString()) + ", and the JDK archives classes from jars only";
             herd.awaitLine(why, START);
             for (long pid : restart(admin)) {
                 assertWithoutClassData(pid);

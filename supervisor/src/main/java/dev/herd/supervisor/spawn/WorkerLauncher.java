@@ -330,6 +330,7 @@ public final class WorkerLauncher implements WorkerSpawner, AutoCloseable {
         }
     }
 
+    /** herd's agent when worker.appPort asks for it, or why it cannot be found. */
     private static Optional<Path> agentJar(WorkerSpec worker) throws ConfigException {
         return worker.appPort().isPresent() ? Optional.of(AppPortAgent.locate()) : Optional.empty();
     }
