@@ -9,7 +9,6 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -22,12 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnJre;
 import org.junit.jupiter.api.condition.JRE;
@@ -272,21 +267,9 @@ class AppPortIT {
      * A jar of one app class of the test's (a class-data archive takes jars only, no directory of classes), made
      * under the test's directory.
      */
-    private Path appJar(String simpleName) throws IOException {
-        Path classes = Path.of(TEST_CLASSES, "dev/herd/it/apps");
-        Path jar = dir.resolve(simpleName + ".jar");
-        Manifest manifest = new Manifest();
-        manifest.getMainAttributes().putValue("Manifest-Version", "1.0");
-        try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file, manifest);
-             Stream<Path> entries = Files.list(classes)) {
-            for (Path entry : entries.filter(path -> path.getFileName().toString().startsWith(simpleName))
-                    .sorted().toList()) {
-                out.putNextEntry(new ZipEntry("dev/herd/it/apps/" + entry.getFileName()));
-                out.write(Files.readAllBytes(entry));
-                out.closeEntry();
-            }
-        }
-        return jar;
+    private Path appJar(String simpleName) throws ClassNotFoundException {
+        Class<?> app = Class.forName("dev.herd.it.apps." + simpleName, false, getClass().getClassLoader());
+        return TestJars.of(dir.resolve(simpleName + ".jar"), app, Map.of());
     }
 
     @Test

@@ -337,7 +337,7 @@ class ClassDataIT {
     @Test
     void anUpgradeEndsATrainingRunAndTheNewHerdTrainsAgain() throws Exception {
         AdminFixture admin = new AdminFixture(dir);
-        Path jar = jarOf(SlowTrainingApp.class);
+        Path jar = TestJars.of(dir.resolve("slow-training-app.jar"), SlowTrainingApp.class, Map.of());
         Path config = Files.writeString(dir.resolve("herd.json"), "{\"workers\": 2, \"worker\": {\"mainClass\": \""
                 + SlowTrainingApp.class.getName() + "\", \"args\": [\"echo\"], \"jvmOptions\": "
                 + "[\"-Dherd.test.trainingDelay=600\"], \"classpath\": [\"" + jar + "\"]}}");
@@ -356,20 +356,6 @@ class ClassDataIT {
             herd.signal("TERM");
             assertEquals(0, herd.awaitExit(START));
         }
-    }
-
-    /** A jar holding {@code type}'s class file alone (class data archives classes from jars only). */
-    private Path jarOf(Class<?> type) throws Exception {
-        Path jar = dir.resolve(type.getSimpleName() + ".jar");
-        String entry = type.getName().replace('.', '/') + ".class";
-        try (OutputStream file = Files.newOutputStream(jar);
-             JarOutputStream out = new JarOutputStream(file);
-             var in = type.getClassLoader().getResourceAsStream(entry)) {
-            out.putNextEntry(new ZipEntry(entry));
-            in.transferTo(out);
-            out.closeEntry();
-        }
-        return jar;
     }
 
     private static void assertWithoutClassData(long pid) throws Exception {

@@ -1,15 +1,8 @@
 package dev.herd.it;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
+import java.util.Map;
 
 /**
  * A Java agent for {@link ThreadDeathIT}, loaded into a real master with {@code HERD_JAVA_OPTS=-javaagent:...}: it
@@ -43,20 +36,7 @@ public final class DyingThreadAgent {
 
     /** Writes the agent's jar into {@code dir}: this class and a manifest naming it. */
     static Path jar(Path dir) {
-        Manifest manifest = new Manifest();
-        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        manifest.getMainAttributes().putValue("Premain-Class", DyingThreadAgent.class.getName());
-        Path jar = dir.resolve("dying-thread-agent.jar");
-        String entry = DyingThreadAgent.class.getName().replace('.', '/') + ".class";
-        try (OutputStream file = Files.newOutputStream(jar);
-             JarOutputStream out = new JarOutputStream(file, manifest);
-             InputStream classFile = DyingThreadAgent.class.getClassLoader().getResourceAsStream(entry)) {
-            out.putNextEntry(new JarEntry(entry));
-            classFile.transferTo(out);
-            out.closeEntry();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return jar;
+        return TestJars.of(dir.resolve("dying-thread-agent.jar"), DyingThreadAgent.class,
+                Map.of("Premain-Class", DyingThreadAgent.class.getName()));
     }
 }
